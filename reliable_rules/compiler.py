@@ -1,0 +1,346 @@
+"""Turn the matcher and extractor mappings of a rule file into compiled nodes.
+
+Every defect is recorded as a :class:`~reliable_rules.errors.Problem` pointing at the node
+that caused it; a defective matcher compiles to :class:`~reliable_rules.matchers.Never` so
+the rest of the file is still checked and all problems are reported at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import regex
+
+from .errors import Problem
+from .extractors import Extractor, HeaderSource, JsonSource, PrefixSource, RegexSource
+from .matchers import (
+    All,
+    Any_,
+    ConditionRef,
+    Contains,
+    ExceptionType,
+    Header,
+    Json,
+    Never,
+    Node,
+    Not,
+    Regex,
+    Scope,
+    Status,
+    TextStatus,
+    value_test,
+)
+from .yamlpos import Path, SourceMap
+
+__all__ = ["MATCHER_KEYS", "ConditionSource", "MatcherCompiler", "closest", "compile_extractor"]
+
+MATCHER_KEYS = (
+    "status",
+    "text_status",
+    "contains",
+    "regex",
+    "json",
+    "header",
+    "exception",
+    "provider",
+    "model",
+    "all",
+    "any",
+    "not",
+    "condition",
+)
+_MAX_EXPANDED_STATUSES = 1000
+
+
+def closest(name: str, candidates: object) -> str:
+    """`` (did you mean 'x'?)`` for the nearest candidate, or an empty string."""
+    names = [str(candidate) for candidate in candidates]  # type: ignore[attr-defined]
+    match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+@dataclass(frozen=True, slots=True)
+class ConditionSource:
+    """A named condition's raw matcher and where it was written."""
+
+    data: Any
+    source: SourceMap
+    path: Path
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str)]
+    return []
+
+
+def _compile_regex(
+    pattern: str, *, sensitive: bool, source: SourceMap, path: Path, problems: list[Problem]
+) -> regex.Pattern[str] | None:
+    flags = 0 if sensitive else regex.IGNORECASE
+    try:
+        return regex.compile(pattern, flags)
+    except regex.error as error:
+        where = f" at position {error.pos}" if getattr(error, "pos", None) is not None else ""
+        problems.append(
+            source.problem(path, f"bad regex {pattern!r}: {error.msg}{where}", "bad-regex")
+        )
+        return None
+    except (OverflowError, RecursionError, ValueError) as error:
+        problems.append(source.problem(path, f"bad regex {pattern!r}: {error}", "bad-regex"))
+        return None
+
+
+class MatcherCompiler:
+    """Compiles matchers of one layered rule set, resolving named conditions late."""
+
+    def __init__(self, conditions: Mapping[str, ConditionSource], problems: list[Problem]) -> None:
+        self._conditions = conditions
+        self._compiled: dict[str, Node] = {}
+        self._in_progress: list[str] = []
+        self.problems = problems
+        self.used_conditions: set[str] = set()
+
+    def condition(self, name: str) -> Node:
+        """The compiled named condition ``name`` (compiled once)."""
+        if name in self._compiled:
+            return self._compiled[name]
+        spec = self._conditions[name]
+        self._in_progress.append(name)
+        try:
+            node = self.compile(spec.data, spec.source, (*spec.path,))
+        finally:
+            self._in_progress.pop()
+        self._compiled[name] = node
+        return node
+
+    def compile_all_conditions(self) -> None:
+        """Compile every named condition, so defects in unused ones are reported too."""
+        for name in self._conditions:
+            if name not in self._compiled:
+                self.condition(name)
+
+    def compile(self, data: Any, source: SourceMap, path: Path) -> Node:
+        """Compile the matcher ``data`` found at ``path`` of ``source``."""
+        if not isinstance(data, dict):
+            return Never()  # the schema has reported it
+        keys = [key for key in data if key in MATCHER_KEYS]
+        if len(keys) != 1:
+            if len(keys) > 1:
+                self.problems.append(
+                    source.problem(
+                        path,
+                        f"a matcher takes exactly one of its keys, found {', '.join(map(repr, keys))}; "
+                        "combine them with `all: [...]` or `any: [...]`",
+                        "matcher-shape",
+                    )
+                )
+            return Never()
+        key = keys[0]
+        value = data[key]
+        case = data.get("case")
+        if case is not None and key not in ("contains", "regex"):
+            self.problems.append(
+                source.problem(
+                    (*path, "case"),
+                    f"`case` applies only to `contains` and `regex`, not to `{key}`",
+                    "matcher-shape",
+                    at_key=True,
+                )
+            )
+        sensitive = case == "sensitive"
+        here = (*path, key)
+        method = getattr(self, f"_m_{key}")
+        node: Node = method(value, sensitive, source, here)
+        return node
+
+    # One method per matcher key; each receives the value, the case flag, and its location.
+
+    def _m_status(self, value: Any, _s: bool, source: SourceMap, path: Path) -> Node:
+        if value in ("none", "any"):
+            return Status(value, label=value)
+        if isinstance(value, bool):
+            return Never()
+        if isinstance(value, int):
+            return Status("in", frozenset({value}), label=str(value))
+        if isinstance(value, list) and all(isinstance(v, int) for v in value):
+            return Status("in", frozenset(value), label=str(sorted(set(value))))
+        if isinstance(value, dict) and isinstance(value.get("min"), int) and isinstance(value.get("max"), int):
+            low, high = value["min"], value["max"]
+            excluded = frozenset(v for v in value.get("except", []) if isinstance(v, int))
+            if low > high:
+                self.problems.append(
+                    source.problem(path, f"status range is empty: min {low} > max {high}", "bad-range")
+                )
+                return Never()
+            if high - low > _MAX_EXPANDED_STATUSES:
+                self.problems.append(
+                    source.problem(path, f"status range {low}..{high} is wider than {_MAX_EXPANDED_STATUSES}", "bad-range")
+                )
+                return Never()
+            label = f"{low}..{high}" + (f" except {sorted(excluded)}" if excluded else "")
+            return Status("in", frozenset(range(low, high + 1)) - excluded, label=label)
+        return Never()
+
+    def _m_text_status(self, value: Any, _s: bool, source: SourceMap, path: Path) -> Node:
+        if not (isinstance(value, dict) and isinstance(value.get("min"), int) and isinstance(value.get("max"), int)):
+            return Never()
+        low, high = value["min"], value["max"]
+        if low > high:
+            self.problems.append(
+                source.problem(path, f"text_status range is empty: min {low} > max {high}", "bad-range")
+            )
+            return Never()
+        excluded = frozenset(v for v in value.get("except", []) if isinstance(v, int))
+        included = value.get("in")
+        chosen = frozenset(v for v in included if isinstance(v, int)) if isinstance(included, list) else None
+        if chosen is not None and excluded:
+            self.problems.append(
+                source.problem(path, "text_status takes `in` or `except`, not both", "matcher-shape")
+            )
+        return TextStatus(low, high, excluded, chosen)
+
+    def _m_contains(self, value: Any, sensitive: bool, _src: SourceMap, _p: Path) -> Node:
+        needles = [needle for needle in _strings(value) if needle]
+        return Contains(needles, sensitive=sensitive) if needles else Never()
+
+    def _m_regex(self, value: Any, sensitive: bool, source: SourceMap, path: Path) -> Node:
+        if not isinstance(value, str):
+            return Never()
+        compiled = _compile_regex(value, sensitive=sensitive, source=source, path=path, problems=self.problems)
+        return Regex(value, compiled) if compiled is not None else Never()
+
+    def _value_spec(self, value: dict[str, Any], source: SourceMap, path: Path) -> tuple[Any, str] | None:
+        tests = [key for key in ("equals", "in", "matches", "exists") if key in value]
+        if len(tests) > 1:
+            self.problems.append(
+                source.problem(path, f"use one of equals/in/matches/exists, found {', '.join(tests)}", "matcher-shape")
+            )
+            return None
+        compiled = None
+        if "matches" in value and isinstance(value["matches"], str):
+            compiled = _compile_regex(
+                value["matches"], sensitive=True, source=source, path=(*path, "matches"), problems=self.problems
+            )
+            if compiled is None:
+                return None
+        return value_test(value, compiled)
+
+    def _check_path(self, dotted: str, source: SourceMap, path: Path) -> bool:
+        if any(not segment for segment in dotted.split(".")):
+            self.problems.append(
+                source.problem(path, f"JSON path {dotted!r} has an empty segment", "bad-path")
+            )
+            return False
+        return True
+
+    def _m_json(self, value: Any, _s: bool, source: SourceMap, path: Path) -> Node:
+        if not isinstance(value, dict) or not isinstance(value.get("path"), str):
+            return Never()
+        if not self._check_path(value["path"], source, (*path, "path")):
+            return Never()
+        spec = self._value_spec(value, source, path)
+        return Json(value["path"], *spec) if spec else Never()
+
+    def _m_header(self, value: Any, _s: bool, source: SourceMap, path: Path) -> Node:
+        if not isinstance(value, dict) or not isinstance(value.get("name"), str):
+            return Never()
+        spec = self._value_spec(value, source, path)
+        return Header(value["name"], *spec) if spec else Never()
+
+    def _m_exception(self, value: Any, _s: bool, _src: SourceMap, _p: Path) -> Node:
+        names = _strings(value)
+        return ExceptionType(names) if names else Never()
+
+    def _m_provider(self, value: Any, _s: bool, _src: SourceMap, _p: Path) -> Node:
+        patterns = _strings(value)
+        return Scope("provider", patterns) if patterns else Never()
+
+    def _m_model(self, value: Any, _s: bool, _src: SourceMap, _p: Path) -> Node:
+        patterns = _strings(value)
+        return Scope("model", patterns) if patterns else Never()
+
+    def _children(self, value: Any, source: SourceMap, path: Path) -> list[Node]:
+        if not isinstance(value, list):
+            return []
+        return [self.compile(item, source, (*path, index)) for index, item in enumerate(value)]
+
+    def _m_all(self, value: Any, _s: bool, source: SourceMap, path: Path) -> Node:
+        children = self._children(value, source, path)
+        return All(children) if children else Never()
+
+    def _m_any(self, value: Any, _s: bool, source: SourceMap, path: Path) -> Node:
+        children = self._children(value, source, path)
+        return Any_(children) if children else Never()
+
+    def _m_not(self, value: Any, _s: bool, source: SourceMap, path: Path) -> Node:
+        return Not(self.compile(value, source, path))
+
+    def _m_condition(self, value: Any, _s: bool, source: SourceMap, path: Path) -> Node:
+        if not isinstance(value, str):
+            return Never()
+        if value not in self._conditions:
+            self.problems.append(
+                source.problem(
+                    path,
+                    f"unknown condition {value!r}{closest(value, self._conditions)}",
+                    "unknown-condition",
+                )
+            )
+            return Never()
+        if value in self._in_progress:
+            cycle = " -> ".join([*self._in_progress[self._in_progress.index(value) :], value])
+            self.problems.append(
+                source.problem(path, f"condition cycle: {cycle}", "condition-cycle")
+            )
+            return Never()
+        self.used_conditions.add(value)
+        return ConditionRef(value, self.condition(value))
+
+
+_EXTRACTOR_KEYS = ("header", "prefix", "regex", "json")
+_DEFAULT_UNITS = {"header": "auto", "prefix": "s", "regex": "auto", "json": "auto"}
+
+
+def compile_extractor(data: Any, source: SourceMap, path: Path, problems: list[Problem]) -> Extractor | None:
+    """Compile one ``retry_after:`` entry."""
+    if not isinstance(data, dict):
+        return None
+    keys = [key for key in _EXTRACTOR_KEYS if key in data]
+    if len(keys) != 1:
+        problems.append(
+            source.problem(
+                path,
+                "a retry_after entry takes exactly one of header, prefix, regex, json"
+                + (f"; found {', '.join(keys)}" if keys else ""),
+                "extractor-shape",
+            )
+        )
+        return None
+    key = keys[0]
+    value = data[key]
+    if not isinstance(value, str):
+        return None
+    unit = data.get("unit", _DEFAULT_UNITS[key])
+    if unit not in ("s", "ms", "auto"):
+        return None
+    if key == "header":
+        return HeaderSource(value, unit)
+    if key == "prefix":
+        return PrefixSource(value, unit)
+    if key == "json":
+        return JsonSource(value, unit)
+    compiled = _compile_regex(value, sensitive=False, source=source, path=(*path, key), problems=problems)
+    if compiled is None:
+        return None
+    if compiled.groups < 1:
+        problems.append(
+            source.problem((*path, key), "a retry_after regex needs one capturing group for the number", "bad-regex")
+        )
+        return None
+    return RegexSource(compiled, unit)

@@ -1,0 +1,116 @@
+"""The immutable answer of a classification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .failure import Failure
+from .taxonomy import Action, Category
+
+if TYPE_CHECKING:
+    from .classifier import Classifier
+
+__all__ = ["Decision", "Verdict"]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a rule (or the fall-through) decides, independent of the particular failure.
+
+    Built once per rule when the rule set compiles; every :class:`Decision` that rule makes
+    shares it.
+    """
+
+    category: Category
+    rule_id: str | None
+    ruleset: str
+    revision: str
+    classifier: Classifier | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """How to treat one failure: category, retry policy, wait, and the rule that decided.
+
+    ``retryable``, ``rate_limited``, ``action`` and ``rotate_key`` come from the category;
+    ``reason`` is the seed's failure-reason string derived from the two flags;
+    ``retry_after_ms`` is what the provider asked for (uncapped: executors apply the policy's cap).
+    """
+
+    verdict: Verdict
+    retry_after_ms: int | None
+    failure: Failure = field(repr=False, compare=False)
+
+    @property
+    def category(self) -> str:
+        """The category name, e.g. ``rate_limited``."""
+        return self.verdict.category.name
+
+    @property
+    def reason(self) -> str:
+        """``rate_limited_non_retryable``, ``rate_limited``, ``non_retryable`` or ``retryable``."""
+        return self.verdict.category.reason
+
+    @property
+    def retryable(self) -> bool:
+        """Whether retrying the same provider and model can succeed."""
+        return self.verdict.category.retryable
+
+    @property
+    def rate_limited(self) -> bool:
+        """Whether the failure is a rate or quota limit."""
+        return self.verdict.category.rate_limited
+
+    @property
+    def action(self) -> Action:
+        """What an executor should do next."""
+        return self.verdict.category.action
+
+    @property
+    def rotate_key(self) -> bool:
+        """Whether to switch to the next API key before retrying."""
+        return self.verdict.category.rotate_key
+
+    @property
+    def rule_id(self) -> str | None:
+        """The id of the deciding rule; None when no rule matched."""
+        return self.verdict.rule_id
+
+    @property
+    def ruleset(self) -> str:
+        """Name of the rule set that decided."""
+        return self.verdict.ruleset
+
+    @property
+    def revision(self) -> str:
+        """Revision of the rule set that decided."""
+        return self.verdict.revision
+
+    def as_dict(self) -> dict[str, Any]:
+        """The decision as the JSON object the CLI prints (stable keys)."""
+        return {
+            "category": self.category,
+            "reason": self.reason,
+            "retryable": self.retryable,
+            "rate_limited": self.rate_limited,
+            "action": self.action.value,
+            "retry_after_ms": self.retry_after_ms,
+            "rule": self.rule_id,
+            "ruleset": self.ruleset,
+            "revision": self.revision,
+        }
+
+    def explain(self) -> str:
+        """A human-readable trace of how the rule set reached this decision (secrets scrubbed)."""
+        classifier = self.verdict.classifier
+        if classifier is None:
+            return f"decision: {self.category} (no trace available)"
+        return classifier.explain(self.failure)
+
+    def __repr__(self) -> str:
+        return (
+            f"Decision(category={self.category!r}, reason={self.reason!r}, "
+            f"action={self.action.value!r}, retry_after_ms={self.retry_after_ms!r}, "
+            f"rule_id={self.rule_id!r}, ruleset={self.ruleset!r}, revision={self.revision!r})"
+        )

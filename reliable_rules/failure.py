@@ -1,0 +1,235 @@
+"""Normalise anything an API call can fail with into a :class:`Failure`.
+
+Accepted: a string or bytes; any exception, with its ``__cause__``/``__context__`` chain and
+the exceptions that ``requests`` and ``urllib3`` nest inside their own (``MaxRetryError.reason``,
+``ProtocolError`` arguments); ``requests``/``urllib3``/``httpx`` responses and the errors that
+carry them; provider SDK errors by duck typing (``status_code``, ``status``, ``response``,
+``headers``, ``body``) without importing any SDK; and explicit ``status``/``headers``/``body``.
+
+Nothing here raises: an attribute that raises, a ``__str__`` that raises, or a body that does
+not decode yields less information, never an exception.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+__all__ = ["MAX_TEXT_CHARS", "Failure", "to_failure"]
+
+# Matching scans the whole text; a 10 MB HTML error page is cut to its first million characters,
+# far more than any provider error needs and still bounded in time.
+MAX_TEXT_CHARS = 1_000_000
+_MAX_CHAIN = 16
+_EMPTY_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """What a rule can look at: the text, a typed status, headers, body and exception types."""
+
+    message: str = ""
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=lambda: _EMPTY_HEADERS)
+    body: str | None = None
+    exception_types: frozenset[str] = frozenset()
+    provider: str | None = None
+    model: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The message and cause chain, followed by the body when the message lacks it."""
+        body = self.body
+        if not body or body in self.message:
+            return self.message
+        if not self.message:
+            return body
+        return f"{self.message}\n{body}"[:MAX_TEXT_CHARS]
+
+
+def _get(obj: object, name: str) -> Any:
+    try:
+        return getattr(obj, name, None)
+    except Exception:  # noqa: BLE001 — a property that raises must not break classification
+        return None
+
+
+def _safe_str(obj: object) -> str:
+    try:
+        text = str(obj)
+    except Exception:  # noqa: BLE001 — __str__ is user code; it may raise anything
+        try:
+            return f"<{type(obj).__name__}>"
+        except Exception:  # noqa: BLE001 — even type(obj).__name__ can be a raising property
+            return "<unprintable error>"
+    return text if isinstance(text, str) else ""
+
+
+def _as_text(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value[:MAX_TEXT_CHARS]
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value[:MAX_TEXT_CHARS]).decode("utf-8", "replace")
+    if isinstance(value, Mapping | list | tuple):
+        try:
+            return json.dumps(value, ensure_ascii=False, default=str)[:MAX_TEXT_CHARS]
+        except (TypeError, ValueError, RecursionError):
+            return _safe_str(value)[:MAX_TEXT_CHARS]
+    return _safe_str(value)[:MAX_TEXT_CHARS]
+
+
+def _as_status(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value <= 9999 else None
+    # http.HTTPStatus is an int; some SDKs give the status as a numeric string.
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 4:
+        return int(value)
+    return None
+
+
+def _headers(value: object) -> dict[str, str]:
+    if value is None:
+        return {}
+    items: Any
+    try:
+        items = value.items() if hasattr(value, "items") else value
+        result: dict[str, str] = {}
+        for count, pair in enumerate(items):
+            if count >= 512:
+                break
+            name, header_value = pair
+            key = _safe_str(name).strip().lower()
+            text = _safe_str(header_value).strip()
+            result[key] = f"{result[key]}, {text}" if key in result else text
+    except Exception:  # noqa: BLE001 — header containers vary by library; odd ones yield none
+        return {}
+    return result
+
+
+def _response_parts(response: object) -> tuple[int | None, dict[str, str], str | None]:
+    """Status, headers and body of a requests/urllib3/httpx-style response object."""
+    status = _as_status(_get(response, "status_code"))
+    if status is None:
+        status = _as_status(_get(response, "status"))
+    headers = _headers(_get(response, "headers"))
+    body = None
+    for attribute in ("text", "data", "content"):
+        value = _get(response, attribute)
+        if callable(value) or value is None:
+            continue
+        body = _as_text(value)
+        if body is not None:
+            break
+    return status, headers, body
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """The error, its causes and contexts, and exceptions nested by requests/urllib3."""
+    seen: set[int] = set()
+    ordered: list[BaseException] = []
+    pending: list[BaseException] = [error]
+    while pending and len(ordered) < _MAX_CHAIN:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        ordered.append(current)
+        nested: list[object] = [_get(current, "reason")]  # urllib3 MaxRetryError / NewConnectionError
+        args = _get(current, "args")
+        if isinstance(args, tuple):
+            nested.extend(args)
+        nested.append(_get(current, "__cause__"))
+        if not _get(current, "__suppress_context__"):
+            nested.append(_get(current, "__context__"))
+        pending.extend(item for item in nested if isinstance(item, BaseException))
+    return ordered
+
+
+def _type_names(errors: list[BaseException]) -> frozenset[str]:
+    names: set[str] = set()
+    for error in errors:
+        for klass in type(error).__mro__:
+            if klass is not object:
+                names.add(klass.__name__)
+    return frozenset(names)
+
+
+def _from_exception(error: BaseException) -> tuple[str, int | None, dict[str, str], str | None, frozenset[str]]:
+    chain = _chain(error)
+    parts: list[str] = []
+    for item in chain:
+        text = _safe_str(item)
+        if text and not any(text in part for part in parts):
+            parts.append(text)
+    message = ": ".join(parts)[:MAX_TEXT_CHARS]
+
+    status = None
+    headers: dict[str, str] = {}
+    body: str | None = None
+    for item in chain:
+        response = _get(item, "response")
+        if response is not None and not isinstance(response, str | bytes):
+            r_status, r_headers, r_body = _response_parts(response)
+            status = status if status is not None else r_status
+            headers = headers or r_headers
+            body = body if body is not None else r_body
+        if status is None:
+            status = _as_status(_get(item, "status_code"))
+        if status is None:
+            status = _as_status(_get(item, "status"))
+        if not headers:
+            headers = _headers(_get(item, "headers"))
+        if body is None:
+            body = _as_text(_get(item, "body"))
+    return message, status, headers, body, _type_names(chain)
+
+
+def to_failure(
+    error: object = None,
+    *,
+    status: int | None = None,
+    headers: Mapping[str, object] | None = None,
+    body: object = None,
+    provider: str | None = None,
+    model: str | None = None,
+) -> Failure:
+    """Normalise ``error`` plus the explicit keywords (which win) into a :class:`Failure`."""
+    if isinstance(error, Failure):
+        base = error
+    elif error is None:
+        base = Failure()
+    elif isinstance(error, str):
+        base = Failure(message=error[:MAX_TEXT_CHARS])
+    elif isinstance(error, bytes | bytearray | memoryview):
+        base = Failure(message=_as_text(error) or "")
+    elif isinstance(error, BaseException):
+        message, e_status, e_headers, e_body, names = _from_exception(error)
+        base = Failure(message, e_status, MappingProxyType(e_headers), e_body, names)
+    else:
+        r_status, r_headers, r_body = _response_parts(error)
+        nested = _get(error, "body")
+        if r_body is None and nested is not None:
+            r_body = _as_text(nested)
+        if r_status is None and not r_headers and r_body is None:
+            base = Failure(message=_safe_str(error)[:MAX_TEXT_CHARS])
+        else:
+            base = Failure("", r_status, MappingProxyType(r_headers), r_body)
+
+    explicit_headers = _headers(headers) if headers is not None else None
+    explicit_status = _as_status(status) if status is not None else None
+    return Failure(
+        message=base.message,
+        status=explicit_status if explicit_status is not None else base.status,
+        headers=MappingProxyType(explicit_headers) if explicit_headers is not None else base.headers,
+        body=_as_text(body) if body is not None else base.body,
+        exception_types=base.exception_types,
+        provider=provider if isinstance(provider, str) else base.provider,
+        model=model if isinstance(model, str) else base.model,
+    )

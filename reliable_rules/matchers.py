@@ -1,0 +1,485 @@
+"""Compiled matchers: the nodes a rule's ``when:`` becomes, and the per-call probe they read.
+
+Every node is built once when a rule set loads. Text matchers do not search the text
+themselves: the classifier scans the lowercased text once for *all* literals of the rule set
+(one pass of a trie-shaped regex) and hands the set of literals found to the nodes in a
+:class:`Probe`, so ``contains`` is a set lookup. Each node also exposes a *gate*: keys of which
+at least one must be present for the node to match, used to skip rules without evaluating them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import regex
+
+from .failure import Failure
+
+__all__ = ["REGEX_TIMEOUT_S", "GateKey", "Node", "Probe"]
+
+logger = logging.getLogger("reliable_rules")
+
+# A rule regex that backtracks catastrophically on some input is cut off, counted as no match.
+REGEX_TIMEOUT_S = 0.05
+GateKey = str | tuple[str, object]
+_DIGIT_RUNS = re.compile(r"[0-9]+")
+_JSON_START = re.compile(r"[\[{]")
+_MAX_JSON_PROBES = 8
+_MISSING = object()
+
+
+class Probe:
+    """Everything the matchers of one classification look at, computed at most once."""
+
+    __slots__ = ("_digits", "_json", "failure", "found", "headers", "lower", "status", "text")
+
+    def __init__(self, failure: Failure, text: str, lower: str, found: set[str]) -> None:
+        self.failure = failure
+        self.text = text
+        self.lower = lower
+        self.found = found
+        self.status = failure.status
+        self.headers = failure.headers
+        self._digits: list[int | None] | None = None
+        self._json: Any = _MISSING
+
+    def digit_runs(self) -> list[int | None]:
+        """Values of the maximal runs of ASCII digits, in order (None: too large to matter)."""
+        if self._digits is None:
+            # Leading zeros count for nothing ("0429" is 429); a run with more than six
+            # significant digits is beyond any status or code a rule can name.
+            self._digits = [
+                int(run) if len(run.lstrip("0")) <= 6 else None
+                for run in _DIGIT_RUNS.findall(self.text)
+            ]
+        return self._digits
+
+    def json(self) -> Any:
+        """The JSON body, else the first JSON object or array embedded in the text, else None."""
+        if self._json is _MISSING:
+            self._json = _find_json(self.failure.body, self.text)
+        return self._json
+
+
+def _find_json(body: str | None, text: str) -> Any:
+    decoder = json.JSONDecoder()
+    for candidate in (body, text):
+        if not candidate:
+            continue
+        stripped = candidate.strip()
+        if stripped[:1] in ("{", "["):
+            try:
+                return json.loads(stripped)
+            except (ValueError, RecursionError):
+                pass
+        for count, match in enumerate(_JSON_START.finditer(candidate)):
+            if count >= _MAX_JSON_PROBES:
+                break
+            try:
+                value, _ = decoder.raw_decode(candidate, match.start())
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(value, dict | list) and value:
+                return value
+    return None
+
+
+def resolve_path(document: Any, segments: tuple[str, ...]) -> list[Any]:
+    """Values at a dotted path; ``*`` fans out over list items and mapping values."""
+    current = [document]
+    for segment in segments:
+        following: list[Any] = []
+        for value in current:
+            if isinstance(value, dict):
+                if segment == "*":
+                    following.extend(value.values())
+                elif segment in value:
+                    following.append(value[segment])
+            elif isinstance(value, list):
+                if segment == "*":
+                    following.extend(value)
+                elif segment.isdigit() and int(segment) < len(value):
+                    following.append(value[int(segment)])
+        current = following
+        if not current:
+            break
+    return current
+
+
+def _scalar_text(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, int | float | str):
+        return str(value)
+    return None
+
+
+class Node:
+    """A compiled matcher."""
+
+    __slots__ = ("gate",)
+    gate: frozenset[GateKey] | None
+
+    def match(self, probe: Probe) -> bool:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def explain(self, probe: Probe, depth: int, lines: list[str]) -> bool:
+        """Evaluate like :meth:`match`, writing one line per node into ``lines``."""
+        matched = self.match(probe)
+        lines.append(f"{'  ' * depth}{'✓' if matched else '✗'} {self.describe()}")
+        return matched
+
+
+class Contains(Node):
+    __slots__ = ("lowered", "needles", "sensitive")
+
+    def __init__(self, needles: Iterable[str], *, sensitive: bool) -> None:
+        self.needles = tuple(needles)
+        self.lowered = frozenset(needle.lower() for needle in self.needles)
+        self.sensitive = sensitive
+        self.gate = frozenset[GateKey](self.lowered)
+
+    def match(self, probe: Probe) -> bool:
+        found = probe.found
+        if found.isdisjoint(self.lowered):
+            return False
+        if not self.sensitive:
+            return True
+        text = probe.text
+        return any(needle in text for needle in self.needles if needle.lower() in found)
+
+    def describe(self) -> str:
+        case = " (case-sensitive)" if self.sensitive else ""
+        return f"contains any of {list(self.needles)!r}{case}"
+
+
+class Status(Node):
+    """A typed HTTP status: a set of values, or present/absent."""
+
+    __slots__ = ("label", "mode", "values")
+
+    def __init__(self, mode: str, values: frozenset[int] = frozenset(), label: str = "") -> None:
+        self.mode = mode  # "in", "none", "any"
+        self.values = values
+        self.label = label
+        if mode == "none":
+            self.gate = frozenset({("status", None)})
+        elif mode == "any":
+            self.gate = frozenset({("status", "*")})
+        else:
+            self.gate = frozenset(("status", value) for value in values)
+
+    def match(self, probe: Probe) -> bool:
+        status = probe.status
+        if self.mode == "none":
+            return status is None
+        if self.mode == "any":
+            return status is not None
+        return status in self.values
+
+    def describe(self) -> str:
+        return f"status {self.label}"
+
+    def explain(self, probe: Probe, depth: int, lines: list[str]) -> bool:
+        matched = self.match(probe)
+        shown = "none" if probe.status is None else probe.status
+        lines.append(f"{'  ' * depth}{'✓' if matched else '✗'} status {self.label} (is {shown})")
+        return matched
+
+
+class TextStatus(Node):
+    """The first integer in [low, high] found in the text decides (the seed's untyped fallback)."""
+
+    __slots__ = ("excluded", "high", "included", "low")
+
+    def __init__(
+        self, low: int, high: int, excluded: frozenset[int], included: frozenset[int] | None
+    ) -> None:
+        self.low = low
+        self.high = high
+        self.excluded = excluded
+        self.included = included
+        self.gate = None
+
+    def first(self, probe: Probe) -> int | None:
+        low, high = self.low, self.high
+        for value in probe.digit_runs():
+            if value is not None and low <= value <= high:
+                return value
+        return None
+
+    def match(self, probe: Probe) -> bool:
+        value = self.first(probe)
+        if value is None:
+            return False
+        if self.included is not None:
+            return value in self.included
+        return value not in self.excluded
+
+    def describe(self) -> str:
+        detail = f"text_status {self.low}..{self.high}"
+        if self.included is not None:
+            detail += f" in {sorted(self.included)}"
+        elif self.excluded:
+            detail += f" except {sorted(self.excluded)}"
+        return detail
+
+    def explain(self, probe: Probe, depth: int, lines: list[str]) -> bool:
+        matched = self.match(probe)
+        found = self.first(probe)
+        lines.append(
+            f"{'  ' * depth}{'✓' if matched else '✗'} {self.describe()} "
+            f"(first in range: {'none' if found is None else found})"
+        )
+        return matched
+
+
+class Regex(Node):
+    __slots__ = ("compiled", "pattern")
+
+    def __init__(self, pattern: str, compiled: regex.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.compiled = compiled
+        self.gate = None
+
+    def match(self, probe: Probe) -> bool:
+        try:
+            return self.compiled.search(probe.text, timeout=REGEX_TIMEOUT_S) is not None
+        except TimeoutError:
+            logger.warning("rule regex %r timed out; counted as no match", self.pattern)
+            return False
+
+    def describe(self) -> str:
+        return f"regex {self.pattern!r}"
+
+
+ValueTest = Callable[[list[Any]], bool]
+
+
+def value_test(spec: Mapping[str, Any], compiled: regex.Pattern[str] | None) -> tuple[ValueTest, str]:
+    """A predicate over the values found at a JSON path or header, and its description."""
+    if "exists" in spec:
+        wanted = bool(spec["exists"])
+        return (lambda values: bool(values) == wanted), f"exists={wanted}"
+    if "equals" in spec or "in" in spec:
+        options = [spec["equals"]] if "equals" in spec else list(spec["in"])
+        texts = frozenset(t for t in (_scalar_text(option) for option in options) if t is not None)
+        label = f"equals {options[0]!r}" if "equals" in spec else f"in {options!r}"
+        return (lambda values: any(_scalar_text(v) in texts for v in values)), label
+    if compiled is not None:
+        pattern = compiled
+
+        def matches(values: list[Any]) -> bool:
+            for value in values:
+                text = _scalar_text(value)
+                if text is None:
+                    continue
+                try:
+                    if pattern.search(text, timeout=REGEX_TIMEOUT_S) is not None:
+                        return True
+                except TimeoutError:
+                    logger.warning("rule regex %r timed out", pattern.pattern)
+            return False
+
+        return matches, f"matches {spec.get('matches')!r}"
+    return (lambda values: bool(values)), "exists"
+
+
+class Json(Node):
+    __slots__ = ("label", "path", "segments", "test")
+
+    def __init__(self, path: str, test: ValueTest, label: str) -> None:
+        self.path = path
+        self.segments = tuple(path.split("."))
+        self.test = test
+        self.label = label
+        self.gate = None
+
+    def match(self, probe: Probe) -> bool:
+        document = probe.json()
+        values = [] if document is None else resolve_path(document, self.segments)
+        return self.test(values)
+
+    def describe(self) -> str:
+        return f"json {self.path} {self.label}"
+
+
+class Header(Node):
+    __slots__ = ("label", "name", "test")
+
+    def __init__(self, name: str, test: ValueTest, label: str) -> None:
+        self.name = name.lower()
+        self.test = test
+        self.label = label
+        self.gate = None
+
+    def match(self, probe: Probe) -> bool:
+        value = probe.headers.get(self.name)
+        return self.test([] if value is None else [value])
+
+    def describe(self) -> str:
+        return f"header {self.name} {self.label}"
+
+
+class ExceptionType(Node):
+    __slots__ = ("names",)
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.names = frozenset(names)
+        self.gate = frozenset(("exception", name) for name in self.names)
+
+    def match(self, probe: Probe) -> bool:
+        return not probe.failure.exception_types.isdisjoint(self.names)
+
+    def describe(self) -> str:
+        return f"exception any of {sorted(self.names)!r}"
+
+
+class Scope(Node):
+    """``provider:`` or ``model:`` — shell-style patterns, case-insensitive."""
+
+    __slots__ = ("field", "patterns")
+
+    def __init__(self, field: str, patterns: Iterable[str]) -> None:
+        self.field = field
+        self.patterns = tuple(pattern.lower() for pattern in patterns)
+        literal = all(not any(c in p for c in "*?[") for p in self.patterns)
+        self.gate = frozenset((field, p) for p in self.patterns) if literal else None
+
+    def match(self, probe: Probe) -> bool:
+        value = getattr(probe.failure, self.field)
+        if not value:
+            return False
+        lowered = value.lower()
+        return any(fnmatch.fnmatchcase(lowered, pattern) for pattern in self.patterns)
+
+    def describe(self) -> str:
+        return f"{self.field} any of {list(self.patterns)!r}"
+
+
+def _choose_gate(children: list[Node]) -> frozenset[GateKey] | None:
+    # Any gated child is a necessary condition of the whole conjunction; text literals are the
+    # most selective, then the smallest key set.
+    gated = [child.gate for child in children if child.gate is not None]
+    if not gated:
+        return None
+    return min(gated, key=lambda gate: (not any(isinstance(k, str) for k in gate), len(gate)))
+
+
+class All(Node):
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Node]) -> None:
+        self.children = tuple(children)
+        self.gate = _choose_gate(children)
+
+    def match(self, probe: Probe) -> bool:
+        return all(child.match(probe) for child in self.children)
+
+    def describe(self) -> str:
+        return "all of"
+
+    def explain(self, probe: Probe, depth: int, lines: list[str]) -> bool:
+        index = len(lines)
+        lines.append("")
+        matched = True
+        for child in self.children:
+            if not child.explain(probe, depth + 1, lines):
+                matched = False
+                break  # evaluation stops at the first failing condition, like match()
+        lines[index] = f"{'  ' * depth}{'✓' if matched else '✗'} all of"
+        return matched
+
+
+class Any_(Node):
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Node]) -> None:
+        self.children = tuple(children)
+        gates = [child.gate for child in children]
+        self.gate = None if any(g is None for g in gates) else frozenset().union(*gates)  # type: ignore[arg-type]
+
+    def match(self, probe: Probe) -> bool:
+        return any(child.match(probe) for child in self.children)
+
+    def describe(self) -> str:
+        return "any of"
+
+    def explain(self, probe: Probe, depth: int, lines: list[str]) -> bool:
+        index = len(lines)
+        lines.append("")
+        matched = False
+        for child in self.children:
+            if child.explain(probe, depth + 1, lines):
+                matched = True
+                break
+        lines[index] = f"{'  ' * depth}{'✓' if matched else '✗'} any of"
+        return matched
+
+
+class Not(Node):
+    __slots__ = ("child",)
+
+    def __init__(self, child: Node) -> None:
+        self.child = child
+        self.gate = None
+
+    def match(self, probe: Probe) -> bool:
+        return not self.child.match(probe)
+
+    def describe(self) -> str:
+        return "not"
+
+    def explain(self, probe: Probe, depth: int, lines: list[str]) -> bool:
+        index = len(lines)
+        lines.append("")
+        matched = not self.child.explain(probe, depth + 1, lines)
+        lines[index] = f"{'  ' * depth}{'✓' if matched else '✗'} not"
+        return matched
+
+
+class ConditionRef(Node):
+    __slots__ = ("name", "target")
+
+    def __init__(self, name: str, target: Node) -> None:
+        self.name = name
+        self.target = target
+        self.gate = target.gate
+
+    def match(self, probe: Probe) -> bool:
+        return self.target.match(probe)
+
+    def describe(self) -> str:
+        return f"condition {self.name}"
+
+    def explain(self, probe: Probe, depth: int, lines: list[str]) -> bool:
+        index = len(lines)
+        lines.append("")
+        matched = self.target.explain(probe, depth + 1, lines)
+        lines[index] = f"{'  ' * depth}{'✓' if matched else '✗'} condition {self.name}"
+        return matched
+
+
+class Never(Node):
+    """Stands in for a matcher that failed to compile, so loading can report every problem."""
+
+    __slots__ = ()
+
+    def __init__(self) -> None:
+        self.gate = None
+
+    def match(self, probe: Probe) -> bool:
+        return False
+
+    def describe(self) -> str:
+        return "invalid matcher"

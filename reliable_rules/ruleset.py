@@ -1,0 +1,528 @@
+"""Load rule files, layer them (``extends``/``disable``/override by id), and compile them.
+
+``load_rules`` reads each file once, reports every problem of every file in the chain at once
+(as :class:`~reliable_rules.errors.RuleSetError`), and returns an immutable :class:`RuleSet`
+whose ``classify`` never raises. Built-in rule sets are cached: they cannot change at run time.
+
+Layering: a file's own rules come first, then its bases' rules in ``extends`` order; a rule
+whose id equals a base rule's id replaces that rule in place; ``disable`` drops base rules by
+id. Conditions and categories are merged by name (this file's win), so redefining a
+condition changes every base rule that uses it. ``retry_after`` is replaced, not merged;
+``policy`` is merged key by key.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from threading import Lock
+from types import MappingProxyType
+from typing import Any
+
+from ._resources import builtin_names, rules_dir
+from .classifier import Classifier
+from .compiler import ConditionSource, MatcherCompiler, closest, compile_extractor
+from .decision import Decision
+from .errors import Problem, RuleSetError, RuleSourceError
+from .extractors import Extractor
+from .failure import Failure, to_failure
+from .matchers import Node
+from .schema import validate_document
+from .taxonomy import DEFAULT_CATEGORIES, Action, Category
+from .yamlpos import Path, SourceMap, decode, parse_yaml
+
+__all__ = ["Policy", "Rule", "RuleSet", "RuleTest", "load_rules"]
+
+logger = logging.getLogger("reliable_rules")
+BUILTIN_PREFIX = "builtin:"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Backoff and Retry-After policy that executors follow (the seed's numbers by default)."""
+
+    backoff_base_ms: int = 500
+    backoff_floor_ms: int = 50
+    backoff_factor: float = 2.0
+    backoff_max_ms: int = 10_000
+    jitter: str = "none"
+    retry_after_cap_ms: int = 30_000
+    over_cap: str = "cap"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTest:
+    """One embedded test case of a rule, with its expectations."""
+
+    rule_id: str
+    file: str
+    line: int
+    column: int
+    text: str | None = None
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+    provider: str | None = None
+    model: str | None = None
+    exception: tuple[str, ...] = ()
+    description: str = ""
+    expect: str | None = None
+    expectations: Mapping[str, Any] = field(default_factory=dict)
+
+    def failure(self) -> Failure:
+        """The failure this case describes."""
+        body = self.body
+        base = to_failure(
+            self.text or "",
+            status=self.status,
+            headers=dict(self.headers) if self.headers else None,
+            body=body,
+            provider=self.provider,
+            model=self.model,
+        )
+        if not self.exception:
+            return base
+        return Failure(
+            base.message, base.status, base.headers, base.body,
+            frozenset(self.exception), base.provider, base.model,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule of a loaded rule set, with where it was written."""
+
+    id: str
+    category: str
+    description: str
+    file: str
+    line: int
+    column: int
+    ruleset: str
+    tests: tuple[RuleTest, ...] = ()
+    references: tuple[str, ...] = ()
+    status: str = "stable"
+
+
+@dataclass(frozen=True, eq=False)
+class RuleSet:
+    """A loaded, layered, compiled rule set. Immutable and safe to share between threads."""
+
+    name: str
+    revision: str
+    source: str
+    files: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    categories: Mapping[str, Category]
+    policy: Policy
+    conditions: tuple[str, ...]
+    classifier: Classifier = field(repr=False)
+    unused_conditions: tuple[str, ...] = ()
+
+    def classify(
+        self,
+        error: object = None,
+        /,
+        *,
+        status: int | None = None,
+        headers: Mapping[str, object] | None = None,
+        body: object = None,
+        provider: str | None = None,
+        model: str | None = None,
+    ) -> Decision:
+        """Classify anything a call can fail with; never raises.
+
+        Args:
+            error: a message, bytes, an exception (cause chain included), a
+                ``requests``/``urllib3`` response, or an SDK error (duck-typed).
+            status: the HTTP status, when the error does not carry one.
+            headers: response headers (case-insensitive names).
+            body: the response body (text, bytes, or a JSON-like mapping).
+            provider: the provider name, for rules scoped with ``provider:``.
+            model: the model name, for rules scoped with ``model:``.
+        """
+        try:
+            failure = to_failure(
+                error, status=status, headers=headers, body=body, provider=provider, model=model
+            )
+            return self.classifier.decide(failure)
+        except Exception:  # noqa: BLE001 — classification sits on every error path: never raise
+            logger.exception("reliable_rules: classification failed; treating as unknown")
+            return Decision(self.classifier.unknown, None, Failure())
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id (KeyError if there is none)."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+
+# ── loading ─────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass
+class _RuleSpec:
+    id: str
+    data: dict[str, Any]
+    source: SourceMap
+    path: Path
+    ruleset: str
+
+
+@dataclass
+class _Layer:
+    name: str
+    revision: str
+    files: list[str]
+    rules: list[_RuleSpec]
+    conditions: dict[str, ConditionSource]
+    categories: dict[str, tuple[dict[str, Any], SourceMap, Path]]
+    retry_after: tuple[list[Any], SourceMap] | None
+    policy: dict[str, Any]
+
+
+def _display(path: FsPath) -> str:
+    builtin = rules_dir().resolve()
+    if path.parent == builtin:
+        return f"{BUILTIN_PREFIX}{path.stem}"
+    relative = os.path.relpath(path)
+    return path.as_posix() if relative.startswith("..") else FsPath(relative).as_posix()
+
+
+def _resolve(reference: str, relative_to: FsPath | None) -> tuple[FsPath | None, str | None]:
+    """A rule source reference → (path, error message)."""
+    if reference.startswith(BUILTIN_PREFIX):
+        name = reference[len(BUILTIN_PREFIX) :]
+        path = rules_dir() / f"{name}.yaml"
+        if name and "/" not in name and "\\" not in name and path.is_file():
+            return path.resolve(), None
+        names = builtin_names()
+        return None, (
+            f"unknown built-in rule set {reference!r}{closest(name, names)}; "
+            f"available: {', '.join(BUILTIN_PREFIX + n for n in names)}"
+        )
+    path = FsPath(reference).expanduser()
+    if relative_to is not None and not path.is_absolute():
+        path = relative_to / path
+    if path.is_dir():
+        return None, f"{reference!r} is a directory, not a rule file"
+    if not path.is_file():
+        return None, f"rule file {reference!r} not found" + (
+            f" (looked in {relative_to.as_posix()})" if relative_to is not None else ""
+        )
+    return path.resolve(), None
+
+
+def _merge_policy(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge_policy(dict(merged[key]), value)
+        else:
+            merged[key] = value
+    return merged
+
+
+class _Loader:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self._done: dict[FsPath, _Layer | None] = {}
+        self._stack: list[FsPath] = []
+
+    def load(self, path: FsPath) -> _Layer | None:
+        if path in self._done:
+            return self._done[path]
+        self._stack.append(path)
+        try:
+            layer = self._load_file(path)
+        finally:
+            self._stack.pop()
+        self._done[path] = layer
+        return layer
+
+    def _load_file(self, path: FsPath) -> _Layer | None:
+        shown = _display(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            self.problems.append(Problem(shown, 1, 1, f"cannot read rule file: {error.strerror or error}", "unreadable"))
+            return None
+        text, problems = decode(shown, raw)
+        self.problems.extend(problems)
+        if text is None:
+            return None
+        document, problems = parse_yaml(shown, text)
+        self.problems.extend(problems)
+        if document is None:
+            return None
+        data, source = document.data, document.source
+        schema_problems = validate_document(data, source)
+        self.problems.extend(schema_problems)
+        if not isinstance(data, dict) or any(p.code == "format-version" for p in schema_problems):
+            return None
+        return self._layer(path, data, source)
+
+    def _bases(self, path: FsPath, data: dict[str, Any], source: SourceMap) -> list[_Layer]:
+        extends = data.get("extends", [])
+        entries = [extends] if isinstance(extends, str) else extends if isinstance(extends, list) else []
+        bases: list[_Layer] = []
+        for index, reference in enumerate(entries):
+            where: Path = ("extends",) if isinstance(extends, str) else ("extends", index)
+            if not isinstance(reference, str):
+                continue
+            target, message = _resolve(reference, path.parent)
+            if target is None:
+                self.problems.append(source.problem(where, f"extends: {message}", "extends-missing"))
+                continue
+            if target in self._stack:
+                cycle = " -> ".join(_display(p) for p in [*self._stack[self._stack.index(target) :], target])
+                self.problems.append(source.problem(where, f"extends cycle: {cycle}", "extends-cycle"))
+                continue
+            base = self.load(target)
+            if base is not None:
+                bases.append(base)
+        return bases
+
+    def _layer(self, path: FsPath, data: dict[str, Any], source: SourceMap) -> _Layer:
+        name = data.get("name") if isinstance(data.get("name"), str) else path.stem
+        revision = data.get("revision") if isinstance(data.get("revision"), str) else "0"
+        bases = self._bases(path, data, source)
+
+        conditions: dict[str, ConditionSource] = {}
+        categories: dict[str, tuple[dict[str, Any], SourceMap, Path]] = {}
+        policy: dict[str, Any] = {}
+        retry_after: tuple[list[Any], SourceMap] | None = None
+        base_rules: list[_RuleSpec] = []
+        files: list[str] = []
+        for base in bases:
+            conditions.update(base.conditions)
+            categories.update(base.categories)
+            policy = _merge_policy(policy, base.policy)
+            if retry_after is None:
+                retry_after = base.retry_after
+            files.extend(f for f in base.files if f not in files)
+            known = {rule.id for rule in base_rules}
+            base_rules.extend(rule for rule in base.rules if rule.id not in known)
+        files.append(source.file)
+
+        for key, value in (data.get("conditions") or {}).items() if isinstance(data.get("conditions"), dict) else ():
+            conditions[key] = ConditionSource(value, source, ("conditions", key))
+        for key, value in (data.get("categories") or {}).items() if isinstance(data.get("categories"), dict) else ():
+            if isinstance(value, dict):
+                categories[key] = (value, source, ("categories", key))
+        if isinstance(data.get("policy"), dict):
+            policy = _merge_policy(policy, data["policy"])
+        if isinstance(data.get("retry_after"), list):
+            retry_after = (data["retry_after"], source)
+
+        disabled = {item for item in data.get("disable", []) if isinstance(item, str)} if isinstance(data.get("disable"), list) else set()
+        base_rules = [rule for rule in base_rules if rule.id not in disabled]
+        positions = {rule.id: index for index, rule in enumerate(base_rules)}
+        own: list[_RuleSpec] = []
+        seen: dict[str, tuple[int, int]] = {}
+        for index, rule in enumerate(data.get("rules", []) if isinstance(data.get("rules"), list) else []):
+            if not isinstance(rule, dict) or not isinstance(rule.get("id"), str):
+                continue
+            rule_id = rule["id"]
+            here: Path = ("rules", index)
+            if rule_id in seen:
+                line, column = seen[rule_id]
+                self.problems.append(
+                    source.problem((*here, "id"), f"duplicate rule id {rule_id!r} (first used at line {line}, column {column})", "duplicate-id")
+                )
+                continue
+            seen[rule_id] = source.value((*here, "id"))
+            spec = _RuleSpec(rule_id, rule, source, here, name)
+            if rule_id in positions:
+                base_rules[positions[rule_id]] = spec
+            else:
+                own.append(spec)
+        return _Layer(name, revision, files, own + base_rules, conditions, categories, retry_after, policy)
+
+
+def _category(name: str, spec: Mapping[str, Any]) -> Category:
+    retryable = bool(spec.get("retryable", True))
+    action = spec.get("action") or ("retry" if retryable else "next_provider")
+    return Category(
+        name=name,
+        retryable=retryable,
+        rate_limited=bool(spec.get("rate_limited", False)),
+        action=Action(action),
+        rotate_key=bool(spec.get("rotate_key", False)),
+        description=str(spec.get("description", "")),
+    )
+
+
+def _policy(data: Mapping[str, Any]) -> Policy:
+    backoff = data.get("backoff", {})
+    defaults = Policy()
+    return Policy(
+        backoff_base_ms=int(backoff.get("base_ms", defaults.backoff_base_ms)),
+        backoff_floor_ms=int(backoff.get("floor_ms", defaults.backoff_floor_ms)),
+        backoff_factor=float(backoff.get("factor", defaults.backoff_factor)),
+        backoff_max_ms=int(backoff.get("max_ms", defaults.backoff_max_ms)),
+        jitter=str(backoff.get("jitter", defaults.jitter)),
+        retry_after_cap_ms=int(data.get("retry_after_cap_ms", defaults.retry_after_cap_ms)),
+        over_cap=str(data.get("over_cap", defaults.over_cap)),
+    )
+
+
+_CASE_FLAGS = ("reason", "retryable", "rate_limited", "action", "retry_after_ms", "rule")
+
+
+def _tests(spec: _RuleSpec, category: str, categories: Mapping[str, Category], rule_ids: set[str], problems: list[Problem]) -> tuple[RuleTest, ...]:
+    cases = spec.data.get("tests", [])
+    if not isinstance(cases, list):
+        return ()
+    result: list[RuleTest] = []
+    for index, case in enumerate(cases):
+        if not isinstance(case, dict):
+            continue
+        where: Path = (*spec.path, "tests", index)
+        line, column = spec.source.value(where)
+        expect = case.get("expect", category)
+        if isinstance(expect, str) and expect not in categories:
+            problems.append(
+                spec.source.problem((*where, "expect"), f"unknown category {expect!r}{closest(expect, categories)}", "unknown-category")
+            )
+        wanted_rule = case.get("rule")
+        if isinstance(wanted_rule, str) and wanted_rule not in rule_ids:
+            problems.append(
+                spec.source.problem((*where, "rule"), f"unknown rule id {wanted_rule!r}{closest(wanted_rule, rule_ids)}", "unknown-rule")
+            )
+        exception = case.get("exception", ())
+        headers = case.get("headers") if isinstance(case.get("headers"), dict) else {}
+        result.append(
+            RuleTest(
+                rule_id=spec.id,
+                file=spec.source.file,
+                line=line,
+                column=column,
+                text=case.get("text"),
+                status=case.get("status"),
+                headers=MappingProxyType({str(k): str(v) for k, v in headers.items()}),
+                body=case.get("body"),
+                provider=case.get("provider"),
+                model=case.get("model"),
+                exception=(exception,) if isinstance(exception, str) else tuple(exception),
+                description=str(case.get("description", "")),
+                expect=expect if isinstance(expect, str) else None,
+                expectations=MappingProxyType({key: case[key] for key in _CASE_FLAGS if key in case}),
+            )
+        )
+    return tuple(result)
+
+
+def _build(layer: _Layer, source_name: str, problems: list[Problem]) -> RuleSet | None:
+    categories: dict[str, Category] = dict(DEFAULT_CATEGORIES)
+    for name, (spec, _src, _path) in layer.categories.items():
+        categories[name] = _category(name, spec)
+
+    compiler = MatcherCompiler(layer.conditions, problems)
+    compiled: list[tuple[str, Node, Category]] = []
+    rules: list[Rule] = []
+    rule_ids = {spec.id for spec in layer.rules}
+    for spec in layer.rules:
+        node = compiler.compile(spec.data.get("when"), spec.source, (*spec.path, "when"))
+        then = spec.data.get("then") if isinstance(spec.data.get("then"), dict) else {}
+        category_name = then.get("category")
+        if not isinstance(category_name, str):
+            continue
+        if category_name not in categories:
+            problems.append(
+                spec.source.problem(
+                    (*spec.path, "then", "category"),
+                    f"unknown category {category_name!r}{closest(category_name, categories)}",
+                    "unknown-category",
+                )
+            )
+            continue
+        line, column = spec.source.value(spec.path)
+        compiled.append((spec.id, node, categories[category_name]))
+        references = spec.data.get("references", [])
+        rules.append(
+            Rule(
+                id=spec.id,
+                category=category_name,
+                description=str(spec.data.get("description", "")),
+                file=spec.source.file,
+                line=line,
+                column=column,
+                ruleset=spec.ruleset,
+                tests=_tests(spec, category_name, categories, rule_ids, problems),
+                references=tuple(str(r) for r in references) if isinstance(references, list) else (),
+                status=str(spec.data.get("status", "stable")),
+            )
+        )
+    compiler.compile_all_conditions()
+
+    extractors: list[Extractor] = []
+    if layer.retry_after is not None:
+        entries, source = layer.retry_after
+        for index, entry in enumerate(entries):
+            extractor = compile_extractor(entry, source, ("retry_after", index), problems)
+            if extractor is not None:
+                extractors.append(extractor)
+    if problems:
+        return None
+    classifier = Classifier(
+        name=layer.name,
+        revision=layer.revision,
+        rules=compiled,
+        categories=categories,
+        extractors=extractors,
+    )
+    return RuleSet(
+        name=layer.name,
+        revision=layer.revision,
+        source=source_name,
+        files=tuple(layer.files),
+        rules=tuple(rules),
+        categories=MappingProxyType(categories),
+        policy=_policy(layer.policy),
+        conditions=tuple(sorted(layer.conditions)),
+        classifier=classifier,
+        unused_conditions=tuple(sorted(set(layer.conditions) - compiler.used_conditions)),
+    )
+
+
+_builtin_cache: dict[str, RuleSet] = {}
+_builtin_lock = Lock()
+
+
+def load_rules(source: str | os.PathLike[str] = "builtin:default") -> RuleSet:
+    """Load, validate, layer and compile a rule set.
+
+    Args:
+        source: ``builtin:NAME`` (``default``, ``seed``, …) or a path to a YAML rule file,
+            which may ``extends:`` built-ins and other files.
+
+    Raises:
+        RuleSourceError: ``source`` names no readable rule file.
+        RuleSetError: the file or one of its bases has problems; ``.problems`` lists all.
+    """
+    reference = os.fspath(source)
+    if reference.startswith(BUILTIN_PREFIX):
+        with _builtin_lock:
+            cached = _builtin_cache.get(reference)
+        if cached is not None:
+            return cached
+    path, message = _resolve(reference, None)
+    if path is None:
+        raise RuleSourceError([Problem(reference, 1, 1, message or "cannot load", "missing-file")])
+    loader = _Loader()
+    layer = loader.load(path)
+    problems = loader.problems
+    # Compile even when parsing found problems: compile problems (bad regexes, unknown
+    # categories) of the same files belong in the same report.
+    ruleset = _build(layer, reference, problems) if layer is not None else None
+    if ruleset is None:
+        raise RuleSetError(problems or [Problem(reference, 1, 1, "rule set could not be loaded", "invalid")])
+    if reference.startswith(BUILTIN_PREFIX):
+        with _builtin_lock:
+            ruleset = _builtin_cache.setdefault(reference, ruleset)
+    return ruleset

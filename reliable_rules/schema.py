@@ -1,0 +1,144 @@
+"""Validate a rule file against the JSON Schema and point every error at its YAML node."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from ._resources import schemas_dir
+from .compiler import closest
+from .errors import Problem
+from .yamlpos import Path, SourceMap
+
+__all__ = ["FORMAT", "schema_document", "schema_path", "validate_document"]
+
+FORMAT = "reliable-rules/v1"
+
+
+def schema_path() -> str:
+    """Filesystem path of the v1 JSON Schema."""
+    return str(schemas_dir() / "ruleset.v1.json")
+
+
+@cache
+def schema_document() -> dict[str, Any]:
+    """The v1 JSON Schema as a mapping."""
+    with open(schema_path(), encoding="utf-8") as handle:
+        loaded: dict[str, Any] = json.load(handle)
+    return loaded
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema_document())
+
+
+def dotted(path: Path) -> str:
+    """``rules[3].when.contains`` for a path tuple; ``(top level)`` for the root."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _problems_for(error: ValidationError, source: SourceMap) -> Iterable[Problem]:
+    path: Path = tuple(error.absolute_path)
+    where = dotted(path)
+    keyword = error.validator
+    if keyword == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list(error.schema.get("properties", {}))
+        for key in error.instance:
+            if key in allowed:
+                continue
+            yield source.problem(
+                (*path, key),
+                f"{where}: unknown key {key!r}{closest(str(key), allowed)}",
+                "unknown-key",
+                at_key=True,
+            )
+        return
+    if keyword == "propertyNames":
+        name = error.instance
+        yield source.problem(
+            (*path, name),
+            f"{where}: invalid name {name!r}: use letters, digits and underscores",
+            "bad-name",
+            at_key=True,
+        )
+        return
+    if keyword == "required" and isinstance(error.instance, dict):
+        missing = [key for key in error.validator_value if key not in error.instance]
+        for key in missing:
+            yield source.problem(path, f"{where}: missing required key {key!r}", "schema")
+        return
+    if keyword in ("oneOf", "anyOf"):
+        description = error.schema.get("description")
+        nested = [e for e in error.context or () if e.validator not in ("type", "enum", "const")]
+        deeper = [e for e in nested if len(e.absolute_path) > len(error.absolute_path)]
+        if deeper:
+            # One alternative matched the shape but failed inside: that inner error is the news.
+            yield from _problems_for(best_match(deeper), source)
+            return
+        shown = json.dumps(error.instance, default=str)[:80]
+        yield source.problem(
+            path, f"{where}: invalid value {shown}" + (f"; expected {description}" if description else ""), "schema"
+        )
+        return
+    if keyword == "enum":
+        options = [str(option) for option in error.validator_value]
+        value = error.instance
+        hint = closest(str(value), options) if isinstance(value, str) else ""
+        yield source.problem(
+            path, f"{where}: {json.dumps(value, default=str)} is not one of {', '.join(options)}{hint}", "schema"
+        )
+        return
+    if keyword == "type":
+        expected = error.validator_value
+        expected_text = " or ".join(expected) if isinstance(expected, list) else expected
+        actual = type(error.instance).__name__
+        hint = ""
+        if expected_text == "string" and actual in ("float", "int", "date", "datetime"):
+            hint = " (quote it in YAML to keep it text)"
+        yield source.problem(
+            path, f"{where}: expected {expected_text}, got {actual} {json.dumps(error.instance, default=str)[:60]}{hint}", "schema"
+        )
+        return
+    yield source.problem(path, f"{where}: {error.message}", "schema")
+
+
+def validate_document(data: Any, source: SourceMap) -> list[Problem]:
+    """Schema problems of one rule file, each at the node it concerns."""
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        problems.append(
+            source.problem((), f"a rule file must be a mapping at the top level, got {type(data).__name__}", "not-a-mapping")
+        )
+        return problems
+    version = data.get("format")
+    if isinstance(version, str) and version != FORMAT and version.startswith("reliable-rules/"):
+        problems.append(
+            source.problem(
+                ("format",),
+                f"unsupported format version {version!r}: this version of reliable_rules reads {FORMAT!r}",
+                "format-version",
+            )
+        )
+        return problems  # another version's keys would only produce noise
+    if "format" in data and version != FORMAT:
+        problems.append(
+            source.problem(
+                ("format",),
+                f"format must be {FORMAT!r}, got {json.dumps(version, default=str)}",
+                "format-version",
+            )
+        )
+    for error in _validator().iter_errors(data):
+        if error.validator == "const" and tuple(error.absolute_path) == ("format",):
+            continue  # reported above with a clearer message
+        problems.extend(_problems_for(error, source))
+    return problems

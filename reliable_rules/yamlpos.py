@@ -1,0 +1,250 @@
+"""Parse YAML once, keeping the line and column of every key and value.
+
+PyYAML's ``safe_load`` forgets positions and silently keeps the last of two duplicate keys.
+Here the document is *composed* into a node tree with the safe loader, then constructed by
+hand so that every path (``("rules", 3, "when", "contains")``) maps back to its node, and so
+that duplicate keys, merge keys, recursive aliases and alias bombs are reported instead of
+accepted. Scalars are still typed by PyYAML's safe constructor (ints, bools, nulls, dates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from .errors import Problem
+
+__all__ = ["Path", "SourceMap", "YamlDocument", "parse_yaml"]
+
+Path = tuple[str | int, ...]
+
+# Expanding aliases can turn a few lines into billions of nodes ("billion laughs"); nothing
+# legitimate in a rule file comes near this many.
+MAX_EXPANDED_NODES = 200_000
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMap:
+    """Positions (1-based line, column) of the values and keys of one YAML document."""
+
+    file: str
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def value(self, path: Path) -> tuple[int, int]:
+        """Where the value at ``path`` starts, or the nearest enclosing value's position."""
+        return self._nearest(self.values, path)
+
+    def key(self, path: Path) -> tuple[int, int]:
+        """Where the mapping key that ends ``path`` starts (falls back to the value)."""
+        if path in self.keys:
+            return self.keys[path]
+        return self.value(path)
+
+    def problem(self, path: Path, message: str, code: str, *, at_key: bool = False) -> Problem:
+        """A problem pointing at ``path`` in this document."""
+        line, column = self.key(path) if at_key else self.value(path)
+        return Problem(self.file, line, column, message, code)
+
+    @staticmethod
+    def _nearest(table: dict[Path, tuple[int, int]], path: Path) -> tuple[int, int]:
+        for end in range(len(path), -1, -1):
+            found = table.get(path[:end])
+            if found is not None:
+                return found
+        return (1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    """The plain data of a document (dicts, lists, scalars) and where each part came from."""
+
+    data: Any
+    source: SourceMap
+
+
+def _position(node: Node) -> tuple[int, int]:
+    mark = node.start_mark
+    return (mark.line + 1, mark.column + 1)
+
+
+def _line_col(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.source = SourceMap(file)
+        self.problems: list[Problem] = []
+        self._constructor = yaml.SafeLoader("")
+        self._active: set[int] = set()
+        self._expanded = 0
+
+    def problem(self, node: Node, message: str, code: str) -> None:
+        line, column = _position(node)
+        self.problems.append(Problem(self.source.file, line, column, message, code))
+
+    def build(self, node: Node, path: Path) -> Any:
+        self._expanded += 1
+        if self._expanded > MAX_EXPANDED_NODES:
+            raise _Abort(
+                node, f"document expands to more than {MAX_EXPANDED_NODES} nodes through aliases"
+            )
+        self.source.values.setdefault(path, _position(node))
+        if isinstance(node, ScalarNode):
+            return self._scalar(node)
+        if id(node) in self._active:
+            raise _Abort(node, "recursive alias: a node contains itself")
+        self._active.add(id(node))
+        try:
+            if isinstance(node, SequenceNode):
+                return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+            if isinstance(node, MappingNode):
+                return self._mapping(node, path)
+            self.problem(node, f"unsupported YAML node {type(node).__name__}", "yaml-syntax")
+            return None
+        finally:
+            self._active.discard(id(node))
+
+    def _scalar(self, node: ScalarNode) -> Any:
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as error:
+            self.problem(node, f"cannot read value {node.value!r}: {_describe(error)}", "yaml-tag")
+            return None
+
+    def _mapping(self, node: MappingNode, path: Path) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        first_seen: dict[Any, tuple[int, int]] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                self.problem(
+                    key_node,
+                    "merge keys ('<<') are not supported in rule files; repeat the keys or use "
+                    "a named condition",
+                    "yaml-merge",
+                )
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.problem(key_node, "mapping keys must be plain scalars", "yaml-key")
+                continue
+            key = self._scalar(key_node)
+            if not isinstance(key, str | int | bool | float) and key is not None:
+                self.problem(key_node, f"mapping key {key_node.value!r} is not a scalar", "yaml-key")
+                continue
+            if key in first_seen:
+                line, column = first_seen[key]
+                self.problem(
+                    key_node,
+                    f"duplicate key {key!r} (first defined at line {line}, column {column}); "
+                    "YAML would silently keep only the last one",
+                    "duplicate-key",
+                )
+                continue
+            first_seen[key] = _position(key_node)
+            child: Path = (*path, key if isinstance(key, str | int) else str(key))
+            self.source.keys[child] = _position(key_node)
+            result[key] = self.build(value_node, child)
+        return result
+
+
+class _Abort(Exception):
+    """An alias problem that makes the rest of the document meaningless to build."""
+
+    def __init__(self, node: Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
+def _describe(error: yaml.YAMLError) -> str:
+    if isinstance(error, yaml.MarkedYAMLError):
+        parts = [part for part in (error.context, error.problem) if part]
+        return "; ".join(parts) or "invalid YAML"
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+def _yaml_error_problem(file: str, text: str, error: yaml.YAMLError) -> Problem:
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        mark = error.problem_mark
+        return Problem(
+            file, mark.line + 1, mark.column + 1, f"YAML syntax error: {_describe(error)}", "yaml-syntax"
+        )
+    if isinstance(error, yaml.reader.ReaderError):
+        line, column = _line_col(text, error.position)
+        return Problem(
+            file,
+            line,
+            column,
+            f"YAML cannot contain character U+{error.character:04X} ({error.reason})"
+            if isinstance(error.character, int)
+            else f"YAML cannot read this file: {error.reason}",
+            "yaml-syntax",
+        )
+    return Problem(file, 1, 1, f"YAML syntax error: {_describe(error)}", "yaml-syntax")
+
+
+def decode(file: str, raw: bytes) -> tuple[str | None, list[Problem]]:
+    """Decode rule-file bytes as UTF-8 (a BOM is allowed), or say exactly where it fails."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        before = raw[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        byte = raw[error.start]
+        return None, [
+            Problem(
+                file,
+                line,
+                column,
+                f"file is not valid UTF-8: byte 0x{byte:02x} at offset {error.start} "
+                f"({error.reason}); save it as UTF-8",
+                "encoding",
+            )
+        ]
+    return text, []
+
+
+def parse_yaml(file: str, text: str) -> tuple[YamlDocument | None, list[Problem]]:
+    """Parse one YAML document with positions; every problem found is returned, none raised."""
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as error:  # the reader rejects control characters up front
+        return None, [_yaml_error_problem(file, text, error)]
+    try:
+        root = loader.get_single_node()
+    except yaml.YAMLError as error:
+        return None, [_yaml_error_problem(file, text, error)]
+    except RecursionError:
+        return None, [Problem(file, 1, 1, "YAML document is nested too deeply", "yaml-syntax")]
+    finally:
+        loader.dispose()
+    if root is None:
+        return None, [Problem(file, 1, 1, "the file is empty: expected a rule set mapping", "empty")]
+    builder = _Builder(file)
+    try:
+        data = builder.build(root, ())
+    except _Abort as error:
+        line, column = _position(error.node)
+        return None, [Problem(file, line, column, error.message, "yaml-alias")]
+    except RecursionError:
+        return None, [Problem(file, 1, 1, "YAML document is nested too deeply", "yaml-syntax")]
+    return YamlDocument(data, builder.source), builder.problems
+
+
+def iter_paths(data: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
+    """Every (path, value) pair of a constructed document, depth first."""
+    yield path, data
+    if isinstance(data, dict):
+        for key, value in data.items():
+            yield from iter_paths(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from iter_paths(value, (*path, index))
