@@ -54,7 +54,8 @@ class PrefixSource(Extractor):
         self.unit = unit
 
     def extract(self, probe: Probe) -> int | None:
-        if self.literal not in probe.found:  # the literal scan already looked for it
+        found = probe.found
+        if found is not None and self.literal not in found:  # the literal scan looked already
             return None
         # Read from the lowercased text: digits, dots and white space are the same there, and
         # positions stay consistent even where lowercasing changes a character's length.

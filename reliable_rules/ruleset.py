@@ -122,7 +122,7 @@ class RuleSet:
     classifier: Classifier = field(repr=False)
     unused_conditions: tuple[str, ...] = ()
 
-    def classify(
+    def classify(  # noqa: D417 — the positional-only `error` is documented below
         self,
         error: object = None,
         /,
@@ -145,9 +145,19 @@ class RuleSet:
             model: the model name, for rules scoped with ``model:``.
         """
         try:
-            failure = to_failure(
-                error, status=status, headers=headers, body=body, provider=provider, model=model
-            )
+            if (
+                type(error) is str
+                and headers is None
+                and body is None
+                and provider is None
+                and model is None
+                and (status is None or type(status) is int)
+            ):
+                failure = to_failure(error, status=status)  # the common error-path shape
+            else:
+                failure = to_failure(
+                    error, status=status, headers=headers, body=body, provider=provider, model=model
+                )
             return self.classifier.decide(failure)
         except Exception:  # noqa: BLE001 — classification sits on every error path: never raise
             logger.exception("reliable_rules: classification failed; treating as unknown")
