@@ -1,10 +1,10 @@
 """reliable_rules: classify LLM provider errors with versioned YAML rules.
 
-    import reliable_rules
-    rules = reliable_rules.load_rules()              # builtin:default
-    decision = rules.classify(error)                 # never raises
-    decision.category, decision.action, decision.retry_after_ms
-    print(decision.explain())
+import reliable_rules
+rules = reliable_rules.load_rules()              # builtin:default
+decision = rules.classify(error)                 # never raises
+decision.category, decision.action, decision.retry_after_ms
+print(decision.explain())
 """
 
 from __future__ import annotations

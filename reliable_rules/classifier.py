@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .codegen import compile_decider, compile_retry_after, compile_rule_matchers
 from .decision import Decision, Verdict
 from .extractors import Extractor, PrefixSource
 from .failure import Failure
@@ -50,6 +51,12 @@ class CompiledRule:
         return node.match
 
 
+def _as_rule_fn(
+    match: Callable[[Probe], bool],
+) -> Callable[[Probe, str, str, object, object], bool]:
+    return lambda probe, _text, _lower, _status, _found: match(probe)
+
+
 def _walk(node: Node) -> Iterable[Node]:
     yield node
     if isinstance(node, All | Any_):
@@ -61,16 +68,19 @@ def _walk(node: Node) -> Iterable[Node]:
         yield from _walk(node.target)
 
 
+_Trie = dict[str, "_Trie"]
+
+
 def _trie_pattern(literals: Iterable[str]) -> str:
-    trie: dict[str, dict[str, object]] = {}
+    trie: _Trie = {}
     for literal in literals:
         node = trie
         for char in literal:
-            node = node.setdefault(char, {})  # type: ignore[assignment]
+            node = node.setdefault(char, {})
         node[""] = {}
 
-    def build(node: dict[str, object]) -> str:
-        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]  # type: ignore[arg-type]
+    def build(node: _Trie) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -100,8 +110,11 @@ class _LiteralScan:
         unique = sorted({literal for literal in literals if literal})
         pattern = re.compile(_trie_pattern(unique), re.DOTALL) if unique else None
         self._search = pattern.search if pattern is not None else None
+        known = set(unique)
         self._implied = {
-            literal: tuple(other for other in unique if literal.startswith(other))
+            literal: tuple(
+                p for p in (literal[:end] for end in range(1, len(literal) + 1)) if p in known
+            )
             for literal in unique
         }
 
@@ -138,7 +151,7 @@ class Classifier:
             for rule_id, node, category in rules
         )
         self.unknown = Verdict(categories[UNKNOWN], None, name, revision, self)
-        self._evaluate = tuple((rule.match, rule.verdict) for rule in self.rules)
+        self._verdicts = tuple(rule.verdict for rule in self.rules)
 
         literals: set[str] = set()
         for rule in self.rules:
@@ -149,6 +162,15 @@ class Classifier:
         self.indexed = len(literals) > SCAN_THRESHOLD
         self._scan = _LiteralScan(literals) if self.indexed else None
         self._all_rules = (1 << len(self.rules)) - 1
+        nodes = [rule.node for rule in self.rules]
+        self._decide_all = None if self.indexed else compile_decider(nodes)
+        generated = compile_rule_matchers(nodes) if self.indexed else None
+        self._matchers = (
+            tuple(generated)
+            if generated is not None
+            else tuple(_as_rule_fn(rule.match) for rule in self.rules)
+        )
+        self._retry_fn = compile_retry_after(self.extractors)
 
         # Candidate rules are bit sets (bit i = rule i): one OR per key present, then the set
         # bits are visited in rule order until one rule matches.
@@ -164,19 +186,15 @@ class Classifier:
         self._index = index
         self._ungated = ungated
         self._status_masks = {
-            key[1]: mask for key, mask in index.items() if isinstance(key, tuple) and key[0] == "status"
+            key[1]: mask
+            for key, mask in index.items()
+            if isinstance(key, tuple) and key[0] == "status"
         }
         self._any_status = self._status_masks.get("*", 0)
         kinds = {key[0] for key in index if isinstance(key, tuple)}
         self._gates_exceptions = "exception" in kinds
         self._gates_provider = "provider" in kinds
         self._gates_model = "model" in kinds
-        self._prefix_only = bool(self.extractors) and all(
-            isinstance(e, PrefixSource) for e in self.extractors
-        )
-        self._prefix_literals = frozenset(
-            e.literal for e in self.extractors if isinstance(e, PrefixSource)
-        )
 
     def _probe(self, failure: Failure) -> Probe:
         text = failure.text
@@ -207,41 +225,31 @@ class Classifier:
             mask |= index.get(("model", failure.model.lower()), 0)
         return mask
 
-    def _retry_after(self, probe: Probe) -> int | None:
-        found = probe.found
-        if self._prefix_only and found is not None and found.isdisjoint(self._prefix_literals):
-            return None
-        for extractor in self.extractors:
-            value = extractor.extract(probe)
-            if value is not None:
-                return value
-        return None
-
     def decide(self, failure: Failure) -> Decision:
         """Classify a normalised failure (the hot path: kept flat on purpose)."""
         text = failure.text
         lower = text.lower()
-        scan = self._scan
-        if scan is None:
+        status = failure.status
+        decide_all = self._decide_all
+        if decide_all is not None:
             probe = Probe(failure, text, lower, None)
-            verdict = self.unknown
-            for match, rule_verdict in self._evaluate:
-                if match(probe):
-                    verdict = rule_verdict
-                    break
-            return Decision(verdict, self._retry_after(probe), failure)
-        probe = Probe(failure, text, lower, scan(lower))
-        evaluate = self._evaluate
+            position = decide_all(probe, text, lower, status)
+            verdict = self._verdicts[position] if position >= 0 else self.unknown
+            return Decision(verdict, self._retry_fn(probe, lower), failure)
+        scan = self._scan
+        found = scan(lower) if scan is not None else None
+        probe = Probe(failure, text, lower, found)
+        matchers = self._matchers
         verdict = self.unknown
         mask = self._candidates(probe)
         while mask:
             lowest = mask & -mask
-            match, rule_verdict = evaluate[lowest.bit_length() - 1]
-            if match(probe):
-                verdict = rule_verdict
+            position = lowest.bit_length() - 1
+            if matchers[position](probe, text, lower, status, found):
+                verdict = self._verdicts[position]
                 break
             mask ^= lowest
-        return Decision(verdict, self._retry_after(probe), failure)
+        return Decision(verdict, self._retry_fn(probe, lower), failure)
 
     def explain(self, failure: Failure) -> str:
         """The evaluation trace for ``failure``: every rule tried, why it matched or not."""

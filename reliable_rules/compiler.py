@@ -86,9 +86,11 @@ def _compile_regex(
     try:
         return regex.compile(pattern, flags)
     except regex.error as error:
-        where = f" at position {error.pos}" if getattr(error, "pos", None) is not None else ""
+        position = getattr(error, "pos", None)
+        where = f" at position {position}" if position is not None else ""
+        reason = getattr(error, "msg", None) or str(error)
         problems.append(
-            source.problem(path, f"bad regex {pattern!r}: {error.msg}{where}", "bad-regex")
+            source.problem(path, f"bad regex {pattern!r}: {reason}{where}", "bad-regex")
         )
         return None
     except (OverflowError, RecursionError, ValueError) as error:
@@ -135,7 +137,8 @@ class MatcherCompiler:
                 self.problems.append(
                     source.problem(
                         path,
-                        f"a matcher takes exactly one of its keys, found {', '.join(map(repr, keys))}; "
+                        "a matcher takes exactly one of its keys, found "
+                        f"{', '.join(map(repr, keys))}; "
                         "combine them with `all: [...]` or `any: [...]`",
                         "matcher-shape",
                     )
@@ -170,17 +173,27 @@ class MatcherCompiler:
             return Status("in", frozenset({value}), label=str(value))
         if isinstance(value, list) and all(isinstance(v, int) for v in value):
             return Status("in", frozenset(value), label=str(sorted(set(value))))
-        if isinstance(value, dict) and isinstance(value.get("min"), int) and isinstance(value.get("max"), int):
+        if (
+            isinstance(value, dict)
+            and isinstance(value.get("min"), int)
+            and isinstance(value.get("max"), int)
+        ):
             low, high = value["min"], value["max"]
             excluded = frozenset(v for v in value.get("except", []) if isinstance(v, int))
             if low > high:
                 self.problems.append(
-                    source.problem(path, f"status range is empty: min {low} > max {high}", "bad-range")
+                    source.problem(
+                        path, f"status range is empty: min {low} > max {high}", "bad-range"
+                    )
                 )
                 return Never()
             if high - low > _MAX_EXPANDED_STATUSES:
                 self.problems.append(
-                    source.problem(path, f"status range {low}..{high} is wider than {_MAX_EXPANDED_STATUSES}", "bad-range")
+                    source.problem(
+                        path,
+                        f"status range {low}..{high} is wider than {_MAX_EXPANDED_STATUSES}",
+                        "bad-range",
+                    )
                 )
                 return Never()
             label = f"{low}..{high}" + (f" except {sorted(excluded)}" if excluded else "")
@@ -188,20 +201,32 @@ class MatcherCompiler:
         return Never()
 
     def _m_text_status(self, value: Any, _s: bool, source: SourceMap, path: Path) -> Node:
-        if not (isinstance(value, dict) and isinstance(value.get("min"), int) and isinstance(value.get("max"), int)):
+        if not (
+            isinstance(value, dict)
+            and isinstance(value.get("min"), int)
+            and isinstance(value.get("max"), int)
+        ):
             return Never()
         low, high = value["min"], value["max"]
         if low > high:
             self.problems.append(
-                source.problem(path, f"text_status range is empty: min {low} > max {high}", "bad-range")
+                source.problem(
+                    path, f"text_status range is empty: min {low} > max {high}", "bad-range"
+                )
             )
             return Never()
         excluded = frozenset(v for v in value.get("except", []) if isinstance(v, int))
         included = value.get("in")
-        chosen = frozenset(v for v in included if isinstance(v, int)) if isinstance(included, list) else None
+        chosen = (
+            frozenset(v for v in included if isinstance(v, int))
+            if isinstance(included, list)
+            else None
+        )
         if chosen is not None and excluded:
             self.problems.append(
-                source.problem(path, "text_status takes `in` or `except`, not both", "matcher-shape")
+                source.problem(
+                    path, "text_status takes `in` or `except`, not both", "matcher-shape"
+                )
             )
         return TextStatus(low, high, excluded, chosen)
 
@@ -212,20 +237,32 @@ class MatcherCompiler:
     def _m_regex(self, value: Any, sensitive: bool, source: SourceMap, path: Path) -> Node:
         if not isinstance(value, str):
             return Never()
-        compiled = _compile_regex(value, sensitive=sensitive, source=source, path=path, problems=self.problems)
+        compiled = _compile_regex(
+            value, sensitive=sensitive, source=source, path=path, problems=self.problems
+        )
         return Regex(value, compiled) if compiled is not None else Never()
 
-    def _value_spec(self, value: dict[str, Any], source: SourceMap, path: Path) -> tuple[Any, str] | None:
+    def _value_spec(
+        self, value: dict[str, Any], source: SourceMap, path: Path
+    ) -> tuple[Any, str] | None:
         tests = [key for key in ("equals", "in", "matches", "exists") if key in value]
         if len(tests) > 1:
             self.problems.append(
-                source.problem(path, f"use one of equals/in/matches/exists, found {', '.join(tests)}", "matcher-shape")
+                source.problem(
+                    path,
+                    f"use one of equals/in/matches/exists, found {', '.join(tests)}",
+                    "matcher-shape",
+                )
             )
             return None
         compiled = None
         if "matches" in value and isinstance(value["matches"], str):
             compiled = _compile_regex(
-                value["matches"], sensitive=True, source=source, path=(*path, "matches"), problems=self.problems
+                value["matches"],
+                sensitive=True,
+                source=source,
+                path=(*path, "matches"),
+                problems=self.problems,
             )
             if compiled is None:
                 return None
@@ -307,7 +344,9 @@ _EXTRACTOR_KEYS = ("header", "prefix", "regex", "json")
 _DEFAULT_UNITS = {"header": "auto", "prefix": "s", "regex": "auto", "json": "auto"}
 
 
-def compile_extractor(data: Any, source: SourceMap, path: Path, problems: list[Problem]) -> Extractor | None:
+def compile_extractor(
+    data: Any, source: SourceMap, path: Path, problems: list[Problem]
+) -> Extractor | None:
     """Compile one ``retry_after:`` entry."""
     if not isinstance(data, dict):
         return None
@@ -335,12 +374,18 @@ def compile_extractor(data: Any, source: SourceMap, path: Path, problems: list[P
         return PrefixSource(value, unit)
     if key == "json":
         return JsonSource(value, unit)
-    compiled = _compile_regex(value, sensitive=False, source=source, path=(*path, key), problems=problems)
+    compiled = _compile_regex(
+        value, sensitive=False, source=source, path=(*path, key), problems=problems
+    )
     if compiled is None:
         return None
     if compiled.groups < 1:
         problems.append(
-            source.problem((*path, key), "a retry_after regex needs one capturing group for the number", "bad-regex")
+            source.problem(
+                (*path, key),
+                "a retry_after regex needs one capturing group for the number",
+                "bad-regex",
+            )
         )
         return None
     return RegexSource(compiled, unit)

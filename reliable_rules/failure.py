@@ -53,17 +53,17 @@ class Failure:
 def _get(obj: object, name: str) -> Any:
     try:
         return getattr(obj, name, None)
-    except Exception:  # noqa: BLE001 — a property that raises must not break classification
+    except Exception:
         return None
 
 
 def _safe_str(obj: object) -> str:
     try:
         text = str(obj)
-    except Exception:  # noqa: BLE001 — __str__ is user code; it may raise anything
+    except Exception:
         try:
             return f"<{type(obj).__name__}>"
-        except Exception:  # noqa: BLE001 — even type(obj).__name__ can be a raising property
+        except Exception:
             return "<unprintable error>"
     return text if isinstance(text, str) else ""
 
@@ -108,7 +108,7 @@ def _headers(value: object) -> dict[str, str]:
             key = _safe_str(name).strip().lower()
             text = _safe_str(header_value).strip()
             result[key] = f"{result[key]}, {text}" if key in result else text
-    except Exception:  # noqa: BLE001 — header containers vary by library; odd ones yield none
+    except Exception:
         return {}
     return result
 
@@ -141,7 +141,9 @@ def _chain(error: BaseException) -> list[BaseException]:
             continue
         seen.add(id(current))
         ordered.append(current)
-        nested: list[object] = [_get(current, "reason")]  # urllib3 MaxRetryError / NewConnectionError
+        nested: list[object] = [
+            _get(current, "reason")
+        ]  # urllib3 MaxRetryError / NewConnectionError
         args = _get(current, "args")
         if isinstance(args, tuple):
             nested.extend(args)
@@ -161,7 +163,9 @@ def _type_names(errors: list[BaseException]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _from_exception(error: BaseException) -> tuple[str, int | None, dict[str, str], str | None, frozenset[str]]:
+def _from_exception(
+    error: BaseException,
+) -> tuple[str, int | None, dict[str, str], str | None, frozenset[str]]:
     chain = _chain(error)
     parts: list[str] = []
     for item in chain:
@@ -201,7 +205,13 @@ def to_failure(
     model: str | None = None,
 ) -> Failure:
     """Normalise ``error`` plus the explicit keywords (which win) into a :class:`Failure`."""
-    if type(error) is str and headers is None and body is None and provider is None and model is None:
+    if (
+        type(error) is str
+        and headers is None
+        and body is None
+        and provider is None
+        and model is None
+    ):
         # The common case on the error path (a message, perhaps a status): skip the general
         # merge below, which builds a second Failure.
         message = error if len(error) <= MAX_TEXT_CHARS else error[:MAX_TEXT_CHARS]
@@ -234,7 +244,9 @@ def to_failure(
     return Failure(
         message=base.message,
         status=explicit_status if explicit_status is not None else base.status,
-        headers=MappingProxyType(explicit_headers) if explicit_headers is not None else base.headers,
+        headers=MappingProxyType(explicit_headers)
+        if explicit_headers is not None
+        else base.headers,
         body=_as_text(body) if body is not None else base.body,
         exception_types=base.exception_types,
         provider=provider if isinstance(provider, str) else base.provider,

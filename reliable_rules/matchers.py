@@ -163,14 +163,14 @@ class Contains(Node):
             if found is not None and found.isdisjoint(self.lowered):
                 return False
             text = probe.text
-            for needle in self.needles:
+            for needle in self.needles:  # noqa: SIM110 — a plain loop: no generator on the hot path
                 if needle in text:
                     return True
             return False
         if found is not None:
             return not found.isdisjoint(self.lowered)
         lower = probe.lower
-        for needle in self._search:
+        for needle in self._search:  # noqa: SIM110 — a plain loop: no generator on the hot path
             if needle in lower:
                 return True
         return False
@@ -284,7 +284,9 @@ class Regex(Node):
 ValueTest = Callable[[list[Any]], bool]
 
 
-def value_test(spec: Mapping[str, Any], compiled: regex.Pattern[str] | None) -> tuple[ValueTest, str]:
+def value_test(
+    spec: Mapping[str, Any], compiled: regex.Pattern[str] | None
+) -> tuple[ValueTest, str]:
     """A predicate over the values found at a JSON path or header, and its description."""
     if "exists" in spec:
         wanted = bool(spec["exists"])
@@ -310,7 +312,7 @@ def value_test(spec: Mapping[str, Any], compiled: regex.Pattern[str] | None) -> 
             return False
 
         return matches, f"matches {spec.get('matches')!r}"
-    return (lambda values: bool(values)), "exists"
+    return bool, "exists"
 
 
 class Json(Node):
@@ -398,9 +400,10 @@ def _matchers(children: Iterable[Node]) -> tuple[Callable[[Probe], bool], ...]:
     """Bound ``match`` methods of the children, looking through named-condition references."""
     bound = []
     for child in children:
-        while isinstance(child, ConditionRef):
-            child = child.target
-        bound.append(child.match)
+        target = child
+        while isinstance(target, ConditionRef):
+            target = target.target
+        bound.append(target.match)
     return tuple(bound)
 
 
@@ -413,7 +416,7 @@ class All(Node):
         self._fns = _matchers(self.children)
 
     def match(self, probe: Probe) -> bool:
-        for fn in self._fns:
+        for fn in self._fns:  # noqa: SIM110 — a plain loop: no generator on the hot path
             if not fn(probe):
                 return False
         return True
@@ -443,7 +446,7 @@ class Any_(Node):
         self._fns = _matchers(self.children)
 
     def match(self, probe: Probe) -> bool:
-        for fn in self._fns:
+        for fn in self._fns:  # noqa: SIM110 — a plain loop: no generator on the hot path
             if fn(probe):
                 return True
         return False

@@ -86,8 +86,13 @@ class RuleTest:
         if not self.exception:
             return base
         return Failure(
-            base.message, base.status, base.headers, base.body,
-            frozenset(self.exception), base.provider, base.model,
+            base.message,
+            base.status,
+            base.headers,
+            base.body,
+            frozenset(self.exception),
+            base.provider,
+            base.model,
         )
 
 
@@ -122,7 +127,7 @@ class RuleSet:
     classifier: Classifier = field(repr=False)
     unused_conditions: tuple[str, ...] = ()
 
-    def classify(  # noqa: D417 — the positional-only `error` is documented below
+    def classify(
         self,
         error: object = None,
         /,
@@ -159,7 +164,7 @@ class RuleSet:
                     error, status=status, headers=headers, body=body, provider=provider, model=model
                 )
             return self.classifier.decide(failure)
-        except Exception:  # noqa: BLE001 — classification sits on every error path: never raise
+        except Exception:
             logger.exception("reliable_rules: classification failed; treating as unknown")
             return Decision(self.classifier.unknown, None, Failure())
 
@@ -259,7 +264,11 @@ class _Loader:
         try:
             raw = path.read_bytes()
         except OSError as error:
-            self.problems.append(Problem(shown, 1, 1, f"cannot read rule file: {error.strerror or error}", "unreadable"))
+            self.problems.append(
+                Problem(
+                    shown, 1, 1, f"cannot read rule file: {error.strerror or error}", "unreadable"
+                )
+            )
             return None
         text, problems = decode(shown, raw)
         self.problems.extend(problems)
@@ -278,7 +287,9 @@ class _Loader:
 
     def _bases(self, path: FsPath, data: dict[str, Any], source: SourceMap) -> list[_Layer]:
         extends = data.get("extends", [])
-        entries = [extends] if isinstance(extends, str) else extends if isinstance(extends, list) else []
+        entries = (
+            [extends] if isinstance(extends, str) else extends if isinstance(extends, list) else []
+        )
         bases: list[_Layer] = []
         for index, reference in enumerate(entries):
             where: Path = ("extends",) if isinstance(extends, str) else ("extends", index)
@@ -286,11 +297,17 @@ class _Loader:
                 continue
             target, message = _resolve(reference, path.parent)
             if target is None:
-                self.problems.append(source.problem(where, f"extends: {message}", "extends-missing"))
+                self.problems.append(
+                    source.problem(where, f"extends: {message}", "extends-missing")
+                )
                 continue
             if target in self._stack:
-                cycle = " -> ".join(_display(p) for p in [*self._stack[self._stack.index(target) :], target])
-                self.problems.append(source.problem(where, f"extends cycle: {cycle}", "extends-cycle"))
+                cycle = " -> ".join(
+                    _display(p) for p in [*self._stack[self._stack.index(target) :], target]
+                )
+                self.problems.append(
+                    source.problem(where, f"extends cycle: {cycle}", "extends-cycle")
+                )
                 continue
             base = self.load(target)
             if base is not None:
@@ -298,8 +315,9 @@ class _Loader:
         return bases
 
     def _layer(self, path: FsPath, data: dict[str, Any], source: SourceMap) -> _Layer:
-        name = data.get("name") if isinstance(data.get("name"), str) else path.stem
-        revision = data.get("revision") if isinstance(data.get("revision"), str) else "0"
+        raw_name, raw_revision = data.get("name"), data.get("revision")
+        name: str = raw_name if isinstance(raw_name, str) else path.stem
+        revision: str = raw_revision if isinstance(raw_revision, str) else "0"
         bases = self._bases(path, data, source)
 
         conditions: dict[str, ConditionSource] = {}
@@ -319,9 +337,17 @@ class _Loader:
             base_rules.extend(rule for rule in base.rules if rule.id not in known)
         files.append(source.file)
 
-        for key, value in (data.get("conditions") or {}).items() if isinstance(data.get("conditions"), dict) else ():
+        for key, value in (
+            (data.get("conditions") or {}).items()
+            if isinstance(data.get("conditions"), dict)
+            else ()
+        ):
             conditions[key] = ConditionSource(value, source, ("conditions", key))
-        for key, value in (data.get("categories") or {}).items() if isinstance(data.get("categories"), dict) else ():
+        for key, value in (
+            (data.get("categories") or {}).items()
+            if isinstance(data.get("categories"), dict)
+            else ()
+        ):
             if isinstance(value, dict):
                 categories[key] = (value, source, ("categories", key))
         if isinstance(data.get("policy"), dict):
@@ -329,12 +355,18 @@ class _Loader:
         if isinstance(data.get("retry_after"), list):
             retry_after = (data["retry_after"], source)
 
-        disabled = {item for item in data.get("disable", []) if isinstance(item, str)} if isinstance(data.get("disable"), list) else set()
+        disabled = (
+            {item for item in data.get("disable", []) if isinstance(item, str)}
+            if isinstance(data.get("disable"), list)
+            else set()
+        )
         base_rules = [rule for rule in base_rules if rule.id not in disabled]
         positions = {rule.id: index for index, rule in enumerate(base_rules)}
         own: list[_RuleSpec] = []
         seen: dict[str, tuple[int, int]] = {}
-        for index, rule in enumerate(data.get("rules", []) if isinstance(data.get("rules"), list) else []):
+        for index, rule in enumerate(
+            data.get("rules", []) if isinstance(data.get("rules"), list) else []
+        ):
             if not isinstance(rule, dict) or not isinstance(rule.get("id"), str):
                 continue
             rule_id = rule["id"]
@@ -342,7 +374,12 @@ class _Loader:
             if rule_id in seen:
                 line, column = seen[rule_id]
                 self.problems.append(
-                    source.problem((*here, "id"), f"duplicate rule id {rule_id!r} (first used at line {line}, column {column})", "duplicate-id")
+                    source.problem(
+                        (*here, "id"),
+                        f"duplicate rule id {rule_id!r} "
+                        f"(first used at line {line}, column {column})",
+                        "duplicate-id",
+                    )
                 )
                 continue
             seen[rule_id] = source.value((*here, "id"))
@@ -351,7 +388,9 @@ class _Loader:
                 base_rules[positions[rule_id]] = spec
             else:
                 own.append(spec)
-        return _Layer(name, revision, files, own + base_rules, conditions, categories, retry_after, policy)
+        return _Layer(
+            name, revision, files, own + base_rules, conditions, categories, retry_after, policy
+        )
 
 
 def _category(name: str, spec: Mapping[str, Any]) -> Category:
@@ -384,7 +423,13 @@ def _policy(data: Mapping[str, Any]) -> Policy:
 _CASE_FLAGS = ("reason", "retryable", "rate_limited", "action", "retry_after_ms", "rule")
 
 
-def _tests(spec: _RuleSpec, category: str, categories: Mapping[str, Category], rule_ids: set[str], problems: list[Problem]) -> tuple[RuleTest, ...]:
+def _tests(
+    spec: _RuleSpec,
+    category: str,
+    categories: Mapping[str, Category],
+    rule_ids: set[str],
+    problems: list[Problem],
+) -> tuple[RuleTest, ...]:
     cases = spec.data.get("tests", [])
     if not isinstance(cases, list):
         return ()
@@ -397,15 +442,24 @@ def _tests(spec: _RuleSpec, category: str, categories: Mapping[str, Category], r
         expect = case.get("expect", category)
         if isinstance(expect, str) and expect not in categories:
             problems.append(
-                spec.source.problem((*where, "expect"), f"unknown category {expect!r}{closest(expect, categories)}", "unknown-category")
+                spec.source.problem(
+                    (*where, "expect"),
+                    f"unknown category {expect!r}{closest(expect, categories)}",
+                    "unknown-category",
+                )
             )
         wanted_rule = case.get("rule")
         if isinstance(wanted_rule, str) and wanted_rule not in rule_ids:
             problems.append(
-                spec.source.problem((*where, "rule"), f"unknown rule id {wanted_rule!r}{closest(wanted_rule, rule_ids)}", "unknown-rule")
+                spec.source.problem(
+                    (*where, "rule"),
+                    f"unknown rule id {wanted_rule!r}{closest(wanted_rule, rule_ids)}",
+                    "unknown-rule",
+                )
             )
         exception = case.get("exception", ())
-        headers = case.get("headers") if isinstance(case.get("headers"), dict) else {}
+        raw_headers = case.get("headers")
+        headers: dict[Any, Any] = raw_headers if isinstance(raw_headers, dict) else {}
         result.append(
             RuleTest(
                 rule_id=spec.id,
@@ -421,7 +475,9 @@ def _tests(spec: _RuleSpec, category: str, categories: Mapping[str, Category], r
                 exception=(exception,) if isinstance(exception, str) else tuple(exception),
                 description=str(case.get("description", "")),
                 expect=expect if isinstance(expect, str) else None,
-                expectations=MappingProxyType({key: case[key] for key in _CASE_FLAGS if key in case}),
+                expectations=MappingProxyType(
+                    {key: case[key] for key in _CASE_FLAGS if key in case}
+                ),
             )
         )
     return tuple(result)
@@ -429,8 +485,8 @@ def _tests(spec: _RuleSpec, category: str, categories: Mapping[str, Category], r
 
 def _build(layer: _Layer, source_name: str, problems: list[Problem]) -> RuleSet | None:
     categories: dict[str, Category] = dict(DEFAULT_CATEGORIES)
-    for name, (spec, _src, _path) in layer.categories.items():
-        categories[name] = _category(name, spec)
+    for name, (category_spec, _src, _path) in layer.categories.items():
+        categories[name] = _category(name, category_spec)
 
     compiler = MatcherCompiler(layer.conditions, problems)
     compiled: list[tuple[str, Node, Category]] = []
@@ -438,8 +494,8 @@ def _build(layer: _Layer, source_name: str, problems: list[Problem]) -> RuleSet 
     rule_ids = {spec.id for spec in layer.rules}
     for spec in layer.rules:
         node = compiler.compile(spec.data.get("when"), spec.source, (*spec.path, "when"))
-        then = spec.data.get("then") if isinstance(spec.data.get("then"), dict) else {}
-        category_name = then.get("category")
+        raw_then = spec.data.get("then")
+        category_name = raw_then.get("category") if isinstance(raw_then, dict) else None
         if not isinstance(category_name, str):
             continue
         if category_name not in categories:
@@ -464,7 +520,9 @@ def _build(layer: _Layer, source_name: str, problems: list[Problem]) -> RuleSet 
                 column=column,
                 ruleset=spec.ruleset,
                 tests=_tests(spec, category_name, categories, rule_ids, problems),
-                references=tuple(str(r) for r in references) if isinstance(references, list) else (),
+                references=tuple(str(r) for r in references)
+                if isinstance(references, list)
+                else (),
                 status=str(spec.data.get("status", "stable")),
             )
         )
@@ -531,7 +589,9 @@ def load_rules(source: str | os.PathLike[str] = "builtin:default") -> RuleSet:
     # categories) of the same files belong in the same report.
     ruleset = _build(layer, reference, problems) if layer is not None else None
     if ruleset is None:
-        raise RuleSetError(problems or [Problem(reference, 1, 1, "rule set could not be loaded", "invalid")])
+        raise RuleSetError(
+            problems or [Problem(reference, 1, 1, "rule set could not be loaded", "invalid")]
+        )
     if reference.startswith(BUILTIN_PREFIX):
         with _builtin_lock:
             ruleset = _builtin_cache.setdefault(reference, ruleset)

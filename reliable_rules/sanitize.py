@@ -31,10 +31,7 @@ _PATTERNS = (
 def sanitize(text: str) -> str:
     """``text`` with every credential-looking value replaced by ``[REDACTED]``."""
     for pattern in _PATTERNS:
-        if pattern.groups:
-            text = pattern.sub(lambda m: _keep_label(m), text)
-        else:
-            text = pattern.sub(REDACTED, text)
+        text = pattern.sub(_keep_label if pattern.groups else REDACTED, text)
     return text
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
 
@@ -50,9 +50,13 @@ def _problems_for(error: ValidationError, source: SourceMap) -> Iterable[Problem
     path: Path = tuple(error.absolute_path)
     where = dotted(path)
     keyword = error.validator
-    if keyword == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = list(error.schema.get("properties", {}))
-        for key in error.instance:
+    # jsonschema types these as "maybe unset"; on a reported error they are always set.
+    subschema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    expected_value: Any = error.validator_value
+    instance: Any = error.instance
+    if keyword == "additionalProperties" and isinstance(instance, dict):
+        allowed = list(subschema.get("properties", {}))
+        for key in instance:
             if key in allowed:
                 continue
             yield source.problem(
@@ -63,7 +67,7 @@ def _problems_for(error: ValidationError, source: SourceMap) -> Iterable[Problem
             )
         return
     if keyword == "propertyNames":
-        name = error.instance
+        name = instance
         yield source.problem(
             (*path, name),
             f"{where}: invalid name {name!r}: use letters, digits and underscores",
@@ -71,41 +75,49 @@ def _problems_for(error: ValidationError, source: SourceMap) -> Iterable[Problem
             at_key=True,
         )
         return
-    if keyword == "required" and isinstance(error.instance, dict):
-        missing = [key for key in error.validator_value if key not in error.instance]
+    if keyword == "required" and isinstance(instance, dict):
+        missing = [key for key in expected_value if key not in instance]
         for key in missing:
             yield source.problem(path, f"{where}: missing required key {key!r}", "schema")
         return
     if keyword in ("oneOf", "anyOf"):
-        description = error.schema.get("description")
+        description = subschema.get("description")
         nested = [e for e in error.context or () if e.validator not in ("type", "enum", "const")]
         deeper = [e for e in nested if len(e.absolute_path) > len(error.absolute_path)]
         if deeper:
             # One alternative matched the shape but failed inside: that inner error is the news.
             yield from _problems_for(best_match(deeper), source)
             return
-        shown = json.dumps(error.instance, default=str)[:80]
+        shown = json.dumps(instance, default=str)[:80]
         yield source.problem(
-            path, f"{where}: invalid value {shown}" + (f"; expected {description}" if description else ""), "schema"
+            path,
+            f"{where}: invalid value {shown}"
+            + (f"; expected {description}" if description else ""),
+            "schema",
         )
         return
     if keyword == "enum":
-        options = [str(option) for option in error.validator_value]
-        value = error.instance
+        options = [str(option) for option in expected_value]
+        value = instance
         hint = closest(str(value), options) if isinstance(value, str) else ""
         yield source.problem(
-            path, f"{where}: {json.dumps(value, default=str)} is not one of {', '.join(options)}{hint}", "schema"
+            path,
+            f"{where}: {json.dumps(value, default=str)} is not one of {', '.join(options)}{hint}",
+            "schema",
         )
         return
     if keyword == "type":
-        expected = error.validator_value
+        expected = expected_value
         expected_text = " or ".join(expected) if isinstance(expected, list) else expected
-        actual = type(error.instance).__name__
+        actual = type(instance).__name__
         hint = ""
         if expected_text == "string" and actual in ("float", "int", "date", "datetime"):
             hint = " (quote it in YAML to keep it text)"
         yield source.problem(
-            path, f"{where}: expected {expected_text}, got {actual} {json.dumps(error.instance, default=str)[:60]}{hint}", "schema"
+            path,
+            f"{where}: expected {expected_text}, got {actual} "
+            f"{json.dumps(instance, default=str)[:60]}{hint}",
+            "schema",
         )
         return
     yield source.problem(path, f"{where}: {error.message}", "schema")
@@ -116,7 +128,11 @@ def validate_document(data: Any, source: SourceMap) -> list[Problem]:
     problems: list[Problem] = []
     if not isinstance(data, dict):
         problems.append(
-            source.problem((), f"a rule file must be a mapping at the top level, got {type(data).__name__}", "not-a-mapping")
+            source.problem(
+                (),
+                f"a rule file must be a mapping at the top level, got {type(data).__name__}",
+                "not-a-mapping",
+            )
         )
         return problems
     version = data.get("format")
@@ -124,7 +140,8 @@ def validate_document(data: Any, source: SourceMap) -> list[Problem]:
         problems.append(
             source.problem(
                 ("format",),
-                f"unsupported format version {version!r}: this version of reliable_rules reads {FORMAT!r}",
+                f"unsupported format version {version!r}: "
+                f"this version of reliable_rules reads {FORMAT!r}",
                 "format-version",
             )
         )

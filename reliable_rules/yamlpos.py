@@ -26,6 +26,8 @@ Path = tuple[str | int, ...]
 # legitimate in a rule file comes near this many.
 MAX_EXPANDED_NODES = 200_000
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+# libyaml composes ~10x faster and reports the same marks; pure Python is the fallback.
+_ComposeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +138,9 @@ class _Builder:
                 continue
             key = self._scalar(key_node)
             if not isinstance(key, str | int | bool | float) and key is not None:
-                self.problem(key_node, f"mapping key {key_node.value!r} is not a scalar", "yaml-key")
+                self.problem(
+                    key_node, f"mapping key {key_node.value!r} is not a scalar", "yaml-key"
+                )
                 continue
             if key in first_seen:
                 line, column = first_seen[key]
@@ -174,7 +178,11 @@ def _yaml_error_problem(file: str, text: str, error: yaml.YAMLError) -> Problem:
     if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
         mark = error.problem_mark
         return Problem(
-            file, mark.line + 1, mark.column + 1, f"YAML syntax error: {_describe(error)}", "yaml-syntax"
+            file,
+            mark.line + 1,
+            mark.column + 1,
+            f"YAML syntax error: {_describe(error)}",
+            "yaml-syntax",
         )
     if isinstance(error, yaml.reader.ReaderError):
         line, column = _line_col(text, error.position)
@@ -215,7 +223,7 @@ def decode(file: str, raw: bytes) -> tuple[str | None, list[Problem]]:
 def parse_yaml(file: str, text: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse one YAML document with positions; every problem found is returned, none raised."""
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _ComposeLoader(text)
     except yaml.YAMLError as error:  # the reader rejects control characters up front
         return None, [_yaml_error_problem(file, text, error)]
     try:
@@ -227,7 +235,9 @@ def parse_yaml(file: str, text: str) -> tuple[YamlDocument | None, list[Problem]
     finally:
         loader.dispose()
     if root is None:
-        return None, [Problem(file, 1, 1, "the file is empty: expected a rule set mapping", "empty")]
+        return None, [
+            Problem(file, 1, 1, "the file is empty: expected a rule set mapping", "empty")
+        ]
     builder = _Builder(file)
     try:
         data = builder.build(root, ())

@@ -1,0 +1,198 @@
+"""Classification speed, measured against baselines in the same run (ratios, not times).
+
+    python benchmarks/bench_classify.py            # human-readable table
+    python benchmarks/bench_classify.py --json     # machine-readable, for CI or the README
+
+What is measured (median of repeated rounds over a realistic mix: every message of the seed's
+classification tests plus every body of the public provider-error corpus, with its status):
+
+1. ``builtin:seed`` vs the hand-written seed transliteration (tests/seed_reference.py): the
+   declarative engine must not cost speed. Target: ratio <= 1.0.
+2. ``builtin:seed`` with 1,000 extra user rules layered on top (evaluated *before* the seed's)
+   vs ``builtin:seed`` alone. Target: ratio <= 3.0.
+3. Load + validate + compile of ``builtin:default`` from disk (no cache). Target: <= 100 ms.
+
+The 1,000 user rules are what teams write for their own gateways: provider-specific phrases,
+JSON error codes under a status, provider-scoped phrases, and phrase-gated regexes; none of them
+matches the mix, so every call must rule all 1,000 out before the seed's rules decide.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import seed_reference  # noqa: E402 — the tests directory is put on the path just above
+
+import reliable_rules  # noqa: E402
+from reliable_rules._resources import rules_dir  # noqa: E402
+
+CORPUS = ROOT / "tests" / "data" / "provider_errors.public.jsonl"
+TARGETS = {"seed_vs_handwritten": 1.0, "plus_1000_rules": 3.0, "load_default_ms": 100.0}
+
+
+def workload() -> list[tuple[str, int | None]]:
+    """Seed test messages (untyped) plus corpus bodies (with their typed status)."""
+    seed = reliable_rules.load_rules("builtin:seed")
+    messages: list[tuple[str, int | None]] = [
+        (case.text or "", case.status) for rule in seed.rules for case in rule.tests
+    ]
+    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            messages.append((record["body"], record.get("status")))
+    return messages
+
+
+def user_rules_file(directory: Path, count: int = 1000) -> Path:
+    """A rule file with ``count`` realistic user rules extending builtin:seed."""
+    rules = []
+    for index in range(count):
+        kind = index % 4
+        if kind == 0:
+            when = {"contains": f"acme gateway region eu-{index} is saturated"}
+        elif kind == 1:
+            when = {
+                "all": [
+                    {"status": 503},
+                    {"json": {"path": "error.code", "equals": f"ACME_{index:04d}"}},
+                ]
+            }
+        elif kind == 2:
+            when = {
+                "all": [{"provider": f"tenant-{index}"}, {"contains": f"shard {index} unavailable"}]
+            }
+        else:
+            when = {
+                "all": [
+                    {"contains": f"quota bucket q{index}"},
+                    {"regex": rf"bucket q{index} \d+ exhausted"},
+                ]
+            }
+        category = ("server_error", "rate_limited", "network_error", "quota_exhausted")[kind]
+        rules.append({"id": f"user.rule-{index}", "when": when, "then": {"category": category}})
+    document = {
+        "format": "reliable-rules/v1",
+        "name": "user",
+        "revision": "1",
+        "extends": ["builtin:seed"],
+        "rules": rules,
+    }
+    path = directory / "user.yaml"
+    path.write_text(json.dumps(document), encoding="utf-8")  # JSON is YAML
+    return path
+
+
+def per_call_us(
+    function: Callable[[str, int | None], object],
+    mix: list[tuple[str, int | None]],
+    *,
+    rounds: int,
+    repeat: int,
+) -> float:
+    """Median over ``rounds`` of the mean microseconds per call across the mix."""
+    for text, status in mix:  # warm caches and lazy compilation
+        function(text, status)
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(repeat):
+            for text, status in mix:
+                function(text, status)
+        samples.append((time.perf_counter() - start) / (repeat * len(mix)) * 1e6)
+    return statistics.median(samples)
+
+
+def load_ms(path: Path, *, rounds: int) -> float:
+    """Median milliseconds to load, validate and compile a rule file from disk."""
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        reliable_rules.load_rules(path)
+        samples.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(samples)
+
+
+def run(*, rounds: int, repeat: int) -> dict[str, float]:
+    """Every measurement and ratio of this benchmark."""
+    mix = workload()
+    seed = reliable_rules.load_rules("builtin:seed")
+    with tempfile.TemporaryDirectory() as directory:
+        user_path = user_rules_file(Path(directory))
+        user_load = load_ms(user_path, rounds=3)
+        user = reliable_rules.load_rules(user_path)
+        assert all(
+            user.classify(t, status=s).rule_id == seed.classify(t, status=s).rule_id for t, s in mix
+        )
+    handwritten = per_call_us(seed_reference.seed_verdict, mix, rounds=rounds, repeat=repeat)
+    engine = per_call_us(lambda t, s: seed.classify(t, status=s), mix, rounds=rounds, repeat=repeat)
+    layered = per_call_us(
+        lambda t, s: user.classify(t, status=s), mix, rounds=rounds, repeat=repeat
+    )
+    return {
+        "messages": float(len(mix)),
+        "handwritten_us": handwritten,
+        "seed_us": engine,
+        "seed_plus_1000_us": layered,
+        "seed_vs_handwritten": engine / handwritten,
+        "plus_1000_rules": layered / engine,
+        "load_default_ms": load_ms(rules_dir() / "default.yaml", rounds=rounds),
+        "load_1000_rules_ms": user_load,
+    }
+
+
+def main() -> int:
+    """Run, print, and exit 1 when a target is missed."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+    results = run(rounds=args.rounds, repeat=args.repeat)
+    missed = [name for name, limit in TARGETS.items() if results[name] > limit]
+    if args.json:
+        print(json.dumps({**results, "targets": TARGETS, "missed": missed}, indent=2))
+    else:
+        rows = [
+            (
+                "hand-written seed transliteration",
+                f"{results['handwritten_us']:.2f} us/call",
+                "baseline",
+            ),
+            ("builtin:seed (engine)", f"{results['seed_us']:.2f} us/call", ""),
+            ("**engine / hand-written**", f"**{results['seed_vs_handwritten']:.2f}x**", "<= 1.0"),
+            ("builtin:seed + 1,000 user rules", f"{results['seed_plus_1000_us']:.2f} us/call", ""),
+            ("**+1,000 rules / seed alone**", f"**{results['plus_1000_rules']:.2f}x**", "<= 3.0"),
+            (
+                "load+validate+compile builtin:default",
+                f"{results['load_default_ms']:.1f} ms",
+                "<= 100 ms",
+            ),
+            (
+                "load+validate+compile 1,000-rule file",
+                f"{results['load_1000_rules_ms']:.1f} ms",
+                "(info)",
+            ),
+        ]
+        print(f"mix: {int(results['messages'])} messages (seed tests + corpus bodies)")
+        print("| measurement | value | target |\n|---|---|---|")
+        for name, value, target in rows:
+            print(f"| {name} | {value} | {target} |")
+        print("targets met" if not missed else f"MISSED: {', '.join(missed)}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

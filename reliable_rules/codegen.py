@@ -1,0 +1,143 @@
+"""Compile a rule set's matchers into Python source: one flat function per rule set.
+
+Interpreting a tree of matcher objects costs a method call per node, which is most of the time
+of classifying a short error message. The compiled form is what a careful hand-written
+classifier looks like: ``"429" in text``, ``status == 429``, ``("a" in lower or "b" in lower)``,
+each named condition evaluated at most once per call (memoised in a local), rules tested top
+to bottom with an early return. Matchers that need real work (regex, JSON, headers, the
+text_status digit scan) are called through their compiled node.
+
+Safety: every literal from a rule file enters the source through ``repr()`` (a str, int or
+None literal); everything else is referenced by generated names bound in the namespace, so a
+rule file can never inject code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .extractors import Extractor, PrefixSource
+from .matchers import All, Any_, ConditionRef, Contains, Node, Not, Probe, Status
+
+__all__ = ["MAX_SOURCE_CHARS", "DecideFn", "RetryFn", "compile_decider", "compile_retry_after"]
+
+# A rule set whose nested conditions would expand past this is interpreted instead.
+MAX_SOURCE_CHARS = 2_000_000
+
+DecideFn = Callable[[Probe, str, str, "int | None"], int]
+RetryFn = Callable[[Probe, str], "int | None"]
+
+
+class _Emitter:
+    def __init__(self, *, indexed: bool) -> None:
+        self.indexed = indexed
+        self.namespace: dict[str, Any] = {}
+        self.memo: dict[str, str] = {}
+        self._ids: dict[int, str] = {}
+
+    def constant(self, value: object, prefix: str) -> str:
+        key = id(value)
+        name = self._ids.get(key)
+        if name is None:
+            name = f"{prefix}{len(self._ids)}"
+            self._ids[key] = name
+            self.namespace[name] = value
+        return name
+
+    def expr(self, node: Node) -> str:
+        if isinstance(node, Contains):
+            return self._contains(node)
+        if isinstance(node, Status):
+            if node.mode == "none":
+                return "status is None"
+            if node.mode == "any":
+                return "status is not None"
+            if len(node.values) == 1:
+                return f"status == {next(iter(node.values))!r}"
+            return f"status in {self.constant(node.values, 'S')}"
+        if isinstance(node, All):
+            return "(" + " and ".join(self.expr(child) for child in node.children) + ")"
+        if isinstance(node, Any_):
+            return "(" + " or ".join(self.expr(child) for child in node.children) + ")"
+        if isinstance(node, Not):
+            return f"(not {self.expr(node.child)})"
+        if isinstance(node, ConditionRef):
+            inner = self.expr(node.target)
+            if self.indexed:
+                return inner
+            local = self.memo.setdefault(node.name, f"c{len(self.memo)}")
+            return f"({local} if {local} is not None else ({local} := {inner}))"
+        # Regex, JSON, headers, exceptions, scopes, text_status: the node does the work.
+        return f"{self.constant(node.match, 'F')}(P)"
+
+    def _contains(self, node: Contains) -> str:
+        if node.sensitive:
+            direct = " or ".join(f"{needle!r} in text" for needle in node.needles)
+            if self.indexed:
+                return f"(not found.isdisjoint({self.constant(node.lowered, 'K')}) and ({direct}))"
+            return f"({direct})"
+        if self.indexed:
+            return f"(not found.isdisjoint({self.constant(node.lowered, 'K')}))"
+        needles = dict.fromkeys(needle.lower() for needle in node.needles)
+        return "(" + " or ".join(f"{needle!r} in lower" for needle in needles) + ")"
+
+
+def _build(source: str, namespace: dict[str, Any], name: str) -> Any:
+    if len(source) > MAX_SOURCE_CHARS:
+        return None
+    code = compile(source, f"<reliable_rules {name}>", "exec")
+    exec(code, namespace)
+    return namespace[name]
+
+
+def compile_decider(nodes: Sequence[Node]) -> DecideFn | None:
+    """One function ``(probe, text, lower, status) -> index of the first matching rule or -1``.
+
+    For rule sets evaluated in order (not indexed). None when the source would be too large.
+    """
+    emitter = _Emitter(indexed=False)
+    body = [
+        f"    if {emitter.expr(node)}:\n        return {index}" for index, node in enumerate(nodes)
+    ]
+    head = "def decide(P, text, lower, status):\n"
+    if emitter.memo:
+        head += "    " + " = ".join(emitter.memo.values()) + " = None\n"
+    source = head + "\n".join(body) + "\n    return -1\n"
+    function: DecideFn | None = _build(source, emitter.namespace, "decide")
+    return function
+
+
+def compile_rule_matchers(
+    nodes: Sequence[Node],
+) -> list[Callable[[Probe, str, str, Any, Any], bool]] | None:
+    """One function per rule ``(probe, text, lower, status, found) -> bool``, for indexed sets."""
+    emitter = _Emitter(indexed=True)
+    lines = [
+        f"def rule_{index}(P, text, lower, status, found):\n    return bool({emitter.expr(node)})\n"
+        for index, node in enumerate(nodes)
+    ]
+    source = (
+        "\n".join(lines) + "\nrules = [" + ", ".join(f"rule_{i}" for i in range(len(nodes))) + "]\n"
+    )
+    functions: list[Callable[[Probe, str, str, Any, Any], bool]] | None = _build(
+        source, emitter.namespace, "rules"
+    )
+    return functions
+
+
+def compile_retry_after(extractors: Sequence[Extractor]) -> RetryFn:
+    """One function ``(probe, lower) -> milliseconds or None`` trying the sources in order."""
+    emitter = _Emitter(indexed=False)
+    lines = ["def retry_after(P, lower):"]
+    for extractor in extractors:
+        if isinstance(extractor, PrefixSource):
+            lines.append(f"    if {extractor.literal!r} in lower:")
+            lines.append(f"        value = {emitter.constant(extractor.extract, 'E')}(P)")
+            lines.append("        if value is not None:\n            return value")
+        else:
+            lines.append(f"    value = {emitter.constant(extractor.extract, 'E')}(P)")
+            lines.append("    if value is not None:\n        return value")
+    lines.append("    return None\n")
+    function: RetryFn = _build("\n".join(lines), emitter.namespace, "retry_after")
+    return function
