@@ -83,8 +83,8 @@ class _Emitter:
         return "(" + " or ".join(f"{needle!r} in lower" for needle in needles) + ")"
 
 
-def _build(source: str, namespace: dict[str, Any], name: str) -> Any:
-    if len(source) > MAX_SOURCE_CHARS:
+def _build(source: str, namespace: dict[str, Any], name: str, *, capped: bool = True) -> Any:
+    if capped and len(source) > MAX_SOURCE_CHARS:
         return None
     code = compile(source, f"<reliable_rules {name}>", "exec")
     exec(code, namespace)
@@ -139,5 +139,6 @@ def compile_retry_after(extractors: Sequence[Extractor]) -> RetryFn:
             lines.append(f"    value = {emitter.constant(extractor.extract, 'E')}(P)")
             lines.append("    if value is not None:\n        return value")
     lines.append("    return None\n")
-    function: RetryFn = _build("\n".join(lines), emitter.namespace, "retry_after")
+    # One short statement per source: never large, so never capped.
+    function: RetryFn = _build("\n".join(lines), emitter.namespace, "retry_after", capped=False)
     return function
