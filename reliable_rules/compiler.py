@@ -8,7 +8,7 @@ the rest of the file is still checked and all problems are reported at once.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,9 +55,9 @@ MATCHER_KEYS = (
 _MAX_EXPANDED_STATUSES = 1000
 
 
-def closest(name: str, candidates: object) -> str:
+def closest(name: str, candidates: Iterable[object]) -> str:
     """`` (did you mean 'x'?)`` for the nearest candidate, or an empty string."""
-    names = [str(candidate) for candidate in candidates]  # type: ignore[attr-defined]
+    names = [str(candidate) for candidate in candidates]
     match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
 
@@ -113,6 +113,9 @@ class MatcherCompiler:
         if name in self._compiled:
             return self._compiled[name]
         spec = self._conditions[name]
+        if spec.source.is_rejected(spec.path):
+            self._compiled[name] = Never()  # its schema problems are reported already
+            return self._compiled[name]
         self._in_progress.append(name)
         try:
             node = self.compile(spec.data, spec.source, (*spec.path,))
@@ -348,7 +351,7 @@ def compile_extractor(
     data: Any, source: SourceMap, path: Path, problems: list[Problem]
 ) -> Extractor | None:
     """Compile one ``retry_after:`` entry."""
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or source.is_rejected(path):
         return None
     keys = [key for key in _EXTRACTOR_KEYS if key in data]
     if len(keys) != 1:

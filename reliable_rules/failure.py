@@ -53,17 +53,17 @@ class Failure:
 def _get(obj: object, name: str) -> Any:
     try:
         return getattr(obj, name, None)
-    except Exception:
+    except Exception:  # noqa: BLE001 — a property that raises must not break classification
         return None
 
 
 def _safe_str(obj: object) -> str:
     try:
         text = str(obj)
-    except Exception:
+    except Exception:  # noqa: BLE001 — __str__ is user code; it may raise anything
         try:
             return f"<{type(obj).__name__}>"
-        except Exception:
+        except Exception:  # noqa: BLE001 — even the class name can be a raising property
             return "<unprintable error>"
     return text if isinstance(text, str) else ""
 
@@ -108,7 +108,7 @@ def _headers(value: object) -> dict[str, str]:
             key = _safe_str(name).strip().lower()
             text = _safe_str(header_value).strip()
             result[key] = f"{result[key]}, {text}" if key in result else text
-    except Exception:
+    except Exception:  # noqa: BLE001 — header containers vary by library; odd ones yield none
         return {}
     return result
 
@@ -204,7 +204,33 @@ def to_failure(
     provider: str | None = None,
     model: str | None = None,
 ) -> Failure:
-    """Normalise ``error`` plus the explicit keywords (which win) into a :class:`Failure`."""
+    """Normalise ``error`` plus the explicit keywords (which win) into a :class:`Failure`.
+
+    Never raises: an input that defeats even ``isinstance`` (a proxy whose every attribute
+    access raises) becomes a Failure with only the explicit keywords and a placeholder message.
+    """
+    try:
+        return _normalise(
+            error, status=status, headers=headers, body=body, provider=provider, model=model
+        )
+    except Exception:  # noqa: BLE001 — the promise is "never raises", whatever the input does
+        return Failure(
+            message=_safe_str(error)[:MAX_TEXT_CHARS],
+            status=_as_status(status),
+            provider=provider if isinstance(provider, str) else None,
+            model=model if isinstance(model, str) else None,
+        )
+
+
+def _normalise(
+    error: object,
+    *,
+    status: int | None,
+    headers: Mapping[str, object] | None,
+    body: object,
+    provider: str | None,
+    model: str | None,
+) -> Failure:
     if (
         type(error) is str
         and headers is None

@@ -114,11 +114,16 @@ class Rule:
 
 @dataclass(frozen=True, eq=False)
 class RuleSet:
-    """A loaded, layered, compiled rule set. Immutable and safe to share between threads."""
+    """A loaded, layered, compiled rule set. Immutable and safe to share between threads.
+
+    ``source`` is what was passed to :func:`load_rules`; ``file`` is how problems and
+    ``Rule.file`` name the top file; ``files`` lists every file layered in, bases first.
+    """
 
     name: str
     revision: str
     source: str
+    file: str
     files: tuple[str, ...]
     rules: tuple[Rule, ...]
     categories: Mapping[str, Category]
@@ -164,7 +169,7 @@ class RuleSet:
                     error, status=status, headers=headers, body=body, provider=provider, model=model
                 )
             return self.classifier.decide(failure)
-        except Exception:
+        except Exception:  # on every error path: classification must never raise
             logger.exception("reliable_rules: classification failed; treating as unknown")
             return Decision(self.classifier.unknown, None, Failure())
 
@@ -200,10 +205,14 @@ class _Layer:
     policy: dict[str, Any]
 
 
-def _display(path: FsPath) -> str:
-    builtin = rules_dir().resolve()
-    if path.parent == builtin:
-        return f"{BUILTIN_PREFIX}{path.stem}"
+def _display(path: FsPath, reference: str) -> str:
+    """How problems name a file: ``builtin:NAME`` when reached that way, else a short path.
+
+    A shipped file validated by its path (``rules/seed.yaml`` in a checkout) keeps its path, so
+    editors and GitHub annotations can attach problems to it.
+    """
+    if reference.startswith(BUILTIN_PREFIX):
+        return reference
     relative = os.path.relpath(path)
     return path.as_posix() if relative.startswith("..") else FsPath(relative).as_posix()
 
@@ -247,10 +256,12 @@ class _Loader:
         self.problems: list[Problem] = []
         self._done: dict[FsPath, _Layer | None] = {}
         self._stack: list[FsPath] = []
+        self._names: dict[FsPath, str] = {}
 
-    def load(self, path: FsPath) -> _Layer | None:
+    def load(self, path: FsPath, reference: str) -> _Layer | None:
         if path in self._done:
             return self._done[path]
+        self._names.setdefault(path, _display(path, reference))
         self._stack.append(path)
         try:
             layer = self._load_file(path)
@@ -260,7 +271,7 @@ class _Loader:
         return layer
 
     def _load_file(self, path: FsPath) -> _Layer | None:
-        shown = _display(path)
+        shown = self._names[path]
         try:
             raw = path.read_bytes()
         except OSError as error:
@@ -303,13 +314,14 @@ class _Loader:
                 continue
             if target in self._stack:
                 cycle = " -> ".join(
-                    _display(p) for p in [*self._stack[self._stack.index(target) :], target]
+                    self._names.get(p, _display(p, reference))
+                    for p in [*self._stack[self._stack.index(target) :], target]
                 )
                 self.problems.append(
                     source.problem(where, f"extends cycle: {cycle}", "extends-cycle")
                 )
                 continue
-            base = self.load(target)
+            base = self.load(target, reference)
             if base is not None:
                 bases.append(base)
         return bases
@@ -393,9 +405,14 @@ class _Loader:
         )
 
 
+_ACTIONS = frozenset(action.value for action in Action)
+
+
 def _category(name: str, spec: Mapping[str, Any]) -> Category:
     retryable = bool(spec.get("retryable", True))
-    action = spec.get("action") or ("retry" if retryable else "next_provider")
+    action = spec.get("action")
+    if not isinstance(action, str) or action not in _ACTIONS:  # absent or invalid (reported)
+        action = "retry" if retryable else "next_provider"
     return Category(
         name=name,
         retryable=retryable,
@@ -483,16 +500,21 @@ def _tests(
     return tuple(result)
 
 
-def _build(layer: _Layer, source_name: str, problems: list[Problem]) -> RuleSet | None:
+def _build(
+    layer: _Layer, source_name: str, top_file: str, problems: list[Problem]
+) -> RuleSet | None:
     categories: dict[str, Category] = dict(DEFAULT_CATEGORIES)
-    for name, (category_spec, _src, _path) in layer.categories.items():
-        categories[name] = _category(name, category_spec)
+    for name, (category_spec, category_source, category_path) in layer.categories.items():
+        if not category_source.is_rejected(category_path):
+            categories[name] = _category(name, category_spec)
 
     compiler = MatcherCompiler(layer.conditions, problems)
     compiled: list[tuple[str, Node, Category]] = []
     rules: list[Rule] = []
     rule_ids = {spec.id for spec in layer.rules}
     for spec in layer.rules:
+        if spec.source.is_rejected(spec.path):
+            continue  # its schema problems are reported; compiling it would only add noise
         node = compiler.compile(spec.data.get("when"), spec.source, (*spec.path, "when"))
         raw_then = spec.data.get("then")
         category_name = raw_then.get("category") if isinstance(raw_then, dict) else None
@@ -519,7 +541,15 @@ def _build(layer: _Layer, source_name: str, problems: list[Problem]) -> RuleSet 
                 line=line,
                 column=column,
                 ruleset=spec.ruleset,
-                tests=_tests(spec, category_name, categories, rule_ids, problems),
+                # A base file's tests are checked when that file is loaded itself: here they may
+                # name rules this file disabled.
+                tests=_tests(
+                    spec,
+                    category_name,
+                    categories,
+                    rule_ids,
+                    problems if spec.source.file == top_file else [],
+                ),
                 references=tuple(str(r) for r in references)
                 if isinstance(references, list)
                 else (),
@@ -548,6 +578,7 @@ def _build(layer: _Layer, source_name: str, problems: list[Problem]) -> RuleSet 
         name=layer.name,
         revision=layer.revision,
         source=source_name,
+        file=top_file,
         files=tuple(layer.files),
         rules=tuple(rules),
         categories=MappingProxyType(categories),
@@ -583,11 +614,32 @@ def load_rules(source: str | os.PathLike[str] = "builtin:default") -> RuleSet:
     if path is None:
         raise RuleSourceError([Problem(reference, 1, 1, message or "cannot load", "missing-file")])
     loader = _Loader()
-    layer = loader.load(path)
-    problems = loader.problems
-    # Compile even when parsing found problems: compile problems (bad regexes, unknown
-    # categories) of the same files belong in the same report.
-    ruleset = _build(layer, reference, problems) if layer is not None else None
+    top_file = _display(path, reference)
+    try:
+        layer = loader.load(path, reference)
+        problems = loader.problems
+        # Compile even when parsing found problems: compile problems (bad regexes, unknown
+        # categories) of the same files belong in the same report.
+        ruleset = _build(layer, reference, top_file, problems) if layer is not None else None
+    except RecursionError:
+        raise RuleSetError(
+            [Problem(top_file, 1, 1, "the rule set nests too deeply to load", "too-deep")]
+        ) from None
+    except Exception as error:  # a loader bug must still surface as a Problem, not a traceback
+        logger.debug("reliable_rules: internal error loading %s", top_file, exc_info=True)
+        raise RuleSetError(
+            [
+                *loader.problems,
+                Problem(
+                    top_file,
+                    1,
+                    1,
+                    f"internal error while loading ({type(error).__name__}: {error}); "
+                    "please report it with this file",
+                    "internal",
+                ),
+            ]
+        ) from error
     if ruleset is None:
         raise RuleSetError(
             problems or [Problem(reference, 1, 1, "rule set could not be loaded", "invalid")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
@@ -13,7 +14,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from ._resources import schemas_dir
 from .compiler import closest
 from .errors import Problem
-from .yamlpos import Path, SourceMap
+from .yamlpos import Path, SourceMap, iter_paths
 
 __all__ = ["FORMAT", "schema_document", "schema_path", "validate_document"]
 
@@ -42,7 +43,10 @@ def dotted(path: Path) -> str:
     """``rules[3].when.contains`` for a path tuple; ``(top level)`` for the root."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+        if isinstance(part, int) and not isinstance(part, bool):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
     return text or "(top level)"
 
 
@@ -154,8 +158,20 @@ def validate_document(data: Any, source: SourceMap) -> list[Problem]:
                 "format-version",
             )
         )
-    for error in _validator().iter_errors(data):
-        if error.validator == "const" and tuple(error.absolute_path) == ("format",):
-            continue  # reported above with a clearer message
-        problems.extend(_problems_for(error, source))
+    try:
+        for error in _validator().iter_errors(data):
+            if error.validator == "const" and tuple(error.absolute_path) == ("format",):
+                continue  # reported above with a clearer message
+            source.reject(tuple(error.absolute_path))
+            problems.extend(_problems_for(error, source))
+    except RecursionError:
+        problems.append(source.problem((), "the document nests too deeply to validate", "schema"))
+    for path, value in iter_paths(data):
+        # YAML reads .nan and .inf as floats; JSON Schema has no such numbers and NaN slips
+        # through every numeric bound because it compares false.
+        if isinstance(value, float) and not math.isfinite(value):
+            source.reject(path)
+            problems.append(
+                source.problem(path, f"{dotted(path)}: {value} is not a finite number", "schema")
+            )
     return problems

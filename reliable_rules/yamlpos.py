@@ -20,11 +20,20 @@ from .errors import Problem
 
 __all__ = ["Path", "SourceMap", "YamlDocument", "parse_yaml"]
 
-Path = tuple[str | int, ...]
+# Keys are usually strings and list indexes ints, but YAML allows null, bool and float keys too;
+# the path keeps the key exactly as constructed so schema errors about it can be located.
+Path = tuple[Any, ...]
 
 # Expanding aliases can turn a few lines into billions of nodes ("billion laughs"); nothing
 # legitimate in a rule file comes near this many.
 MAX_EXPANDED_NODES = 200_000
+# Deeper than any sensible rule file, and shallow enough that validation and compilation never
+# approach Python's recursion limit.
+MAX_DEPTH = 48
+_PLAIN_TAGS: dict[type[Node], str] = {
+    MappingNode: "tag:yaml.org,2002:map",
+    SequenceNode: "tag:yaml.org,2002:seq",
+}
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 # libyaml composes ~10x faster and reports the same marks; pure Python is the fallback.
 _ComposeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -37,6 +46,18 @@ class SourceMap:
     file: str
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    # Every path that is, or contains, a node the schema rejected: such subtrees are reported
+    # and then left alone by the compiler, which may assume schema-valid shapes.
+    rejected: set[Path] = field(default_factory=set)
+
+    def reject(self, path: Path) -> None:
+        """Mark ``path`` (and so each of its ancestors) as holding a schema problem."""
+        for end in range(len(path) + 1):
+            self.rejected.add(path[:end])
+
+    def is_rejected(self, path: Path) -> bool:
+        """Whether ``path`` holds a schema problem somewhere inside it."""
+        return path in self.rejected
 
     def value(self, path: Path) -> tuple[int, int]:
         """Where the value at ``path`` starts, or the nearest enclosing value's position."""
@@ -99,8 +120,16 @@ class _Builder:
                 node, f"document expands to more than {MAX_EXPANDED_NODES} nodes through aliases"
             )
         self.source.values.setdefault(path, _position(node))
+        if len(path) > MAX_DEPTH:
+            raise _Abort(node, f"the document nests deeper than {MAX_DEPTH} levels")
         if isinstance(node, ScalarNode):
             return self._scalar(node)
+        expected_tag = _PLAIN_TAGS.get(type(node))
+        if expected_tag is not None and node.tag != expected_tag:
+            self.problem(
+                node, f"unsupported YAML tag {node.tag!r}: rule files hold plain data", "yaml-tag"
+            )
+            return None
         if id(node) in self._active:
             raise _Abort(node, "recursive alias: a node contains itself")
         self._active.add(id(node))
@@ -152,7 +181,7 @@ class _Builder:
                 )
                 continue
             first_seen[key] = _position(key_node)
-            child: Path = (*path, key if isinstance(key, str | int) else str(key))
+            child: Path = (*path, key)
             self.source.keys[child] = _position(key_node)
             result[key] = self.build(value_node, child)
         return result
