@@ -9,7 +9,7 @@ print(decision.explain())
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import typing as _typing
 
 from ._version import __version__
 from .decision import Decision
@@ -17,6 +17,9 @@ from .errors import Problem, ReliableRulesError, RuleSetError, RuleSourceError
 from .failure import Failure, to_failure
 from .ruleset import Policy, Rule, RuleSet, RuleTest, load_rules
 from .taxonomy import DEFAULT_CATEGORIES, Action, Category
+
+if _typing.TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "DEFAULT_CATEGORIES",

@@ -4,7 +4,8 @@ Values are converted exactly: a number of seconds is rounded to the nearest nano
 truncated to whole milliseconds, as Rust's ``Duration::from_secs_f64(s).as_millis()`` does in
 the seed, so ``builtin:seed`` agrees with the seed to the millisecond. Absurd values (more
 milliseconds than fit in 64 bits) are clamped to :data:`MAX_RETRY_AFTER_MS` instead of
-crashing like the seed does; negative values and dates in the past give 0.
+crashing like the seed does; an HTTP-date in the past gives 0. Negative or non-finite numbers
+(a number too large for a float) are not a delay and give None, as in the seed.
 """
 
 from __future__ import annotations

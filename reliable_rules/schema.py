@@ -162,7 +162,10 @@ def validate_document(data: Any, source: SourceMap) -> list[Problem]:
         for error in _validator().iter_errors(data):
             if error.validator == "const" and tuple(error.absolute_path) == ("format",):
                 continue  # reported above with a clearer message
-            source.reject(tuple(error.absolute_path))
+            error_path = tuple(error.absolute_path)
+            source.reject(error_path)
+            if any(error_path[:end] in source.unreadable for end in range(len(error_path) + 1)):
+                continue  # YAML already reported this node
             problems.extend(_problems_for(error, source))
     except RecursionError:
         problems.append(source.problem((), "the document nests too deeply to validate", "schema"))

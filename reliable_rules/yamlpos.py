@@ -9,6 +9,8 @@ accepted. Scalars are still typed by PyYAML's safe constructor (ints, bools, nul
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +51,9 @@ class SourceMap:
     # Every path that is, or contains, a node the schema rejected: such subtrees are reported
     # and then left alone by the compiler, which may assume schema-valid shapes.
     rejected: set[Path] = field(default_factory=set)
+    # Nodes YAML itself could not turn into data (unsupported tags): already reported, so the
+    # schema's complaint about the resulting null would only repeat it.
+    unreadable: set[Path] = field(default_factory=set)
 
     def reject(self, path: Path) -> None:
         """Mark ``path`` (and so each of its ancestors) as holding a schema problem."""
@@ -91,26 +96,45 @@ class YamlDocument:
     source: SourceMap
 
 
-def _position(node: Node) -> tuple[int, int]:
-    mark = node.start_mark
-    return (mark.line + 1, mark.column + 1)
+class _Lines:
+    """1-based line and column of a character offset, counting line breaks as editors do.
 
+    YAML 1.1 (PyYAML, libyaml) also breaks lines at U+0085, U+2028 and U+2029, so its own line
+    numbers drift from what editors, ``grep -n`` and CI annotations show; only ``\n``, ``\r\n``
+    and ``\r`` count here. Offsets past the end point at the end of the last line.
+    """
 
-def _line_col(text: str, index: int) -> tuple[int, int]:
-    line = text.count("\n", 0, index) + 1
-    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+    _BREAK = re.compile(r"\r\n|\r|\n")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._starts = [0, *(match.end() for match in self._BREAK.finditer(text))]
+
+    def at(self, index: int) -> tuple[int, int]:
+        if (
+            index >= len(self._text)
+            and len(self._starts) > 1
+            and self._starts[-1] == len(self._text)
+        ):
+            index = max(0, len(self._text) - 1)  # "unexpected end of stream": stay on a real line
+        line = bisect.bisect_right(self._starts, index)
+        return line, index - self._starts[line - 1] + 1
 
 
 class _Builder:
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, lines: _Lines) -> None:
         self.source = SourceMap(file)
+        self._lines = lines
         self.problems: list[Problem] = []
         self._constructor = yaml.SafeLoader("")
         self._active: set[int] = set()
         self._expanded = 0
 
+    def pos(self, node: Node) -> tuple[int, int]:
+        return self._lines.at(node.start_mark.index)
+
     def problem(self, node: Node, message: str, code: str) -> None:
-        line, column = _position(node)
+        line, column = self.pos(node)
         self.problems.append(Problem(self.source.file, line, column, message, code))
 
     def build(self, node: Node, path: Path) -> Any:
@@ -119,16 +143,21 @@ class _Builder:
             raise _Abort(
                 node, f"document expands to more than {MAX_EXPANDED_NODES} nodes through aliases"
             )
-        self.source.values.setdefault(path, _position(node))
+        self.source.values.setdefault(path, self.pos(node))
         if len(path) > MAX_DEPTH:
             raise _Abort(node, f"the document nests deeper than {MAX_DEPTH} levels")
         if isinstance(node, ScalarNode):
-            return self._scalar(node)
+            value = self._scalar(node)
+            if value is _UNREADABLE:
+                self.source.unreadable.add(path)
+                return None
+            return value
         expected_tag = _PLAIN_TAGS.get(type(node))
         if expected_tag is not None and node.tag != expected_tag:
             self.problem(
                 node, f"unsupported YAML tag {node.tag!r}: rule files hold plain data", "yaml-tag"
             )
+            self.source.unreadable.add(path)
             return None
         if id(node) in self._active:
             raise _Abort(node, "recursive alias: a node contains itself")
@@ -148,7 +177,7 @@ class _Builder:
             return self._constructor.construct_object(node, deep=True)
         except yaml.YAMLError as error:
             self.problem(node, f"cannot read value {node.value!r}: {_describe(error)}", "yaml-tag")
-            return None
+            return _UNREADABLE
 
     def _mapping(self, node: MappingNode, path: Path) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
@@ -166,6 +195,8 @@ class _Builder:
                 self.problem(key_node, "mapping keys must be plain scalars", "yaml-key")
                 continue
             key = self._scalar(key_node)
+            if key is _UNREADABLE:
+                continue
             if not isinstance(key, str | int | bool | float) and key is not None:
                 self.problem(
                     key_node, f"mapping key {key_node.value!r} is not a scalar", "yaml-key"
@@ -180,11 +211,14 @@ class _Builder:
                     "duplicate-key",
                 )
                 continue
-            first_seen[key] = _position(key_node)
+            first_seen[key] = self.pos(key_node)
             child: Path = (*path, key)
-            self.source.keys[child] = _position(key_node)
+            self.source.keys[child] = self.pos(key_node)
             result[key] = self.build(value_node, child)
         return result
+
+
+_UNREADABLE = object()
 
 
 class _Abort(Exception):
@@ -203,18 +237,12 @@ def _describe(error: yaml.YAMLError) -> str:
     return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
-def _yaml_error_problem(file: str, text: str, error: yaml.YAMLError) -> Problem:
+def _yaml_error_problem(file: str, lines: _Lines, error: yaml.YAMLError) -> Problem:
     if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
-        mark = error.problem_mark
-        return Problem(
-            file,
-            mark.line + 1,
-            mark.column + 1,
-            f"YAML syntax error: {_describe(error)}",
-            "yaml-syntax",
-        )
+        line, column = lines.at(error.problem_mark.index)
+        return Problem(file, line, column, f"YAML syntax error: {_describe(error)}", "yaml-syntax")
     if isinstance(error, yaml.reader.ReaderError):
-        line, column = _line_col(text, error.position)
+        line, column = lines.at(error.position)
         return Problem(
             file,
             line,
@@ -251,14 +279,15 @@ def decode(file: str, raw: bytes) -> tuple[str | None, list[Problem]]:
 
 def parse_yaml(file: str, text: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Parse one YAML document with positions; every problem found is returned, none raised."""
+    lines = _Lines(text)
     try:
         loader = _ComposeLoader(text)
     except yaml.YAMLError as error:  # the reader rejects control characters up front
-        return None, [_yaml_error_problem(file, text, error)]
+        return None, [_yaml_error_problem(file, lines, error)]
     try:
         root = loader.get_single_node()
     except yaml.YAMLError as error:
-        return None, [_yaml_error_problem(file, text, error)]
+        return None, [_yaml_error_problem(file, lines, error)]
     except RecursionError:
         return None, [Problem(file, 1, 1, "YAML document is nested too deeply", "yaml-syntax")]
     finally:
@@ -267,11 +296,11 @@ def parse_yaml(file: str, text: str) -> tuple[YamlDocument | None, list[Problem]
         return None, [
             Problem(file, 1, 1, "the file is empty: expected a rule set mapping", "empty")
         ]
-    builder = _Builder(file)
+    builder = _Builder(file, lines)
     try:
         data = builder.build(root, ())
     except _Abort as error:
-        line, column = _position(error.node)
+        line, column = builder.pos(error.node)
         return None, [Problem(file, line, column, error.message, "yaml-alias")]
     except RecursionError:
         return None, [Problem(file, 1, 1, "YAML document is nested too deeply", "yaml-syntax")]

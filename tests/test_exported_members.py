@@ -1,0 +1,89 @@
+"""The package's public surface: ``__all__`` is sorted, complete, and pinned (like httpx's test)."""
+
+from __future__ import annotations
+import __future__
+
+import re
+import types
+
+import reliable_rules
+
+# The public API. Changing it is an API change: update this list deliberately.
+PINNED = [
+    "DEFAULT_CATEGORIES",
+    "Action",
+    "Category",
+    "Decision",
+    "Failure",
+    "Policy",
+    "Problem",
+    "ReliableRulesError",
+    "Rule",
+    "RuleSet",
+    "RuleSetError",
+    "RuleSourceError",
+    "RuleTest",
+    "__version__",
+    "classify",
+    "load_rules",
+    "to_failure",
+]
+
+_CONSTANT = re.compile(r"^_*[A-Z0-9_]+$")
+_CLASS = re.compile(r"^_*[A-Z][A-Za-z0-9]*$")
+
+
+def _isort_style(name: str) -> tuple[int, str]:
+    """Ruff RUF022's order: SCREAMING_CASE, then CamelCase, then everything else."""
+    if _CONSTANT.match(name) and len(name.strip("_")) > 1:
+        return (0, name)
+    if _CLASS.match(name):
+        return (1, name)
+    return (2, name)
+
+
+def test_all_is_pinned() -> None:
+    """reliable_rules.__all__ is exactly the pinned public API."""
+    assert reliable_rules.__all__ == PINNED
+
+
+def test_all_is_sorted() -> None:
+    """__all__ is sorted the way ruff's RUF022 sorts it (constants, classes, then the rest)."""
+    assert reliable_rules.__all__ == sorted(reliable_rules.__all__, key=_isort_style)
+    assert len(set(reliable_rules.__all__)) == len(reliable_rules.__all__)
+
+
+def test_every_name_in_all_exists() -> None:
+    """Every name in __all__ is an attribute of the package."""
+    missing = [name for name in reliable_rules.__all__ if not hasattr(reliable_rules, name)]
+    assert missing == []
+
+
+def test_every_public_attribute_is_exported() -> None:
+    """Every public, non-module attribute of the package is listed in __all__.
+
+    Names imported only for annotations (``Mapping``) must not leak as public attributes;
+    ``from __future__ import annotations`` is a compiler directive and is not counted.
+    """
+    public = sorted(
+        name
+        for name, value in vars(reliable_rules).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and not isinstance(value, __future__._Feature)
+    )
+    assert public == sorted(name for name in reliable_rules.__all__ if not name.startswith("_"))
+
+
+def test_star_import_gives_exactly_all() -> None:
+    """`from reliable_rules import *` binds exactly the names in __all__."""
+    namespace: dict[str, object] = {}
+    exec("from reliable_rules import *", namespace)
+    namespace.pop("__builtins__", None)
+    assert sorted(namespace) == sorted(reliable_rules.__all__)
+
+
+def test_version_is_a_string() -> None:
+    """__version__ is a non-empty PEP 440-ish string."""
+    assert isinstance(reliable_rules.__version__, str)
+    assert re.match(r"^\d+\.\d+", reliable_rules.__version__)
