@@ -29,7 +29,7 @@ from .decision import Decision
 from .errors import Problem, RuleSetError, RuleSourceError
 from .extractors import Extractor
 from .failure import Failure, to_failure
-from .matchers import Node
+from .matchers import Never, Node
 from .schema import validate_document
 from .taxonomy import DEFAULT_CATEGORIES, Action, Category
 from .yamlpos import Path, SourceMap, decode, parse_yaml
@@ -203,6 +203,9 @@ class _Layer:
     categories: dict[str, tuple[dict[str, Any], SourceMap, Path]]
     retry_after: tuple[list[Any], SourceMap] | None
     policy: dict[str, Any]
+    # Rules that lost to an earlier rule with the same id: never evaluated, but still checked,
+    # so their own defects are reported with everything else.
+    shadowed: list[_RuleSpec] = field(default_factory=list)
 
 
 def _display(path: FsPath, reference: str) -> str:
@@ -338,7 +341,9 @@ class _Loader:
         retry_after: tuple[list[Any], SourceMap] | None = None
         base_rules: list[_RuleSpec] = []
         files: list[str] = []
+        shadowed: list[_RuleSpec] = []
         for base in bases:
+            shadowed.extend(base.shadowed)
             conditions.update(base.conditions)
             categories.update(base.categories)
             policy = _merge_policy(policy, base.policy)
@@ -393,6 +398,7 @@ class _Loader:
                         "duplicate-id",
                     )
                 )
+                shadowed.append(_RuleSpec(rule_id, rule, source, here, name))
                 continue
             seen[rule_id] = source.value((*here, "id"))
             spec = _RuleSpec(rule_id, rule, source, here, name)
@@ -401,7 +407,15 @@ class _Loader:
             else:
                 own.append(spec)
         return _Layer(
-            name, revision, files, own + base_rules, conditions, categories, retry_after, policy
+            name,
+            revision,
+            files,
+            own + base_rules,
+            conditions,
+            categories,
+            retry_after,
+            policy,
+            shadowed,
         )
 
 
@@ -512,13 +526,19 @@ def _build(
     compiled: list[tuple[str, Node, Category]] = []
     rules: list[Rule] = []
     rule_ids = {spec.id for spec in layer.rules}
-    for spec in layer.rules:
-        if spec.source.is_rejected(spec.path):
-            continue  # its schema problems are reported; compiling it would only add noise
-        node = compiler.compile(spec.data.get("when"), spec.source, (*spec.path, "when"))
+    shadowed = {id(spec) for spec in layer.shadowed}
+    for spec in [*layer.rules, *layer.shadowed]:
+        # Each part is checked unless the schema already rejected it (its problems are
+        # reported); a rule with any rejected part, or a shadowed duplicate, is not evaluated.
+        when_path, then_path = (*spec.path, "when"), (*spec.path, "then")
+        node = (
+            Never()
+            if spec.source.is_rejected(when_path)
+            else compiler.compile(spec.data.get("when"), spec.source, when_path)
+        )
         raw_then = spec.data.get("then")
         category_name = raw_then.get("category") if isinstance(raw_then, dict) else None
-        if not isinstance(category_name, str):
+        if not isinstance(category_name, str) or spec.source.is_rejected(then_path):
             continue
         if category_name not in categories:
             problems.append(
@@ -528,6 +548,8 @@ def _build(
                     "unknown-category",
                 )
             )
+            continue
+        if id(spec) in shadowed or spec.source.is_rejected(spec.path):
             continue
         line, column = spec.source.value(spec.path)
         compiled.append((spec.id, node, categories[category_name]))

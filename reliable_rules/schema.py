@@ -63,9 +63,12 @@ def _problems_for(error: ValidationError, source: SourceMap) -> Iterable[Problem
         for key in instance:
             if key in allowed:
                 continue
+            where_key = (
+                f"{where}: unknown key {key!r}" if path else f"unknown key {key!r} at the top level"
+            )
             yield source.problem(
                 (*path, key),
-                f"{where}: unknown key {key!r}{closest(str(key), allowed)}",
+                f"{where_key}{closest(str(key), allowed)}",
                 "unknown-key",
                 at_key=True,
             )

@@ -653,3 +653,29 @@ def test_unreadable_file_is_a_rule_set_error(
     assert problems[0].code == "unreadable"
     assert (problems[0].line, problems[0].column) == (1, 1)
     assert "Permission denied" in problems[0].message
+
+
+def test_independent_parts_of_a_rejected_rule_are_still_checked(tmp_path: Path) -> None:
+    """A schema error in `when` does not hide an unknown category in `then` of the same rule."""
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        HEAD + "rules:\n  - id: a\n    when: {contain: x}\n    then: {category: rate_limted}\n",
+        encoding="utf-8",
+    )
+    problems = _load_problems(path)
+    assert [(p.code, p.line) for p in problems] == [("unknown-key", 5), ("unknown-category", 6)]
+    assert "did you mean 'rate_limited'" in problems[1].message
+
+
+def test_a_duplicate_rules_own_defects_are_reported_too(tmp_path: Path) -> None:
+    """The second rule with an id is reported as a duplicate and its bad regex as well."""
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        HEAD
+        + "rules:\n"
+        + "  - id: a\n    when: {contains: x}\n    then: {category: server_error}\n"
+        + "  - id: a\n    when: {regex: '('}\n    then: {category: server_error}\n",
+        encoding="utf-8",
+    )
+    problems = _load_problems(path)
+    assert [(p.code, p.line) for p in problems] == [("duplicate-id", 7), ("bad-regex", 8)]
