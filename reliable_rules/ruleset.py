@@ -155,19 +155,9 @@ class RuleSet:
             model: the model name, for rules scoped with ``model:``.
         """
         try:
-            if (
-                type(error) is str
-                and headers is None
-                and body is None
-                and provider is None
-                and model is None
-                and (status is None or type(status) is int)
-            ):
-                failure = to_failure(error, status=status)  # the common error-path shape
-            else:
-                failure = to_failure(
-                    error, status=status, headers=headers, body=body, provider=provider, model=model
-                )
+            failure = to_failure(
+                error, status=status, headers=headers, body=body, provider=provider, model=model
+            )
             return self.classifier.decide(failure)
         except Exception:  # on every error path: classification must never raise
             logger.exception("reliable_rules: classification failed; treating as unknown")

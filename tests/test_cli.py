@@ -8,11 +8,11 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rulefiles import write_rules
 
 import reliable_rules
 from reliable_rules import cli
@@ -43,14 +43,6 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     code = main(list(argv))
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-def write_rules(path: Path, body: str) -> Path:
-    """Write a v1 rule file (the header is added) and return its path."""
-    path.write_text(
-        "format: reliable-rules/v1\n" + textwrap.dedent(body).lstrip("\n"), encoding="utf-8"
-    )
-    return path
 
 
 BROKEN_BASE = """

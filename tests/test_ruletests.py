@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import textwrap
 from pathlib import Path
 
 import pytest
+from rulefiles import write_rules
 
 import reliable_rules
 from reliable_rules.ruletests import (
@@ -23,14 +23,6 @@ from reliable_rules.ruletests import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-
-def write_rules(path: Path, body: str) -> Path:
-    """Write a v1 rule file (the header is added) and return its path."""
-    path.write_text(
-        "format: reliable-rules/v1\n" + textwrap.dedent(body).lstrip("\n"), encoding="utf-8"
-    )
-    return path
 
 
 TEAPOT = """
