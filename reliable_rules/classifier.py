@@ -21,7 +21,7 @@ from .codegen import compile_decider, compile_retry_after, compile_rule_matchers
 from .decision import Decision, Verdict
 from .extractors import Extractor, PrefixSource
 from .failure import Failure
-from .matchers import All, Any_, ConditionRef, Contains, GateKey, Node, Not, Probe
+from .matchers import All, Any_, ConditionRef, Contains, GateKey, Node, Not, Probe, unwrap
 from .sanitize import compact
 from .taxonomy import UNKNOWN, Category
 
@@ -45,10 +45,7 @@ class CompiledRule:
     @property
     def match(self) -> Callable[[Probe], bool]:
         """The bound matcher, looking through a top-level named condition."""
-        node = self.node
-        while isinstance(node, ConditionRef):
-            node = node.target
-        return node.match
+        return unwrap(self.node).match
 
 
 def _as_rule_fn(

@@ -121,7 +121,7 @@ from typing import IO, Any, TextIO
 from ._version import __version__
 from .decision import Decision
 from .errors import Problem, RuleSetError, RuleSourceError
-from .failure import Failure, to_failure
+from .failure import Failure, to_failure, with_exception_types
 from .ruleset import RuleSet, load_rules
 from .ruletests import (
     FileReport,
@@ -647,20 +647,6 @@ def _read_body(spec: str, streams: _Streams) -> object:
         ) from None
 
 
-def _with_exceptions(failure: Failure, names: Sequence[str]) -> Failure:
-    if not names:
-        return failure
-    return Failure(
-        failure.message,
-        failure.status,
-        failure.headers,
-        failure.body,
-        failure.exception_types | frozenset(names),
-        failure.provider,
-        failure.model,
-    )
-
-
 def _human(decision: Decision) -> str:
     retry = "-" if decision.retry_after_ms is None else str(decision.retry_after_ms)
     return (
@@ -710,7 +696,7 @@ def _cmd_classify(args: argparse.Namespace, streams: _Streams) -> int:
         provider=args.provider,
         model=args.model,
     )
-    decision = rules.classify(_with_exceptions(failure, [str(name) for name in args.exception]))
+    decision = rules.classify(with_exception_types(failure, [str(name) for name in args.exception]))
     if args.json:
         streams.out.write(json.dumps(decision.as_dict()) + "\n")
         if args.explain:
@@ -773,7 +759,7 @@ def _record_failure(record: Mapping[str, Any]) -> Failure:
         provider=_optional_str(record, "provider"),
         model=_optional_str(record, "model"),
     )
-    return _with_exceptions(failure, names)
+    return with_exception_types(failure, names)
 
 
 def _expected_match(answer: Mapping[str, Any], expected: object) -> bool:

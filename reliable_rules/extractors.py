@@ -54,9 +54,6 @@ class PrefixSource(Extractor):
         self.unit = unit
 
     def extract(self, probe: Probe) -> int | None:
-        found = probe.found
-        if found is not None and self.literal not in found:  # the literal scan looked already
-            return None
         # Read from the lowercased text: digits, dots and white space are the same there, and
         # positions stay consistent even where lowercasing changes a character's length.
         lower = probe.lower

@@ -13,12 +13,12 @@ not decode yields less information, never an exception.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["MAX_TEXT_CHARS", "Failure", "to_failure"]
+__all__ = ["MAX_TEXT_CHARS", "Failure", "to_failure", "with_exception_types"]
 
 # Matching scans the whole text; a 10 MB HTML error page is cut to its first million characters,
 # far more than any provider error needs and still bounded in time.
@@ -278,3 +278,11 @@ def _normalise(
         provider=provider if isinstance(provider, str) else base.provider,
         model=model if isinstance(model, str) else base.model,
     )
+
+
+def with_exception_types(failure: Failure, names: Iterable[str]) -> Failure:
+    """``failure`` also carrying these exception class names (as if raised as those types)."""
+    added = frozenset(names)
+    if added <= failure.exception_types:
+        return failure
+    return replace(failure, exception_types=failure.exception_types | added)

@@ -396,15 +396,16 @@ def _choose_gate(children: list[Node]) -> frozenset[GateKey] | None:
     return min(gated, key=lambda gate: (not any(isinstance(k, str) for k in gate), len(gate)))
 
 
+def unwrap(node: Node) -> Node:
+    """The node a (chain of) named-condition reference(s) stands for; other nodes unchanged."""
+    while isinstance(node, ConditionRef):
+        node = node.target
+    return node
+
+
 def _matchers(children: Iterable[Node]) -> tuple[Callable[[Probe], bool], ...]:
     """Bound ``match`` methods of the children, looking through named-condition references."""
-    bound = []
-    for child in children:
-        target = child
-        while isinstance(target, ConditionRef):
-            target = target.target
-        bound.append(target.match)
-    return tuple(bound)
+    return tuple(unwrap(child).match for child in children)
 
 
 class All(Node):

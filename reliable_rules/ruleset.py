@@ -28,7 +28,7 @@ from .compiler import ConditionSource, MatcherCompiler, closest, compile_extract
 from .decision import Decision
 from .errors import Problem, RuleSetError, RuleSourceError
 from .extractors import Extractor
-from .failure import Failure, to_failure
+from .failure import Failure, to_failure, with_exception_types
 from .matchers import Never, Node
 from .schema import validate_document
 from .taxonomy import DEFAULT_CATEGORIES, Action, Category
@@ -74,26 +74,15 @@ class RuleTest:
 
     def failure(self) -> Failure:
         """The failure this case describes."""
-        body = self.body
         base = to_failure(
             self.text or "",
             status=self.status,
             headers=dict(self.headers) if self.headers else None,
-            body=body,
+            body=self.body,
             provider=self.provider,
             model=self.model,
         )
-        if not self.exception:
-            return base
-        return Failure(
-            base.message,
-            base.status,
-            base.headers,
-            base.body,
-            frozenset(self.exception),
-            base.provider,
-            base.model,
-        )
+        return with_exception_types(base, self.exception)
 
 
 @dataclass(frozen=True, slots=True)
