@@ -1,22 +1,57 @@
-"""reliable_rules: classify LLM provider errors with versioned YAML rules.
+"""reliable_rules: classify LLM provider errors with versioned YAML rules, and retry and fall
+back as they decide.
 
 import reliable_rules
 rules = reliable_rules.load_rules()              # builtin:default
 decision = rules.classify(error)                 # never raises
 decision.category, decision.action, decision.retry_after_ms
 print(decision.explain())
+
+executor = reliable_rules.ReliableExecutor([("openai", provider), ("backup", other)])
+answer = executor.chat(reliable_rules.ChatRequest([reliable_rules.Message.user("hi")]), "gpt-4o")
 """
 
 from __future__ import annotations
 
+import logging as _logging
 import typing as _typing
 
 from ._version import __version__
+from .chat import ChatProvider, ChatRequest, ChatResponse, Message, StreamEvent, ToolCall, Usage
 from .decision import Decision
-from .errors import Problem, ReliableRulesError, RuleSetError, RuleSourceError
+from .errors import (
+    AllProvidersFailed,
+    AttemptTimeout,
+    CallCancelled,
+    ContextWindowExceeded,
+    DeadlineExceeded,
+    ExecutionError,
+    NoStreamingProvider,
+    Problem,
+    ReliableRulesError,
+    ResponseFormatMismatch,
+    RuleSetError,
+    RuleSourceError,
+)
+from .executor import Attempt, CancelToken, ReliableExecutor
 from .failure import Failure, to_failure
+from .fallback import scope_provider_fallback, take_last_provider_fallback
+from .health import CircuitBreakerPolicy
+from .records import (
+    AttemptRecord,
+    FallbackEvent,
+    FallbackInfo,
+    GiveUpEvent,
+    Hooks,
+    Outcome,
+    RetryEvent,
+)
+from .retrying import retrying
 from .ruleset import Policy, Rule, RuleSet, RuleTest, load_rules
 from .taxonomy import DEFAULT_CATEGORIES, Action, Category
+
+# A library logs, the application decides where logs go (no "No handlers" fallback to stderr).
+_logging.getLogger("reliable_rules").addHandler(_logging.NullHandler())
 
 if _typing.TYPE_CHECKING:
     from collections.abc import Mapping
@@ -24,20 +59,49 @@ if _typing.TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CATEGORIES",
     "Action",
+    "AllProvidersFailed",
+    "Attempt",
+    "AttemptRecord",
+    "AttemptTimeout",
+    "CallCancelled",
+    "CancelToken",
     "Category",
+    "ChatProvider",
+    "ChatRequest",
+    "ChatResponse",
+    "CircuitBreakerPolicy",
+    "ContextWindowExceeded",
+    "DeadlineExceeded",
     "Decision",
+    "ExecutionError",
     "Failure",
+    "FallbackEvent",
+    "FallbackInfo",
+    "GiveUpEvent",
+    "Hooks",
+    "Message",
+    "NoStreamingProvider",
+    "Outcome",
     "Policy",
     "Problem",
+    "ReliableExecutor",
     "ReliableRulesError",
+    "ResponseFormatMismatch",
+    "RetryEvent",
     "Rule",
     "RuleSet",
     "RuleSetError",
     "RuleSourceError",
     "RuleTest",
+    "StreamEvent",
+    "ToolCall",
+    "Usage",
     "__version__",
     "classify",
     "load_rules",
+    "retrying",
+    "scope_provider_fallback",
+    "take_last_provider_fallback",
     "to_failure",
 ]
 

@@ -4,20 +4,53 @@ Every exception the library raises on purpose derives from one base, so callers 
 the whole family with a single ``except``::
 
     ReliableRulesError
-    ├── RuleSetError          a rule file (or a chain of ``extends``) has problems;
-    │                         ``.problems`` lists every one, each with file:line:col
-    └── RuleSourceError       a rule source name cannot be resolved (e.g. ``builtin:nope``)
-                              before any file is read; also a RuleSetError
+    ├── RuleSetError              a rule file (or a chain of ``extends``) has problems;
+    │   │                         ``.problems`` lists every one, each with file:line:col
+    │   └── RuleSourceError       a rule source name cannot be resolved (``builtin:nope``)
+    ├── ExecutionError            a call through the executor did not produce an answer;
+    │   │                         ``.attempts`` holds every attempt record, ``.trail`` the
+    │   │                         seed-style failure lines, ``__cause__`` the last error
+    │   ├── AllProvidersFailed    every model, provider and retry failed, or a rule said abort
+    │   ├── ContextWindowExceeded the request overflows the context window and cannot shrink
+    │   ├── DeadlineExceeded      ``deadline_s`` ran out (also a ``TimeoutError``)
+    │   ├── CallCancelled         ``close()`` or a ``CancelToken`` stopped the call
+    │   └── NoStreamingProvider   no provider can stream this request
+    ├── AttemptTimeout            one attempt outlived ``attempt_timeout_s`` (a ``TimeoutError``);
+    │                             never raised to callers: it is the failure the rules classify
+    ├── ProviderHTTPError         a provider adapter got a non-2xx answer (status, headers, body)
+    ├── ProviderStreamError       a provider reported an error inside a stream
+    ├── MalformedResponseError    a 2xx answer that is not the expected shape
+    └── ResponseFormatMismatch    the answer did not parse in the requested format (raise it
+                                  from your own parsing to trigger the format fallback)
 
-The original exception, where there is one, is kept as ``__cause__``.
+The original exception, where there is one, is kept as ``__cause__``. Messages never contain
+secrets: every error detail goes through :func:`reliable_rules.sanitize.compact`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-__all__ = ["Problem", "ReliableRulesError", "RuleSetError", "RuleSourceError"]
+if TYPE_CHECKING:
+    from .decision import Decision
+    from .records import AttemptRecord
+
+__all__ = [
+    "AllProvidersFailed",
+    "AttemptTimeout",
+    "CallCancelled",
+    "ContextWindowExceeded",
+    "DeadlineExceeded",
+    "ExecutionError",
+    "NoStreamingProvider",
+    "Problem",
+    "ReliableRulesError",
+    "ResponseFormatMismatch",
+    "RuleSetError",
+    "RuleSourceError",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +94,106 @@ class RuleSetError(ReliableRulesError):
 
 class RuleSourceError(RuleSetError):
     """A rule source name (``builtin:NAME`` or a path) does not name a loadable file."""
+
+
+class ExecutionError(ReliableRulesError):
+    """The executor gave up on a call.
+
+    ``attempts`` holds a frozen record of every attempt in order (provider, model, attempt
+    number, decision, wait); ``trail`` the seed-style lines
+    ``provider=P model=M attempt A/N: REASON; error=DETAIL`` (sanitised), which the message
+    also lists. ``__cause__`` is the last provider error, ``primary_error`` the first.
+    """
+
+    attempts: tuple[AttemptRecord, ...]
+
+    def __init__(self, headline: str, attempts: Sequence[AttemptRecord] = ()) -> None:
+        self.attempts = tuple(attempts)
+        self.headline = headline
+        trail = self.trail
+        super().__init__(f"{headline} Attempts:\n" + "\n".join(trail) if trail else headline)
+
+    @property
+    def trail(self) -> tuple[str, ...]:
+        """One sanitised line per failed attempt, as the seed writes them."""
+        return tuple(record.line for record in self.attempts if record.failed)
+
+    @property
+    def primary_error(self) -> BaseException | None:
+        """The first attempt's error (what the converge seed returns when fallbacks fail)."""
+        for record in self.attempts:
+            if record.error is not None:
+                return record.error
+        return None
+
+    @property
+    def last_error(self) -> BaseException | None:
+        """The last attempt's error."""
+        for record in reversed(self.attempts):
+            if record.error is not None:
+                return record.error
+        return None
+
+    @property
+    def last_decision(self) -> Decision | None:
+        """How the rules classified the last failure."""
+        for record in reversed(self.attempts):
+            if record.decision is not None:
+                return record.decision
+        return None
+
+
+class AllProvidersFailed(ExecutionError):
+    """Every model, provider and retry failed (``All providers/models failed. Attempts:``), or a
+    rule's ``abort`` action stopped the call early (then ``aborted_by`` is that decision)."""
+
+    def __init__(
+        self,
+        attempts: Sequence[AttemptRecord] = (),
+        *,
+        aborted_by: Decision | None = None,
+    ) -> None:
+        self.aborted_by = aborted_by
+        if aborted_by is None:
+            headline = "All providers/models failed."
+        else:
+            rule = aborted_by.rule_id or "no rule"
+            headline = (
+                f"Request aborted: {aborted_by.category} ({rule}) is not worth another "
+                "provider or model."
+            )
+        super().__init__(headline, attempts)
+
+
+class ContextWindowExceeded(ExecutionError):
+    """The request overflows the model's context window and truncation cannot shrink it."""
+
+
+class DeadlineExceeded(ExecutionError, TimeoutError):
+    """The call's ``deadline_s`` ran out (sleeps included)."""
+
+
+class CallCancelled(ExecutionError):
+    """The call was cancelled: ``executor.close()`` or the call's ``CancelToken``."""
+
+
+class NoStreamingProvider(ExecutionError):
+    """No configured provider can stream (tool events, when the request has tools)."""
+
+
+class AttemptTimeout(ReliableRulesError, TimeoutError):
+    """One attempt did not finish within ``attempt_timeout_s``; the rules classify it (the
+    default rules call it ``timeout``) and the executor moves on while the attempt's worker
+    thread is left to finish on its own."""
+
+
+class ResponseFormatMismatch(ReliableRulesError):
+    """The answer did not parse in the requested format.
+
+    Raise it from your own parsing inside ``executor.call``; the rules map it to
+    ``format_mismatch`` and the executor retries once with the fallback format (YAML → JSON).
+    """
+
+    def __init__(self, message: str, *, expected: str | None = None) -> None:
+        super().__init__(message)
+        self.expected = expected

@@ -1,0 +1,949 @@
+"""The thread-based retry/fallback executor that obeys a rule set.
+
+Three nested loops, as in the seed: the model chain (the requested model, then its
+``model_fallbacks``) → providers in priority order → attempts on one (provider, model) pair.
+Every failure is classified by the rules; the :class:`~reliable_rules.decision.Decision`'s
+action, never the error text, says what happens next:
+
+``retry``
+    same pair again after the policy's backoff (or the provider's Retry-After, capped), with
+    the next API key when the category says ``rotate_key``; when the budget is spent, the
+    next provider.
+``next_provider`` / ``next_model``
+    no more calls on this pair (exactly one call), or on this model.
+``truncate_history``
+    drop the oldest half of the history and try again at once; abort with
+    :class:`~reliable_rules.errors.ContextWindowExceeded` when nothing can be dropped.
+``switch_format``
+    try again at once with the fallback format (YAML/TOML/Markdown → JSON), once.
+``abort``
+    stop everything (:class:`~reliable_rules.errors.AllProvidersFailed` with ``aborted_by``).
+
+Attempts run on the caller's thread, or on a bounded pool of daemon workers when
+``attempt_timeout_s`` or ``deadline_s`` asks for a bound. Sleeps wait on an event that
+``close()`` and a :class:`CancelToken` set. Everything shared between caller threads (the key
+counter, cooldowns, circuit breakers, the set of live calls) is lock-protected.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import math
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from os import PathLike
+from typing import Any, TypeVar
+
+from .backoff import Backoff
+from .chat import ChatRequest, ChatResponse, Message, StreamEvent, fallback_format
+from .decision import Decision
+from .errors import (
+    AllProvidersFailed,
+    AttemptTimeout,
+    CallCancelled,
+    ContextWindowExceeded,
+    DeadlineExceeded,
+    ExecutionError,
+    NoStreamingProvider,
+)
+from .fallback import record_provider_fallback
+from .health import CircuitBreakerPolicy, Health
+from .keys import KeyRing
+from .records import (
+    AttemptRecord,
+    FallbackEvent,
+    FallbackInfo,
+    GiveUpEvent,
+    Hooks,
+    Outcome,
+    RetryEvent,
+    key_hint,
+)
+from .ruleset import RuleSet, load_rules
+from .sanitize import compact
+from .taxonomy import Action
+from .timing import Timing, current_default
+from .truncation import truncate_for_context
+from .workers import WorkerPool
+
+__all__ = ["Attempt", "CancelToken", "ReliableExecutor"]
+
+logger = logging.getLogger("reliable_rules.executor")
+
+T = TypeVar("T")
+
+_RETRY = Action.RETRY
+_NEXT_PROVIDER = Action.NEXT_PROVIDER
+_NEXT_MODEL = Action.NEXT_MODEL
+_TRUNCATE = Action.TRUNCATE_HISTORY
+_SWITCH = Action.SWITCH_FORMAT
+_ABORT = Action.ABORT
+
+#: The seed's messages for a context overflow that cannot be fixed.
+CONTEXT_SINGLE_TURN = "Request exceeds model context window."
+CONTEXT_CANNOT_REDUCE = (
+    "Request exceeds model context window and cannot be reduced further. Try using a model "
+    "with a larger context window, reducing the number of tools/skills, or enabling "
+    "compact_context in config."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What ``executor.call(fn, ...)`` hands to ``fn`` for one attempt.
+
+    ``request`` is the possibly truncated or format-switched request (None when the call was
+    made without one); ``api_key`` is the rotated key to use, or None for the provider's own;
+    ``number`` counts attempts on this (provider, model) pair from 1.
+    """
+
+    provider: Any
+    provider_name: str
+    model: str
+    request: ChatRequest | None
+    api_key: str | None
+    number: int
+
+
+class CancelToken:
+    """Cancels the calls it is passed to: ``executor.call(..., cancel=token)``; then
+    ``token.cancel()`` from any thread interrupts their sleeps and waits at once and makes
+    them raise :class:`~reliable_rules.errors.CallCancelled`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancelled = False
+        self._calls: set[_CallState] = set()
+
+    @property
+    def cancelled(self) -> bool:
+        """Whether :meth:`cancel` was called."""
+        return self._cancelled
+
+    def cancel(self) -> None:
+        """Cancel every call using this token, now and later."""
+        with self._lock:
+            self._cancelled = True
+            calls = list(self._calls)
+        for call in calls:
+            call.cancel("cancelled")
+
+    def _attach(self, call: _CallState) -> None:
+        with self._lock:
+            self._calls.add(call)
+            cancelled = self._cancelled
+        if cancelled:
+            call.cancel("cancelled")
+
+    def _detach(self, call: _CallState) -> None:
+        with self._lock:
+            self._calls.discard(call)
+
+
+class _CallState:
+    """Per-call cancellation: the reason once cancelled, and the event the call waits on."""
+
+    __slots__ = ("__weakref__", "_lock", "_waiting", "reason", "sleeper")
+
+    def __init__(self) -> None:
+        self.reason: str | None = None
+        self._lock = threading.Lock()
+        self._waiting: threading.Event | None = None
+        self.sleeper = threading.Event()
+
+    def cancel(self, reason: str) -> None:
+        with self._lock:
+            if self.reason is None:
+                self.reason = reason
+            waiting = self._waiting
+        if waiting is not None:
+            waiting.set()
+
+    def begin_wait(self, event: threading.Event) -> bool:
+        """Register ``event`` as what a cancel must set; False if already cancelled."""
+        with self._lock:
+            if self.reason is not None:
+                return False
+            self._waiting = event
+            return True
+
+    def end_wait(self) -> None:
+        with self._lock:
+            self._waiting = None
+
+
+class _Halt(BaseException):
+    """Unwinds the loops for a deadline or a cancel; not an ``Exception`` so provider error
+    handling cannot swallow it."""
+
+    def __init__(self, kind: str, headline: str) -> None:
+        super().__init__(headline)
+        self.kind = kind
+        self.headline = headline
+
+
+@dataclass(slots=True)
+class _Run:
+    """Mutable bookkeeping of one call (never shared between threads)."""
+
+    model: str
+    request: ChatRequest | None
+    deadline: float | None
+    state: _CallState | None
+    records: list[AttemptRecord]
+    truncated: bool = False
+    switched: bool = False
+    single_turn: bool = False
+
+
+@dataclass(slots=True)
+class _Pair:
+    """Mutable state of the attempts on one (provider, model) pair within one call."""
+
+    name: str
+    provider: Any
+    model: str
+    budget: int
+    backoff_ms: int
+    number: int = 0
+    api_key: str | None = None
+    started: float = 0.0
+
+
+@dataclass(slots=True)
+class _Failed:
+    """One failed attempt being handled: what is needed to record it."""
+
+    executor: ReliableExecutor
+    run: _Run
+    pair: _Pair
+    decision: Decision
+    error: BaseException
+    elapsed_ms: float
+
+    def note(self, action: str, *, wait_ms: int = 0, extra_budget: int = 0) -> AttemptRecord:
+        """Append the attempt's record (and tell the ``on_attempt`` hook)."""
+        pair = self.pair
+        record = AttemptRecord(
+            pair.name, pair.model, pair.number, pair.budget + extra_budget, self.decision,
+            self.error, action, wait_ms, key_hint(pair.api_key), self.elapsed_ms,
+        )
+        self.run.records.append(record)
+        hooks = self.executor.hooks
+        if hooks is not None and hooks.on_attempt is not None:
+            self.executor._hook(hooks.on_attempt, record)
+        return record
+
+
+class ReliableExecutor:
+    """Retry, rotate keys, truncate, switch format and fall back, as the rules decide.
+
+    Args:
+        providers: ``(name, provider)`` pairs in priority order. A provider is any object with
+            ``chat(request, model, *, api_key=None)`` (see
+            :class:`~reliable_rules.chat.ChatProvider`); with :meth:`call` it can be anything.
+        rules: a :class:`~reliable_rules.ruleset.RuleSet`, a path, or ``builtin:NAME``;
+            ``builtin:default`` when None.
+        max_retries: retries per (provider, model) pair after the first attempt.
+        base_backoff_ms: the first backoff; None uses the rule set's policy (500 ms in the
+            shipped rules). The policy's floor (50 ms) still applies.
+        model_fallbacks: ``{model: [fallback, ...]}``, tried in order after every provider
+            failed the requested model.
+        api_keys: keys to rotate through on rate limits: a list shared by all providers (the
+            seed's behaviour), or ``{provider_name: [keys]}``. The rotated key is passed to the
+            next attempt as ``api_key``.
+        attempt_timeout_s: bound each attempt; a late attempt becomes an
+            :class:`~reliable_rules.errors.AttemptTimeout` failure that the rules classify.
+        deadline_s: bound the whole call, sleeps included
+            (:class:`~reliable_rules.errors.DeadlineExceeded`).
+        hooks: callbacks observing attempts, retries, fallbacks and give-ups.
+        cooldown: after a rate limit with Retry-After, other calls skip that provider until it
+            expires, while another provider is available. Off by default.
+        circuit_breaker: open a (provider, model) circuit after repeated server errors,
+            timeouts or network errors and skip it while another pair is available. Off by
+            default.
+        max_workers: the bound of the worker pool used for time-bounded attempts.
+        timing: clock, sleep and randomness; real unless the testing switch is on
+            (:func:`reliable_rules.testing.set_testing`).
+    """
+
+    def __init__(
+        self,
+        providers: Sequence[tuple[str, Any]],
+        *,
+        rules: RuleSet | str | PathLike[str] | None = None,
+        max_retries: int = 2,
+        base_backoff_ms: int | None = None,
+        model_fallbacks: Mapping[str, Sequence[str]] | None = None,
+        api_keys: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
+        attempt_timeout_s: float | None = None,
+        deadline_s: float | None = None,
+        hooks: Hooks | None = None,
+        cooldown: bool = False,
+        circuit_breaker: CircuitBreakerPolicy | None = None,
+        max_workers: int = 32,
+        timing: Timing | None = None,
+    ) -> None:
+        if max_retries < 0:
+            raise ValueError("max_retries must be >= 0")
+        for name, value in (("attempt_timeout_s", attempt_timeout_s), ("deadline_s", deadline_s)):
+            if value is not None and not (value > 0 and math.isfinite(value)):
+                raise ValueError(f"{name} must be a positive number of seconds")
+        self.providers: tuple[tuple[str, Any], ...] = tuple(
+            (str(name), provider) for name, provider in providers
+        )
+        self.rules = rules if isinstance(rules, RuleSet) else load_rules(rules or "builtin:default")
+        self.max_retries = max_retries
+        self.backoff = Backoff.from_policy(self.rules.policy, base_ms=base_backoff_ms)
+        self.model_fallbacks: Mapping[str, tuple[str, ...]] = {
+            model: tuple(chain) for model, chain in (model_fallbacks or {}).items()
+        }
+        self._shared_keys: KeyRing | None = None
+        self._keys: dict[str, KeyRing] = {}
+        if isinstance(api_keys, Mapping):
+            self._keys = {name: KeyRing(keys) for name, keys in api_keys.items()}
+        elif api_keys is not None:
+            self._shared_keys = KeyRing(api_keys)
+        self.attempt_timeout_s = attempt_timeout_s
+        self.deadline_s = deadline_s
+        self.hooks = hooks
+        self._timing = timing
+        self._max_workers = max_workers
+        self._pool: WorkerPool | None = None
+        self._lock = threading.Lock()
+        self._live: set[_CallState] = set()
+        self._closed = False
+        self.health = Health(
+            lambda: self._clock().monotonic(), cooldown=cooldown, breaker=circuit_breaker
+        )
+
+    # ── lifecycle ──────────────────────────────────────────────────────────────────────
+
+    def __enter__(self) -> ReliableExecutor:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self, *, timeout_s: float = 5.0) -> None:
+        """Interrupt every call's sleep or wait (they raise CallCancelled), refuse new calls,
+        and stop the worker threads. Idempotent."""
+        with self._lock:
+            self._closed = True
+            live = list(self._live)
+            pool, self._pool = self._pool, None
+        for state in live:
+            state.cancel("closed")
+        if pool is not None:
+            pool.close(timeout_s)
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    # ── capabilities (the seed forwards these) ─────────────────────────────────────────
+
+    @property
+    def supports_native_tools(self) -> bool:
+        """Whether the first provider calls tools natively."""
+        return bool(self.providers) and bool(
+            getattr(self.providers[0][1], "supports_native_tools", False)
+        )
+
+    @property
+    def supports_streaming(self) -> bool:
+        """Whether any provider can stream."""
+        return any(getattr(p, "supports_streaming", False) for _, p in self.providers)
+
+    @property
+    def supports_tool_events(self) -> bool:
+        """Whether any provider can stream tool-call events."""
+        return any(
+            getattr(p, "supports_streaming", False) and getattr(p, "supports_tool_events", False)
+            for _, p in self.providers
+        )
+
+    def model_chain(self, model: str) -> tuple[str, ...]:
+        """The models tried for ``model``: itself, then its fallbacks."""
+        return (model, *self.model_fallbacks.get(model, ()))
+
+    def rotate_key(self, provider: str | None = None) -> str | None:
+        """The next API key for ``provider`` (round-robin, ``keys[0]`` first), or None."""
+        ring = self._keys.get(provider) if provider is not None else None
+        ring = ring if ring is not None else self._shared_keys
+        return None if ring is None else ring.rotate()
+
+    # ── entry points ───────────────────────────────────────────────────────────────────
+
+    def execute(
+        self,
+        request: ChatRequest,
+        model: str,
+        *,
+        cancel: CancelToken | None = None,
+        deadline_s: float | None = None,
+    ) -> Outcome[ChatResponse]:
+        """Send ``request`` through the chain; the answer with who gave it and every attempt."""
+        outcome: Outcome[ChatResponse] = self._run(
+            _chat, model, request, cancel, deadline_s, outcome=True
+        )
+        return outcome
+
+    def chat(
+        self,
+        request: ChatRequest,
+        model: str,
+        *,
+        cancel: CancelToken | None = None,
+        deadline_s: float | None = None,
+    ) -> ChatResponse:
+        """Send ``request`` through the chain and return the answer."""
+        response: ChatResponse = self._run(_chat, model, request, cancel, deadline_s)
+        return response
+
+    def simple_chat(self, message: str, model: str, *, cancel: CancelToken | None = None) -> str:
+        """One user message; the answer's text."""
+        return self.chat_with_system(None, message, model, cancel=cancel)
+
+    def chat_with_system(
+        self,
+        system: str | None,
+        message: str,
+        model: str,
+        *,
+        cancel: CancelToken | None = None,
+    ) -> str:
+        """An optional system prompt and one user message; the answer's text. A context
+        overflow fails at once (``Request exceeds model context window.``): there is no
+        history to drop."""
+        messages = [Message.user(message)] if system is None else [
+            Message.system(system),
+            Message.user(message),
+        ]
+        response: ChatResponse = self._run(
+            _chat, model, ChatRequest(messages), cancel, None, single_turn=True
+        )
+        return response.text or ""
+
+    def chat_with_history(
+        self, messages: Sequence[Message], model: str, *, cancel: CancelToken | None = None
+    ) -> str:
+        """A conversation; the answer's text (truncated on context overflow as needed)."""
+        return self.chat(ChatRequest(messages), model, cancel=cancel).text or ""
+
+    def call(
+        self,
+        fn: Callable[[Attempt], T],
+        *,
+        model: str,
+        request: ChatRequest | None = None,
+        cancel: CancelToken | None = None,
+        deadline_s: float | None = None,
+    ) -> T:
+        """Run ``fn(attempt)`` through the chain and return its result.
+
+        ``fn`` gets an :class:`Attempt` (provider, provider name, model, the current request,
+        the API key to use, the attempt number) and may call anything synchronous: an SDK, a
+        plain ``requests`` call. Whatever it raises is classified by the rules.
+        """
+        result: T = self._run(fn, model, request, cancel, deadline_s)
+        return result
+
+    def call_with_outcome(
+        self,
+        fn: Callable[[Attempt], T],
+        *,
+        model: str,
+        request: ChatRequest | None = None,
+        cancel: CancelToken | None = None,
+        deadline_s: float | None = None,
+    ) -> Outcome[T]:
+        """Like :meth:`call`, returning the :class:`~reliable_rules.records.Outcome`."""
+        outcome: Outcome[T] = self._run(fn, model, request, cancel, deadline_s, outcome=True)
+        return outcome
+
+    def stream_chat(
+        self,
+        request: ChatRequest,
+        model: str,
+        *,
+        cancel: CancelToken | None = None,
+        deadline_s: float | None = None,
+    ) -> Iterator[StreamEvent]:
+        """Stream the answer from the first provider that can (and can stream tool events when
+        the request has tools). Retries and fallbacks happen only before the first event;
+        an error after it reaches the caller. Raises
+        :class:`~reliable_rules.errors.NoStreamingProvider` when no provider qualifies."""
+        needs_tool_events = request.has_tools
+        capable = tuple(
+            (name, provider)
+            for name, provider in self.providers
+            if getattr(provider, "supports_streaming", False)
+            and (not needs_tool_events or getattr(provider, "supports_tool_events", False))
+        )
+        return self._stream(
+            request, model, capable=capable, needs_tool_events=needs_tool_events,
+            cancel=cancel, deadline_s=deadline_s,
+        )
+
+    def _stream(
+        self,
+        request: ChatRequest,
+        model: str,
+        *,
+        capable: tuple[tuple[str, Any], ...],
+        needs_tool_events: bool,
+        cancel: CancelToken | None,
+        deadline_s: float | None,
+    ) -> Iterator[StreamEvent]:
+        if not capable:
+            what = "streaming tool events" if needs_tool_events else "streaming"
+            raise NoStreamingProvider(f"No provider supports {what}")
+        first, events = self._run(
+            _open_stream, model, request, cancel, deadline_s, providers=capable
+        )
+        try:
+            if first is not None:
+                yield first
+            yield from events
+        finally:
+            close = getattr(events, "close", None)
+            if close is not None:
+                close()
+
+    # ── the loop ───────────────────────────────────────────────────────────────────────
+
+    def _clock(self) -> Timing:
+        return self._timing if self._timing is not None else current_default()
+
+    def _run(
+        self,
+        op: Callable[[Attempt], Any],
+        model: str,
+        request: ChatRequest | None,
+        cancel: CancelToken | None,
+        deadline_s: float | None,
+        *,
+        outcome: bool = False,
+        single_turn: bool = False,
+        providers: tuple[tuple[str, Any], ...] | None = None,
+    ) -> Any:
+        if self._closed:
+            raise CallCancelled("Executor is closed.")
+        timing = self._clock()
+        limit = self.deadline_s if deadline_s is None else deadline_s
+        run = _Run(
+            model=model,
+            request=request,
+            deadline=None if limit is None else timing.monotonic() + limit,
+            state=None,
+            records=[],
+            single_turn=single_turn,
+        )
+        if cancel is not None:
+            run.state = self._register(_CallState())
+            cancel._attach(run.state)
+        try:
+            return self._loop(op, run, timing, outcome, providers or self.providers)
+        except _Halt as halt:
+            error: ExecutionError = (
+                DeadlineExceeded(halt.headline, run.records)
+                if halt.kind == "deadline"
+                else CallCancelled(halt.headline, run.records)
+            )
+            self._give_up(error, run)
+            raise error from run.records[-1].error if run.records else None
+        finally:
+            if run.state is not None:
+                if cancel is not None:
+                    cancel._detach(run.state)
+                with self._lock:
+                    self._live.discard(run.state)
+
+    def _loop(
+        self,
+        op: Callable[[Attempt], Any],
+        run: _Run,
+        timing: Timing,
+        outcome: bool,
+        providers: tuple[tuple[str, Any], ...],
+    ) -> Any:
+        rules = self.rules
+        hooks = self.hooks
+        health = self.health if self.health.enabled else None
+        bounded = self.attempt_timeout_s is not None or run.deadline is not None
+        requested = run.model
+        records = run.records
+        previous: tuple[str, str] | None = None
+        models = self.model_chain(requested)
+        for model_index, model in enumerate(models):
+            if model_index:
+                self._log(
+                    "Model fallback exhausted all providers, trying next fallback model",
+                    original_model=requested,
+                    fallback_model=model,
+                )
+            for name, provider in self._candidates(providers, model, health):
+                if previous is not None and hooks is not None and hooks.on_fallback is not None:
+                    last = records[-1] if records else None
+                    event = FallbackEvent(previous[0], previous[1], name, model, last)
+                    self._hook(hooks.on_fallback, event)
+                previous = (name, model)
+                pair = _Pair(name, provider, model, self.max_retries + 1, self.backoff.base_ms)
+                step = "provider"
+                while pair.number < pair.budget:
+                    pair.number += 1
+                    if run.deadline is not None and timing.monotonic() >= run.deadline:
+                        raise _Halt("deadline", "Deadline exceeded.")
+                    attempt = Attempt(provider, name, model, run.request, pair.api_key, pair.number)
+                    pair.started = timing.monotonic()
+                    try:
+                        result = (
+                            self._bounded(op, attempt, run, timing) if bounded else op(attempt)
+                        )
+                    except Exception as error:  # noqa: BLE001 — every failure goes to the rules
+                        decision = rules.classify(error, provider=name, model=model)
+                        if health is not None:
+                            health.record(name, model, decision.category)
+                        step = self._after_failure(run, pair, decision, error, timing)
+                        if step == "again":
+                            continue
+                        break
+                    else:
+                        if health is not None:
+                            health.record(name, model, None)
+                        return self._succeed(result, run, pair, timing, outcome=outcome)
+                self._log(
+                    "Exhausted retries, trying next provider/model", provider=name, model=model
+                )
+                if step == "model":
+                    break
+        exhausted = AllProvidersFailed(records)
+        self._give_up(exhausted, run)
+        raise exhausted from run.records[-1].error if run.records else None
+
+    def _candidates(
+        self, providers: tuple[tuple[str, Any], ...], model: str, health: Health | None
+    ) -> tuple[tuple[str, Any], ...]:
+        """The providers to try for ``model``: all of them, minus cooling or open-circuit ones
+        while at least one other is available."""
+        if health is None:
+            return providers
+        healthy = tuple(pair for pair in providers if health.available(pair[0], model))
+        if healthy and len(healthy) < len(providers):
+            kept = {name for name, _ in healthy}
+            skipped = [name for name, _ in providers if name not in kept]
+            self._log("Skipping unhealthy providers", skipped=", ".join(skipped), model=model)
+            return healthy
+        return providers
+
+    def _after_failure(
+        self, run: _Run, pair: _Pair, decision: Decision, error: BaseException, timing: Timing
+    ) -> str:
+        """What to do after one failed attempt: ``again`` (call the same pair again, with
+        ``pair`` updated), ``provider`` or ``model`` (move on); raises to stop the call."""
+        elapsed_ms = (timing.monotonic() - pair.started) * 1000
+        failed = _Failed(self, run, pair, decision, error, elapsed_ms)
+        action = decision.verdict.category.action
+        if action is _TRUNCATE:
+            return self._truncate(failed)
+        if action is _SWITCH:
+            if self._switch_format(failed):
+                return "again"
+            action = _NEXT_PROVIDER
+        if action is _ABORT:
+            failed.note("abort")
+            aborted = AllProvidersFailed(run.records, aborted_by=decision)
+            self._give_up(aborted, run)
+            raise aborted from error
+        name, model = pair.name, pair.model
+        rotated = pair.api_key
+        category = decision.verdict.category
+        if decision.rotate_key and action is _RETRY and category.retryable:
+            new_key = self.rotate_key(name)
+            if new_key is not None:
+                rotated = new_key
+                self._log(
+                    "Rate limited; rotated to the next API key",
+                    provider=name, key=key_hint(new_key),
+                )
+        if action is _NEXT_MODEL:
+            failed.note("next_model")
+            self._log_failure("Non-retryable error, trying next model", name, model, decision)
+            return "model"
+        if action is not _RETRY or not category.retryable:
+            failed.note("next_provider")
+            self._log_failure("Non-retryable error, moving on", name, model, decision)
+            return "provider"
+        if pair.number >= pair.budget:
+            failed.note("give_up")
+            return "provider"
+        return self._retry(failed, rotated, timing)
+
+    def _truncate(self, failed: _Failed) -> str:
+        """Drop the oldest half of the history and go again, or fail: nothing left to drop."""
+        run, pair = failed.run, failed.pair
+        request = run.request
+        kept, dropped = (
+            ((), 0) if request is None or run.single_turn
+            else truncate_for_context(request.messages)
+        )
+        if dropped and request is not None:
+            failed.note("truncate_history", extra_budget=1)
+            run.request = request.with_messages(kept)
+            run.truncated = True
+            pair.budget += 1
+            self._log(
+                "Context window exceeded; truncated history and retrying",
+                provider=pair.name, model=pair.model, dropped=dropped, remaining=len(kept),
+            )
+            return "again"
+        failed.note("abort")
+        headline = CONTEXT_SINGLE_TURN if run.single_turn else CONTEXT_CANNOT_REDUCE
+        context_error = ContextWindowExceeded(headline, run.records)
+        self._give_up(context_error, run)
+        raise context_error from failed.error
+
+    def _switch_format(self, failed: _Failed) -> bool:
+        """Ask for the fallback format once; False when there is none (or it was tried)."""
+        run, pair = failed.run, failed.pair
+        request = run.request
+        if request is None or run.switched:
+            return False
+        target = fallback_format(request.response_format)
+        if target is None:
+            return False
+        failed.note("switch_format", extra_budget=1)
+        run.request = request.with_format(target)
+        run.switched = True
+        pair.budget += 1
+        self._log(
+            "Format failure, retrying with fallback format",
+            provider=pair.name, model=pair.model, original_format=request.response_format,
+            fallback_format=target,
+        )
+        return True
+
+    def _retry(self, failed: _Failed, rotated: str | None, timing: Timing) -> str:
+        """Wait (backoff or Retry-After) and go again, or move on when the wait is too long."""
+        run, pair, decision = failed.run, failed.pair, failed.decision
+        backoff = self.backoff
+        wait = backoff.wait(pair.backoff_ms, decision.retry_after_ms, timing.random)
+        if decision.rate_limited and decision.retry_after_ms:
+            self.health.cool_down(pair.name, decision.retry_after_ms / 1000)
+        too_long = wait.over_cap and backoff.over_cap == "next_provider"
+        if run.deadline is not None and timing.monotonic() + wait.ms / 1000 > run.deadline:
+            too_long = True
+        if too_long:
+            if rotated != pair.api_key:
+                # A fresh key has its own quota: try it at once instead of waiting.
+                record = failed.note("rotate_key")
+                self._retry_hook(record, 0, pair.number + 1, rotated)
+                pair.api_key = rotated
+                return "again"
+            failed.note("next_provider", wait_ms=wait.ms)
+            self._log_failure(
+                "Retry-After exceeds the cap or the deadline, moving on",
+                pair.name, pair.model, decision,
+            )
+            return "provider"
+        record = failed.note("retry", wait_ms=wait.ms)
+        self._log_failure(
+            "Provider call failed, retrying", pair.name, pair.model, decision,
+            attempt=pair.number, backoff_ms=wait.ms,
+        )
+        self._retry_hook(record, wait.ms, pair.number + 1, rotated)
+        if wait.ms > 0:
+            self._sleep(wait.ms / 1000, run, timing)
+        pair.backoff_ms = backoff.next_backoff(pair.backoff_ms)
+        pair.api_key = rotated
+        return "again"
+
+    def _succeed(
+        self, result: Any, run: _Run, pair: _Pair, timing: Timing, *, outcome: bool
+    ) -> Any:
+        name, model, number = pair.name, pair.model, pair.number
+        first_provider = self.providers[0][0] if self.providers else ""
+        info = None
+        if (
+            number > 1
+            or model != run.model
+            or name != first_provider
+            or run.truncated
+            or run.switched
+        ):
+            info = FallbackInfo(
+                first_provider, run.model, name, model, len(run.records) + 1,
+                run.truncated, run.switched,
+            )
+            record_provider_fallback(info)
+            self._log(
+                "Provider recovered (failover/retry)",
+                provider=name, model=model, attempt=number, original_model=run.model,
+                context_truncated=run.truncated,
+            )
+        hooks = self.hooks
+        if not outcome and (hooks is None or hooks.on_attempt is None):
+            return result
+        elapsed_ms = (timing.monotonic() - pair.started) * 1000
+        record = AttemptRecord(
+            name, model, number, pair.budget, None, None, "success", 0, key_hint(pair.api_key),
+            elapsed_ms,
+        )
+        if hooks is not None and hooks.on_attempt is not None:
+            self._hook(hooks.on_attempt, record)
+        if not outcome:
+            return result
+        run.records.append(record)
+        return Outcome(result, name, model, tuple(run.records), info, run.request)
+
+    # ── waiting ────────────────────────────────────────────────────────────────────────
+
+    def _register(self, state: _CallState) -> _CallState:
+        with self._lock:
+            closed = self._closed
+            self._live.add(state)
+        if closed:
+            state.cancel("closed")
+        return state
+
+    def _state(self, run: _Run) -> _CallState:
+        if run.state is None:
+            run.state = self._register(_CallState())
+        return run.state
+
+    def _halt_if_cancelled(self, state: _CallState) -> None:
+        if state.reason is not None:
+            what = "Executor closed." if state.reason == "closed" else "Call cancelled."
+            raise _Halt("cancelled", what)
+
+    def _sleep(self, seconds: float, run: _Run, timing: Timing) -> None:
+        state = self._state(run)
+        event = state.sleeper
+        event.clear()
+        if state.begin_wait(event):
+            try:
+                timing.sleep(seconds, event)
+            finally:
+                state.end_wait()
+        self._halt_if_cancelled(state)
+
+    def _bounded(
+        self, op: Callable[[Attempt], Any], attempt: Attempt, run: _Run, timing: Timing
+    ) -> Any:
+        """Run one attempt on a worker, waiting at most the attempt timeout and the time left
+        before the deadline; cancel and close interrupt the wait."""
+        state = self._state(run)
+        limit = self.attempt_timeout_s
+        deadline_bound = False
+        if run.deadline is not None:
+            left = run.deadline - timing.monotonic()
+            if left <= 0:
+                raise _Halt("deadline", "Deadline exceeded.")
+            if limit is None or left < limit:
+                limit, deadline_bound = left, True
+        done = threading.Event()
+        context = contextvars.copy_context()
+        pool = self._worker_pool()
+        task = pool.submit(lambda: context.run(op, attempt), done)
+        if state.begin_wait(done):
+            try:
+                done.wait(limit)
+            finally:
+                state.end_wait()
+        self._halt_if_cancelled(state)
+        if not task.done.is_set():
+            if deadline_bound:
+                raise _Halt("deadline", "Deadline exceeded.")
+            raise AttemptTimeout(
+                f"attempt timed out after {limit:g}s "
+                f"(provider={attempt.provider_name} model={attempt.model})"
+            )
+        if task.error is not None:
+            raise task.error
+        return task.result
+
+    def _worker_pool(self) -> WorkerPool:
+        with self._lock:
+            if self._closed:
+                raise _Halt("cancelled", "Executor closed.")
+            if self._pool is None:
+                self._pool = WorkerPool(self._max_workers)
+            return self._pool
+
+    # ── observing ──────────────────────────────────────────────────────────────────────
+
+    def _retry_hook(self, record: AttemptRecord, wait_ms: int, nxt: int, key: str | None) -> None:
+        hooks = self.hooks
+        if hooks is not None and hooks.on_retry is not None:
+            self._hook(hooks.on_retry, RetryEvent(record, wait_ms, nxt, key_hint(key)))
+
+    def _give_up(self, error: ExecutionError, run: _Run) -> None:
+        if logger.isEnabledFor(logging.WARNING):
+            logger.warning(
+                "%s (%d attempts)",
+                error.headline,
+                len(run.records),
+                extra={"attempts": len(run.records), "model": run.model},
+            )
+        hooks = self.hooks
+        if hooks is not None and hooks.on_give_up is not None:
+            self._hook(hooks.on_give_up, GiveUpEvent(error, tuple(run.records)))
+
+    @staticmethod
+    def _hook(hook: Callable[[Any], Any], event: object) -> None:
+        try:
+            hook(event)
+        except Exception:  # an observer must not change the call's result
+            logger.exception("reliable_rules: a hook raised; ignoring it")
+
+    @staticmethod
+    def _log(message: str, **fields: Any) -> None:
+        if logger.isEnabledFor(logging.INFO):
+            shown = " ".join(f"{key}={value}" for key, value in fields.items())
+            logger.info("%s: %s", message, shown, extra=fields)
+
+    @staticmethod
+    def _log_failure(
+        message: str, name: str, model: str, decision: Decision, **fields: Any
+    ) -> None:
+        if logger.isEnabledFor(logging.INFO):
+            fields = {
+                "provider": name,
+                "model": model,
+                **fields,
+                "reason": decision.reason,
+                "category": decision.category,
+                "rule_id": decision.rule_id,
+                "error": compact(decision.failure.message or decision.failure.body or ""),
+            }
+            shown = " ".join(f"{key}={value}" for key, value in fields.items())
+            logger.info("%s: %s", message, shown, extra=fields)
+
+
+def _chat(attempt: Attempt) -> ChatResponse:
+    assert attempt.request is not None  # every chat entry point passes a request
+    response: ChatResponse = attempt.provider.chat(
+        attempt.request, attempt.model, api_key=attempt.api_key
+    )
+    return response
+
+
+def _open_stream(attempt: Attempt) -> tuple[StreamEvent | None, Iterator[StreamEvent]]:
+    """Open the stream and read its first event, so a failure before it can be retried."""
+    assert attempt.request is not None
+    events = iter(attempt.provider.stream(attempt.request, attempt.model, api_key=attempt.api_key))
+    try:
+        first = next(events)
+    except StopIteration:
+        return None, events
+    except BaseException:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+        raise
+    return first, events
+
