@@ -154,13 +154,55 @@ def _chain(error: BaseException) -> list[BaseException]:
     return ordered
 
 
+#: Attributes through which an exception can carry a response, a status or nested errors.
+_CARRIERS = ("response", "status_code", "status", "headers", "body", "reason")
+_CLASS_NAMES: dict[type, frozenset[str]] = {}
+_PLAIN_CLASSES: dict[type, bool] = {}
+
+
+def _class_names(klass: type) -> frozenset[str]:
+    """The names of ``klass`` and its bases (without ``object``), computed once per class."""
+    names = _CLASS_NAMES.get(klass)
+    if names is None:
+        names = frozenset(base.__name__ for base in klass.__mro__ if base is not object)
+        if len(_CLASS_NAMES) < 4096:  # bounded: classes made on the fly must not grow it forever
+            _CLASS_NAMES[klass] = names
+    return names
+
+
+def _plain_class(klass: type) -> bool:
+    """Whether no class in ``klass``'s MRO defines an attribute that carries a response."""
+    plain = _PLAIN_CLASSES.get(klass)
+    if plain is None:
+        plain = not any(name in vars(base) for base in klass.__mro__ for name in _CARRIERS)
+        if len(_PLAIN_CLASSES) < 4096:
+            _PLAIN_CLASSES[klass] = plain
+    return plain
+
+
 def _type_names(errors: list[BaseException]) -> frozenset[str]:
+    if len(errors) == 1:
+        return _class_names(type(errors[0]))
     names: set[str] = set()
     for error in errors:
-        for klass in type(error).__mro__:
-            if klass is not object:
-                names.add(klass.__name__)
+        names.update(_class_names(type(error)))
     return frozenset(names)
+
+
+def _plain_exception(error: BaseException) -> bool:
+    """A lone exception with nothing attached: its text and class names are all there is.
+
+    The executor classifies one exception per failed attempt; most are this simple, and the
+    general walk over causes, contexts, arguments and response attributes costs several times
+    more than the classification itself.
+    """
+    if error.__cause__ is not None or (
+        error.__context__ is not None and not error.__suppress_context__
+    ):
+        return False
+    if getattr(error, "__dict__", None) or not _plain_class(type(error)):
+        return False
+    return not any(isinstance(arg, BaseException) for arg in error.args)
 
 
 def _from_exception(
@@ -244,6 +286,22 @@ def _normalise(
         if status is None or (type(status) is int and 0 <= status <= 9999):
             return Failure(message, status)
         return Failure(message, _as_status(status))
+    if (
+        isinstance(error, BaseException)
+        and headers is None
+        and body is None
+        and status is None
+        and _plain_exception(error)
+    ):
+        return Failure(
+            _safe_str(error)[:MAX_TEXT_CHARS],
+            None,
+            _EMPTY_HEADERS,
+            None,
+            _class_names(type(error)),
+            provider if isinstance(provider, str) else None,
+            model if isinstance(model, str) else None,
+        )
     if isinstance(error, Failure):
         base = error
     elif error is None:

@@ -174,7 +174,7 @@ def test_validate_shipped_rules_ok(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "validate", "rules/")
     assert code == 0
     assert out == ""
-    assert err == "ok: 2 files valid\n"
+    assert err == "ok: 3 files valid\n"
 
 
 def test_validate_builtin_names(capsys: pytest.CaptureFixture[str]) -> None:
@@ -613,13 +613,13 @@ COVERAGE_LINE = re.compile(
 
 
 def test_test_shipped_rules_pass_with_full_coverage(capsys: pytest.CaptureFixture[str]) -> None:
-    """`test rules/` passes every case and covers every own rule of seed.yaml and default.yaml."""
+    """`test rules/` passes every case and covers every own rule of every shipped file."""
     code, out, err = run(capsys, "test", "rules/")
     assert code == 0, out
     lines = out.splitlines()
     assert "FAIL" not in out
     assert [COVERAGE_LINE.match(line)["path"] for line in lines] == [  # type: ignore[index]
-        "rules/default.yaml", "rules/seed.yaml",
+        "rules/converge.yaml", "rules/default.yaml", "rules/seed.yaml",
     ]  # fmt: skip
     for line in lines:
         match = COVERAGE_LINE.match(line)
