@@ -12,20 +12,7 @@ from dataclasses import dataclass
 
 from .ruleset import Policy
 
-__all__ = ["Backoff", "Wait"]
-
-
-@dataclass(frozen=True, slots=True)
-class Wait:
-    """The wait before the next attempt.
-
-    ``over_cap`` is true when the provider asked for longer than the policy's cap; under
-    ``over_cap: next_provider`` the executor then moves on instead of sleeping.
-    """
-
-    ms: int
-    over_cap: bool = False
-    from_retry_after: bool = False
+__all__ = ["Backoff"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,9 +49,10 @@ class Backoff:
         backoff_ms: int,
         retry_after_ms: int | None,
         random: Callable[[], float] | None = None,
-    ) -> Wait:
-        """The wait for this retry: the (jittered) backoff, or Retry-After capped at the cap and
-        never below the current backoff."""
+    ) -> tuple[int, bool]:
+        """The wait in ms for this retry — the (jittered) backoff, or Retry-After capped at the
+        cap and never below the current backoff — and whether the provider asked for more
+        than the cap (under ``over_cap: next_provider`` the executor then moves on)."""
         base = backoff_ms
         if self.jitter != "none" and base > 0 and random is not None:
             if self.jitter == "full":
@@ -73,6 +61,6 @@ class Backoff:
                 half = base / 2
                 base = int(half + half * random())
         if retry_after_ms is None:
-            return Wait(base)
-        over = retry_after_ms > self.retry_after_cap_ms
-        return Wait(max(min(retry_after_ms, self.retry_after_cap_ms), base), over, True)
+            return base, False
+        cap = self.retry_after_cap_ms
+        return max(min(retry_after_ms, cap), base), retry_after_ms > cap

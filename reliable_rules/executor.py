@@ -34,7 +34,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from .backoff import Backoff
 from .chat import ChatRequest, ChatResponse, Message, StreamEvent, fallback_format
@@ -90,9 +90,8 @@ CONTEXT_CANNOT_REDUCE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Attempt:
-    """What ``executor.call(fn, ...)`` hands to ``fn`` for one attempt.
+class Attempt(NamedTuple):
+    """What ``executor.call(fn, ...)`` hands to ``fn`` for one attempt (immutable).
 
     ``request`` is the possibly truncated or format-switched request (None when the call was
     made without one); ``api_key`` is the rotated key to use, or None for the provider's own;
@@ -192,10 +191,27 @@ class _Run:
     request: ChatRequest | None
     deadline: float | None
     state: _CallState | None
-    records: list[AttemptRecord]
+    # Failed attempts as raw rows, turned into AttemptRecords only when someone looks (an
+    # exception, an Outcome, a hook): a retry that nobody observes costs no record.
+    rows: list[AttemptRecord | tuple[Any, ...]]
     truncated: bool = False
     switched: bool = False
     single_turn: bool = False
+
+    def records(self) -> tuple[AttemptRecord, ...]:
+        """Every attempt so far as an :class:`AttemptRecord`."""
+        rows = self.rows
+        for index, row in enumerate(rows):
+            if not isinstance(row, AttemptRecord):
+                rows[index] = AttemptRecord(*row)
+        return tuple(rows)  # type: ignore[arg-type]  # every row is a record now
+
+    def last_error(self) -> BaseException | None:
+        """The error of the last failed attempt."""
+        if not self.rows:
+            return None
+        last = self.rows[-1]
+        return last.error if isinstance(last, AttemptRecord) else last[5]
 
 
 @dataclass(slots=True)
@@ -223,16 +239,21 @@ class _Failed:
     error: BaseException
     elapsed_ms: float
 
-    def note(self, action: str, *, wait_ms: int = 0, extra_budget: int = 0) -> AttemptRecord:
-        """Append the attempt's record (and tell the ``on_attempt`` hook)."""
+    def note(self, action: str, *, wait_ms: int = 0, extra_budget: int = 0) -> AttemptRecord | None:
+        """Append the attempt's row; with hooks, as a record (returned, and shown to
+        ``on_attempt``)."""
         pair = self.pair
-        record = AttemptRecord(
+        row = (
             pair.name, pair.model, pair.number, pair.budget + extra_budget, self.decision,
             self.error, action, wait_ms, key_hint(pair.api_key), self.elapsed_ms,
         )
-        self.run.records.append(record)
         hooks = self.executor.hooks
-        if hooks is not None and hooks.on_attempt is not None:
+        if hooks is None:
+            self.run.rows.append(row)
+            return None
+        record = AttemptRecord(*row)
+        self.run.rows.append(record)
+        if hooks.on_attempt is not None:
             self.executor._hook(hooks.on_attempt, record)
         return record
 
@@ -540,7 +561,7 @@ class ReliableExecutor:
             request=request,
             deadline=None if limit is None else timing.monotonic() + limit,
             state=None,
-            records=[],
+            rows=[],
             single_turn=single_turn,
         )
         if cancel is not None:
@@ -550,12 +571,12 @@ class ReliableExecutor:
             return self._loop(op, run, timing, outcome, providers or self.providers)
         except _Halt as halt:
             error: ExecutionError = (
-                DeadlineExceeded(halt.headline, run.records)
+                DeadlineExceeded(halt.headline, run.records())
                 if halt.kind == "deadline"
-                else CallCancelled(halt.headline, run.records)
+                else CallCancelled(halt.headline, run.records())
             )
             self._give_up(error, run)
-            raise error from run.records[-1].error if run.records else None
+            raise error from run.last_error()
         finally:
             if run.state is not None:
                 if cancel is not None:
@@ -576,7 +597,6 @@ class ReliableExecutor:
         health = self.health if self.health.enabled else None
         bounded = self.attempt_timeout_s is not None or run.deadline is not None
         requested = run.model
-        records = run.records
         previous: tuple[str, str] | None = None
         models = self.model_chain(requested)
         for model_index, model in enumerate(models):
@@ -588,7 +608,7 @@ class ReliableExecutor:
                 )
             for name, provider in self._candidates(providers, model, health):
                 if previous is not None and hooks is not None and hooks.on_fallback is not None:
-                    last = records[-1] if records else None
+                    last = run.records()[-1] if run.rows else None
                     event = FallbackEvent(previous[0], previous[1], name, model, last)
                     self._hook(hooks.on_fallback, event)
                 previous = (name, model)
@@ -621,9 +641,9 @@ class ReliableExecutor:
                 )
                 if step == "model":
                     break
-        exhausted = AllProvidersFailed(records)
+        exhausted = AllProvidersFailed(run.records())
         self._give_up(exhausted, run)
-        raise exhausted from run.records[-1].error if run.records else None
+        raise exhausted from run.last_error()
 
     def _candidates(
         self, providers: tuple[tuple[str, Any], ...], model: str, health: Health | None
@@ -647,7 +667,8 @@ class ReliableExecutor:
         ``pair`` updated), ``provider`` or ``model`` (move on); raises to stop the call."""
         elapsed_ms = (timing.monotonic() - pair.started) * 1000
         failed = _Failed(self, run, pair, decision, error, elapsed_ms)
-        action = decision.verdict.category.action
+        category = decision.verdict.category
+        action = category.action
         if action is _TRUNCATE:
             return self._truncate(failed)
         if action is _SWITCH:
@@ -656,13 +677,12 @@ class ReliableExecutor:
             action = _NEXT_PROVIDER
         if action is _ABORT:
             failed.note("abort")
-            aborted = AllProvidersFailed(run.records, aborted_by=decision)
+            aborted = AllProvidersFailed(run.records(), aborted_by=decision)
             self._give_up(aborted, run)
             raise aborted from error
         name, model = pair.name, pair.model
         rotated = pair.api_key
-        category = decision.verdict.category
-        if decision.rotate_key and action is _RETRY and category.retryable:
+        if category.rotate_key and action is _RETRY and category.retryable:
             new_key = self.rotate_key(name)
             if new_key is not None:
                 rotated = new_key
@@ -703,7 +723,7 @@ class ReliableExecutor:
             return "again"
         failed.note("abort")
         headline = CONTEXT_SINGLE_TURN if run.single_turn else CONTEXT_CANNOT_REDUCE
-        context_error = ContextWindowExceeded(headline, run.records)
+        context_error = ContextWindowExceeded(headline, run.records())
         self._give_up(context_error, run)
         raise context_error from failed.error
 
@@ -731,33 +751,37 @@ class ReliableExecutor:
         """Wait (backoff or Retry-After) and go again, or move on when the wait is too long."""
         run, pair, decision = failed.run, failed.pair, failed.decision
         backoff = self.backoff
-        wait = backoff.wait(pair.backoff_ms, decision.retry_after_ms, timing.random)
-        if decision.rate_limited and decision.retry_after_ms:
-            self.health.cool_down(pair.name, decision.retry_after_ms / 1000)
-        too_long = wait.over_cap and backoff.over_cap == "next_provider"
-        if run.deadline is not None and timing.monotonic() + wait.ms / 1000 > run.deadline:
+        retry_after_ms = decision.retry_after_ms
+        wait_ms, over_cap = backoff.wait(pair.backoff_ms, retry_after_ms, timing.random)
+        if retry_after_ms and self.health.cooldown_enabled and decision.rate_limited:
+            self.health.cool_down(pair.name, retry_after_ms / 1000)
+        too_long = over_cap and backoff.over_cap == "next_provider"
+        if run.deadline is not None and timing.monotonic() + wait_ms / 1000 > run.deadline:
             too_long = True
         if too_long:
             if rotated != pair.api_key:
                 # A fresh key has its own quota: try it at once instead of waiting.
                 record = failed.note("rotate_key")
-                self._retry_hook(record, 0, pair.number + 1, rotated)
+                if record is not None:
+                    self._retry_hook(record, 0, pair.number + 1, rotated)
                 pair.api_key = rotated
                 return "again"
-            failed.note("next_provider", wait_ms=wait.ms)
+            failed.note("next_provider", wait_ms=wait_ms)
             self._log_failure(
                 "Retry-After exceeds the cap or the deadline, moving on",
                 pair.name, pair.model, decision,
             )
             return "provider"
-        record = failed.note("retry", wait_ms=wait.ms)
-        self._log_failure(
-            "Provider call failed, retrying", pair.name, pair.model, decision,
-            attempt=pair.number, backoff_ms=wait.ms,
-        )
-        self._retry_hook(record, wait.ms, pair.number + 1, rotated)
-        if wait.ms > 0:
-            self._sleep(wait.ms / 1000, run, timing)
+        record = failed.note("retry", wait_ms=wait_ms)
+        if logger.isEnabledFor(logging.INFO):
+            self._log_failure(
+                "Provider call failed, retrying", pair.name, pair.model, decision,
+                attempt=pair.number, backoff_ms=wait_ms,
+            )
+        if record is not None:
+            self._retry_hook(record, wait_ms, pair.number + 1, rotated)
+        if wait_ms > 0:  # no sleep call at all for a zero wait (a sleep(0) costs ~50 us)
+            self._sleep(wait_ms / 1000, run, timing)
         pair.backoff_ms = backoff.next_backoff(pair.backoff_ms)
         pair.api_key = rotated
         return "again"
@@ -776,7 +800,7 @@ class ReliableExecutor:
             or run.switched
         ):
             info = FallbackInfo(
-                first_provider, run.model, name, model, len(run.records) + 1,
+                first_provider, run.model, name, model, len(run.rows) + 1,
                 run.truncated, run.switched,
             )
             record_provider_fallback(info)
@@ -797,8 +821,7 @@ class ReliableExecutor:
             self._hook(hooks.on_attempt, record)
         if not outcome:
             return result
-        run.records.append(record)
-        return Outcome(result, name, model, tuple(run.records), info, run.request)
+        return Outcome(result, name, model, (*run.records(), record), info, run.request)
 
     # ── waiting ────────────────────────────────────────────────────────────────────────
 
@@ -886,12 +909,12 @@ class ReliableExecutor:
             logger.warning(
                 "%s (%d attempts)",
                 error.headline,
-                len(run.records),
-                extra={"attempts": len(run.records), "model": run.model},
+                len(run.rows),
+                extra={"attempts": len(run.rows), "model": run.model},
             )
         hooks = self.hooks
         if hooks is not None and hooks.on_give_up is not None:
-            self._hook(hooks.on_give_up, GiveUpEvent(error, tuple(run.records)))
+            self._hook(hooks.on_give_up, GiveUpEvent(error, error.attempts))
 
     @staticmethod
     def _hook(hook: Callable[[Any], Any], event: object) -> None:

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["MAX_TEXT_CHARS", "Failure", "to_failure", "with_exception_types"]
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "Failure",
+    "plain_exception_key",
+    "to_failure",
+    "with_exception_types",
+]
 
 # Matching scans the whole text; a 10 MB HTML error page is cut to its first million characters,
 # far more than any provider error needs and still bounded in time.
@@ -262,6 +268,14 @@ def to_failure(
             provider=provider if isinstance(provider, str) else None,
             model=model if isinstance(model, str) else None,
         )
+
+
+def plain_exception_key(error: object) -> tuple[type, str] | None:
+    """``(class, message)`` when ``error`` is a lone exception with nothing attached (so that
+    pair determines its :class:`Failure`), else None. Used to memoise classifications."""
+    if isinstance(error, BaseException) and _plain_exception(error):
+        return (type(error), _safe_str(error))
+    return None
 
 
 def _normalise(

@@ -28,7 +28,7 @@ from .compiler import ConditionSource, MatcherCompiler, closest, compile_extract
 from .decision import Decision
 from .errors import Problem, RuleSetError, RuleSourceError
 from .extractors import Extractor
-from .failure import Failure, to_failure, with_exception_types
+from .failure import Failure, plain_exception_key, to_failure, with_exception_types
 from .matchers import Never, Node
 from .schema import validate_document
 from .taxonomy import DEFAULT_CATEGORIES, Action, Category
@@ -37,6 +37,8 @@ from .yamlpos import Path, SourceMap, decode, parse_yaml
 __all__ = ["Policy", "Rule", "RuleSet", "RuleTest", "load_rules"]
 
 logger = logging.getLogger("reliable_rules")
+
+_MEMO_SIZE = 1024
 BUILTIN_PREFIX = "builtin:"
 
 
@@ -120,6 +122,12 @@ class RuleSet:
     conditions: tuple[str, ...]
     classifier: Classifier = field(repr=False)
     unused_conditions: tuple[str, ...] = ()
+    # Decisions for lone exceptions, by (class, message, provider, model): an executor sees
+    # the same few errors again and again (503, rate limits), and a classification is a pure
+    # function of those four. Bounded; cleared when full. Dict reads and writes are atomic.
+    _memo: dict[tuple[object, ...], Decision] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def classify(
         self,
@@ -144,6 +152,19 @@ class RuleSet:
             model: the model name, for rules scoped with ``model:``.
         """
         try:
+            if status is None and headers is None and body is None:
+                plain = plain_exception_key(error)
+                if plain is not None:
+                    key = (*plain, provider, model)
+                    decision = self._memo.get(key)
+                    if decision is None:
+                        decision = self.classifier.decide(
+                            to_failure(error, provider=provider, model=model)
+                        )
+                        if len(self._memo) >= _MEMO_SIZE:
+                            self._memo.clear()
+                        self._memo[key] = decision
+                    return decision
             failure = to_failure(
                 error, status=status, headers=headers, body=body, provider=provider, model=model
             )

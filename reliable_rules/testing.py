@@ -24,7 +24,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "set_testing",
-    "testing",
+    "virtual_time",
 ]
 
 
@@ -73,7 +73,7 @@ def set_testing(enabled: bool = True) -> FakeTiming | None:
 
 
 @contextmanager
-def testing() -> Iterator[FakeTiming]:
+def virtual_time() -> Iterator[FakeTiming]:
     """Virtual time within a ``with`` block; the previous setting is restored after it."""
     previous = current_default()
     fake = FakeTiming()

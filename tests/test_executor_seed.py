@@ -169,7 +169,7 @@ def test_auth_rotation_returns_none_when_empty() -> None:
 def _wait_ms(text: str, base_ms: int = 500) -> int:
     executor = make([], 0, base_backoff_ms=base_ms)
     decision = executor.rules.classify(text)
-    return executor.backoff.wait(base_ms, decision.retry_after_ms).ms
+    return executor.backoff.wait(base_ms, decision.retry_after_ms)[0]
 
 
 def test_compute_backoff_uses_retry_after() -> None:
@@ -190,7 +190,7 @@ def test_compute_backoff_falls_back_to_base() -> None:
 def test_compute_backoff_never_below_the_current_backoff() -> None:
     """A Retry-After shorter than the backoff waits the backoff (the seed's max(base))."""
     backoff = Backoff.from_policy(make([], 0).rules.policy)
-    assert backoff.wait(2_000, 100).ms == 2_000
+    assert backoff.wait(2_000, 100) == (2_000, False)
 
 
 def test_non_retryable_skips_retries_for_401() -> None:
