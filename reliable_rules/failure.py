@@ -208,7 +208,10 @@ def _plain_exception(error: BaseException) -> bool:
         return False
     if getattr(error, "__dict__", None) or not _plain_class(type(error)):
         return False
-    return not any(isinstance(arg, BaseException) for arg in error.args)
+    for arg in error.args:  # a loop, not any(<generator>): this runs on every failed attempt
+        if isinstance(arg, BaseException):
+            return False
+    return True
 
 
 def _from_exception(

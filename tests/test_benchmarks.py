@@ -41,3 +41,24 @@ def test_the_1000_user_rules_are_real_rules_that_never_match_the_mix(tmp_path: P
     )
     assert rules.classify("shard 2 unavailable", provider="tenant-2").rule_id == "user.rule-2"
     assert rules.classify("quota bucket q3: bucket q3 17 exhausted").rule_id == "user.rule-3"
+
+
+def test_bench_executor_reports_every_figure_the_readme_quotes() -> None:
+    """One small round yields the overheads, per-retry costs and the threaded run's counts."""
+    bench = _load("bench_executor")
+    results = bench.run(rounds=1, number=200, threads=4, calls=10)
+    for key in (
+        "success_overhead_retrying_us",
+        "success_overhead_call_us",
+        "success_overhead_tenacity_us",
+        "per_retry_call_us",
+        "per_retry_retrying_us",
+        "per_retry_tenacity_nosleep_us",
+        "throughput_calls_per_s",
+    ):
+        assert results[key] > 0, key
+    assert results["calls"] == 40
+    assert results["sleep_calls_at_zero_wait"] == 0
+    assert results["lost_results"] == results["duplicated_results"] == 0
+    assert results["misrouted_results"] == results["threads_leaked"] == 0
+    assert "| **per retry, `executor.call`**, zero backoff |" in bench.render(results)
