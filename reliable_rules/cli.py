@@ -1,4 +1,5 @@
-"""The ``reliable-rules`` command line: validate, classify with and test rule sets.
+"""The ``reliable-rules`` command line: validate, classify with and test rule sets, and demo
+the executor against fake providers.
 
 Run it as ``reliable-rules`` (console script) or ``python -m reliable_rules``. Other tools
 parse its output, so everything below is a contract.
@@ -8,7 +9,8 @@ Exit codes
 ``0``
     Success: everything valid, every test passed, or the classification was printed.
 ``1``
-    Findings: validation problems, failing rule tests.
+    Findings: validation problems, failing rule tests, a demo scenario that did not end as
+    scripted.
 ``2``
     Usage error or unreadable input: bad arguments, a missing file or directory, a directory
     without rule files, an unreadable corpus or body file, a corpus line that is not a JSON
@@ -101,6 +103,20 @@ Runs the embedded ``tests:`` written in each file against that file's effective 
   "column", "rule", "description", "expect", "differences": [{"key", "expected",
   "actual"}], "decision", "explain"}], "coverage": {"covered", "rules", "percent"},
   "uncovered": [ids], "problems": [...]}]}``.
+
+``demo [--rules PATH|builtin:NAME] [--json] [--fast]``
+-----------------------------------------------------
+Starts three fake providers on ``127.0.0.1`` (no network, no real keys) and runs the executor
+with ``--rules`` (default ``builtin:default``) through scripted scenarios (see
+:mod:`reliable_rules.demo`): a 429 with Retry-After and key rotation, 5xx then fallback, a
+context overflow and truncation, a 401, a Z.AI quota 429, and a total failure. For each attempt
+it prints provider, model, attempt A/N, HTTP status, category, rule, action, wait and the
+rotated key's hint (never a key); then the answer and the fallback record, or the aggregated
+error. ``--json`` prints one JSON object per line instead: ``{"event": "start", ...}``, then per
+scenario one ``{"event": "attempt", ...}`` per attempt and one ``{"event": "scenario", ...}``,
+then ``{"event": "summary", "ok": bool, ...}``. ``--fast`` uses virtual time: waits are shown
+but not slept. Exit ``0`` when every scenario ended as scripted; ``1`` when one did not (stderr
+says how: the demo is a smoke test of the rule set); ``2`` when ``--rules`` cannot be loaded.
 """
 
 from __future__ import annotations
@@ -116,7 +132,7 @@ import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from ._version import __version__
 from .decision import Decision
@@ -131,6 +147,9 @@ from .ruletests import (
     show_value,
     summarize,
 )
+
+if TYPE_CHECKING:
+    from .demo import DemoEvent
 
 __all__ = ["main"]
 
@@ -149,6 +168,16 @@ exit codes:
   0    ok
   1    findings: validation problems or failing rule tests
   2    usage error or unreadable input (missing file, bad corpus line, rules that do not load)
+  3    internal error (a bug); set RELIABLE_RULES_DEBUG=1 for a traceback
+  130  interrupted
+  141  stdout was closed early (e.g. piped into head)
+"""
+
+_DEMO_EXIT_CODES = """\
+exit codes:
+  0    every scenario ended as scripted
+  1    a scenario did not end as scripted (the rules decided differently)
+  2    usage error, or --rules that cannot be loaded
   3    internal error (a bug); set RELIABLE_RULES_DEBUG=1 for a traceback
   130  interrupted
   141  stdout was closed early (e.g. piped into head)
@@ -290,13 +319,17 @@ def _main(argv: list[str] | None, streams: _Streams) -> int:
     command = getattr(args, "command", None)
     if command is None:
         parser.print_usage(streams.err)
-        streams.err.write(f"{PROG}: error: a command is required (validate, classify, test)\n")
+        streams.err.write(
+            f"{PROG}: error: a command is required (validate, classify, test, demo)\n"
+        )
         return EXIT_USAGE
     try:
         if command == "validate":
             code = _cmd_validate(args, streams)
         elif command == "classify":
             code = _cmd_classify(args, streams)
+        elif command == "demo":
+            code = _cmd_demo(args, streams)
         else:
             code = _cmd_test(args, streams)
     except _UsageError as error:
@@ -445,6 +478,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     test.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
+
+    demo = commands.add_parser(
+        "demo",
+        help="run the executor against scripted fake providers and show every decision",
+        description=_wrap(
+            "Start fake providers on 127.0.0.1 (no network, no API keys) and run the retry/"
+            "fallback executor through scripted scenarios: a 429 with Retry-After and key "
+            "rotation, 5xx then fallback, a context overflow, a 401, a Z.AI quota 429 and a "
+            "total failure. Each attempt shows provider, model, attempt, HTTP status, category, "
+            "rule, action, wait and key hint; each scenario its answer and fallback record."
+        ),
+        epilog="output:\n"
+        "  text    a table of attempts per scenario, its answer, fallback record or error\n"
+        '  --json  one object per line: {"event": "start"|"attempt"|"scenario"|"summary", ...}\n\n'
+        + _DEMO_EXIT_CODES,
+        formatter_class=formatter,
+    )
+    demo.add_argument(
+        "--rules",
+        default="builtin:default",
+        metavar="PATH|builtin:NAME",
+        help="the rule set the executor obeys (default: builtin:default)",
+    )
+    demo.add_argument("--json", action="store_true", help="print one JSON object per line")
+    demo.add_argument(
+        "--fast", action="store_true", help="virtual time: show the waits without sleeping"
     )
     return parser
 
@@ -960,3 +1020,50 @@ def _cmd_test(args: argparse.Namespace, streams: _Streams) -> int:
     if unloadable_count:
         return EXIT_USAGE
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+# ── demo ────────────────────────────────────────────────────────────────────────────────
+
+
+@contextlib.contextmanager
+def _quiet_executor() -> Iterator[None]:
+    """The demo shows every give-up itself: keep the executor's warnings off stderr."""
+    executor_logger = logging.getLogger("reliable_rules.executor")
+    level = executor_logger.level
+    executor_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        executor_logger.setLevel(level)
+
+
+def _cmd_demo(args: argparse.Namespace, streams: _Streams) -> int:
+    from .demo import (  # noqa: PLC0415 — requests and the fake servers load only for demo
+        render_event,
+        render_summary,
+        run_demo,
+    )
+
+    rules = _load_for_classify(str(args.rules))
+    as_json = bool(args.json)
+
+    def show(event: DemoEvent) -> None:
+        for line in render_event(event, as_json=as_json):
+            streams.out.write(line + "\n")
+        streams.out.flush()
+
+    with _quiet_executor():
+        report = run_demo(rules, fast=bool(args.fast), on_event=show)
+    for line in render_summary(report, as_json=as_json):
+        streams.out.write(line + "\n")
+    streams.out.flush()
+    if report.ok:
+        return EXIT_OK
+    for problem in report.problems:
+        streams.err.write(f"{PROG} demo: error: {problem}\n")
+    failed = sum(not scenario.ok for scenario in report.scenarios)
+    streams.err.write(
+        f"{PROG} demo: {_plural(failed, 'scenario')} of {len(report.scenarios)} did not end "
+        f"as scripted with rules {rules.name} {rules.revision}\n"
+    )
+    return EXIT_FINDINGS
