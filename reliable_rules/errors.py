@@ -113,6 +113,11 @@ class ExecutionError(ReliableRulesError):
         trail = self.trail
         super().__init__(f"{headline} Attempts:\n" + "\n".join(trail) if trail else headline)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Attempt records hold live exceptions and rule sets that need not pickle; across a
+        # process boundary the (sanitised) message is what survives.
+        return (_rebuild, (type(self), str(self)))
+
     @property
     def trail(self) -> tuple[str, ...]:
         """One sanitised line per failed attempt, as the seed writes them."""
@@ -141,6 +146,16 @@ class ExecutionError(ReliableRulesError):
             if record.decision is not None:
                 return record.decision
         return None
+
+
+def _rebuild(cls: type[ExecutionError], message: str) -> ExecutionError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.attempts = ()
+    error.headline = message
+    if isinstance(error, AllProvidersFailed):
+        error.aborted_by = None
+    return error
 
 
 class AllProvidersFailed(ExecutionError):

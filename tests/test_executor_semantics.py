@@ -5,6 +5,7 @@ tool turns, and the ``retrying`` decorator. Time is virtual throughout."""
 from __future__ import annotations
 
 import logging
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -494,3 +495,14 @@ def test_invalid_options_are_rejected_with_clear_errors() -> None:
         ReliableExecutor([], deadline_s=0)
     with pytest.raises(ValueError, match="attempt_timeout_s"):
         ReliableExecutor([], attempt_timeout_s=float("nan"))
+
+
+def test_execution_errors_pickle_with_their_message() -> None:
+    """An ExecutionError crosses a process boundary with its sanitised message and type."""
+    run = executor([("a", MockProvider(fail_until_attempt=FOREVER, error="401 Unauthorized"))])
+    with pytest.raises(AllProvidersFailed) as caught:
+        run.simple_chat("hi", "m")
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert type(copy) is AllProvidersFailed
+    assert str(copy) == str(caught.value)
+    assert copy.attempts == ()
