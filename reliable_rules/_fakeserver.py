@@ -76,7 +76,7 @@ def _json_default(value: object) -> object:
 
 
 def _dumps(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), default=_json_default)
+    return json.dumps(value, separators=(",", ":"), default=_json_default, ensure_ascii=False)
 
 
 def _openai_error_type(status: int) -> tuple[str, str | None]:

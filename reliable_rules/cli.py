@@ -364,7 +364,7 @@ def _parser() -> argparse.ArgumentParser:
         prog=PROG,
         description=_wrap(
             "Validate, test and apply reliable_rules rule sets (YAML) that classify "
-            "LLM provider errors."
+            "LLM provider errors, and demo the executor that retries and falls back by them."
         ),
         epilog=_EXIT_CODES + "\nRun 'reliable-rules COMMAND --help' for a command's options.",
         formatter_class=formatter,
