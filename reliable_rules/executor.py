@@ -197,6 +197,9 @@ class _Run:
     truncated: bool = False
     switched: bool = False
     single_turn: bool = False
+    # A retry was skipped because its wait would overrun the deadline: if nothing else
+    # answers, the deadline is why the call failed.
+    deadline_cut: bool = False
 
     def records(self) -> tuple[AttemptRecord, ...]:
         """Every attempt so far as an :class:`AttemptRecord`."""
@@ -618,6 +621,8 @@ class ReliableExecutor:
                     pair.number += 1
                     if run.deadline is not None and timing.monotonic() >= run.deadline:
                         raise _Halt("deadline", "Deadline exceeded.")
+                    if run.state is not None:
+                        self._halt_if_cancelled(run.state)
                     attempt = Attempt(provider, name, model, run.request, pair.api_key, pair.number)
                     pair.started = timing.monotonic()
                     try:
@@ -641,6 +646,8 @@ class ReliableExecutor:
                 )
                 if step == "model":
                     break
+        if run.deadline_cut:
+            raise _Halt("deadline", "Deadline exceeded.")
         exhausted = AllProvidersFailed(run.records())
         self._give_up(exhausted, run)
         raise exhausted from run.last_error()
@@ -757,7 +764,7 @@ class ReliableExecutor:
             self.health.cool_down(pair.name, retry_after_ms / 1000)
         too_long = over_cap and backoff.over_cap == "next_provider"
         if run.deadline is not None and timing.monotonic() + wait_ms / 1000 > run.deadline:
-            too_long = True
+            too_long = run.deadline_cut = True
         if too_long:
             if rotated != pair.api_key:
                 # A fresh key has its own quota: try it at once instead of waiting.
