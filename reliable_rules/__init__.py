@@ -19,6 +19,7 @@ import typing as _typing
 from ._version import __version__
 from .chat import ChatProvider, ChatRequest, ChatResponse, Message, StreamEvent, ToolCall, Usage
 from .decision import Decision
+from .diff import RuleSetDiff, diff_rulesets
 from .errors import (
     AllProvidersFailed,
     AttemptTimeout,
@@ -46,6 +47,7 @@ from .records import (
     Outcome,
     RetryEvent,
 )
+from .reloading import ReloadingRuleSet
 from .retrying import retrying
 from .ruleset import Policy, Rule, RuleSet, RuleTest, load_rules
 from .taxonomy import DEFAULT_CATEGORIES, Action, Category
@@ -86,10 +88,12 @@ __all__ = [
     "Problem",
     "ReliableExecutor",
     "ReliableRulesError",
+    "ReloadingRuleSet",
     "ResponseFormatMismatch",
     "RetryEvent",
     "Rule",
     "RuleSet",
+    "RuleSetDiff",
     "RuleSetError",
     "RuleSourceError",
     "RuleTest",
@@ -98,6 +102,7 @@ __all__ = [
     "Usage",
     "__version__",
     "classify",
+    "diff_rulesets",
     "load_rules",
     "retrying",
     "scope_provider_fallback",

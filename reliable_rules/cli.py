@@ -9,13 +9,15 @@ Exit codes
 ``0``
     Success: everything valid, every test passed, or the classification was printed.
 ``1``
-    Findings: validation problems, failing rule tests, a demo scenario that did not end as
-    scripted.
+    Findings: validation problems, failing rule tests (or, for ``test``, a corpus miss or
+    accuracy below ``--corpus-min-accuracy``, coverage below ``--coverage-threshold``), a
+    demo scenario that did not end as scripted, a ``diff`` verdict at or above ``--fail-on``.
 ``2``
     Usage error or unreadable input: bad arguments, a missing file or directory, a directory
     without rule files, an unreadable corpus or body file, a corpus line that is not a JSON
-    object, ``--rules`` that cannot be loaded, or (``test``) a rule file that cannot be
-    loaded. When both findings and input errors occur, ``2`` wins.
+    object, ``--rules`` that cannot be loaded, or (``test``) a rule file, test file or corpus
+    that cannot be loaded, or (``diff``) a side that cannot be loaded. When both findings and
+    input errors occur, ``2`` wins.
 ``3``
     Internal error (a bug). stderr gets one line,
     ``reliable-rules: internal error: <Type>: <message>; set RELIABLE_RULES_DEBUG=1 for a
@@ -32,10 +34,13 @@ and ``*.yml`` file below it (recursively, sorted by path), except side-by-side t
 ``*.test.yaml``/``*.test.yml``. A file named twice (also as ``builtin:NAME`` and as its path)
 is processed once.
 
-``validate PATH... [--format text|json|github]``
-------------------------------------------------
+``validate PATH... [--format text|json|github|sarif] [--strict]``
+------------------------------------------------------------------
 Loads each file with ``load_rules(path)`` (following ``extends``). A problem found in a base
-file is reported once however many validated files extend it.
+file is reported once however many validated files extend it. ``--strict`` also lints each
+file that loads (as ``lint`` with default settings): its ``error`` findings are reported and
+counted as problems (code = the lint code; a file's json ``ok`` is then false), warnings and
+infos are not.
 
 * ``text``: stdout has one line per problem, ``FILE:LINE:COL: message`` (``str(problem)``;
   FILE is the loader's name of the file, ``builtin:NAME`` for the shipped rule sets), sorted
@@ -53,6 +58,45 @@ file is reported once however many validated files extend it.
 * ``github``: one workflow command per problem on stdout,
   ``::error file=F,line=L,col=C,title=reliable-rules (CODE)::message``, with ``%``, CR and LF
   escaped (and ``:`` and ``,`` in property values), as GitHub Actions requires.
+* ``sarif``: one SARIF 2.1.0 log on stdout (as for ``lint``), every problem an ``error``
+  result whose ``ruleId`` is the problem code. Input errors go to stderr only.
+
+``lint PATH... [--format text|json|github|sarif] [--severity CODE=LEVEL]... [--exclude RULE_ID]...``
+---------------------------------------------------------------------------------------------------
+``[--corpus FILE.jsonl]... [--fail-on error|warning]``. Loads each file (as ``validate``) and
+reports findings: rules that load but are probably wrong (see :mod:`reliable_rules.lint`).
+Codes and default severities: ``duplicate-id`` (error; a loader problem), ``noop-override``
+(warning: an override with the base rule's ``when`` and ``then``), ``never-wins`` (warning:
+an earlier rule matches all the rule matches, or none of its own test cases is decided by
+it), ``unused-condition``, ``unproduced-category``, ``broad-matcher`` (a one-word
+``contains`` of at most four letters not narrowed by an ``all``; a regex that matches the
+empty string), ``regex-backtracking`` (nested quantifiers) (all warning), ``unknown-disable``
+(error), ``invariant-violated`` (error: a test case, ``--corpus`` record or structural
+``kind`` breaks one of the rule set's ``invariants:``). A file that does not load reports
+each load problem as an ``error`` finding with the problem's code. ``--severity CODE=LEVEL``
+(``error``, ``warning``, ``info``, ``off``) overrides a code's severity; ``--exclude
+RULE_ID`` and a rule's ``lint: {ignore: [codes]}`` drop findings about that rule.
+``--corpus`` (the ``classify --corpus`` format) adds records to check the invariants
+against; a finding for a record is at ``FILE:N:1``. Findings of a base file are reported
+once however many linted files extend it.
+
+* ``text``: one line per finding on stdout, sorted by file, line, column, code,
+  ``FILE:LINE:COL: SEVERITY[CODE]: message (hint: HINT)``. stderr ends with ``lint: E
+  error(s), W warning(s), I info in M file(s)``.
+* ``json``: ``{"ok": bool, "findings": [{"file", "line", "column", "code", "severity",
+  "message", "hint", "rules"}]}``.
+* ``github``: ``::error|warning|notice file=F,line=L,col=C,title=reliable-rules
+  (CODE)::message (hint: HINT)``, escaped as for ``validate``.
+* ``sarif``: one SARIF 2.1.0 log, ``{"$schema", "version": "2.1.0", "runs": [{"tool":
+  {"driver": {"name": "reliable-rules", "version", "informationUri", "rules": [{"id",
+  "name", "shortDescription", "defaultConfiguration": {"level"}}]}}, "results": [{"ruleId",
+  "ruleIndex", "level" (error|warning|note), "message": {"text"}, "locations":
+  [{"physicalLocation": {"artifactLocation": {"uri"}, "region": {"startLine",
+  "startColumn"}}}]}]}]}``; ``rules`` lists every lint code first, then other codes found.
+
+Exit ``1`` when a finding is at least as severe as ``--fail-on`` (default ``error``), ``2``
+for a missing path, an empty directory, an unreadable corpus or bad corpus line (``FILE:N:
+error`` on stderr), or a malformed ``--severity``; otherwise ``0``.
 
 ``classify [TEXT] [options]``
 -----------------------------
@@ -83,26 +127,153 @@ gets a summary ``corpus: M of K expected decisions matched (R record(s))``. Mism
 change the exit code. TEXT and the single-failure options cannot be combined with
 ``--corpus``; ``--explain`` writes each record's trace to stderr after a ``FILE:N:`` line.
 
-``test PATH... [--format text|json]``
--------------------------------------
-Runs the embedded ``tests:`` written in each file against that file's effective rule set
-(see :mod:`reliable_rules.ruletests` for when a case passes and what coverage counts).
+``test [PATH...] [--corpus FILE.jsonl]... [options] [--format text|json|junit]``
+------------------------------------------------------------------------------
+Runs the embedded ``tests:`` written in each rule file, then the cases of its side-by-side
+test files, against that file's effective rule set (see :mod:`reliable_rules.ruletests` for
+when a case passes and what coverage counts, :mod:`reliable_rules.testfiles` for the test
+file format). PATH is a rule file, a directory, ``builtin:NAME`` or a test file.
 
-* ``text``: for each failing case, ``PATH:LINE:COL: FAIL rule <id>: <differences>`` where
-  PATH is the file as named (directories expanded) and differences read
+* Side-by-side test files: ``NAME.test.yaml`` and ``NAME.test.yml`` next to ``NAME.yaml``
+  (for ``builtin:NAME``, next to the shipped file) run whenever that rule file is tested.
+  Format (``schemas/ruletests.v1.json``): ``format: reliable-rules-tests/v1``, optional
+  ``rules:`` (a path relative to the test file, or ``builtin:NAME``; default: the sibling
+  ``NAME.yaml``, else ``NAME.yml``) and ``cases:``, each with the keys of an embedded case;
+  ``rule: ID`` names the rule that must decide (its category is expected unless ``expect``
+  is given), ``no_match: true`` (or ``rule: null``) says no rule decides (category
+  ``unknown``), and a case needs one of ``rule``, ``no_match``, ``expect``. A test file named
+  as PATH runs against the rule set it tests, without that file's embedded tests or other
+  test files. A directory also contributes the test files below it that have no sibling rule
+  file. The cases of a test file count for the rule file they test; problems in them
+  (including an unknown ``rule`` id or ``expect`` category, and ``no_match: true`` next to
+  another ``expect`` or a rule id, in embedded cases too) are reported as
+  ``FILE:LINE:COL: message`` and make the exit code ``2``; the other cases still run.
+* ``no_match: true`` and ``todo: true`` are accepted by embedded and side-by-side cases. A
+  ``todo`` case never fails: while it fails it is reported as ``TODO``, once it passes as
+  ``TODO PASSED`` (remove the flag); it is not counted in ``P/T``.
+* ``--corpus FILE.jsonl`` (repeatable) classifies every record of FILE (the ``classify
+  --corpus`` keys, plus ``id`` (string or integer), ``source`` (string) and ``todo``
+  (boolean); ``expected`` is required: a category of the rule set, or an object of
+  ``as_dict()`` keys whose ``category`` is required) with ``--rules PATH|builtin:NAME``;
+  default: the only rule file tested, or ``builtin:default`` when no PATH is given (several
+  rule files without ``--rules`` is a usage error). A record that does not decide as
+  expected is a miss; ``todo`` records are reported but never miss. Matching records count
+  for the coverage of the rule file they were classified with. Any miss makes the exit code
+  ``1``; with ``--corpus-min-accuracy P`` (percent, 0-100) only an accuracy below P does,
+  for each corpus. An unreadable corpus or a bad line (``FILE:N: <error>`` on stderr; the
+  other lines still count) makes it ``2``. ``--rules`` and ``--corpus-min-accuracy`` need
+  ``--corpus``.
+* ``--coverage-threshold N`` (percent, 0-100): exit ``1`` when a loaded file's coverage
+  (covered/rules, exactly) is below N; stderr gets ``PATH: coverage PCT% is below
+  --coverage-threshold N%; uncovered: id1, id2`` for each.
+* ``text``: per file, in order: its problems (as ``validate`` prints them; a file that
+  cannot be loaded prints only these); for each failing case
+  ``WHERE: FAIL LABEL: <differences>`` followed by the decision trace indented by four
+  spaces; ``WHERE: TODO LABEL: <differences>``; ``WHERE: TODO PASSED LABEL: remove 'todo:
+  true'``. WHERE is ``PATH:LINE:COL`` with PATH the rule file as named (directories
+  expanded) or, for a side-by-side case, the test file as named or found (``x.test.yaml``
+  next to the named ``x.yaml``); LABEL is ``rule <id>`` (the rule holding the case, or the
+  one it names), else ``no_match`` or ``expect <category>``; differences read
   ``key: expected X, got Y`` joined by ``; `` (keys: ``category``, then ``reason``,
   ``retryable``, ``rate_limited``, ``action``, ``retry_after_ms``, ``rule``; values spelled
-  as in YAML: ``null``, ``true``, ``false``), followed by the decision trace indented by four
-  spaces. Then per file ``PATH: P/T passed, coverage C/R rules (PCT%)`` (PCT rounded down, so
-  100% means every rule is covered) and, when not every rule is covered,
-  ``  uncovered: id1, id2``. A file that cannot be loaded prints its problems as
-  ``validate`` does instead. stderr ends with ``ok: P case(s) passed in M file(s)`` or
-  ``F case(s) failed, P passed in M file(s)`` (and ``, K file(s) could not be loaded``).
-* ``json``: one document, ``{"ok": bool, "files": [{"path", "file", "ok", "loaded",
-  "ruleset", "revision", "cases", "passed", "failed", "failures": [{"file", "line",
-  "column", "rule", "description", "expect", "differences": [{"key", "expected",
-  "actual"}], "decision", "explain"}], "coverage": {"covered", "rules", "percent"},
-  "uncovered": [ids], "problems": [...]}]}``.
+  as in YAML: ``null``, ``true``, ``false``). Then ``PATH: P/T passed, coverage C/R rules
+  (PCT%)`` (PCT rounded down, so 100% means every rule is covered) and, when not every rule
+  is covered, ``  uncovered: id1, id2``. Then per corpus classified with the file
+  ``corpus FILE (rules PATH): C/S correct (A%), M misses`` (S: records not ``todo``; A
+  rounded down to one decimal; ``, T todo`` and ``; min accuracy P% met|NOT met`` when they
+  apply), one line per miss or ``todo`` record, ``  FILE:N[ id=ID]: MISS|TODO expected X, got
+  Y (rule ID|-): TEXT`` or ``  FILE:N[ id=ID]: TODO PASSED expected X (remove "todo": true):
+  TEXT`` (TEXT: the failure's text on one line, secrets redacted, at most 100 characters),
+  and ``  confusion (rows: expected, columns: decided):`` with a table indented by four
+  spaces: a header ``expected \\ decided`` and the categories seen, then one row per expected
+  category with the count for each decided one. stderr ends with ``ok: P case(s) passed in
+  M file(s)`` when the exit code is ``0``, else ``F case(s) failed, P passed in M file(s)``
+  (or ``P case(s) passed in M file(s)``); `` (T todo, U todo passed)`` follows the case
+  counts when there are any, and ``, corpus: C of S record(s) correct``, ``, coverage below
+  N% in K file(s)``, ``, K file(s) could not be loaded``, ``, K test file(s) could not be
+  loaded``, ``, K corpus file(s) could not be read`` follow when they apply.
+* ``json``: one document on stdout (stderr as for ``text``, without the stdout lines),
+  ``{"ok": bool, "coverage_threshold": N|null, "files": [{"path", "file", "ok", "loaded",
+  "ruleset", "revision", "cases", "passed", "failed", "todo", "todo_passed", "failures":
+  [RESULT], "results": [RESULT], "test_files": [paths], "coverage": {"covered", "rules",
+  "percent"}, "below_threshold": bool, "uncovered": [ids], "corpus": [CORPUS], "problems":
+  [...]}], "problems": [...]}`` where RESULT is ``{"file", "line", "column", "rule",
+  "label", "description", "status", "expect", "differences": [{"key", "expected",
+  "actual"}], "decision", "explain"}`` (``status``: ``passed``, ``failed``, ``todo``, ``todo
+  passed``; ``explain`` only when not ``passed``; ``failures`` lists the failed results and
+  ``results`` every case) and CORPUS is ``{"path", "rules", "ok", "loaded", "records",
+  "scored", "correct", "missed", "todo", "accuracy" (percent), "min_accuracy", "confusion":
+  {expected: {decided: count}}, "misses": [RECORD], "todo_records": [RECORD], "problems":
+  [...]}`` with RECORD ``{"line", "id", "source", "expected", "category", "actual", "rule",
+  "matched", "todo", "text", "explain"}``. A file's ``problems`` are those first reported
+  while loading it or its test files; the top-level ``problems`` those of test files that
+  test no rule file that could be told (unreadable, or no ``rules:`` and no sibling).
+* ``junit``: JUnit XML on stdout (stderr as for ``json``): ``<testsuites name="reliable-rules
+  test" tests failures errors skipped>`` holding a ``<testsuite name=PATH>`` per rule file
+  with a ``<testcase classname=PATH name="LABEL at WHERE" file line>`` per case (a
+  ``<failure message type="mismatch">`` with the differences and the trace when it fails,
+  ``<skipped message="todo: ...">`` or ``<skipped message="todo passed: ...">`` for ``todo``
+  cases), a ``load FILE`` testcase with an ``<error type="load-error">`` per file that could
+  not be loaded, a ``coverage >= N%`` testcase with ``--coverage-threshold`` and the coverage
+  line as ``<system-out>``; then a ``<testsuite name="corpus FILE (rules PATH)">`` per corpus
+  with a testcase per record (misses fail, or with ``--corpus-min-accuracy`` carry their
+  miss in ``<system-out>`` and an ``accuracy >= P%`` testcase fails instead; ``todo``
+  records are skipped; bad lines are errors) and the accuracy line and confusion table as
+  ``<system-out>``. Every suite and the root carry ``tests``, ``failures``, ``errors`` and
+  ``skipped`` counts; characters XML 1.0 cannot hold are written as ``\\x{HEX}``.
+
+``diff OLD NEW [--corpus FILE.jsonl]... [--format text|json|markdown] [--fail-on LEVEL]``
+-----------------------------------------------------------------------------------------
+Compares two rule sets (see :mod:`reliable_rules.diff`). The records compared are the
+embedded test cases of both sides (a failure both carry counts once, named by its place in
+NEW) and every record of each ``--corpus`` (the ``classify --corpus`` format; ``-``: stdin,
+once). A record *changes* when its category, ``retryable``, ``action``, ``rate_limited``,
+``retry_after_ms`` or deciding rule differs. The verdict is ``major`` (a record's
+``retryable`` flips or its ``action`` changes; a rule removed or renamed; a rule's ``then``
+moved to a category with another ``retryable``/``action``; a category's ``retryable``/
+``action`` changed or a category removed), ``minor`` (any other record change; rules or
+categories added; ``when``, ``then`` or rule order changed; category ``rate_limited``/
+``rotate_key``; policy; ``retry_after`` extractors), ``patch`` (metadata only: the set's
+name or revision, a rule's description, references, status or tests, a category's
+description) or ``none``.
+
+* ``text`` (stdout)::
+
+      verdict: LEVEL                       (``verdict: none (no differences)`` when equal)
+        because REASON                     (one per transition/change at the verdict's level)
+      old: SOURCE (NAME REVISION, N rules)
+      new: SOURCE (NAME REVISION, N rules)
+      records: K of N decided differently (T test cases, C corpus records)
+
+      transitions (K records):             (or ``transitions: none``)
+        OLD_CAT → NEW_CAT: COUNT  [LEVEL: EFFECT]
+          FILE:LINE  SHORT_TEXT  OLD_RULE → NEW_RULE[; retry_after_ms A → B]
+
+      structural changes (M):              (or ``structural changes: none``)
+        [LEVEL] MESSAGE
+            DETAIL LINE                    (a ``when`` or ``retry_after`` diff)
+
+  Transitions are sorted by level (major first), then count (largest first), then label;
+  structural changes by level, then set metadata, rules, rule order, categories, policy,
+  ``retry_after``. SHORT_TEXT is the failure on one line, secrets
+  redacted, ``[STATUS] `` first when it has one; a rule is ``(no rule)`` when none matched.
+  At most ``--max-records N`` records (default 20, ``0``: all) are listed per transition,
+  then ``… K more``.
+* ``markdown``: the same report for a pull-request comment (a heading with the verdict,
+  a transitions table, one ``<details>`` table of records per transition, a list of changes).
+* ``json``: one document, ``{"verdict", "reasons": [str], "old": {"source", "name",
+  "revision", "rules"}, "new": {...}, "records": {"compared", "tests", "corpus", "changed"},
+  "transitions": [{"from", "to", "count", "level", "changes": {FLAG: {"old", "new"}},
+  "records": [{"source", "kind", "text", "fields", "old", "new"}]}], "changes": [{"kind",
+  "subject", "level", "message", "details", "old", "new"}]}`` (every record listed;
+  ``old``/``new`` of a record are ``decision.as_dict()``).
+
+stderr ends with ``reliable-rules diff: verdict LEVEL: K of N records decided differently, M
+structural changes`` (plus `` (--fail-on LEVEL)`` when failing). A bad corpus line is
+skipped and reported on stderr as ``FILE:N: <error>``; the exit code is then ``2``. A side
+that cannot be loaded prints its problems on stderr as ``FILE:LINE:COL: message`` and
+``reliable-rules: error: cannot load OLD|NEW rules 'REF': N problems``, exit ``2``. Exit
+``1`` when ``--fail-on LEVEL`` is given and the verdict is LEVEL or higher, else ``0``.
 
 ``demo [--rules PATH|builtin:NAME] [--json] [--fast]``
 -----------------------------------------------------
@@ -117,6 +288,12 @@ scenario one ``{"event": "attempt", ...}`` per attempt and one ``{"event": "scen
 then ``{"event": "summary", "ok": bool, ...}``. ``--fast`` uses virtual time: waits are shown
 but not slept. Exit ``0`` when every scenario ended as scripted; ``1`` when one did not (stderr
 says how: the demo is a smoke test of the rule set); ``2`` when ``--rules`` cannot be loaded.
+
+``schema [--path] [--tests]``
+-----------------------------
+Prints the installed JSON Schema of rule files (``ruleset.v1.json``), or with ``--tests`` of
+side-by-side test files (``ruletests.v1.json``); with ``--path`` only its file path (inside the
+installed package), for editors and ``check-jsonschema``. Exit ``0``; ``2`` on a usage error.
 """
 
 from __future__ import annotations
@@ -134,19 +311,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
+from ._resources import schemas_dir
 from ._version import __version__
 from .decision import Decision
+from .diff import LEVELS, Record, diff_rulesets, level_at_least
 from .errors import Problem, RuleSetError, RuleSourceError
 from .failure import Failure, to_failure, with_exception_types
-from .ruleset import RuleSet, load_rules
-from .ruletests import (
-    FileReport,
-    expand_paths,
-    own_file,
-    run_ruleset,
-    show_value,
-    summarize,
+from .lint import (
+    Finding,
+    LintOptions,
+    corpus_failures,
+    github_line,
+    lint_paths,
+    parse_severity,
+    sarif_document,
 )
+from .ruleset import RuleSet, load_rules
+from .ruletests import AmbiguousCorpusRules, expand_paths, own_file, run_tests
+from .testreport import assess, json_document, junit_xml, text_lines
 
 if TYPE_CHECKING:
     from .demo import DemoEvent
@@ -185,9 +367,10 @@ exit codes:
 
 _TEST_EXIT_CODES = """\
 exit codes:
-  0    every test case passed
-  1    a test case failed
-  2    usage error, or a rule file that cannot be loaded
+  0    every test case passed (and every corpus and coverage gate)
+  1    a test case failed, a corpus missed (or is below --corpus-min-accuracy), or a
+       file's coverage is below --coverage-threshold
+  2    usage error, or a rule file, test file or corpus that cannot be loaded
   3    internal error (a bug); set RELIABLE_RULES_DEBUG=1 for a traceback
   130  interrupted
   141  stdout was closed early (e.g. piped into head)
@@ -320,7 +503,8 @@ def _main(argv: list[str] | None, streams: _Streams) -> int:
     if command is None:
         parser.print_usage(streams.err)
         streams.err.write(
-            f"{PROG}: error: a command is required (validate, classify, test, demo)\n"
+            f"{PROG}: error: a command is required "
+            "(validate, lint, classify, test, diff, demo, schema)\n"
         )
         return EXIT_USAGE
     try:
@@ -330,6 +514,12 @@ def _main(argv: list[str] | None, streams: _Streams) -> int:
             code = _cmd_classify(args, streams)
         elif command == "demo":
             code = _cmd_demo(args, streams)
+        elif command == "lint":
+            code = _cmd_lint(args, streams)
+        elif command == "diff":
+            code = _cmd_diff(args, streams)
+        elif command == "schema":
+            code = _cmd_schema(args, streams)
         else:
             code = _cmd_test(args, streams)
     except _UsageError as error:
@@ -392,9 +582,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.add_argument(
         "--format",
-        choices=("text", "json", "github"),
+        choices=("text", "json", "github", "sarif"),
         default="text",
         help="output format (default: text)",
+    )
+    validate.add_argument(
+        "--strict",
+        action="store_true",
+        help="also run lint; its error findings count as problems",
     )
 
     classify = commands.add_parser(
@@ -461,23 +656,63 @@ def _parser() -> argparse.ArgumentParser:
 
     test = commands.add_parser(
         "test",
-        help="run the rules' embedded tests and report rule coverage",
+        help="run the rules' tests (embedded, side-by-side, corpora) and report rule coverage",
         description=_wrap(
-            "Run the 'tests:' written in each rule file against that file's effective "
-            "rule set, print every failing case with its decision trace, and report how many of "
-            "the file's own rules the tests cover. PATH may be a file, a directory or builtin:NAME."
+            "Run the 'tests:' written in each rule file and the cases of its side-by-side test "
+            "files (NAME.test.yaml next to NAME.yaml) against that file's effective rule set, "
+            "print every failing case with its decision trace, and report how many of the "
+            "file's own rules the tests cover. PATH may be a rule file, a test file (run "
+            "against the rule set it tests), a directory or builtin:NAME. --corpus classifies "
+            "a JSONL corpus with expected categories and reports accuracy, a confusion table "
+            "and every miss."
         ),
         epilog="output:\n"
         "  FILE:LINE:COL: FAIL rule ID: key: expected X, got Y   (then the indented trace)\n"
+        "  FILE:LINE:COL: TODO rule ID: ...  /  FILE:LINE:COL: TODO PASSED rule ID: ...\n"
         "  FILE: P/T passed, coverage C/R rules (PCT%)\n"
-        "    uncovered: id1, id2\n\n" + _TEST_EXIT_CODES,
+        "    uncovered: id1, id2\n"
+        "  corpus FILE (rules R): C/S correct (A%), M misses  (then misses, confusion)\n"
+        '  json   {"ok", "coverage_threshold", "files": [...], "problems"}\n'
+        "  junit  testsuites > testsuite per file/corpus > testcase per case/record\n\n"
+        + _TEST_EXIT_CODES,
         formatter_class=formatter,
     )
     test.add_argument(
-        "paths", nargs="+", metavar="PATH", help="rule file, directory or builtin:NAME"
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="rule file, test file (*.test.yaml), directory or builtin:NAME",
     )
     test.add_argument(
-        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+        "--format",
+        choices=("text", "json", "junit"),
+        default="text",
+        help="output format (default: text)",
+    )
+    test.add_argument(
+        "--corpus",
+        action="append",
+        default=[],
+        metavar="FILE.jsonl",
+        help="a JSONL corpus with an 'expected' category per record (repeatable)",
+    )
+    test.add_argument(
+        "--rules",
+        metavar="PATH|builtin:NAME",
+        help="the rule set that classifies the corpus (default: the only rule file tested; "
+        "builtin:default without PATH)",
+    )
+    test.add_argument(
+        "--corpus-min-accuracy",
+        type=_percent,
+        metavar="P",
+        help="fail only when a corpus' accuracy is below P percent (default: any miss fails)",
+    )
+    test.add_argument(
+        "--coverage-threshold",
+        type=_percent,
+        metavar="N",
+        help="fail when a file's rule coverage is below N percent",
     )
 
     demo = commands.add_parser(
@@ -505,6 +740,23 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--json", action="store_true", help="print one JSON object per line")
     demo.add_argument(
         "--fast", action="store_true", help="virtual time: show the waits without sleeping"
+    )
+    _add_diff_parser(commands, formatter)
+    _add_lint_parser(commands, formatter)
+    schema = commands.add_parser(
+        "schema",
+        help="print the JSON Schema of rule files (or its path) for editors and CI",
+        description=_wrap(
+            "Print the installed JSON Schema of rule files (ruleset.v1.json) or of side-by-side "
+            "test files (--tests), or with --path only its file path, e.g. for "
+            "`# yaml-language-server: $schema=...` or check-jsonschema."
+        ),
+        epilog="exit codes:\n  0  printed\n  2  usage error",
+        formatter_class=formatter,
+    )
+    schema.add_argument("--path", action="store_true", help="print the file path, not content")
+    schema.add_argument(
+        "--tests", action="store_true", help="the schema of side-by-side *.test.yaml files"
     )
     return parser
 
@@ -628,9 +880,14 @@ def _write_problems(
 def _cmd_validate(args: argparse.Namespace, streams: _Streams) -> int:
     fmt = str(args.format)
     loaded, pairs = _collect(list(args.paths))
+    if args.strict:
+        pairs = _with_lint_errors(pairs)
     problems = [p for item, new in pairs for p in new if not _is_input(item, p)]
     input_error = any(item.input_error for item in loaded)
-    if fmt == "json":
+    if fmt == "sarif":
+        streams.out.write(json.dumps(_problems_sarif(problems), indent=2) + "\n")
+        _write_input_errors(pairs, streams)
+    elif fmt == "json":
         document = {
             "ok": not problems
             and not input_error
@@ -638,7 +895,7 @@ def _cmd_validate(args: argparse.Namespace, streams: _Streams) -> int:
             "files": [
                 {
                     "path": item.path,
-                    "ok": item.ruleset is not None,
+                    "ok": item.ruleset is not None and not new,
                     "rules": len(item.ruleset.rules) if item.ruleset is not None else None,
                     "problems": [
                         _problem_dict(problem) for problem in sorted(new, key=Problem.sort_key)
@@ -660,6 +917,148 @@ def _cmd_validate(args: argparse.Namespace, streams: _Streams) -> int:
     if input_error:
         return EXIT_USAGE
     return EXIT_FINDINGS if problems or any(item.ruleset is None for item in loaded) else EXIT_OK
+
+
+def _with_lint_errors(
+    pairs: Sequence[tuple[_Loaded, tuple[Problem, ...]]],
+) -> list[tuple[_Loaded, tuple[Problem, ...]]]:
+    """``validate --strict``: add each loaded file's ``error`` lint findings as problems."""
+    seen = {problem for _, new in pairs for problem in new}
+    result: list[tuple[_Loaded, tuple[Problem, ...]]] = []
+    for item, new in pairs:
+        extra: list[Problem] = []
+        if item.ruleset is not None:
+            findings, _ = lint_paths([item.path], LintOptions())
+            for finding in findings:
+                problem = Problem(
+                    finding.file, finding.line, finding.column, finding.message, finding.code
+                )
+                if finding.severity == "error" and problem not in seen:
+                    seen.add(problem)
+                    extra.append(problem)
+        result.append((item, (*new, *extra)))
+    return result
+
+
+def _problems_sarif(problems: Sequence[Problem]) -> dict[str, Any]:
+    findings = [
+        Finding(p.code, "error", p.file, p.line, p.column, p.message)
+        for p in sorted(problems, key=Problem.sort_key)
+    ]
+    return sarif_document(findings, __version__)
+
+
+# ── lint ────────────────────────────────────────────────────────────────────────────────
+
+
+def _add_lint_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    formatter: type[argparse.HelpFormatter],
+) -> None:
+    lint = commands.add_parser(
+        "lint",
+        help="find rules that load but are probably wrong (dead, too broad, slow, ...)",
+        description=_wrap(
+            "Load each rule file (following 'extends') and report lint findings as "
+            "FILE:LINE:COL: severity[code]: message (hint: ...). Codes: duplicate-id, "
+            "noop-override, never-wins, unused-condition, unproduced-category, broad-matcher, "
+            "regex-backtracking, unknown-disable, invariant-violated (a file that does not "
+            "load reports its load problems as errors)."
+        ),
+        epilog="output:\n"
+        "  text    FILE:LINE:COL: severity[code]: message (hint: ...); summary on stderr\n"
+        '  json    {"ok", "findings": [{"file", "line", "column", "code", "severity", '
+        '"message", "hint", "rules"}]}\n'
+        "  github  ::error|warning|notice file=F,line=L,col=C,title=reliable-rules (CODE)::msg\n"
+        "  sarif   a SARIF 2.1.0 log\n\n" + _EXIT_CODES,
+        formatter_class=formatter,
+    )
+    lint.add_argument(
+        "paths", nargs="+", metavar="PATH", help="rule file, directory or builtin:NAME"
+    )
+    lint.add_argument(
+        "--format",
+        choices=("text", "json", "github", "sarif"),
+        default="text",
+        help="output format (default: text)",
+    )
+    lint.add_argument(
+        "--severity",
+        action="append",
+        default=[],
+        metavar="CODE=LEVEL",
+        help="set a code's severity: error, warning, info or off (repeatable)",
+    )
+    lint.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="RULE_ID",
+        help="report nothing about this rule (repeatable)",
+    )
+    lint.add_argument(
+        "--corpus",
+        action="append",
+        default=[],
+        metavar="FILE.jsonl",
+        help="also check the invariants against every record of this corpus (repeatable)",
+    )
+    lint.add_argument(
+        "--fail-on",
+        choices=("error", "warning"),
+        default="error",
+        help="exit 1 when a finding is at least this severe (default: error)",
+    )
+
+
+def _cmd_lint(args: argparse.Namespace, streams: _Streams) -> int:
+    severities: dict[str, str] = {}
+    for value in args.severity:
+        try:
+            code, level = parse_severity(value)
+        except ValueError as error:
+            raise _UsageError("lint", f"--severity: {error}") from None
+        severities[code] = level
+    corpus: list[tuple[str, int, Failure]] = []
+    bad: list[str] = []
+    for name in args.corpus:
+        try:
+            with open(name, encoding="utf-8") as handle:
+                records, errors = corpus_failures(name, handle)
+        except (OSError, UnicodeDecodeError) as error:
+            raise _InputError(f"{PROG}: error: cannot read corpus {name!r}: {error}") from None
+        corpus.extend(records)
+        bad.extend(errors)
+    files, empty = expand_paths(list(args.paths))
+    options = LintOptions(severities, frozenset(args.exclude), tuple(corpus))
+    findings, missing = lint_paths(files, options)
+    errors = [*missing, *(f"{d!r} contains no rule files (*.yaml, *.yml)" for d in empty)]
+    fmt = str(args.format)
+    if fmt == "json":
+        document = {
+            "ok": not any(f.at_least(args.fail_on) for f in findings) and not errors and not bad,
+            "findings": [finding.as_dict() for finding in findings],
+        }
+        streams.out.write(json.dumps(document, indent=2) + "\n")
+    elif fmt == "sarif":
+        streams.out.write(json.dumps(sarif_document(findings, __version__), indent=2) + "\n")
+    else:
+        for finding in findings:
+            streams.out.write((github_line(finding) if fmt == "github" else str(finding)) + "\n")
+    streams.out.flush()
+    for message in bad:
+        streams.err.write(message + "\n")
+    for message in errors:
+        streams.err.write(f"{PROG}: error: {message}\n")
+    counts = {level: sum(f.severity == level for f in findings) for level in ("error", "warning")}
+    infos = len(findings) - counts["error"] - counts["warning"]
+    streams.err.write(
+        f"lint: {_plural(counts['error'], 'error')}, {_plural(counts['warning'], 'warning')}, "
+        f"{infos} info in {_plural(len(files), 'file')}\n"
+    )
+    if errors or bad:
+        return EXIT_USAGE
+    return EXIT_FINDINGS if any(f.at_least(args.fail_on) for f in findings) else EXIT_OK
 
 
 # ── classify ────────────────────────────────────────────────────────────────────────────
@@ -921,105 +1320,197 @@ def _classify_corpus(rules: RuleSet, name: str, streams: _Streams, *, explain: b
 # ── test ────────────────────────────────────────────────────────────────────────────────
 
 
-def _indent(text: str, prefix: str = "    ") -> str:
-    return "\n".join(prefix + line if line else line for line in text.splitlines())
-
-
-def _coverage_line(report: FileReport) -> str:
-    covered, total = len(report.covered), len(report.rules)
-    percent = covered * 100 // total if total else 100
-    return (
-        f"{report.path}: {report.passed}/{report.total} passed, "
-        f"coverage {covered}/{total} rules ({percent}%)"
-    )
-
-
-def _report_dict(report: FileReport, problems: Sequence[Problem]) -> dict[str, Any]:
-    ruleset = report.ruleset
-    covered, total = len(report.covered), len(report.rules)
-    return {
-        "path": report.path,
-        "file": report.file,
-        "ok": report.ok,
-        "loaded": report.loaded,
-        "ruleset": ruleset.name if ruleset is not None else None,
-        "revision": ruleset.revision if ruleset is not None else None,
-        "cases": report.total,
-        "passed": report.passed,
-        "failed": len(report.failures),
-        "failures": [
-            {
-                "file": report.path,
-                "line": result.case.line,
-                "column": result.case.column,
-                "rule": result.case.rule_id,
-                "description": result.case.description,
-                "expect": result.expected_category,
-                "differences": [
-                    {"key": d.key, "expected": d.expected, "actual": d.actual}
-                    for d in result.differences
-                ],
-                "decision": result.decision.as_dict(),
-                "explain": result.decision.explain(),
-            }
-            for result in report.failures
-        ],
-        "coverage": {
-            "covered": covered,
-            "rules": total,
-            "percent": round(100.0 * covered / total, 1) if total else 100.0,
-        },
-        "uncovered": list(report.uncovered),
-        "problems": [_problem_dict(problem) for problem in sorted(problems, key=Problem.sort_key)],
-    }
+def _percent(value: str) -> float:
+    text = value.strip().removesuffix("%")
+    try:
+        number = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage 0-100, got {value!r}") from None
+    if not 0.0 <= number <= 100.0:
+        raise argparse.ArgumentTypeError(f"expected a percentage 0-100, got {value!r}")
+    return number
 
 
 def _cmd_test(args: argparse.Namespace, streams: _Streams) -> int:
     fmt = str(args.format)
-    _, pairs = _collect(list(args.paths))
-    reports = [
-        run_ruleset(item.ruleset, path=item.path)
-        if item.ruleset is not None
-        else FileReport(item.path, own_file(item.path), None, item.problems, (), (), ())
-        for item, _ in pairs
-    ]
-    if fmt == "json":
-        document = {
-            "ok": all(report.ok for report in reports),
-            "files": [
-                _report_dict(report, new) for report, (_, new) in zip(reports, pairs, strict=True)
-            ],
-        }
-        streams.out.write(json.dumps(document, indent=2, default=show_value) + "\n")
-        _write_input_errors(pairs, streams)
+    paths = [str(path) for path in args.paths]
+    corpus = [str(name) for name in args.corpus]
+    if not paths and not corpus:
+        raise _UsageError("test", "nothing to test: give PATH... and/or --corpus FILE.jsonl")
+    if not corpus:
+        for option, value in (
+            ("--rules", args.rules),
+            ("--corpus-min-accuracy", args.corpus_min_accuracy),
+        ):
+            if value is not None:
+                raise _UsageError("test", f"{option} only applies with --corpus")
+    threshold = args.coverage_threshold
+    try:
+        run = run_tests(
+            paths,
+            corpus=corpus,
+            corpus_rules=args.rules,
+            min_accuracy=args.corpus_min_accuracy,
+        )
+    except AmbiguousCorpusRules as error:
+        raise _UsageError("test", f"--corpus needs --rules PATH|builtin:NAME: {error}") from None
+    assessment = assess(run, threshold=threshold)
+    lines = text_lines(run, threshold=threshold)
+    if fmt == "text":
+        for stream, line in lines:
+            if stream == "out":
+                streams.out.write(line + "\n")
+            else:
+                streams.out.flush()
+                streams.err.write(line + "\n")
     else:
-        for report, pair in zip(reports, pairs, strict=True):
-            if not report.loaded:
-                _write_problems([pair], streams, fmt="text")
-                continue
-            for result in report.failures:
-                case = result.case
-                where = f"{report.path}:{case.line}:{case.column}"
-                streams.out.write(f"{where}: FAIL rule {case.rule_id}: {result.summary}\n")
-                streams.out.write(_indent(result.decision.explain()) + "\n")
-            streams.out.write(_coverage_line(report) + "\n")
-            if report.uncovered:
-                streams.out.write(f"  uncovered: {', '.join(report.uncovered)}\n")
+        document = (
+            json_document(run, threshold=threshold)
+            if fmt == "json"
+            else junit_xml(run, threshold=threshold)
+        )
+        streams.out.write(document + "\n")
+        streams.out.flush()
+        for stream, line in lines:
+            if stream == "err":
+                streams.err.write(line + "\n")
     streams.out.flush()
-    passed, failed, unloadable_count = summarize(reports)
-    files = _plural(len(reports), "file")
-    if failed:
-        summary = f"{_plural(failed, 'case')} failed, {passed} passed in {files}"
-    elif unloadable_count:
-        summary = f"{_plural(passed, 'case')} passed in {files}"
-    else:
-        summary = f"ok: {_plural(passed, 'case')} passed in {files}"
-    if unloadable_count:
-        summary += f", {_plural(unloadable_count, 'file')} could not be loaded"
-    streams.err.write(summary + "\n")
-    if unloadable_count:
+    streams.err.write(assessment.summary() + "\n")
+    if assessment.input_errors:
         return EXIT_USAGE
-    return EXIT_FINDINGS if failed else EXIT_OK
+    return EXIT_FINDINGS if assessment.findings else EXIT_OK
+
+
+# ── diff ────────────────────────────────────────────────────────────────────────────────
+
+_DIFF_EXIT_CODES = """\
+exit codes:
+  0    compared (and, with --fail-on, the verdict is below LEVEL)
+  1    the verdict is --fail-on LEVEL or higher
+  2    usage error, a side that cannot be loaded, an unreadable corpus or a bad corpus line
+  3    internal error (a bug); set RELIABLE_RULES_DEBUG=1 for a traceback
+  130  interrupted
+  141  stdout was closed early (e.g. piped into head)
+"""
+
+
+def _add_diff_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+    formatter: type[argparse.HelpFormatter],
+) -> None:
+    diff = commands.add_parser(
+        "diff",
+        help="compare two rule sets: changed decisions, structural changes, a semver verdict",
+        description=_wrap(
+            "Classify the embedded test cases of OLD and NEW (and every --corpus record) with "
+            "both rule sets, list the records decided differently grouped by category "
+            "transition, list the structural changes (rules, categories, policy, retry_after, "
+            "metadata) and give a verdict: major (a record's retryable or action changes, a "
+            "rule or category is removed, a rule renamed, a category's retryable or action "
+            "changed), minor (other behaviour changes), patch (metadata only) or none."
+        ),
+        epilog="output:\n"
+        "  text      verdict and why, transitions with their records, structural changes\n"
+        "  markdown  the same as a pull-request comment\n"
+        '  json      {"verdict", "reasons", "old", "new", "records", "transitions", "changes"}\n\n'
+        + _DIFF_EXIT_CODES,
+        formatter_class=formatter,
+    )
+    diff.add_argument("old", metavar="OLD", help="the rule set before: a path or builtin:NAME")
+    diff.add_argument("new", metavar="NEW", help="the rule set after: a path or builtin:NAME")
+    diff.add_argument(
+        "--corpus",
+        action="append",
+        default=[],
+        metavar="FILE.jsonl",
+        help="also compare every record of FILE (classify --corpus format; '-': stdin); "
+        "repeatable",
+    )
+    diff.add_argument(
+        "--format",
+        choices=("text", "json", "markdown"),
+        default="text",
+        help="output format (default: text)",
+    )
+    diff.add_argument(
+        "--fail-on",
+        choices=tuple(reversed(LEVELS[1:])),
+        metavar="major|minor|patch",
+        help="exit 1 when the verdict is LEVEL or higher",
+    )
+    diff.add_argument(
+        "--max-records",
+        type=int,
+        default=20,
+        metavar="N",
+        help="records listed per transition in text and markdown (0: all; default 20)",
+    )
+
+
+def _load_diff_sides(old: str, new: str) -> tuple[RuleSet, RuleSet]:
+    """Both sides, or every problem of both as ``FILE:LINE:COL: message`` (exit 2)."""
+    sides: list[RuleSet] = []
+    lines: list[str] = []
+    for label, reference in (("OLD", old), ("NEW", new)):
+        try:
+            sides.append(load_rules(reference))
+        except RuleSetError as error:
+            lines += [str(problem) for problem in error.problems if str(problem) not in lines]
+            count = _plural(len(error.problems), "problem")
+            lines.append(f"{PROG}: error: cannot load {label} rules {reference!r}: {count}")
+    if lines:
+        raise _InputError(*lines)
+    return sides[0], sides[1]
+
+
+def _diff_corpus(names: Sequence[str], streams: _Streams, bad: list[str]) -> Iterator[Record]:
+    """The records of every corpus, streamed; bad lines are noted in ``bad`` and skipped."""
+    for name in names:
+        shown = "<stdin>" if name == "-" else name
+        for number, raw in _corpus_lines(name, streams):
+            try:
+                line = _decode_line(raw, number)
+                if not line.strip():
+                    continue
+                failure = _record_failure(_parse_record(line))
+            except _BadRecord as error:
+                bad.append(f"{shown}:{number}: {error}")
+                continue
+            yield Record(f"{shown}:{number}", failure, "corpus")
+
+
+def _cmd_diff(args: argparse.Namespace, streams: _Streams) -> int:
+    corpora = [str(name) for name in args.corpus]
+    if corpora.count("-") > 1:
+        raise _UsageError("diff", "--corpus - (stdin) can be given only once")
+    if args.max_records < 0:
+        raise _UsageError("diff", "--max-records must be 0 (all) or more")
+    old, new = _load_diff_sides(str(args.old), str(args.new))
+    bad: list[str] = []
+    result = diff_rulesets(old, new, _diff_corpus(corpora, streams, bad))
+    fmt = str(args.format)
+    limit = int(args.max_records) or None
+    if fmt == "json":
+        streams.out.write(json.dumps(result.as_dict(), indent=2, default=str) + "\n")
+    elif fmt == "markdown":
+        streams.out.write(result.render_markdown(max_records=limit) + "\n")
+    else:
+        streams.out.write(result.render_text(max_records=limit) + "\n")
+    streams.out.flush()
+    for line in bad:
+        streams.err.write(line + "\n")
+    failing = args.fail_on is not None and level_at_least(result.verdict, str(args.fail_on))
+    streams.err.write(
+        f"{PROG} diff: verdict {result.verdict}: {result.changed} of "
+        f"{_plural(result.compared, 'record')} decided differently, "
+        f"{_plural(len(result.changes), 'structural change')}"
+        + (f" (--fail-on {args.fail_on})" if failing else "")
+        + "\n"
+    )
+    if bad:
+        streams.err.write(f"{PROG} diff: {_plural(len(bad), 'bad corpus line')} skipped\n")
+        return EXIT_USAGE
+    return EXIT_FINDINGS if failing else EXIT_OK
 
 
 # ── demo ────────────────────────────────────────────────────────────────────────────────
@@ -1035,6 +1526,15 @@ def _quiet_executor() -> Iterator[None]:
         yield
     finally:
         executor_logger.setLevel(level)
+
+
+def _cmd_schema(args: argparse.Namespace, streams: _Streams) -> int:
+    path = schemas_dir() / ("ruletests.v1.json" if args.tests else "ruleset.v1.json")
+    if args.path:
+        streams.out.write(f"{path}\n")
+    else:
+        streams.out.write(path.read_text(encoding="utf-8"))
+    return EXIT_OK
 
 
 def _cmd_demo(args: argparse.Namespace, streams: _Streams) -> int:

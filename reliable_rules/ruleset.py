@@ -6,9 +6,9 @@ whose ``classify`` never raises. Built-in rule sets are cached: they cannot chan
 
 Layering: a file's own rules come first, then its bases' rules in ``extends`` order; a rule
 whose id equals a base rule's id replaces that rule in place; ``disable`` drops base rules by
-id. Conditions and categories are merged by name (this file's win), so redefining a
-condition changes every base rule that uses it. ``retry_after`` is replaced, not merged;
-``policy`` is merged key by key.
+id. Conditions and categories are merged by name, ``invariants`` by id (this file's win), so
+redefining a condition changes every base rule that uses it. ``retry_after`` is replaced, not
+merged; ``policy`` is merged key by key.
 """
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from .extractors import Extractor
 from .failure import Failure, plain_exception_key, to_failure, with_exception_types
 from .matchers import Never, Node
 from .schema import validate_document
-from .taxonomy import DEFAULT_CATEGORIES, Action, Category
+from .taxonomy import DEFAULT_CATEGORIES, UNKNOWN, Action, Category
 from .yamlpos import Path, SourceMap, decode, parse_yaml
 
-__all__ = ["Policy", "Rule", "RuleSet", "RuleTest", "load_rules"]
+__all__ = ["Invariant", "Policy", "Rule", "RuleSet", "RuleTest", "load_rules"]
 
 logger = logging.getLogger("reliable_rules")
 
@@ -73,6 +73,10 @@ class RuleTest:
     description: str = ""
     expect: str | None = None
     expectations: Mapping[str, Any] = field(default_factory=dict)
+    #: ``no_match: true``: no rule may decide; the failure falls through to ``unknown``.
+    no_match: bool = False
+    #: ``todo: true``: a known gap; the case is run and reported but never fails.
+    todo: bool = False
 
     def failure(self) -> Failure:
         """The failure this case describes."""
@@ -101,6 +105,26 @@ class Rule:
     tests: tuple[RuleTest, ...] = ()
     references: tuple[str, ...] = ()
     status: str = "stable"
+    #: Lint codes ``reliable-rules lint`` does not report for this rule (``lint: {ignore}``).
+    lint_ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Invariant:
+    """A declared property of the rule set's decisions (``invariants:``), checked by lint.
+
+    Either ``when`` (a compiled matcher) and ``expect`` (what every matching failure's decision
+    must satisfy), or a structural ``kind``. Inherited from bases and replaced by id.
+    """
+
+    id: str
+    description: str
+    file: str
+    line: int
+    column: int
+    kind: str | None = None
+    when: Node | None = field(default=None, repr=False)
+    expect: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -122,6 +146,7 @@ class RuleSet:
     conditions: tuple[str, ...]
     classifier: Classifier = field(repr=False)
     unused_conditions: tuple[str, ...] = ()
+    invariants: tuple[Invariant, ...] = ()
     # Decisions for lone exceptions, by (class, message, provider, model): an executor sees
     # the same few errors again and again (503, rate limits), and a classification is a pure
     # function of those four. Bounded; cleared when full. Dict reads and writes are atomic.
@@ -206,6 +231,8 @@ class _Layer:
     # Rules that lost to an earlier rule with the same id: never evaluated, but still checked,
     # so their own defects are reported with everything else.
     shadowed: list[_RuleSpec] = field(default_factory=list)
+    # Declared invariants by id, merged like categories (this file's win).
+    invariants: dict[str, tuple[dict[str, Any], SourceMap, Path]] = field(default_factory=dict)
 
 
 def _display(path: FsPath, reference: str) -> str:
@@ -329,7 +356,9 @@ class _Loader:
                 bases.append(base)
         return bases
 
-    def _layer(self, path: FsPath, data: dict[str, Any], source: SourceMap) -> _Layer:
+    def _layer(  # noqa: PLR0915 — one sequential merge; split up, the layering order is lost
+        self, path: FsPath, data: dict[str, Any], source: SourceMap
+    ) -> _Layer:
         raw_name, raw_revision = data.get("name"), data.get("revision")
         name: str = raw_name if isinstance(raw_name, str) else path.stem
         revision: str = raw_revision if isinstance(raw_revision, str) else "0"
@@ -342,10 +371,12 @@ class _Loader:
         base_rules: list[_RuleSpec] = []
         files: list[str] = []
         shadowed: list[_RuleSpec] = []
+        invariants: dict[str, tuple[dict[str, Any], SourceMap, Path]] = {}
         for base in bases:
             shadowed.extend(base.shadowed)
             conditions.update(base.conditions)
             categories.update(base.categories)
+            invariants.update(base.invariants)
             policy = _merge_policy(policy, base.policy)
             if retry_after is None:
                 retry_after = base.retry_after
@@ -367,6 +398,7 @@ class _Loader:
         ):
             if isinstance(value, dict):
                 categories[key] = (value, source, ("categories", key))
+        self._invariants(data, source, invariants)
         if isinstance(data.get("policy"), dict):
             policy = _merge_policy(policy, data["policy"])
         if isinstance(data.get("retry_after"), list):
@@ -416,7 +448,35 @@ class _Loader:
             retry_after,
             policy,
             shadowed,
+            invariants,
         )
+
+    def _invariants(
+        self,
+        data: dict[str, Any],
+        source: SourceMap,
+        invariants: dict[str, tuple[dict[str, Any], SourceMap, Path]],
+    ) -> None:
+        """Add this file's ``invariants:`` (by id, over the bases'); report repeated ids."""
+        items = data.get("invariants")
+        seen: dict[str, tuple[int, int]] = {}
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                continue
+            here: Path = ("invariants", index)
+            if item["id"] in seen:
+                line, column = seen[item["id"]]
+                self.problems.append(
+                    source.problem(
+                        (*here, "id"),
+                        f"duplicate invariant id {item['id']!r} "
+                        f"(first used at line {line}, column {column})",
+                        "duplicate-id",
+                    )
+                )
+                continue
+            seen[item["id"]] = source.value((*here, "id"))
+            invariants[item["id"]] = (item, source, here)
 
 
 _ACTIONS = frozenset(action.value for action in Action)
@@ -470,7 +530,10 @@ def _tests(
             continue
         where: Path = (*spec.path, "tests", index)
         line, column = spec.source.value(where)
-        expect = case.get("expect", category)
+        no_match = case.get("no_match") is True
+        expect = case.get("expect", UNKNOWN if no_match else category)
+        if no_match:
+            problems.extend(_no_match_conflicts(case, spec.source, where))
         if isinstance(expect, str) and expect not in categories:
             problems.append(
                 spec.source.problem(
@@ -509,6 +572,93 @@ def _tests(
                 expectations=MappingProxyType(
                     {key: case[key] for key in _CASE_FLAGS if key in case}
                 ),
+                no_match=no_match,
+                todo=case.get("todo") is True,
+            )
+        )
+    return tuple(result)
+
+
+def _no_match_conflicts(
+    case: Mapping[str, Any], source: SourceMap, where: Path
+) -> list[Problem]:
+    """``no_match: true`` next to an ``expect``/``rule`` that says something else."""
+    problems: list[Problem] = []
+    expect = case.get("expect")
+    if isinstance(expect, str) and expect != UNKNOWN:
+        problems.append(
+            source.problem(
+                (*where, "expect"),
+                f"no_match: true means the category is {UNKNOWN!r}, but expect is {expect!r}",
+                "conflicting-expectations",
+            )
+        )
+    rule = case.get("rule")
+    if isinstance(rule, str):
+        problems.append(
+            source.problem(
+                (*where, "rule"),
+                f"no_match: true means no rule decides, but rule is {rule!r}",
+                "conflicting-expectations",
+            )
+        )
+    return problems
+
+
+def _lint_ignore(data: Mapping[str, Any]) -> list[Any]:
+    lint = data.get("lint")
+    ignore = lint.get("ignore") if isinstance(lint, dict) else None
+    return ignore if isinstance(ignore, list) else []
+
+
+_EXPECT_CATEGORY_KEYS = ("category", "not_category")
+
+
+def _invariants(
+    layer: _Layer,
+    compiler: MatcherCompiler,
+    categories: Mapping[str, Category],
+    problems: list[Problem],
+) -> tuple[Invariant, ...]:
+    """Compile the layered ``invariants:`` (``when`` with the rules' compiler)."""
+    result: list[Invariant] = []
+    for invariant_id, (spec, source, path) in layer.invariants.items():
+        if source.is_rejected(path):
+            continue
+        if "kind" in spec and ("when" in spec or "expect" in spec):
+            problems.append(
+                source.problem(
+                    (*path, "kind"),
+                    "an invariant takes either `kind` or `when` and `expect`, not both",
+                    "invariant-shape",
+                    at_key=True,
+                )
+            )
+            continue
+        expect: dict[str, Any] = dict(spec.get("expect") or {})
+        for key in _EXPECT_CATEGORY_KEYS:
+            value = expect.get(key)
+            for name in [value] if isinstance(value, str) else value or []:
+                if name not in categories:
+                    problems.append(
+                        source.problem(
+                            (*path, "expect", key),
+                            f"unknown category {name!r}{closest(name, categories)}",
+                            "unknown-category",
+                        )
+                    )
+        when = compiler.compile(spec["when"], source, (*path, "when")) if "when" in spec else None
+        line, column = source.value(path)
+        result.append(
+            Invariant(
+                id=invariant_id,
+                description=str(spec.get("description", "")),
+                file=source.file,
+                line=line,
+                column=column,
+                kind=spec.get("kind"),
+                when=when,
+                expect=MappingProxyType(expect),
             )
         )
     return tuple(result)
@@ -576,8 +726,10 @@ def _build(
                 if isinstance(references, list)
                 else (),
                 status=str(spec.data.get("status", "stable")),
+                lint_ignore=tuple(str(code) for code in _lint_ignore(spec.data)),
             )
         )
+    invariants = _invariants(layer, compiler, categories, problems)
     compiler.compile_all_conditions()
 
     extractors: list[Extractor] = []
@@ -608,6 +760,7 @@ def _build(
         conditions=tuple(sorted(layer.conditions)),
         classifier=classifier,
         unused_conditions=tuple(sorted(set(layer.conditions) - compiler.used_conditions)),
+        invariants=invariants,
     )
 
 

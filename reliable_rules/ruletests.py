@@ -1,10 +1,14 @@
-"""Run the embedded ``tests:`` of rule files and measure which rules they cover.
+"""Run the tests of rule files and measure which rules they cover.
 
 This is the library behind ``reliable-rules test``; it prints nothing. Each rule file is
 loaded with :func:`~reliable_rules.load_rules` (so its ``extends`` chain is applied) and the
-test cases written *in that file* run against that file's own effective rule set. A case
-passes when the decided category equals its ``expect`` (by default the category of the rule
-that holds the case) and every expectation it states holds:
+test cases written *in that file* run against that file's own effective rule set, followed
+by the cases of its side-by-side test files (``x.test.yaml`` next to ``x.yaml``, see
+:mod:`reliable_rules.testfiles`) and, with :func:`run_tests`, JSONL corpora (see
+:mod:`reliable_rules.corpus`). A case passes when the decided category equals its
+``expect`` (by default the category of the rule that holds the case; for a side-by-side case,
+of the rule it names; ``unknown`` with ``no_match: true``) and every expectation it states
+holds:
 
 ============== ===================================================================
 key            compared with
@@ -17,10 +21,15 @@ retry_after_ms ``decision.retry_after_ms`` (``null`` means none was extracted)
 rule           ``decision.rule_id`` (``null`` means no rule matched)
 ============== ===================================================================
 
+``no_match: true`` adds ``rule: null`` (no rule may decide). A ``todo: true`` case is run and
+reported (``todo`` while it fails, ``todo passed`` once it passes) but never fails.
+
 Coverage counts only the file's own rules (rules whose ``file`` is this file; a rule that
-overrides a base rule by id is the overriding file's). A rule is covered when at least one
-case of the file is decided by it. Rules inherited from a base are covered by testing the
-base file.
+overrides a base rule by id is the overriding file's). A rule is covered when it decides at
+least one case of the file (embedded or side-by-side) other than a failing ``todo`` case, or
+one matching corpus record classified with the file. (A failing non-``todo`` case still
+covers the rule that decided it: the run fails on it anyway.) Rules inherited from a base are
+covered by testing the base file.
 
     from reliable_rules.ruletests import run_file
     report = run_file("rules/default.yaml")
@@ -29,38 +38,53 @@ base file.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ._resources import rules_dir
+from .corpus import CorpusReport, run_corpus
 from .decision import Decision
 from .errors import Problem, RuleSetError
 from .ruleset import BUILTIN_PREFIX, Rule, RuleSet, RuleTest, load_rules
+from .taxonomy import UNKNOWN
+from .testfiles import (
+    RULE_FILE_SUFFIXES,
+    SIDE_TEST_SUFFIXES,
+    RuleTestFile,
+    bind_cases,
+    is_test_file,
+    load_test_file,
+    sibling_rule_file,
+    side_test_files,
+)
 
 __all__ = [
     "EXPECTATION_KEYS",
     "RULE_FILE_SUFFIXES",
     "SIDE_TEST_SUFFIXES",
+    "AmbiguousCorpusRules",
     "CaseResult",
     "Difference",
     "FileReport",
+    "RunReport",
     "check_case",
     "expand_paths",
+    "expand_test_paths",
     "own_file",
     "run_file",
     "run_ruleset",
+    "run_tests",
     "same_file_key",
     "show_value",
     "summarize",
 ]
 
-#: Files a directory argument contributes (searched recursively).
-RULE_FILE_SUFFIXES = (".yaml", ".yml")
-#: Side-by-side test files, skipped when a directory is expanded.
-SIDE_TEST_SUFFIXES = (".test.yaml", ".test.yml")
+#: The rule set a corpus is classified with when no rule file is named at all.
+DEFAULT_CORPUS_RULES = "builtin:default"
 #: Expectation keys a case may state besides ``expect`` (the category).
 EXPECTATION_KEYS = ("reason", "retryable", "rate_limited", "action", "retry_after_ms", "rule")
 
@@ -79,17 +103,54 @@ class Difference:
 
 @dataclass(frozen=True, slots=True)
 class CaseResult:
-    """The outcome of one embedded test case."""
+    """The outcome of one test case.
+
+    ``source`` is the side-by-side test file that holds the case (as named or discovered),
+    None for a case embedded in the rule file.
+    """
 
     case: RuleTest
     decision: Decision
     expected_category: str
     differences: tuple[Difference, ...]
+    source: str | None = None
 
     @property
     def passed(self) -> bool:
         """Whether the decision met every expectation of the case."""
         return not self.differences
+
+    @property
+    def todo(self) -> bool:
+        """Whether the case is marked ``todo: true`` (reported, never failing)."""
+        return self.case.todo
+
+    @property
+    def failed(self) -> bool:
+        """Whether the case fails the run: it did not pass and is not ``todo``."""
+        return not self.passed and not self.case.todo
+
+    @property
+    def status(self) -> str:
+        """``passed``, ``failed``, ``todo`` (a todo case that fails) or ``todo passed``."""
+        if self.case.todo:
+            return "todo passed" if self.passed else "todo"
+        return "passed" if self.passed else "failed"
+
+    @property
+    def label(self) -> str:
+        """``rule ID`` (the rule holding or named by the case), else ``no_match`` or
+        ``expect CATEGORY``."""
+        if self.case.rule_id:
+            return f"rule {self.case.rule_id}"
+        if self.case.no_match or self.case.expectations.get("rule", "") is None:
+            return "no_match"
+        return f"expect {self.expected_category}"
+
+    @property
+    def covers(self) -> bool:
+        """Whether the case counts for coverage: every case but a failing ``todo`` case."""
+        return self.passed or not self.case.todo
 
     @property
     def summary(self) -> str:
@@ -104,6 +165,11 @@ class FileReport:
     ``path`` is the file as it was named (``rules/x.yaml``, ``builtin:seed``); ``file`` is the
     name the loader uses for it in problems, rules and test cases. When the file cannot be
     loaded, ``ruleset`` is None, ``problems`` says why and there are no cases.
+
+    ``cases`` holds the embedded cases (in file order) and then the cases of each
+    side-by-side test file in ``test_files``; ``test_problems`` are the problems of those test
+    files (a case with a problem does not run); ``corpus`` the corpora classified with the
+    file.
     """
 
     path: str
@@ -113,6 +179,9 @@ class FileReport:
     cases: tuple[CaseResult, ...]
     rules: tuple[str, ...]
     covered: tuple[str, ...]
+    test_files: tuple[str, ...] = ()
+    test_problems: tuple[Problem, ...] = ()
+    corpus: tuple[CorpusReport, ...] = ()
 
     @property
     def loaded(self) -> bool:
@@ -121,18 +190,28 @@ class FileReport:
 
     @property
     def total(self) -> int:
-        """Number of test cases run."""
-        return len(self.cases)
+        """Number of test cases run, ``todo`` cases not counted."""
+        return sum(1 for result in self.cases if not result.todo)
 
     @property
     def passed(self) -> int:
-        """Number of test cases that passed."""
-        return sum(1 for result in self.cases if result.passed)
+        """Number of test cases that passed, ``todo`` cases not counted."""
+        return sum(1 for result in self.cases if result.passed and not result.todo)
 
     @property
     def failures(self) -> tuple[CaseResult, ...]:
-        """The failing cases, in file order."""
-        return tuple(result for result in self.cases if not result.passed)
+        """The failing cases (``todo`` cases never fail), in file order."""
+        return tuple(result for result in self.cases if result.failed)
+
+    @property
+    def todo(self) -> tuple[CaseResult, ...]:
+        """The ``todo`` cases that still fail, in file order."""
+        return tuple(result for result in self.cases if result.status == "todo")
+
+    @property
+    def todo_passed(self) -> tuple[CaseResult, ...]:
+        """The ``todo`` cases that pass (their ``todo: true`` can go), in file order."""
+        return tuple(result for result in self.cases if result.status == "todo passed")
 
     @property
     def uncovered(self) -> tuple[str, ...]:
@@ -147,8 +226,14 @@ class FileReport:
 
     @property
     def ok(self) -> bool:
-        """Loaded and every case passed (coverage does not count here)."""
-        return self.loaded and not self.failures
+        """Loaded, no case failed, every test file and corpus loaded and every corpus passed
+        its gate (coverage does not count here)."""
+        return (
+            self.loaded
+            and not self.failures
+            and not self.test_problems
+            and all(report.ok for report in self.corpus)
+        )
 
 
 def show_value(value: object) -> str:
@@ -216,21 +301,26 @@ def check_case(
     """
     if case.expect is not None:
         expected_category = case.expect
+    elif case.no_match:
+        expected_category = UNKNOWN
     elif default_category is not None:
         expected_category = default_category
     else:
         try:
             expected_category = ruleset.rule(case.rule_id).category
         except KeyError:
-            expected_category = "unknown"
+            expected_category = UNKNOWN
+    expectations = dict(case.expectations)
+    if case.no_match:
+        expectations.setdefault("rule", None)
     decision = ruleset.classify(case.failure())
     differences: list[Difference] = []
     if decision.category != expected_category:
         differences.append(Difference("category", expected_category, decision.category))
-    ordered = [key for key in EXPECTATION_KEYS if key in case.expectations]
-    ordered += sorted(key for key in case.expectations if key not in EXPECTATION_KEYS)
+    ordered = [key for key in EXPECTATION_KEYS if key in expectations]
+    ordered += sorted(key for key in expectations if key not in EXPECTATION_KEYS)
     for key in ordered:
-        expected = case.expectations[key]
+        expected = expectations[key]
         actual = _actual(decision, key)
         if not _matches(key, expected, actual):
             differences.append(Difference(key, expected, actual))
@@ -242,35 +332,63 @@ def own_file(path: str | os.PathLike[str]) -> str:
     return os.fspath(path)
 
 
-def run_ruleset(ruleset: RuleSet, *, path: str, file: str | None = None) -> FileReport:
-    """Run the embedded tests that ``file`` holds against ``ruleset`` and measure coverage.
+def run_ruleset(
+    ruleset: RuleSet,
+    *,
+    path: str,
+    file: str | None = None,
+    embedded: bool = True,
+    test_files: Sequence[RuleTestFile] = (),
+    corpus: Sequence[CorpusReport] = (),
+) -> FileReport:
+    """Run the tests of ``file`` against ``ruleset`` and measure coverage.
 
     Args:
         ruleset: the loaded rule set of the file (``load_rules(path)``).
         path: the file as the caller named it (kept for reports).
         file: the loader's name of the file; by default ``ruleset.file``.
+        embedded: run the ``tests:`` embedded in the file (False: only ``test_files``).
+        test_files: side-by-side test files whose cases run against ``ruleset`` too.
+        corpus: corpora already classified with ``ruleset`` (:func:`~reliable_rules.corpus.
+            run_corpus`); their matching records count for coverage.
     """
     shown = file if file is not None else ruleset.file
     own: list[Rule] = [rule for rule in ruleset.rules if rule.file == shown]
     own.sort(key=lambda rule: (rule.line, rule.column))
-    cases = sorted(
-        (case for rule in own for case in rule.tests),
-        key=lambda case: (case.line, case.column),
+    cases = (
+        sorted(
+            (case for rule in own for case in rule.tests),
+            key=lambda case: (case.line, case.column),
+        )
+        if embedded
+        else []
     )
     categories = {rule.id: rule.category for rule in own}
-    results = tuple(
+    results = [
         check_case(ruleset, case, default_category=categories.get(case.rule_id)) for case in cases
-    )
-    deciders = {result.decision.rule_id for result in results}
+    ]
+    test_problems: list[Problem] = []
+    for test_file in test_files:
+        test_problems.extend(test_file.problems)
+        bound, problems = bind_cases(test_file, ruleset)
+        test_problems.extend(problems)
+        results += [
+            dataclasses.replace(check_case(ruleset, case), source=test_file.path) for case in bound
+        ]
+    deciders = {result.decision.rule_id for result in results if result.covers}
+    deciders.update(record.rule for report in corpus for record in report.records if record.matched)
     covered = tuple(rule.id for rule in own if rule.id in deciders)
     return FileReport(
         path=path,
         file=shown,
         ruleset=ruleset,
         problems=(),
-        cases=results,
+        cases=tuple(results),
         rules=tuple(rule.id for rule in own),
         covered=covered,
+        test_files=tuple(test_file.path for test_file in test_files),
+        test_problems=tuple(test_problems),
+        corpus=tuple(corpus),
     )
 
 
@@ -301,7 +419,7 @@ def same_file_key(path: str) -> str:
 
 def _is_rule_file(path: Path) -> bool:
     name = path.name.lower()
-    return name.endswith(RULE_FILE_SUFFIXES) and not name.endswith(SIDE_TEST_SUFFIXES)
+    return name.endswith(RULE_FILE_SUFFIXES) and not is_test_file(name)
 
 
 def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[str]]:
@@ -347,3 +465,179 @@ def summarize(reports: Sequence[FileReport]) -> tuple[int, int, int]:
     failed = sum(len(report.failures) for report in reports)
     unloadable = sum(1 for report in reports if not report.loaded)
     return passed, failed, unloadable
+
+
+def expand_test_paths(paths: Iterable[str]) -> tuple[list[str], list[str], list[str]]:
+    """Split ``paths`` into ``(rule_files, test_files, empty_directories)`` for a test run.
+
+    Rule files are what :func:`expand_paths` yields, without side-by-side test files named
+    explicitly: those go to ``test_files``. A directory also contributes the test files below
+    it that have no sibling rule file (they name theirs with ``rules:``); the others are found
+    through their sibling. A directory holding neither is empty.
+    """
+    named = list(paths)
+    expanded, empty = expand_paths(named)
+    rule_files = [path for path in expanded if not is_test_file(path)]
+    test_files = [path for path in expanded if is_test_file(path)]
+    still_empty: list[str] = []
+    for path in named:
+        if path.startswith(BUILTIN_PREFIX) or not Path(path).expanduser().is_dir():
+            continue
+        orphans = sorted(
+            (
+                item.as_posix()
+                for item in Path(path).expanduser().rglob("*")
+                if item.is_file()
+                and is_test_file(item.name)
+                and sibling_rule_file(item.as_posix()) is None
+            ),
+        )
+        test_files += [item for item in orphans if item not in test_files]
+        if path in empty and not orphans:
+            still_empty.append(path)
+    return rule_files, test_files, still_empty
+
+
+class AmbiguousCorpusRules(ValueError):
+    """Corpora were given with several rule files and no rule set to classify them with."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    """The reports of one test run, in the order the rule files were first named.
+
+    ``problems`` are those of test files that test no rule file that could be told (a test
+    file that cannot be read, or one without ``rules:`` and without a sibling rule file).
+    """
+
+    reports: tuple[FileReport, ...]
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def corpus(self) -> tuple[CorpusReport, ...]:
+        """Every corpus report of the run."""
+        return tuple(corpus for report in self.reports for corpus in report.corpus)
+
+    @property
+    def ok(self) -> bool:
+        """Every report is ok and no test file is left over with problems."""
+        return not self.problems and all(report.ok for report in self.reports)
+
+
+@dataclass
+class _Unit:
+    path: str
+    embedded: bool = False
+    test_files: list[RuleTestFile] = field(default_factory=list)
+    corpus: list[str] = field(default_factory=list)
+
+
+def _unloaded(path: str, problems: tuple[Problem, ...], unit: _Unit | None = None) -> FileReport:
+    test_files = unit.test_files if unit is not None else []
+    return FileReport(
+        path,
+        own_file(path),
+        None,
+        problems,
+        (),
+        (),
+        (),
+        test_files=tuple(test_file.path for test_file in test_files),
+        test_problems=tuple(p for test_file in test_files for p in test_file.problems),
+    )
+
+
+def run_tests(
+    paths: Sequence[str],
+    *,
+    corpus: Sequence[str] = (),
+    corpus_rules: str | None = None,
+    min_accuracy: float | None = None,
+) -> RunReport:
+    """Run everything ``reliable-rules test`` runs; never raises for bad input files.
+
+    Each rule file among ``paths`` (see :func:`expand_test_paths`) runs its embedded tests and
+    the side-by-side test files next to it. A test file named explicitly runs against the rule
+    set it tests (its ``rules:`` or its sibling) without that file's embedded tests. Each
+    corpus is classified with ``corpus_rules``; by default with the only rule file tested, or
+    ``builtin:default`` when ``paths`` is empty.
+
+    Raises:
+        AmbiguousCorpusRules: ``corpus`` is given, ``corpus_rules`` is not, and several rule
+            files are tested.
+    """
+    rule_files, test_paths, empty = expand_test_paths(paths)
+    units: dict[str, _Unit] = {}
+    seen_tests: set[str] = set()
+    orphans: list[Problem] = []
+
+    def unit(path: str) -> _Unit:
+        key = same_file_key(path)
+        if key not in units:
+            units[key] = _Unit(path)
+        return units[key]
+
+    def add_test_file(path: str, default_rules: str | None) -> None:
+        key = same_file_key(path)
+        if key in seen_tests:
+            return
+        seen_tests.add(key)
+        test_file = load_test_file(path, default_rules=default_rules)
+        if test_file.rules is None or not test_file.read:
+            orphans.extend(test_file.problems)
+        else:
+            unit(test_file.rules).test_files.append(test_file)
+
+    for path in rule_files:
+        unit(path).embedded = True
+        for side in side_test_files(path):
+            add_test_file(side, path)
+    for path in test_paths:
+        add_test_file(path, None)
+    if corpus:
+        if corpus_rules is not None:
+            unit(corpus_rules).corpus.extend(corpus)
+        elif not paths:
+            unit(DEFAULT_CORPUS_RULES).corpus.extend(corpus)
+        elif len(units) == 1:
+            next(iter(units.values())).corpus.extend(corpus)
+        elif units:
+            raise AmbiguousCorpusRules(
+                f"{len(units)} rule files are tested; say which one classifies the corpus"
+            )
+
+    reports = [
+        _unloaded(
+            directory,
+            (
+                Problem(
+                    directory,
+                    1,
+                    1,
+                    f"{directory!r} contains no rule files (*.yaml, *.yml)",
+                    "no-rule-files",
+                ),
+            ),
+        )
+        for directory in empty
+    ]
+    for item in units.values():
+        try:
+            ruleset = load_rules(item.path)
+        except RuleSetError as error:
+            reports.append(_unloaded(item.path, error.problems, item))
+            continue
+        corpora = [
+            run_corpus(ruleset, name, rules=item.path, min_accuracy=min_accuracy)
+            for name in item.corpus
+        ]
+        reports.append(
+            run_ruleset(
+                ruleset,
+                path=item.path,
+                embedded=item.embedded,
+                test_files=item.test_files,
+                corpus=corpora,
+            )
+        )
+    return RunReport(tuple(reports), tuple(orphans))

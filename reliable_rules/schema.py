@@ -16,9 +16,20 @@ from .compiler import closest
 from .errors import Problem
 from .yamlpos import Path, SourceMap, iter_paths
 
-__all__ = ["FORMAT", "schema_document", "schema_path", "validate_document"]
+__all__ = [
+    "FORMAT",
+    "TESTS_FORMAT",
+    "ruletests_schema_document",
+    "ruletests_schema_path",
+    "schema_document",
+    "schema_path",
+    "validate_document",
+    "validate_tests_document",
+]
 
 FORMAT = "reliable-rules/v1"
+#: The format of side-by-side test files (``x.test.yaml``).
+TESTS_FORMAT = "reliable-rules-tests/v1"
 
 
 def schema_path() -> str:
@@ -37,6 +48,24 @@ def schema_document() -> dict[str, Any]:
 @cache
 def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema_document())
+
+
+def ruletests_schema_path() -> str:
+    """Filesystem path of the JSON Schema of side-by-side test files."""
+    return str(schemas_dir() / "ruletests.v1.json")
+
+
+@cache
+def ruletests_schema_document() -> dict[str, Any]:
+    """The JSON Schema of side-by-side test files as a mapping."""
+    with open(ruletests_schema_path(), encoding="utf-8") as handle:
+        loaded: dict[str, Any] = json.load(handle)
+    return loaded
+
+
+@cache
+def _ruletests_validator() -> Draft202012Validator:
+    return Draft202012Validator(ruletests_schema_document())
 
 
 def dotted(path: Path) -> str:
@@ -132,37 +161,49 @@ def _problems_for(error: ValidationError, source: SourceMap) -> Iterable[Problem
 
 def validate_document(data: Any, source: SourceMap) -> list[Problem]:
     """Schema problems of one rule file, each at the node it concerns."""
+    return _validate(data, source, _validator(), FORMAT, "a rule file")
+
+
+def validate_tests_document(data: Any, source: SourceMap) -> list[Problem]:
+    """Schema problems of one side-by-side test file, each at the node it concerns."""
+    return _validate(data, source, _ruletests_validator(), TESTS_FORMAT, "a test file")
+
+
+def _validate(
+    data: Any, source: SourceMap, validator: Draft202012Validator, fmt: str, kind: str
+) -> list[Problem]:
     problems: list[Problem] = []
     if not isinstance(data, dict):
         problems.append(
             source.problem(
                 (),
-                f"a rule file must be a mapping at the top level, got {type(data).__name__}",
+                f"{kind} must be a mapping at the top level, got {type(data).__name__}",
                 "not-a-mapping",
             )
         )
         return problems
     version = data.get("format")
-    if isinstance(version, str) and version != FORMAT and version.startswith("reliable-rules/"):
+    family = fmt.rsplit("/", 1)[0] + "/"
+    if isinstance(version, str) and version != fmt and version.startswith(family):
         problems.append(
             source.problem(
                 ("format",),
                 f"unsupported format version {version!r}: "
-                f"this version of reliable_rules reads {FORMAT!r}",
+                f"this version of reliable_rules reads {fmt!r}",
                 "format-version",
             )
         )
         return problems  # another version's keys would only produce noise
-    if "format" in data and version != FORMAT:
+    if "format" in data and version != fmt:
         problems.append(
             source.problem(
                 ("format",),
-                f"format must be {FORMAT!r}, got {json.dumps(version, default=str)}",
+                f"format must be {fmt!r}, got {json.dumps(version, default=str)}",
                 "format-version",
             )
         )
     try:
-        for error in _validator().iter_errors(data):
+        for error in validator.iter_errors(data):
             if error.validator == "const" and tuple(error.absolute_path) == ("format",):
                 continue  # reported above with a clearer message
             error_path = tuple(error.absolute_path)

@@ -739,3 +739,16 @@ def test_test_json_format(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert seed["failed"] == 0
     assert seed["uncovered"] == []
     assert seed["coverage"]["percent"] == 100.0
+
+
+def test_schema_prints_the_installed_schema_or_its_path(capsys: pytest.CaptureFixture[str]) -> None:
+    """`schema` prints the rule-file schema; --path its file; --tests the test-file schema."""
+    code, out, _ = run(capsys, "schema")
+    assert code == 0
+    assert json.loads(out)["$id"] == "urn:reliable-rules:schema:ruleset:v1"
+    code, out, _ = run(capsys, "schema", "--path")
+    assert code == 0
+    assert Path(out.strip()).name == "ruleset.v1.json"
+    assert Path(out.strip()).is_file()
+    code, out, _ = run(capsys, "schema", "--tests")
+    assert json.loads(out)["$id"] == "urn:reliable-rules:schema:ruletests:v1"

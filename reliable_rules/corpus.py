@@ -1,0 +1,314 @@
+"""Measure a rule set against a JSONL corpus of real failures with expected categories.
+
+The library behind ``reliable-rules test --corpus``. Each non-blank line of the corpus is one
+JSON object describing a failure, with the keys ``classify --corpus`` reads:
+
+=========== ==================================================================
+key         meaning
+=========== ==================================================================
+message     the error message (string)
+status      the HTTP status (integer)
+headers     response headers (object)
+body        the response body (string, or any JSON value, sent as JSON)
+provider    the provider name (string)
+model       the model name (string)
+exception   exception class names (string or list of strings)
+expected    **required**: the category the rule set must decide, or an object of
+            ``Decision.as_dict()`` keys and values that must all match (its
+            ``category`` is required and is the one the confusion table uses)
+id          a record id shown in reports (string or integer)
+source      where the failure was seen (string, shown in JSON reports)
+todo        ``true``: a known miss; reported, never counted as a miss
+=========== ==================================================================
+
+Other keys are ignored. A line that is not a JSON object, has a key of the wrong type, or
+expects a category the rule set does not define is a *problem* (the corpus could not be
+read); the other lines are still classified.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .compiler import closest
+from .decision import Decision
+from .errors import Problem
+from .failure import Failure, to_failure, with_exception_types
+from .ruleset import RuleSet
+from .sanitize import compact
+
+__all__ = ["TEXT_LIMIT", "CorpusRecord", "CorpusReport", "run_corpus"]
+
+#: How many characters of a record's (sanitised) text a report shows.
+TEXT_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusRecord:
+    """One classified corpus record.
+
+    ``decision`` is kept only for records that did not match or are ``todo`` (reports show
+    their trace); matched records keep just what the confusion table and coverage need.
+    """
+
+    line: int
+    id: str | int | None
+    source: str | None
+    expected: str
+    actual: str
+    rule: str | None
+    matched: bool
+    todo: bool
+    text: str
+    expectation: Any
+    decision: Decision | None
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusReport:
+    """How a rule set classified one corpus file.
+
+    ``path`` is the corpus as named; ``rules`` the rule file it was classified with (as
+    named). ``min_accuracy`` (percent) is the gate: without it every miss fails.
+    """
+
+    path: str
+    rules: str
+    records: tuple[CorpusRecord, ...]
+    problems: tuple[Problem, ...]
+    min_accuracy: float | None = None
+
+    @property
+    def loaded(self) -> bool:
+        """Whether every line could be read and checked (no problems)."""
+        return not self.problems
+
+    @property
+    def scored(self) -> tuple[CorpusRecord, ...]:
+        """The records that count for accuracy (every record not marked ``todo``)."""
+        return tuple(record for record in self.records if not record.todo)
+
+    @property
+    def correct(self) -> int:
+        """Number of scored records whose decision matched ``expected``."""
+        return sum(1 for record in self.scored if record.matched)
+
+    @property
+    def misses(self) -> tuple[CorpusRecord, ...]:
+        """The scored records whose decision did not match, in file order."""
+        return tuple(record for record in self.scored if not record.matched)
+
+    @property
+    def todo(self) -> tuple[CorpusRecord, ...]:
+        """The ``todo`` records (matched or not), in file order."""
+        return tuple(record for record in self.records if record.todo)
+
+    @property
+    def accuracy(self) -> float:
+        """Share of scored records that matched, 0.0 to 1.0 (1.0 when none is scored)."""
+        scored = len(self.scored)
+        return self.correct / scored if scored else 1.0
+
+    @property
+    def passed_gate(self) -> bool:
+        """No miss, or (with ``min_accuracy``) an accuracy of at least ``min_accuracy`` %."""
+        if self.min_accuracy is None:
+            return not self.misses
+        return self.accuracy * 100.0 >= self.min_accuracy
+
+    @property
+    def ok(self) -> bool:
+        """Read without problems and through the gate."""
+        return self.loaded and self.passed_gate
+
+    @property
+    def confusion(self) -> dict[str, dict[str, int]]:
+        """Counts of scored records by expected category, then decided category (sorted)."""
+        table: dict[str, dict[str, int]] = {}
+        for record in self.scored:
+            row = table.setdefault(record.expected, {})
+            row[record.actual] = row.get(record.actual, 0) + 1
+        return {expected: dict(sorted(row.items())) for expected, row in sorted(table.items())}
+
+
+class _BadRecord(ValueError):
+    """A corpus line that cannot be classified."""
+
+
+def _json_type(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _optional_str(record: Mapping[str, Any], key: str) -> str | None:
+    value = record.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise _BadRecord(f"{key!r} must be a string or null, got {_json_type(value)}")
+
+
+def _record_failure(record: Mapping[str, Any]) -> Failure:
+    """The failure a corpus record describes (_BadRecord for a key of the wrong type)."""
+    status = record.get("status")
+    if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
+        raise _BadRecord(f"'status' must be an integer or null, got {_json_type(status)}")
+    headers = record.get("headers")
+    if headers is not None and not isinstance(headers, dict):
+        raise _BadRecord(f"'headers' must be an object or null, got {_json_type(headers)}")
+    exception = record.get("exception")
+    names: list[str]
+    if exception is None:
+        names = []
+    elif isinstance(exception, str):
+        names = [exception]
+    elif isinstance(exception, list) and all(isinstance(name, str) for name in exception):
+        names = list(exception)
+    else:
+        raise _BadRecord("'exception' must be a string or a list of strings")
+    failure = to_failure(
+        _optional_str(record, "message") or "",
+        status=status,
+        headers=headers,
+        body=record.get("body"),
+        provider=_optional_str(record, "provider"),
+        model=_optional_str(record, "model"),
+    )
+    return with_exception_types(failure, names)
+
+
+def _expected_category(record: Mapping[str, Any], ruleset: RuleSet) -> str:
+    if "expected" not in record:
+        raise _BadRecord("'expected' is required: the category the rule set must decide")
+    expected = record["expected"]
+    if isinstance(expected, dict):
+        category = expected.get("category")
+        if not isinstance(category, str):
+            raise _BadRecord("an 'expected' object needs a 'category' string")
+    elif isinstance(expected, str):
+        category = expected
+    else:
+        raise _BadRecord(
+            f"'expected' must be a category name or an object, got {_json_type(expected)}"
+        )
+    if category not in ruleset.categories:
+        hint = closest(category, ruleset.categories)
+        raise _BadRecord(
+            f"'expected' names unknown category {category!r}{hint} "
+            f"(rule set {ruleset.name} defines {', '.join(sorted(ruleset.categories))})"
+        )
+    return category
+
+
+def _matches(answer: Mapping[str, Any], expected: object) -> bool:
+    if isinstance(expected, dict):
+        return all(key in answer and answer[key] == value for key, value in expected.items())
+    return bool(answer["category"] == expected)
+
+
+def _record_id(record: Mapping[str, Any]) -> str | int | None:
+    value = record.get("id")
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise _BadRecord(f"'id' must be a string, an integer or null, got {_json_type(value)}")
+
+
+def _todo(record: Mapping[str, Any]) -> bool:
+    value = record.get("todo", False)
+    if not isinstance(value, bool):
+        raise _BadRecord(f"'todo' must be true or false, got {_json_type(value)}")
+    return value
+
+
+def _lines(path: str) -> Iterator[tuple[int, bytes]]:
+    with Path(path).expanduser().open("rb") as handle:
+        yield from enumerate(handle, 1)
+
+
+def _parse(raw: bytes, number: int) -> dict[str, Any] | None:
+    try:
+        line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+    except UnicodeDecodeError as error:
+        raise _BadRecord(f"line is not valid UTF-8 (byte offset {error.start})") from None
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise _BadRecord(f"invalid JSON: {error.msg} (column {error.colno})") from None
+    except (ValueError, RecursionError) as error:  # e.g. an integer too long to convert
+        raise _BadRecord(f"invalid JSON: {type(error).__name__}") from None
+    if not isinstance(record, dict):
+        raise _BadRecord(f"record must be a JSON object, got {_json_type(record)}")
+    return record
+
+
+def run_corpus(
+    ruleset: RuleSet, path: str, *, rules: str = "", min_accuracy: float | None = None
+) -> CorpusReport:
+    """Classify every record of the JSONL file ``path`` with ``ruleset``; never raises for bad
+    input (an unreadable file or bad lines are :attr:`CorpusReport.problems`).
+
+    Args:
+        ruleset: the rule set to classify with.
+        path: the corpus file.
+        rules: the rule file as named, kept for reports (default ``ruleset.source``).
+        min_accuracy: the accuracy gate in percent; None: every miss fails.
+    """
+    records: list[CorpusRecord] = []
+    problems: list[Problem] = []
+    shown_rules = rules or ruleset.source
+    target = Path(path).expanduser()
+    if target.is_dir():
+        problem = Problem(path, 1, 1, f"cannot read corpus {path!r}: is a directory", "unreadable")
+        return CorpusReport(path, shown_rules, (), (problem,), min_accuracy)
+    try:
+        for number, raw in _lines(path):
+            try:
+                record = _parse(raw, number)
+                if record is None:
+                    continue
+                expected = _expected_category(record, ruleset)
+                record_id = _record_id(record)
+                todo = _todo(record)
+                failure = _record_failure(record)
+            except _BadRecord as error:
+                problems.append(Problem(path, number, 1, str(error), "bad-record"))
+                continue
+            decision = ruleset.classify(failure)
+            matched = _matches(decision.as_dict(), record["expected"])
+            source = record.get("source")
+            records.append(
+                CorpusRecord(
+                    line=number,
+                    id=record_id,
+                    source=source if isinstance(source, str) else None,
+                    expected=expected,
+                    actual=decision.category,
+                    rule=decision.rule_id,
+                    matched=matched,
+                    todo=todo,
+                    text=compact(failure.text, limit=TEXT_LIMIT),
+                    expectation=record["expected"],
+                    decision=None if matched and not todo else decision,
+                )
+            )
+    except OSError as error:
+        code = "missing-file" if isinstance(error, FileNotFoundError) else "unreadable"
+        message = f"cannot read corpus {path!r}: {error.strerror or error}"
+        problems.append(Problem(path, 1, 1, message, code))
+    return CorpusReport(path, shown_rules, tuple(records), tuple(problems), min_accuracy)

@@ -1,0 +1,918 @@
+"""Compare two rule sets: which failures they decide differently, what changed, and how much.
+
+This is the library behind ``reliable-rules diff``; it prints nothing. A diff has two parts:
+
+* **Record transitions.** The records compared are the embedded test cases of both sides
+  (:func:`case_records`, each case's :meth:`~reliable_rules.ruleset.RuleTest.failure`; a case
+  that both sides carry is compared once) plus any corpus records the caller passes. Each
+  record is classified by both sets; a record *changes* when its category, ``retryable``,
+  ``action``, ``rate_limited``, ``retry_after_ms`` or deciding rule differs. Changed records
+  are grouped by category transition (``rate_limited → quota_exhausted``).
+* **Structural changes** (:class:`Change`): rules added, removed, renamed (a new id with the
+  same ``when``, or the same non-empty tests), changed ``when`` (compared compiled, so a
+  redefined named condition changes every rule that uses it) or ``then``, moved (first match
+  wins, so order matters), and metadata (description, references, status, tests); categories
+  added, removed or changed; policy; ``retry_after`` extractors; the set's name and revision.
+
+The **verdict** is semver-like, the highest level of any transition or change:
+
+========= ==================================================================================
+``major`` a record's ``retryable`` flips or its ``action`` changes; a rule is removed or
+          renamed; a rule's ``then`` moves to a category with another ``retryable``/``action``;
+          a category's ``retryable``/``action`` changes or a category is removed
+``minor`` any other record change (category, rule, ``retry_after_ms``); rules or categories
+          added; ``when``/``then``/order changes; category ``rate_limited``/``rotate_key``;
+          policy or ``retry_after`` changes
+``patch`` metadata only: the set's name or revision; a rule's description, references, status
+          or tests; a category's description
+``none``  nothing differs
+========= ==================================================================================
+
+    from reliable_rules import load_rules
+    from reliable_rules.diff import diff_rulesets
+    result = diff_rulesets(load_rules("old.yaml"), load_rules("new.yaml"))
+    result.verdict, result.transitions, result.changes
+    print(result.render_text())
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .decision import Decision
+from .failure import Failure
+from .matchers import All, Any_, ConditionRef, ExceptionType, Node, Not, Regex, Status, unwrap
+from .ruleset import Rule, RuleSet, RuleTest
+from .sanitize import compact
+from .taxonomy import Category
+
+__all__ = [
+    "DECISION_FIELDS",
+    "LEVELS",
+    "Change",
+    "Level",
+    "Record",
+    "RecordChange",
+    "RuleSetDiff",
+    "Transition",
+    "case_records",
+    "diff_rulesets",
+    "level_at_least",
+    "short_text",
+]
+
+Level = Literal["none", "patch", "minor", "major"]
+#: Verdict levels, lowest first.
+LEVELS: tuple[Level, ...] = ("none", "patch", "minor", "major")
+_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+#: The decision fields whose difference makes a record change, in report order.
+DECISION_FIELDS = ("category", "retryable", "action", "rate_limited", "retry_after_ms", "rule")
+
+_TEXT_LIMIT = 72
+_DETAIL_LIMIT = 24
+
+
+def level_at_least(level: str, threshold: str) -> bool:
+    """Whether ``level`` is ``threshold`` or higher (major > minor > patch > none)."""
+    return _RANK[level] >= _RANK[threshold]  # type: ignore[index]
+
+
+def _max_level(levels: Iterable[Level]) -> Level:
+    best: Level = "none"
+    for level in levels:
+        if _RANK[level] > _RANK[best]:
+            best = level
+    return best
+
+
+# ── records ─────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One failure to classify with both sets; ``source`` says where it came from (FILE:LINE)."""
+
+    source: str
+    failure: Failure
+    kind: Literal["test", "corpus"] = "corpus"
+
+
+_CASE_PLACE = frozenset({"rule_id", "file", "line", "column"})
+
+
+def _case_key(case: RuleTest, category: str) -> str:
+    """Equal for two test cases that describe the same failure with the same expectations.
+
+    An ``expect`` equal to the rule's own ``category`` is the default (a case without
+    ``expect`` gets it), so changing a rule's ``then`` does not count as changing its tests.
+    """
+    content = {
+        field.name: getattr(case, field.name)
+        for field in dataclasses.fields(case)
+        if field.name not in _CASE_PLACE
+    }
+    content["headers"] = sorted(case.headers.items())
+    content["expectations"] = sorted(case.expectations.items())
+    if case.expect == category:
+        content["expect"] = None
+    return json.dumps(content, sort_keys=True, default=str)
+
+
+def _failure_key(case: RuleTest) -> str:
+    return json.dumps(
+        [
+            case.text,
+            case.status,
+            sorted(case.headers.items()),
+            case.body,
+            case.provider,
+            case.model,
+            sorted(case.exception),
+        ],
+        sort_keys=True,
+        default=str,
+    )
+
+
+def case_records(*rulesets: RuleSet) -> list[Record]:
+    """The embedded test cases of ``rulesets`` as records, each distinct failure once.
+
+    Cases are taken set by set (pass the new set first so shared cases are named by their
+    place in the new file), in file order; ``source`` is ``FILE:LINE`` of the case.
+    """
+    seen: set[str] = set()
+    records: list[Record] = []
+    for ruleset in rulesets:
+        cases = sorted(
+            (case for rule in ruleset.rules for case in rule.tests),
+            key=lambda case: (case.file, case.line, case.column),
+        )
+        for case in cases:
+            key = _failure_key(case)
+            if key in seen:
+                continue
+            seen.add(key)
+            records.append(Record(f"{case.file}:{case.line}", case.failure(), "test"))
+    return records
+
+
+def short_text(failure: Failure, limit: int = _TEXT_LIMIT) -> str:
+    """The failure as one sanitised line: ``[STATUS] text``, at most about ``limit`` chars."""
+    prefix = f"[{failure.status}] " if failure.status is not None else ""
+    text = compact(failure.text, limit=limit) if failure.text else ""
+    if not text and failure.exception_types:
+        text = "(" + ", ".join(sorted(failure.exception_types)) + ")"
+    return (prefix + text) or "(empty)"
+
+
+def _decision_values(decision: Decision) -> dict[str, Any]:
+    return {
+        "category": decision.category,
+        "retryable": decision.retryable,
+        "action": decision.action.value,
+        "rate_limited": decision.rate_limited,
+        "retry_after_ms": decision.retry_after_ms,
+        "rule": decision.rule_id,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class RecordChange:
+    """A record the two sets decide differently."""
+
+    record: Record
+    old: Decision
+    new: Decision
+    fields: tuple[str, ...]
+
+    @property
+    def source(self) -> str:
+        """Where the record came from (``FILE:LINE``)."""
+        return self.record.source
+
+    @property
+    def text(self) -> str:
+        """The failure as one short, sanitised line."""
+        return short_text(self.record.failure)
+
+    @property
+    def level(self) -> Level:
+        """``major`` when ``retryable`` flips or ``action`` changes, else ``minor``."""
+        return "major" if {"retryable", "action"} & set(self.fields) else "minor"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form: source, kind, text, changed fields and both decisions."""
+        return {
+            "source": self.source,
+            "kind": self.record.kind,
+            "text": self.text,
+            "fields": list(self.fields),
+            "old": self.old.as_dict(),
+            "new": self.new.as_dict(),
+        }
+
+
+def _yes_no(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "-" if value is None else str(value)
+
+
+_FLAG_FIELDS = ("retryable", "action", "rate_limited", "rotate_key")
+
+
+def _category_flags(category: Category) -> dict[str, Any]:
+    return {
+        "retryable": category.retryable,
+        "action": category.action.value,
+        "rate_limited": category.rate_limited,
+        "rotate_key": category.rotate_key,
+    }
+
+
+def _flag_changes(old: Category, new: Category) -> dict[str, tuple[Any, Any]]:
+    before, after = _category_flags(old), _category_flags(new)
+    return {key: (before[key], after[key]) for key in _FLAG_FIELDS if before[key] != after[key]}
+
+
+def _flags_text(changes: Mapping[str, tuple[Any, Any]]) -> str:
+    return ", ".join(f"{key} {_yes_no(a)} → {_yes_no(b)}" for key, (a, b) in changes.items())
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """The changed records that go from one category to another (possibly the same one)."""
+
+    old_category: Category
+    new_category: Category
+    records: tuple[RecordChange, ...]
+
+    @property
+    def label(self) -> str:
+        """``old → new``."""
+        return f"{self.old_category.name} → {self.new_category.name}"
+
+    @property
+    def count(self) -> int:
+        """Number of records in the group."""
+        return len(self.records)
+
+    @property
+    def flag_changes(self) -> dict[str, tuple[Any, Any]]:
+        """The category flags that differ: ``{"retryable": (True, False), ...}``."""
+        return _flag_changes(self.old_category, self.new_category)
+
+    @property
+    def level(self) -> Level:
+        """``major`` when retryability or the action changes, else ``minor``."""
+        return _max_level(record.level for record in self.records)
+
+    @property
+    def detail(self) -> str:
+        """What the transition changes for callers, e.g. ``retryable yes → no, …``."""
+        text = _flags_text(self.flag_changes)
+        if text:
+            return text
+        if self.old_category.name != self.new_category.name:
+            return "same retryability and action"
+        fields = sorted({f for r in self.records for f in r.fields}, key=DECISION_FIELDS.index)
+        return "changed: " + ", ".join(fields)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form of the group, every record included."""
+        return {
+            "from": self.old_category.name,
+            "to": self.new_category.name,
+            "count": self.count,
+            "level": self.level,
+            "changes": {key: {"old": a, "new": b} for key, (a, b) in self.flag_changes.items()},
+            "records": [record.as_dict() for record in self.records],
+        }
+
+
+# ── structural changes ──────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One structural difference between the two sets.
+
+    ``kind`` is one of ``ruleset-metadata``, ``rule-added``, ``rule-removed``,
+    ``rule-renamed``, ``rule-when``, ``rule-then``, ``rule-moved``, ``rule-metadata``,
+    ``category-added``, ``category-removed``, ``category-changed``, ``category-metadata``,
+    ``policy``, ``retry-after``. ``details`` holds extra lines (a ``when`` diff);
+    ``old``/``new`` are JSON values.
+    """
+
+    kind: str
+    subject: str
+    level: Level
+    message: str
+    details: tuple[str, ...] = ()
+    old: Any = None
+    new: Any = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "kind": self.kind,
+            "subject": self.subject,
+            "level": self.level,
+            "message": self.message,
+            "details": list(self.details),
+            "old": self.old,
+            "new": self.new,
+        }
+
+
+def _signature(node: Node) -> object:
+    """A comparable form of a compiled matcher, named conditions expanded."""
+    node = unwrap(node)
+    if isinstance(node, All):
+        return ("all", tuple(_signature(child) for child in node.children))
+    if isinstance(node, Any_):
+        return ("any", tuple(_signature(child) for child in node.children))
+    if isinstance(node, Not):
+        return ("not", _signature(node.child))
+    if isinstance(node, Status):
+        return ("status", node.mode, tuple(sorted(node.values)))
+    if isinstance(node, ExceptionType):
+        return ("exception", tuple(sorted(node.names)))
+    if isinstance(node, Regex):
+        return ("regex", node.pattern, int(node.compiled.flags))
+    return (type(node).__name__, node.describe())
+
+
+def _tree(node: Node, depth: int = 0) -> list[str]:
+    """A compiled matcher as indented lines, named conditions shown and expanded."""
+    pad = "  " * depth
+    if isinstance(node, ConditionRef):
+        return [f"{pad}condition {node.name}:", *_tree(node.target, depth + 1)]
+    if isinstance(node, All | Any_):
+        head = "all of:" if isinstance(node, All) else "any of:"
+        return [f"{pad}{head}", *(line for c in node.children for line in _tree(c, depth + 1))]
+    if isinstance(node, Not):
+        return [f"{pad}not:", *_tree(node.child, depth + 1)]
+    return [f"{pad}{node.describe()}"]
+
+
+def _when_diff(old: Node, new: Node) -> tuple[str, ...]:
+    lines = [
+        line.rstrip("\n")
+        for line in difflib.unified_diff(_tree(old), _tree(new), lineterm="", n=1)
+        if not line.startswith(("---", "+++", "@@"))
+    ]
+    if len(lines) > _DETAIL_LIMIT:
+        lines = [*lines[:_DETAIL_LIMIT], f"… {len(lines) - _DETAIL_LIMIT} more lines"]
+    return tuple(lines)
+
+
+def _where(rule: Rule) -> str:
+    return f"{rule.file}:{rule.line}"
+
+
+def _lis_keep(sequence: Sequence[int]) -> set[int]:
+    """Indexes (into ``sequence``) of one longest increasing subsequence."""
+    tails: list[int] = []  # index into sequence of the smallest tail of each length
+    parents: list[int] = [-1] * len(sequence)
+    for index, value in enumerate(sequence):
+        low, high = 0, len(tails)
+        while low < high:
+            middle = (low + high) // 2
+            if sequence[tails[middle]] < value:
+                low = middle + 1
+            else:
+                high = middle
+        parents[index] = tails[low - 1] if low else -1
+        if low == len(tails):
+            tails.append(index)
+        else:
+            tails[low] = index
+    keep: set[int] = set()
+    current = tails[-1] if tails else -1
+    while current >= 0:
+        keep.add(current)
+        current = parents[current]
+    return keep
+
+
+class _Structure:
+    """Computes the structural :class:`Change` list of two rule sets."""
+
+    def __init__(self, old: RuleSet, new: RuleSet) -> None:
+        self.old, self.new = old, new
+        self.changes: list[Change] = []
+        self.old_nodes = {rule.id: rule.node for rule in old.classifier.rules}
+        self.new_nodes = {rule.id: rule.node for rule in new.classifier.rules}
+        self.old_rules = {rule.id: rule for rule in old.rules}
+        self.new_rules = {rule.id: rule for rule in new.rules}
+
+    def add(self, kind: str, subject: str, level: Level, message: str, **extra: Any) -> None:
+        self.changes.append(Change(kind, subject, level, message, **extra))
+
+    def run(self) -> list[Change]:
+        self._metadata()
+        renames = self._rules()
+        self._order(renames)
+        self._categories()
+        self._policy()
+        self._retry_after()
+        return self.changes
+
+    def _metadata(self) -> None:
+        for key in ("name", "revision"):
+            before, after = getattr(self.old, key), getattr(self.new, key)
+            if before != after:
+                self.add(
+                    "ruleset-metadata",
+                    key,
+                    "patch",
+                    f"rule set {key}: {before} → {after}",
+                    old=before,
+                    new=after,
+                )
+
+    def _renames(self, removed: list[str], added: list[str]) -> dict[str, tuple[str, str]]:
+        """new id → (old id, how it was detected)."""
+        renames: dict[str, tuple[str, str]] = {}
+        taken: set[str] = set()
+        for how in ("when", "tests"):
+            for new_id in added:
+                if new_id in renames:
+                    continue
+                for old_id in removed:
+                    if old_id in taken:
+                        continue
+                    if how == "when":
+                        same = _signature(self.old_nodes[old_id]) == _signature(
+                            self.new_nodes[new_id]
+                        )
+                    else:
+                        before, after = self.old_rules[old_id], self.new_rules[new_id]
+                        old_tests = [_case_key(c, before.category) for c in before.tests]
+                        new_tests = [_case_key(c, after.category) for c in after.tests]
+                        same = bool(old_tests) and sorted(old_tests) == sorted(new_tests)
+                    if same:
+                        renames[new_id] = (old_id, how)
+                        taken.add(old_id)
+                        break
+        return renames
+
+    def _rules(self) -> dict[str, str]:
+        removed = [rule_id for rule_id in self.old_rules if rule_id not in self.new_rules]
+        added = [rule_id for rule_id in self.new_rules if rule_id not in self.old_rules]
+        renames = self._renames(removed, added)
+        renamed_old = {old_id for old_id, _ in renames.values()}
+        for rule_id in removed:
+            if rule_id in renamed_old:
+                continue
+            rule = self.old_rules[rule_id]
+            self.add(
+                "rule-removed",
+                rule_id,
+                "major",
+                f"rule removed: {rule_id} ({rule.category}, was {_where(rule)})",
+                old=rule.category,
+            )
+        for rule_id in added:
+            rule = self.new_rules[rule_id]
+            if rule_id in renames:
+                old_id, how = renames[rule_id]
+                self.add(
+                    "rule-renamed",
+                    rule_id,
+                    "major",
+                    f"rule renamed: {old_id} → {rule_id} (same {how}; {_where(rule)})",
+                    old=old_id,
+                    new=rule_id,
+                )
+                self._compare_rule(old_id, rule_id)
+                continue
+            self.add(
+                "rule-added",
+                rule_id,
+                "minor",
+                f"rule added: {rule_id} → {rule.category} ({_where(rule)})",
+                new=rule.category,
+            )
+        for rule_id in self.new_rules:
+            if rule_id in self.old_rules:
+                self._compare_rule(rule_id, rule_id)
+        return {new_id: old_id for new_id, (old_id, _) in renames.items()}
+
+    def _compare_rule(self, old_id: str, new_id: str) -> None:
+        before, after = self.old_rules[old_id], self.new_rules[new_id]
+        where = _where(after)
+        old_node, new_node = self.old_nodes[old_id], self.new_nodes[new_id]
+        if _signature(old_node) != _signature(new_node):
+            self.add(
+                "rule-when",
+                new_id,
+                "minor",
+                f"rule {new_id}: when changed ({where})",
+                details=_when_diff(old_node, new_node),
+                old=_tree(old_node),
+                new=_tree(new_node),
+            )
+        if before.category != after.category:
+            flags = _flag_changes(
+                self.old.categories[before.category], self.new.categories[after.category]
+            )
+            major = "retryable" in flags or "action" in flags
+            suffix = f": {_flags_text(flags)}" if flags else ""
+            self.add(
+                "rule-then",
+                new_id,
+                "major" if major else "minor",
+                f"rule {new_id}: then {before.category} → {after.category}{suffix} ({where})",
+                old=before.category,
+                new=after.category,
+            )
+        metadata: dict[str, tuple[Any, Any]] = {}
+        if before.description != after.description:
+            metadata["description"] = (before.description, after.description)
+        if before.references != after.references:
+            metadata["references"] = (list(before.references), list(after.references))
+        if before.status != after.status:
+            metadata["status"] = (before.status, after.status)
+        old_tests = [_case_key(case, before.category) for case in before.tests]
+        new_tests = [_case_key(case, after.category) for case in after.tests]
+        if old_tests != new_tests:
+            metadata["tests"] = (len(old_tests), len(new_tests))
+        if metadata:
+            parts = [
+                f"tests {a} → {b} cases" if key == "tests" else key
+                for key, (a, b) in metadata.items()
+            ]
+            if "status" in metadata:
+                parts[list(metadata).index("status")] = (
+                    f"status {metadata['status'][0]} → {metadata['status'][1]}"
+                )
+            self.add(
+                "rule-metadata",
+                new_id,
+                "patch",
+                f"rule {new_id}: {', '.join(parts)} changed ({where})",
+                old={key: a for key, (a, _) in metadata.items()},
+                new={key: b for key, (_, b) in metadata.items()},
+            )
+
+    def _order(self, renames: Mapping[str, str]) -> None:
+        old_position = {rule.id: index for index, rule in enumerate(self.old.rules)}
+        common = [
+            rule.id for rule in self.new.rules if renames.get(rule.id, rule.id) in old_position
+        ]
+        sequence = [old_position[renames.get(rule_id, rule_id)] for rule_id in common]
+        keep = _lis_keep(sequence)
+        for index, rule_id in enumerate(common):
+            if index in keep:
+                continue
+            neighbour = f"now after {common[index - 1]}" if index else f"now before {common[1]}"
+            self.add(
+                "rule-moved",
+                rule_id,
+                "minor",
+                f"rule moved: {rule_id} ({neighbour}; first match wins)",
+                old=sequence[index],
+                new=index,
+            )
+
+    def _categories(self) -> None:
+        before, after = self.old.categories, self.new.categories
+        for name in after:
+            if name not in before:
+                flags = _category_flags(after[name])
+                self.add(
+                    "category-added",
+                    name,
+                    "minor",
+                    f"category added: {name} (retryable {_yes_no(flags['retryable'])}, "
+                    f"action {flags['action']})",
+                    new=flags,
+                )
+        for name in before:
+            if name not in after:
+                self.add(
+                    "category-removed",
+                    name,
+                    "major",
+                    f"category removed: {name}",
+                    old=_category_flags(before[name]),
+                )
+                continue
+            old, new = before[name], after[name]
+            flags = _flag_changes(old, new)
+            if flags:
+                major = "retryable" in flags or "action" in flags
+                self.add(
+                    "category-changed",
+                    name,
+                    "major" if major else "minor",
+                    f"category {name}: {_flags_text(flags)}",
+                    old={key: a for key, (a, _) in flags.items()},
+                    new={key: b for key, (_, b) in flags.items()},
+                )
+            if old.description != new.description:
+                self.add(
+                    "category-metadata",
+                    name,
+                    "patch",
+                    f"category {name}: description changed",
+                    old=old.description,
+                    new=new.description,
+                )
+
+    def _policy(self) -> None:
+        for field in dataclasses.fields(self.old.policy):
+            before = getattr(self.old.policy, field.name)
+            after = getattr(self.new.policy, field.name)
+            if before != after:
+                self.add(
+                    "policy",
+                    field.name,
+                    "minor",
+                    f"policy {field.name}: {before} → {after}",
+                    old=before,
+                    new=after,
+                )
+
+    def _retry_after(self) -> None:
+        before = [extractor.describe() for extractor in self.old.classifier.extractors]
+        after = [extractor.describe() for extractor in self.new.classifier.extractors]
+        if before == after:
+            return
+        details = tuple(
+            line for line in difflib.ndiff(before, after) if line.startswith(("- ", "+ "))
+        )
+        self.add(
+            "retry-after",
+            "retry_after",
+            "minor",
+            f"retry_after extractors changed ({len(before)} → {len(after)})",
+            details=details or ("(order changed)",),
+            old=before,
+            new=after,
+        )
+
+
+# ── the diff ────────────────────────────────────────────────────────────────────────────
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetDiff:
+    """Everything that differs between two rule sets, and the verdict."""
+
+    old: RuleSet
+    new: RuleSet
+    compared: int
+    tests: int
+    corpus: int
+    transitions: tuple[Transition, ...]
+    changes: tuple[Change, ...]
+
+    @property
+    def changed(self) -> int:
+        """Number of records decided differently."""
+        return sum(transition.count for transition in self.transitions)
+
+    @property
+    def verdict(self) -> Level:
+        """``major``, ``minor``, ``patch`` or ``none`` (see the module docstring)."""
+        return _max_level([*(t.level for t in self.transitions), *(c.level for c in self.changes)])
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """Why the verdict is what it is: the transitions and changes at the verdict's level."""
+        verdict = self.verdict
+        if verdict == "none":
+            return ("no differences",)
+        reasons = [
+            f"{t.label}: {_records(t.count)} ({t.detail})"
+            for t in self.transitions
+            if t.level == verdict
+        ]
+        reasons += [change.message for change in self.changes if change.level == verdict]
+        return tuple(reasons)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON document ``reliable-rules diff --format json`` prints."""
+        return {
+            "verdict": self.verdict,
+            "reasons": list(self.reasons),
+            "old": _side(self.old),
+            "new": _side(self.new),
+            "records": {
+                "compared": self.compared,
+                "tests": self.tests,
+                "corpus": self.corpus,
+                "changed": self.changed,
+            },
+            "transitions": [transition.as_dict() for transition in self.transitions],
+            "changes": [change.as_dict() for change in self.changes],
+        }
+
+    def render_text(self, *, max_records: int | None = 20) -> str:
+        """The report a reviewer reads: verdict and why, transitions, structural changes."""
+        if self.verdict == "none":
+            lines = ["verdict: none (no differences)"]
+        else:
+            lines = [f"verdict: {self.verdict}"]
+            lines += [f"  because {reason}" for reason in _clip(list(self.reasons), 10)]
+        lines.append(f"old: {_side_text(self.old)}")
+        lines.append(f"new: {_side_text(self.new)}")
+        lines.append(
+            f"records: {self.changed} of {self.compared} decided differently "
+            f"({_plural(self.tests, 'test case')}, {_plural(self.corpus, 'corpus record')})"
+        )
+        lines.append("")
+        if self.transitions:
+            lines.append(f"transitions ({_records(self.changed)}):")
+            for transition in self.transitions:
+                lines.append(
+                    f"  {transition.label}: {transition.count}  "
+                    f"[{transition.level}: {transition.detail}]"
+                )
+                shown = _limit(transition.records, max_records)
+                for change in shown:
+                    lines.append(
+                        f"    {change.source}  {change.text}  "
+                        f"{_rule_change(change)}{_extra_fields(change)}"
+                    )
+                if len(shown) < transition.count:
+                    lines.append(
+                        f"    … {transition.count - len(shown)} more (--format json lists all)"
+                    )
+        else:
+            lines.append("transitions: none")
+        lines.append("")
+        if self.changes:
+            lines.append(f"structural changes ({len(self.changes)}):")
+            for item in self.changes:
+                lines.append(f"  [{item.level}] {item.message}")
+                lines += [f"      {line}" for line in item.details]
+        else:
+            lines.append("structural changes: none")
+        return "\n".join(lines)
+
+    def render_markdown(self, *, max_records: int | None = 20) -> str:
+        """The report as GitHub-flavoured Markdown, for a pull-request comment."""
+        lines = [
+            f"### Rule set diff: **{self.verdict}**",
+            "",
+            f"{_code(self.old.source)} ({_md(self.old.name)} {_md(self.old.revision)}) → "
+            f"{_code(self.new.source)} ({_md(self.new.name)} {_md(self.new.revision)}): "
+            f"{self.changed} of {self.compared} records decided differently "
+            f"({_plural(self.tests, 'test case')}, {_plural(self.corpus, 'corpus record')}).",
+            "",
+        ]
+        if self.verdict != "none":
+            lines.append(f"**Why {self.verdict}:**")
+            lines += [f"- {_md(reason)}" for reason in _clip(list(self.reasons), 10)]
+            lines.append("")
+        lines.append("#### Transitions")
+        lines.append("")
+        if not self.transitions:
+            lines += ["No record is decided differently.", ""]
+        else:
+            lines += ["| Transition | Records | Level | Effect |", "|---|---:|---|---|"]
+            lines += [
+                f"| {_md(t.label)} | {t.count} | {t.level} | {_md(t.detail)} |"
+                for t in self.transitions
+            ]
+            lines.append("")
+            for transition in self.transitions:
+                lines += [
+                    f"<details><summary>{_md(transition.label)} ({transition.count})</summary>",
+                    "",
+                    "| Source | Failure | Rule |",
+                    "|---|---|---|",
+                ]
+                shown = _limit(transition.records, max_records)
+                lines += [
+                    f"| {_code(c.source)} | {_md(c.text)} | "
+                    f"{_md(_rule_change(c) + _extra_fields(c))} |"
+                    for c in shown
+                ]
+                if len(shown) < transition.count:
+                    lines.append(f"| … | {transition.count - len(shown)} more | |")
+                lines += ["", "</details>", ""]
+        lines.append("#### Structural changes")
+        lines.append("")
+        if not self.changes:
+            lines.append("None.")
+        for item in self.changes:
+            lines.append(f"- **{item.level}** {_md(item.message)}")
+            if item.details:
+                lines += ["  ```diff", *(f"  {line}" for line in item.details), "  ```"]
+        return "\n".join(lines).rstrip("\n")
+
+
+def _side(ruleset: RuleSet) -> dict[str, Any]:
+    return {
+        "source": ruleset.source,
+        "name": ruleset.name,
+        "revision": ruleset.revision,
+        "rules": len(ruleset.rules),
+    }
+
+
+def _side_text(ruleset: RuleSet) -> str:
+    return (
+        f"{ruleset.source} ({ruleset.name} {ruleset.revision}, "
+        f"{_plural(len(ruleset.rules), 'rule')})"
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _records(count: int) -> str:
+    return _plural(count, "record")
+
+
+def _clip(items: list[str], limit: int) -> list[str]:
+    if len(items) <= limit:
+        return items
+    return [*items[:limit], f"… and {len(items) - limit} more"]
+
+
+def _limit(records: tuple[RecordChange, ...], limit: int | None) -> tuple[RecordChange, ...]:
+    return records if not limit or limit < 0 else records[:limit]
+
+
+def _rule_change(change: RecordChange) -> str:
+    return f"{change.old.rule_id or '(no rule)'} → {change.new.rule_id or '(no rule)'}"
+
+
+def _extra_fields(change: RecordChange) -> str:
+    if "retry_after_ms" not in change.fields:
+        return ""
+    return (
+        f"; retry_after_ms {_yes_no(change.old.retry_after_ms)} → "
+        f"{_yes_no(change.new.retry_after_ms)}"
+    )
+
+
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]<>|#~"})
+
+
+def _md(text: str) -> str:
+    """Text safe inside Markdown (and a table cell)."""
+    return text.translate(_MD_SPECIAL).replace("\n", " ")
+
+
+def _code(text: str) -> str:
+    """``text`` as a code span (``|`` escaped for table cells)."""
+    fence = "``" if "`" in text else "`"
+    pad = " " if "`" in text else ""
+    return f"{fence}{pad}{text}{pad}{fence}".replace("|", "\\|")
+
+
+def diff_rulesets(
+    old: RuleSet, new: RuleSet, records: Iterable[Record] = (), *, include_tests: bool = True
+) -> RuleSetDiff:
+    """Compare ``old`` with ``new`` over their test cases and ``records``.
+
+    Args:
+        old: the rule set before the change.
+        new: the rule set after the change.
+        records: more records to compare (a corpus); consumed once, lazily (only changed
+            records are kept).
+        include_tests: compare the embedded test cases of both sets too (default).
+    """
+    groups: dict[tuple[str, str], list[RecordChange]] = {}
+    counts = {"test": 0, "corpus": 0}
+    tests = case_records(new, old) if include_tests else []
+    for stream in (tests, records):
+        for record in stream:
+            counts[record.kind] += 1
+            before = old.classify(record.failure)
+            after = new.classify(record.failure)
+            a, b = _decision_values(before), _decision_values(after)
+            fields = tuple(key for key in DECISION_FIELDS if a[key] != b[key])
+            if fields:
+                key = (before.category, after.category)
+                groups.setdefault(key, []).append(RecordChange(record, before, after, fields))
+    transitions = [
+        Transition(changes[0].old.verdict.category, changes[0].new.verdict.category, tuple(changes))
+        for changes in groups.values()
+    ]
+    transitions.sort(key=lambda t: (-_RANK[t.level], -t.count, t.label))
+    changes = _Structure(old, new).run()
+    changes.sort(key=lambda c: -_RANK[c.level])  # stable: same-level changes keep their order
+    return RuleSetDiff(
+        old=old,
+        new=new,
+        compared=counts["test"] + counts["corpus"],
+        tests=counts["test"],
+        corpus=counts["corpus"],
+        transitions=tuple(transitions),
+        changes=tuple(changes),
+    )

@@ -1,0 +1,745 @@
+"""``reliable-rules lint``: find rules that are legal but probably wrong.
+
+:func:`lint_file` loads a rule file (following ``extends``) and returns :class:`Finding` s, each
+with a stable ``code``, a default severity (see :data:`CODES`), the place of the offending rule
+or key, a message and a one-line hint. A file that does not load yields its load problems as
+``error`` findings (their codes are the loader's: ``duplicate-id``, ``unknown-key``, …).
+
+Static checks are *sound but incomplete*: :func:`subsumes` answers True only when every failure
+the second matcher matches is matched by the first; when unsure it answers False, so
+``never-wins`` is never reported for a rule that can win.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path as FsPath
+from typing import Any
+
+import regex
+
+from ._resources import rules_dir
+from .errors import Problem, RuleSetError, RuleSourceError
+from .failure import Failure, to_failure, with_exception_types
+from .matchers import (
+    All,
+    Any_,
+    Contains,
+    ExceptionType,
+    Header,
+    Json,
+    Never,
+    Node,
+    Not,
+    Probe,
+    Regex,
+    Scope,
+    Status,
+    TextStatus,
+    unwrap,
+)
+from .ruleset import BUILTIN_PREFIX, Invariant, RuleSet, _resolve, load_rules
+from .taxonomy import DEFAULT_CATEGORIES, UNKNOWN
+from .yamlpos import Path, SourceMap, decode, parse_yaml
+
+__all__ = [
+    "CODES",
+    "SEVERITIES",
+    "Finding",
+    "LintOptions",
+    "corpus_failures",
+    "lint_file",
+    "subsumes",
+]
+
+#: Severities, most severe first (``off`` drops the code).
+SEVERITIES = ("error", "warning", "info")
+_RANK = {"error": 0, "warning": 1, "info": 2}
+
+#: Every lint code: (default severity, what it means, hint). Load problems keep their own codes.
+CODES: Mapping[str, tuple[str, str]] = {
+    "duplicate-id": ("error", "The same rule id is used twice in one file."),
+    "noop-override": ("warning", "An override with the base rule's `when` and `then` (a no-op)."),
+    "never-wins": ("warning", "A rule that never decides: an earlier rule matches all it matches."),
+    "unused-condition": ("warning", "A named condition no rule or invariant uses."),
+    "unproduced-category": ("warning", "A declared category no rule produces."),
+    "broad-matcher": ("warning", "A matcher that matches (nearly) every failure."),
+    "regex-backtracking": ("warning", "A regex with nested quantifiers (slow backtracking)."),
+    "unknown-disable": ("error", "A `disable` entry naming no base rule."),
+    "invariant-violated": ("error", "A test case or corpus record breaks a declared invariant."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One lint finding: where, what, and how to fix it."""
+
+    code: str
+    severity: str
+    file: str
+    line: int
+    column: int
+    message: str
+    hint: str = ""
+    #: The rules the finding is about (for ``--exclude`` and ``lint: {ignore}``).
+    rules: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        hint = f" (hint: {self.hint})" if self.hint else ""
+        return (
+            f"{self.file}:{self.line}:{self.column}: {self.severity}[{self.code}]: "
+            f"{self.message}{hint}"
+        )
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        """Order by place, then code and message."""
+        return (self.file, self.line, self.column, self.code, self.message)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+            "rules": list(self.rules),
+        }
+
+    def at_least(self, level: str) -> bool:
+        """Whether this finding is at least as severe as ``level``."""
+        return _RANK[self.severity] <= _RANK[level]
+
+
+@dataclass(frozen=True, slots=True)
+class LintOptions:
+    """Severity overrides (``off`` drops a code), excluded rule ids, corpus failures."""
+
+    severities: Mapping[str, str] = field(default_factory=dict)
+    exclude: frozenset[str] = frozenset()
+    corpus: tuple[tuple[str, int, Failure], ...] = ()
+
+
+# ── subsumption ─────────────────────────────────────────────────────────────────────────
+
+
+def _accepted(node: TextStatus) -> frozenset[int]:
+    if node.included is not None:
+        return node.included
+    return frozenset(range(node.low, node.high + 1)) - node.excluded
+
+
+def _leaf_subsumes(a: Node, b: Node) -> bool:
+    if isinstance(a, Status) and isinstance(b, Status):
+        if a.mode == "any":
+            return b.mode in ("any", "in")
+        if a.mode == "none":
+            return b.mode == "none"
+        return b.mode == "in" and b.values <= a.values
+    if isinstance(a, Contains) and isinstance(b, Contains):
+        if a.sensitive:
+            return b.sensitive and all(any(x in y for x in a.needles) for y in b.needles)
+        return all(any(x in y.lower() for x in a.lowered) for y in b.needles)
+    if isinstance(a, TextStatus) and isinstance(b, TextStatus):
+        return (a.low, a.high) == (b.low, b.high) and _accepted(b) <= _accepted(a)
+    if isinstance(a, ExceptionType) and isinstance(b, ExceptionType):
+        return b.names <= a.names
+    if isinstance(a, Scope) and isinstance(b, Scope):
+        return a.field == b.field and set(b.patterns) <= set(a.patterns)
+    if isinstance(a, Regex) and isinstance(b, Regex):
+        return a.pattern == b.pattern and a.compiled.flags == b.compiled.flags
+    if isinstance(a, Json) and isinstance(b, Json):
+        return (a.path, a.label) == (b.path, b.label)
+    if isinstance(a, Header) and isinstance(b, Header):
+        return (a.name.lower(), a.label) == (b.name.lower(), b.label)
+    return False
+
+
+def subsumes(a: Node, b: Node, depth: int = 0) -> bool:
+    """True only if every failure ``b`` matches is matched by ``a`` (sound, incomplete)."""
+    a, b = unwrap(a), unwrap(b)
+    if a is b or isinstance(b, Never):
+        return True
+    if depth > 40 or isinstance(a, Never):
+        return False
+    if isinstance(b, Any_):
+        return all(subsumes(a, child, depth + 1) for child in b.children)
+    if isinstance(a, All):
+        return all(subsumes(child, b, depth + 1) for child in a.children)
+    if isinstance(a, Not) and isinstance(b, Not):
+        return subsumes(b.child, a.child, depth + 1)
+    if isinstance(a, Any_) and any(subsumes(child, b, depth + 1) for child in a.children):
+        return True
+    if isinstance(b, All):
+        return any(subsumes(a, child, depth + 1) for child in b.children)
+    return _leaf_subsumes(a, b)
+
+
+# ── helpers ─────────────────────────────────────────────────────────────────────────────
+
+
+def _probe(failure: Failure) -> Probe:
+    text = failure.text
+    return Probe(failure, text, text.lower(), None)
+
+
+@lru_cache(maxsize=64)
+def _raw(file: str) -> tuple[Any, SourceMap] | None:
+    """A loaded file's YAML data and source map, by the loader's name of it."""
+    if file.startswith(BUILTIN_PREFIX):
+        path = rules_dir() / f"{file[len(BUILTIN_PREFIX) :]}.yaml"
+    else:
+        path = FsPath(file)
+    try:
+        text, _ = decode(file, path.read_bytes())
+    except OSError:
+        return None
+    if text is None:
+        return None
+    document, _ = parse_yaml(file, text)
+    if document is None:
+        return None
+    return document.data, document.source
+
+
+def _rules_of(data: Any) -> list[tuple[int, dict[str, Any]]]:
+    rules = data.get("rules") if isinstance(data, dict) else None
+    return [
+        (index, rule)
+        for index, rule in enumerate(rules if isinstance(rules, list) else [])
+        if isinstance(rule, dict) and isinstance(rule.get("id"), str)
+    ]
+
+
+def _bases(data: Any, path: FsPath) -> list[RuleSet]:
+    """The rule sets this file ``extends`` (those that load)."""
+    extends = data.get("extends", []) if isinstance(data, dict) else []
+    result: list[RuleSet] = []
+    for reference in [extends] if isinstance(extends, str) else extends or []:
+        if not isinstance(reference, str):
+            continue
+        target, _ = _resolve(reference, path.parent)
+        if target is None:
+            continue
+        try:
+            result.append(load_rules(reference if reference.startswith(BUILTIN_PREFIX) else target))
+        except (RuleSetError, RuleSourceError):
+            continue
+    return result
+
+
+def _matchers(data: Any, path: Path, in_all: bool = False) -> Iterator[tuple[Path, str, Any, bool]]:
+    """Every leaf matcher below ``data``: (path of its key, key, value, under an ``all``)."""
+    if not isinstance(data, dict):
+        return
+    for key, value in data.items():
+        here = (*path, key)
+        if key in ("all", "any") and isinstance(value, list):
+            for index, child in enumerate(value):
+                yield from _matchers(child, (*here, index), in_all or key == "all")
+        elif key == "not":
+            yield from _matchers(value, here, True)
+        elif key != "case":
+            yield here, key, value, in_all
+
+
+_SHORT_WORD = re.compile(r"[A-Za-z]{1,4}")
+_REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
+
+
+def _nested_quantifier(pattern: str) -> bool:
+    """Whether a repeated group itself contains an unbounded repeat (``(a+)+``, ``(.*)*``)."""
+    try:
+        parsed = importlib.import_module("re._parser").parse(pattern)
+    except Exception:  # noqa: BLE001 — a syntax `re` does not know: no opinion
+        return False
+
+    def walk(items: Any, inside: bool) -> bool:
+        for op, arg in items:
+            name = str(op)
+            if name in _REPEATS:
+                _low, high, sub = arg
+                unbounded = high > 1
+                if inside and unbounded:
+                    return True
+                if walk(sub, inside or unbounded):
+                    return True
+            elif name == "SUBPATTERN":
+                if walk(arg[-1], inside):
+                    return True
+            elif name == "BRANCH":
+                if any(walk(branch, inside) for branch in arg[1]):
+                    return True
+            elif name in ("ASSERT", "ASSERT_NOT") and walk(arg[1], inside):
+                return True
+        return False
+
+    return walk(parsed, False)
+
+
+def _broad_regex(pattern: str, sensitive: bool) -> bool:
+    if pattern.strip() in (".*", ".+", "^.*", "^.+", ".*$", ".+$", "(.*)", "(.+)"):
+        return True
+    try:
+        compiled = regex.compile(pattern, 0 if sensitive else regex.IGNORECASE)
+        return compiled.search("", timeout=0.1) is not None
+    except Exception:  # noqa: BLE001 — the loader reports bad regexes
+        return False
+
+
+# ── checks ──────────────────────────────────────────────────────────────────────────────
+
+
+class _Linter:
+    def __init__(self, ruleset: RuleSet, path: FsPath, options: LintOptions) -> None:
+        self.ruleset = ruleset
+        self.path = path
+        self.options = options
+        self.found: list[Finding] = []
+        self.ignore = {rule.id: set(rule.lint_ignore) for rule in ruleset.rules}
+
+    def add(
+        self,
+        code: str,
+        where: tuple[str, int, int],
+        message: str,
+        hint: str,
+        rules: Iterable[str] = (),
+    ) -> None:
+        subjects = tuple(rules)
+        if subjects and all(code in self.ignore.get(rule, ()) for rule in subjects):
+            return
+        if subjects and all(rule in self.options.exclude for rule in subjects):
+            return
+        severity = self.options.severities.get(code, CODES[code][0])
+        if severity == "off":
+            return
+        self.found.append(Finding(code, severity, *where, message, hint, subjects))
+
+    def run(self) -> list[Finding]:
+        self.never_wins()
+        self.structure()
+        self.raw_matchers()
+        self.invariants()
+        return self.found
+
+    # never-wins ----------------------------------------------------------------------
+
+    def never_wins(self) -> None:
+        compiled = self.ruleset.classifier.rules
+        decide = self.ruleset.classifier.decide
+        by_id = {rule.id: rule for rule in self.ruleset.rules}
+        for index, entry in enumerate(compiled):
+            rule = by_id[entry.id]
+            where = (rule.file, rule.line, rule.column)
+            earlier = next(
+                (other for other in compiled[:index] if subsumes(other.node, entry.node)), None
+            )
+            if earlier is not None:
+                first = by_id[earlier.id]
+                self.add(
+                    "never-wins",
+                    where,
+                    f"rule {rule.id!r} never decides: earlier rule {first.id!r} "
+                    f"({first.file}:{first.line}) matches every failure it matches",
+                    f"move it above {first.id!r}, narrow {first.id!r}, or remove it",
+                    (rule.id,),
+                )
+                continue
+            positive = [
+                case
+                for case in rule.tests
+                if not case.no_match and case.expectations.get("rule", rule.id) == rule.id
+            ]
+            if positive and not any(decide(case.failure()).rule_id == rule.id for case in positive):
+                self.add(
+                    "never-wins",
+                    where,
+                    f"rule {rule.id!r} decides none of its {len(positive)} test case(s)",
+                    "an earlier rule decides them; reorder the rules or fix the `when`",
+                    (rule.id,),
+                )
+
+    # file structure: overrides, disables, conditions, categories ----------------------
+
+    def structure(self) -> None:
+        raw = _raw(self.ruleset.file)
+        if raw is None:
+            return
+        data, source = raw
+        bases = _bases(data, self.path)
+        base_rules = {rule.id: rule for base in bases for rule in base.rules}
+        for index, rule in _rules_of(data):
+            base = base_rules.get(rule["id"])
+            base_raw = _raw(base.file) if base is not None else None
+            if base is None or base_raw is None:
+                continue
+            for _, other in _rules_of(base_raw[0]):
+                same = ("when", "then")
+                if other["id"] == rule["id"] and all(other.get(k) == rule.get(k) for k in same):
+                    line, column = source.value(("rules", index, "when"))
+                    self.add(
+                        "noop-override",
+                        (source.file, line, column),
+                        f"rule {rule['id']!r} overrides {base.file}:{base.line} "
+                        "with the same `when` and `then`: it changes nothing",
+                        "remove the override, or change its `when` or `then`",
+                        (rule["id"],),
+                    )
+                    break
+        disable = data.get("disable") if isinstance(data, dict) else None
+        for index, name in enumerate(disable if isinstance(disable, list) else []):
+            if isinstance(name, str) and name not in base_rules:
+                line, column = source.value(("disable", index))
+                self.add(
+                    "unknown-disable",
+                    (source.file, line, column),
+                    f"disable names {name!r}, which no base rule set has",
+                    "check the id against the base files (`reliable-rules test` lists them)",
+                )
+        self.unused_and_unproduced()
+
+    def _declared(self, key: str, name: str) -> tuple[str, int, int] | None:
+        """Where the top-most file declares ``key.name`` (conditions, categories)."""
+        for file in reversed(self.ruleset.files):
+            raw = _raw(file)
+            section = raw[0].get(key) if raw is not None and isinstance(raw[0], dict) else None
+            if raw is not None and isinstance(section, dict) and name in section:
+                line, column = raw[1].key((key, name))
+                return raw[1].file, line, column
+        return None
+
+    def unused_and_unproduced(self) -> None:
+        for name in self.ruleset.unused_conditions:
+            where = self._declared("conditions", name)
+            if where is not None:
+                self.add(
+                    "unused-condition",
+                    where,
+                    f"condition {name!r} is used by no rule or invariant",
+                    "use it in a rule's `when` or remove it",
+                )
+        produced = {rule.category for rule in self.ruleset.rules}
+        for name in self.ruleset.categories:
+            if name in produced or name == UNKNOWN:
+                continue
+            where = self._declared("categories", name)
+            if where is not None and name not in DEFAULT_CATEGORIES:
+                self.add(
+                    "unproduced-category",
+                    where,
+                    f"category {name!r} is declared but no rule produces it",
+                    "add a rule with `then: {category: " + name + "}` or remove the category",
+                )
+
+    # matchers as written --------------------------------------------------------------
+
+    def raw_matchers(self) -> None:
+        for file in self.ruleset.files:
+            raw = _raw(file)
+            if raw is None or not isinstance(raw[0], dict):
+                continue
+            data, source = raw
+            conditions = data.get("conditions")
+            for name, spec in (conditions if isinstance(conditions, dict) else {}).items():
+                self._check_matchers(spec, ("conditions", name), source, ())
+            for index, rule in _rules_of(data):
+                self._check_matchers(
+                    rule.get("when"), ("rules", index, "when"), source, (rule["id"],)
+                )
+
+    def _check_matchers(
+        self, data: Any, path: Path, source: SourceMap, rules: tuple[str, ...]
+    ) -> None:
+        for here, key, value, in_all in _matchers(data, path):
+            case = self._case(data, path, here[:-1])
+            line, column = source.key(here)
+            where = (source.file, line, column)
+            if key == "contains" and not in_all:
+                needles = [value] if isinstance(value, str) else value
+                for needle in needles if isinstance(needles, list) else []:
+                    if isinstance(needle, str) and _SHORT_WORD.fullmatch(needle.strip()):
+                        self.add(
+                            "broad-matcher",
+                            where,
+                            f"`contains: {needle}` matches any text with that short word "
+                            "(or word part) in it",
+                            "use a longer phrase, or combine it with `all: [...]`",
+                            rules,
+                        )
+            if key == "regex" and isinstance(value, str):
+                if _broad_regex(value, case == "sensitive"):
+                    self.add(
+                        "broad-matcher",
+                        where,
+                        f"regex {value!r} matches every text (it matches the empty string)",
+                        "anchor it on the words it is about",
+                        rules,
+                    )
+                elif _nested_quantifier(value):
+                    self.add(
+                        "regex-backtracking",
+                        where,
+                        f"regex {value!r} nests a quantifier inside a repeated group",
+                        "rewrite without a repeat inside a repeat, e.g. `(a+)+` -> `a+`",
+                        rules,
+                    )
+
+    @staticmethod
+    def _case(data: Any, path: Path, parent: Path) -> Any:
+        node = data
+        for step in parent[len(path) :]:
+            try:
+                node = node[step]
+            except (KeyError, IndexError, TypeError):
+                return None
+        return node.get("case") if isinstance(node, dict) else None
+
+    # invariants -----------------------------------------------------------------------
+
+    def invariants(self) -> None:
+        ruleset = self.ruleset
+        for invariant in ruleset.invariants:
+            if invariant.kind == "rate_limited_categories_have_retry_after":
+                self._retry_after(invariant)
+        checked = [inv for inv in ruleset.invariants if inv.when is not None]
+        if not checked:
+            return
+        cases: list[tuple[tuple[str, int, int], Failure, tuple[str, ...]]] = [
+            ((case.file, case.line, case.column), case.failure(), (rule.id,))
+            for rule in ruleset.rules
+            for case in rule.tests
+        ]
+        cases += [((file, line, 1), failure, ()) for file, line, failure in self.options.corpus]
+        for where, failure, rules in cases:
+            probe = _probe(failure)
+            for invariant in checked:
+                if invariant.when is None or not unwrap(invariant.when).match(probe):
+                    continue
+                decision = ruleset.classifier.decide(failure)
+                broken = _broken(invariant, decision.as_dict())
+                if broken:
+                    self.add(
+                        "invariant-violated",
+                        where,
+                        f"invariant {invariant.id!r} violated: {'; '.join(broken)}"
+                        + (f" (decided by {decision.rule_id})" if decision.rule_id else ""),
+                        invariant.description or f"see {invariant.file}:{invariant.line}",
+                        rules,
+                    )
+
+    def _retry_after(self, invariant: Invariant) -> None:
+        if self.ruleset.classifier.extractors:
+            return
+        limited = sorted(
+            {
+                rule.category
+                for rule in self.ruleset.rules
+                if self.ruleset.categories[rule.category].rate_limited
+            }
+        )
+        if limited:
+            self.add(
+                "invariant-violated",
+                (invariant.file, invariant.line, invariant.column),
+                f"invariant {invariant.id!r} violated: rate-limited categories "
+                f"{', '.join(limited)} are produced but no `retry_after` source is in effect",
+                "add a `retry_after:` list (e.g. `- {header: retry-after}`)",
+            )
+
+
+def _names(value: Any) -> list[Any]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def _broken(invariant: Invariant, actual: Mapping[str, Any]) -> list[str]:
+    expect = invariant.expect
+    broken: list[str] = []
+    for key in ("category", "retryable", "rate_limited", "action", "reason"):
+        if key in expect and actual[key] != expect[key]:
+            wanted, got = json.dumps(expect[key]), json.dumps(actual[key])
+            broken.append(f"{key}: expected {wanted}, got {got}")
+    if "not_category" in expect and actual["category"] in _names(expect["not_category"]):
+        broken.append(f"category must not be {actual['category']!r}")
+    if "not_action" in expect and actual["action"] in _names(expect["not_action"]):
+        broken.append(f"action must not be {actual['action']!r}")
+    return broken
+
+
+# ── entry points ────────────────────────────────────────────────────────────────────────
+
+
+def _problem_finding(problem: Problem, options: LintOptions) -> Finding | None:
+    severity = options.severities.get(problem.code, "error")
+    if severity == "off":
+        return None
+    hint = "fix the rule file; `reliable-rules validate` explains load problems"
+    return Finding(
+        problem.code, severity, problem.file, problem.line, problem.column, problem.message, hint
+    )
+
+
+def lint_file(path: str | os.PathLike[str], options: LintOptions | None = None) -> list[Finding]:
+    """Lint one rule file (a path or ``builtin:NAME``); findings sorted by place.
+
+    Raises:
+        RuleSourceError: ``path`` names no readable rule file.
+    """
+    options = options or LintOptions()
+    reference = os.fspath(path)
+    try:
+        ruleset = load_rules(reference)
+    except RuleSourceError:
+        raise
+    except RuleSetError as error:
+        found = [_problem_finding(problem, options) for problem in error.problems]
+        return sorted((f for f in found if f is not None), key=Finding.sort_key)
+    target, _ = _resolve(reference, None)
+    _raw.cache_clear()
+    linter = _Linter(ruleset, target or FsPath(reference), options)
+    return sorted(set(linter.run()), key=Finding.sort_key)
+
+
+def corpus_failures(
+    name: str, lines: Iterable[str]
+) -> tuple[list[tuple[str, int, Failure]], list[str]]:
+    """Failures of a ``classify --corpus`` JSONL file, and ``FILE:N: error`` lines for bad ones."""
+    failures: list[tuple[str, int, Failure]] = []
+    errors: list[str] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                errors.append(f"{name}:{number}: not a JSON object")
+                continue
+            failure = to_failure(
+                str(record.get("message") or ""),
+                status=record.get("status"),
+                headers=record.get("headers"),
+                body=record.get("body"),
+                provider=record.get("provider"),
+                model=record.get("model"),
+            )
+            exception = record.get("exception", ())
+            failure = with_exception_types(
+                failure, (exception,) if isinstance(exception, str) else tuple(exception)
+            )
+        except (ValueError, TypeError) as error:
+            errors.append(f"{name}:{number}: {error}")
+            continue
+        failures.append((name, number, failure))
+    return failures, errors
+
+
+# ── command line (``reliable-rules lint``; wired up in :mod:`reliable_rules.cli`) ──────────
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_line(finding: Finding) -> str:
+    """A GitHub Actions workflow command for ``finding`` (``info`` becomes ``notice``)."""
+    command = {"error": "error", "warning": "warning"}.get(finding.severity, "notice")
+    title = _gh_property(f"reliable-rules ({finding.code})")
+    message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
+    return (
+        f"::{command} file={_gh_property(finding.file)},line={finding.line},"
+        f"col={finding.column},title={title}::{_gh_data(message)}"
+    )
+
+
+def sarif_document(findings: Iterable[Finding], version: str) -> dict[str, Any]:
+    """A SARIF 2.1.0 log: one run, a ``tool.driver.rules`` entry per code, a result per finding."""
+    results = list(findings)
+    codes = dict.fromkeys([*CODES, *(finding.code for finding in results)])
+    rules = [
+        {
+            "id": code,
+            "name": code,
+            "shortDescription": {"text": CODES[code][1] if code in CODES else code},
+            "defaultConfiguration": {
+                "level": _SARIF_LEVELS[CODES[code][0] if code in CODES else "error"]
+            },
+        }
+        for code in codes
+    ]
+    index = {code: number for number, code in enumerate(codes)}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "reliable-rules",
+                        "version": version,
+                        "informationUri": "https://pypi.org/project/reliable-rules/",
+                        "rules": rules,
+                    }
+                },
+                "results": [
+                    {
+                        "ruleId": finding.code,
+                        "ruleIndex": index[finding.code],
+                        "level": _SARIF_LEVELS[finding.severity],
+                        "message": {
+                            "text": finding.message
+                            + (f" (hint: {finding.hint})" if finding.hint else "")
+                        },
+                        "locations": [
+                            {
+                                "physicalLocation": {
+                                    "artifactLocation": {"uri": finding.file},
+                                    "region": {
+                                        "startLine": finding.line,
+                                        "startColumn": finding.column,
+                                    },
+                                }
+                            }
+                        ],
+                    }
+                    for finding in results
+                ],
+            }
+        ],
+    }
+
+
+def parse_severity(value: str) -> tuple[str, str]:
+    """``CODE=LEVEL`` of ``--severity`` (ValueError when malformed)."""
+    code, sep, level = value.partition("=")
+    if not sep or level not in (*SEVERITIES, "off") or not code:
+        raise ValueError(f"expected CODE=error|warning|info|off, got {value!r}")
+    return code.strip(), level
+
+
+def lint_paths(files: Iterable[str], options: LintOptions) -> tuple[list[Finding], list[str]]:
+    """Lint every file; findings deduplicated (a base's findings once) and the input errors."""
+    findings: dict[Finding, None] = {}
+    errors: list[str] = []
+    for file in files:
+        try:
+            found = lint_file(file, options)
+        except RuleSourceError as error:
+            errors.extend(problem.message for problem in error.problems)
+            continue
+        findings.update(dict.fromkeys(found))
+    return sorted(findings, key=Finding.sort_key), errors
