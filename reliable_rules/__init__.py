@@ -51,6 +51,7 @@ from .reloading import ReloadingRuleSet
 from .retrying import retrying
 from .ruleset import Policy, Rule, RuleSet, RuleTest, load_rules
 from .taxonomy import DEFAULT_CATEGORIES, Action, Category
+from .urllib3_retry import RulesRetry
 
 # A library logs, the application decides where logs go (no "No handlers" fallback to stderr).
 _logging.getLogger("reliable_rules").addHandler(_logging.NullHandler())
@@ -97,6 +98,7 @@ __all__ = [
     "RuleSetError",
     "RuleSourceError",
     "RuleTest",
+    "RulesRetry",
     "StreamEvent",
     "ToolCall",
     "Usage",

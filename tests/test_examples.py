@@ -34,6 +34,18 @@ EXPECTED: dict[str, list[str]] = {
         "  aborted by: auth_failed (seed.status.auth)",
         "  requests the backup received: 0",
     ],
+    "official_sdks.py": [
+        "openai: 'Paris.' after 2 attempts; keys the server saw: ['...0000', '...1111']",
+        "anthropic: rate_limit_error -> rate_limited (seed.rate-limit.typed), retry after 1000 ms",
+        "fallback: 'Bonjour.' from openai-backup after anthropic said auth_failed; "
+        "requests to anthropic: 1",
+    ],
+    "requests_rules_retry.py": [
+        "503 then 200: status 200 after 2 requests",
+        "  waiting 30.0 s (Retry-After, per the policy)",
+        "quota 429: status 429 after 1 request",
+        "  body still readable: error code 1113",
+    ],
     "wrap_any_function.py": [
         "  attempt 1 failed: HTTP 503 server_error (seed.status.server-error); retry 2 in 50 ms",
         "  attempt 2 failed: HTTP 503 server_error (seed.status.server-error); retry 3 in 100 ms",

@@ -48,6 +48,7 @@ PINNED = [
     "RuleSetError",
     "RuleSourceError",
     "RuleTest",
+    "RulesRetry",
     "StreamEvent",
     "ToolCall",
     "Usage",
