@@ -313,6 +313,7 @@ from typing import IO, TYPE_CHECKING, Any, TextIO
 
 from ._resources import schemas_dir
 from ._version import __version__
+from .corpus import BadRecord, json_type, parse_line, record_failure
 from .decision import Decision
 from .diff import LEVELS, Record, diff_rulesets, level_at_least
 from .errors import Problem, RuleSetError, RuleSourceError
@@ -321,6 +322,8 @@ from .lint import (
     Finding,
     LintOptions,
     corpus_failures,
+    gh_data,
+    gh_property,
     github_line,
     lint_paths,
     parse_severity,
@@ -796,18 +799,10 @@ def _problem_dict(problem: Problem) -> dict[str, Any]:
     }
 
 
-def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _gh_property(text: str) -> str:
-    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def _github(problem: Problem) -> str:
     return (
-        f"::error file={_gh_property(problem.file)},line={problem.line},col={problem.column},"
-        f"title={_gh_property(f'{PROG} ({problem.code})')}::{_gh_data(problem.message)}"
+        f"::error file={gh_property(problem.file)},line={problem.line},col={problem.column},"
+        f"title={gh_property(f'{PROG} ({problem.code})')}::{gh_data(problem.message)}"
     )
 
 
@@ -868,8 +863,8 @@ def _write_problems(
                 streams.err.write(f"{PROG}: error: {problem.message}\n")
                 if fmt == "github":
                     streams.out.write(
-                        f"::error title={_gh_property(f'{PROG} ({problem.code})')}::"
-                        f"{_gh_data(problem.file + ': ' + problem.message)}\n"
+                        f"::error title={gh_property(f'{PROG} ({problem.code})')}::"
+                        f"{gh_data(problem.file + ': ' + problem.message)}\n"
                     )
             else:
                 findings.append(problem)
@@ -1168,65 +1163,12 @@ def _cmd_classify(args: argparse.Namespace, streams: _Streams) -> int:
     return EXIT_OK
 
 
-class _BadRecord(Exception):
-    """A corpus line that cannot be classified."""
-
-
-def _optional_str(record: Mapping[str, Any], key: str) -> str | None:
-    value = record.get(key)
-    if value is None or isinstance(value, str):
-        return value
-    raise _BadRecord(f"{key!r} must be a string or null, got {_json_type(value)}")
-
-
-def _json_type(value: object) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
-def _record_failure(record: Mapping[str, Any]) -> Failure:
-    status = record.get("status")
-    if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
-        raise _BadRecord(f"'status' must be an integer or null, got {_json_type(status)}")
-    headers = record.get("headers")
-    if headers is not None and not isinstance(headers, dict):
-        raise _BadRecord(f"'headers' must be an object or null, got {_json_type(headers)}")
-    exception = record.get("exception")
-    names: list[str]
-    if exception is None:
-        names = []
-    elif isinstance(exception, str):
-        names = [exception]
-    elif isinstance(exception, list) and all(isinstance(name, str) for name in exception):
-        names = list(exception)
-    else:
-        raise _BadRecord("'exception' must be a string or a list of strings")
-    failure = to_failure(
-        _optional_str(record, "message") or "",
-        status=status,
-        headers=headers,
-        body=record.get("body"),
-        provider=_optional_str(record, "provider"),
-        model=_optional_str(record, "model"),
-    )
-    return with_exception_types(failure, names)
-
-
 def _expected_match(answer: Mapping[str, Any], expected: object) -> bool:
     if isinstance(expected, str):
         return bool(answer["category"] == expected)
     if isinstance(expected, dict):
         return all(key in answer and answer[key] == value for key, value in expected.items())
-    raise _BadRecord(f"'expected' must be a category name or an object, got {_json_type(expected)}")
+    raise BadRecord(f"'expected' must be a category name or an object, got {json_type(expected)}")
 
 
 def _corpus_lines(name: str, streams: _Streams) -> Iterator[tuple[int, bytes | str]]:
@@ -1252,27 +1194,6 @@ def _corpus_lines(name: str, streams: _Streams) -> Iterator[tuple[int, bytes | s
             ) from None
 
 
-def _decode_line(raw: bytes | str, number: int) -> str:
-    if isinstance(raw, str):
-        return raw.lstrip("\ufeff") if number == 1 else raw
-    try:
-        return raw.decode("utf-8-sig" if number == 1 else "utf-8")
-    except UnicodeDecodeError as error:
-        raise _BadRecord(f"line is not valid UTF-8 (byte offset {error.start})") from None
-
-
-def _parse_record(line: str) -> dict[str, Any]:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as error:
-        raise _BadRecord(f"invalid JSON: {error.msg} (column {error.colno})") from None
-    except (ValueError, RecursionError) as error:  # e.g. an integer too long to convert
-        raise _BadRecord(f"invalid JSON: {_one_line(error)}") from None
-    if not isinstance(record, dict):
-        raise _BadRecord(f"record must be a JSON object, got {_json_type(record)}")
-    return record
-
-
 def _classify_corpus(rules: RuleSet, name: str, streams: _Streams, *, explain: bool) -> int:
     shown = "<stdin>" if name == "-" else name
     interactive = name == "-"
@@ -1280,11 +1201,10 @@ def _classify_corpus(rules: RuleSet, name: str, streams: _Streams, *, explain: b
     records = expected_count = matched = 0
     for number, raw in _corpus_lines(name, streams):
         try:
-            line = _decode_line(raw, number)
-            if not line.strip():
+            record = parse_line(raw, number)
+            if record is None:
                 continue
-            record = _parse_record(line)
-            decision = rules.classify(_record_failure(record))
+            decision = rules.classify(record_failure(record))
             answer = decision.as_dict()
             if "expected" in record:
                 match = _expected_match(answer, record["expected"])
@@ -1292,7 +1212,7 @@ def _classify_corpus(rules: RuleSet, name: str, streams: _Streams, *, explain: b
                 answer["match"] = match
                 expected_count += 1
                 matched += match
-        except _BadRecord as error:
+        except BadRecord as error:
             bad_lines += 1
             streams.out.write(json.dumps({"line": number, "error": str(error)}) + "\n")
             streams.out.flush()
@@ -1469,11 +1389,11 @@ def _diff_corpus(names: Sequence[str], streams: _Streams, bad: list[str]) -> Ite
         shown = "<stdin>" if name == "-" else name
         for number, raw in _corpus_lines(name, streams):
             try:
-                line = _decode_line(raw, number)
-                if not line.strip():
+                record = parse_line(raw, number)
+                if record is None:
                     continue
-                failure = _record_failure(_parse_record(line))
-            except _BadRecord as error:
+                failure = record_failure(record)
+            except BadRecord as error:
                 bad.append(f"{shown}:{number}: {error}")
                 continue
             yield Record(f"{shown}:{number}", failure, "corpus")

@@ -41,7 +41,16 @@ from .failure import Failure, to_failure, with_exception_types
 from .ruleset import RuleSet
 from .sanitize import compact
 
-__all__ = ["TEXT_LIMIT", "CorpusRecord", "CorpusReport", "run_corpus"]
+__all__ = [
+    "TEXT_LIMIT",
+    "BadRecord",
+    "CorpusRecord",
+    "CorpusReport",
+    "json_type",
+    "parse_line",
+    "record_failure",
+    "run_corpus",
+]
 
 #: How many characters of a record's (sanitised) text a report shows.
 TEXT_LIMIT = 100
@@ -135,11 +144,12 @@ class CorpusReport:
         return {expected: dict(sorted(row.items())) for expected, row in sorted(table.items())}
 
 
-class _BadRecord(ValueError):
+class BadRecord(ValueError):
     """A corpus line that cannot be classified."""
 
 
-def _json_type(value: object) -> str:
+def json_type(value: object) -> str:
+    """The JSON type name of ``value`` (for messages about a key of the wrong type)."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -157,17 +167,17 @@ def _optional_str(record: Mapping[str, Any], key: str) -> str | None:
     value = record.get(key)
     if value is None or isinstance(value, str):
         return value
-    raise _BadRecord(f"{key!r} must be a string or null, got {_json_type(value)}")
+    raise BadRecord(f"{key!r} must be a string or null, got {json_type(value)}")
 
 
-def _record_failure(record: Mapping[str, Any]) -> Failure:
-    """The failure a corpus record describes (_BadRecord for a key of the wrong type)."""
+def record_failure(record: Mapping[str, Any]) -> Failure:
+    """The failure a corpus record describes (BadRecord for a key of the wrong type)."""
     status = record.get("status")
     if status is not None and (isinstance(status, bool) or not isinstance(status, int)):
-        raise _BadRecord(f"'status' must be an integer or null, got {_json_type(status)}")
+        raise BadRecord(f"'status' must be an integer or null, got {json_type(status)}")
     headers = record.get("headers")
     if headers is not None and not isinstance(headers, dict):
-        raise _BadRecord(f"'headers' must be an object or null, got {_json_type(headers)}")
+        raise BadRecord(f"'headers' must be an object or null, got {json_type(headers)}")
     exception = record.get("exception")
     names: list[str]
     if exception is None:
@@ -177,7 +187,7 @@ def _record_failure(record: Mapping[str, Any]) -> Failure:
     elif isinstance(exception, list) and all(isinstance(name, str) for name in exception):
         names = list(exception)
     else:
-        raise _BadRecord("'exception' must be a string or a list of strings")
+        raise BadRecord("'exception' must be a string or a list of strings")
     failure = to_failure(
         _optional_str(record, "message") or "",
         status=status,
@@ -191,21 +201,21 @@ def _record_failure(record: Mapping[str, Any]) -> Failure:
 
 def _expected_category(record: Mapping[str, Any], ruleset: RuleSet) -> str:
     if "expected" not in record:
-        raise _BadRecord("'expected' is required: the category the rule set must decide")
+        raise BadRecord("'expected' is required: the category the rule set must decide")
     expected = record["expected"]
     if isinstance(expected, dict):
         category = expected.get("category")
         if not isinstance(category, str):
-            raise _BadRecord("an 'expected' object needs a 'category' string")
+            raise BadRecord("an 'expected' object needs a 'category' string")
     elif isinstance(expected, str):
         category = expected
     else:
-        raise _BadRecord(
-            f"'expected' must be a category name or an object, got {_json_type(expected)}"
+        raise BadRecord(
+            f"'expected' must be a category name or an object, got {json_type(expected)}"
         )
     if category not in ruleset.categories:
         hint = closest(category, ruleset.categories)
-        raise _BadRecord(
+        raise BadRecord(
             f"'expected' names unknown category {category!r}{hint} "
             f"(rule set {ruleset.name} defines {', '.join(sorted(ruleset.categories))})"
         )
@@ -224,13 +234,13 @@ def _record_id(record: Mapping[str, Any]) -> str | int | None:
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    raise _BadRecord(f"'id' must be a string, an integer or null, got {_json_type(value)}")
+    raise BadRecord(f"'id' must be a string, an integer or null, got {json_type(value)}")
 
 
 def _todo(record: Mapping[str, Any]) -> bool:
     value = record.get("todo", False)
     if not isinstance(value, bool):
-        raise _BadRecord(f"'todo' must be true or false, got {_json_type(value)}")
+        raise BadRecord(f"'todo' must be true or false, got {json_type(value)}")
     return value
 
 
@@ -239,21 +249,27 @@ def _lines(path: str) -> Iterator[tuple[int, bytes]]:
         yield from enumerate(handle, 1)
 
 
-def _parse(raw: bytes, number: int) -> dict[str, Any] | None:
-    try:
-        line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-    except UnicodeDecodeError as error:
-        raise _BadRecord(f"line is not valid UTF-8 (byte offset {error.start})") from None
+def parse_line(raw: bytes | str, number: int) -> dict[str, Any] | None:
+    """The JSON object on corpus line ``number`` (1-based; a BOM on line 1 is dropped), None
+    for a blank line; BadRecord when it is not UTF-8, not JSON, or not an object."""
+    if isinstance(raw, str):
+        line = raw.lstrip("\ufeff") if number == 1 else raw
+    else:
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            raise BadRecord(f"line is not valid UTF-8 (byte offset {error.start})") from None
     if not line.strip():
         return None
     try:
         record = json.loads(line)
     except json.JSONDecodeError as error:
-        raise _BadRecord(f"invalid JSON: {error.msg} (column {error.colno})") from None
+        raise BadRecord(f"invalid JSON: {error.msg} (column {error.colno})") from None
     except (ValueError, RecursionError) as error:  # e.g. an integer too long to convert
-        raise _BadRecord(f"invalid JSON: {type(error).__name__}") from None
+        detail = " ".join(str(error).split())[:200] or type(error).__name__
+        raise BadRecord(f"invalid JSON: {detail}") from None
     if not isinstance(record, dict):
-        raise _BadRecord(f"record must be a JSON object, got {_json_type(record)}")
+        raise BadRecord(f"record must be a JSON object, got {json_type(record)}")
     return record
 
 
@@ -279,14 +295,14 @@ def run_corpus(
     try:
         for number, raw in _lines(path):
             try:
-                record = _parse(raw, number)
+                record = parse_line(raw, number)
                 if record is None:
                     continue
                 expected = _expected_category(record, ruleset)
                 record_id = _record_id(record)
                 todo = _todo(record)
-                failure = _record_failure(record)
-            except _BadRecord as error:
+                failure = record_failure(record)
+            except BadRecord as error:
                 problems.append(Problem(path, number, 1, str(error), "bad-record"))
                 continue
             decision = ruleset.classify(failure)

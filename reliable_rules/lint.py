@@ -25,8 +25,9 @@ from typing import Any
 import regex
 
 from ._resources import rules_dir
+from .corpus import BadRecord, parse_line, record_failure
 from .errors import Problem, RuleSetError, RuleSourceError
-from .failure import Failure, to_failure, with_exception_types
+from .failure import Failure
 from .matchers import (
     All,
     Any_,
@@ -54,6 +55,8 @@ __all__ = [
     "Finding",
     "LintOptions",
     "corpus_failures",
+    "gh_data",
+    "gh_property",
     "lint_file",
     "subsumes",
 ]
@@ -615,26 +618,12 @@ def corpus_failures(
     failures: list[tuple[str, int, Failure]] = []
     errors: list[str] = []
     for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
         try:
-            record = json.loads(line)
-            if not isinstance(record, dict):
-                errors.append(f"{name}:{number}: not a JSON object")
+            record = parse_line(line, number)
+            if record is None:
                 continue
-            failure = to_failure(
-                str(record.get("message") or ""),
-                status=record.get("status"),
-                headers=record.get("headers"),
-                body=record.get("body"),
-                provider=record.get("provider"),
-                model=record.get("model"),
-            )
-            exception = record.get("exception", ())
-            failure = with_exception_types(
-                failure, (exception,) if isinstance(exception, str) else tuple(exception)
-            )
-        except (ValueError, TypeError) as error:
+            failure = record_failure(record)
+        except BadRecord as error:
             errors.append(f"{name}:{number}: {error}")
             continue
         failures.append((name, number, failure))
@@ -647,22 +636,24 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def _gh_data(text: str) -> str:
+def gh_data(text: str) -> str:
+    """``text`` escaped for the message of a GitHub Actions workflow command."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
-def _gh_property(text: str) -> str:
-    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
+def gh_property(text: str) -> str:
+    """``text`` escaped for a property (file, title) of a GitHub Actions workflow command."""
+    return gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def github_line(finding: Finding) -> str:
     """A GitHub Actions workflow command for ``finding`` (``info`` becomes ``notice``)."""
     command = {"error": "error", "warning": "warning"}.get(finding.severity, "notice")
-    title = _gh_property(f"reliable-rules ({finding.code})")
+    title = gh_property(f"reliable-rules ({finding.code})")
     message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
     return (
-        f"::{command} file={_gh_property(finding.file)},line={finding.line},"
-        f"col={finding.column},title={title}::{_gh_data(message)}"
+        f"::{command} file={gh_property(finding.file)},line={finding.line},"
+        f"col={finding.column},title={title}::{gh_data(message)}"
     )
 
 

@@ -11,7 +11,8 @@ import pytest
 from rulefiles import write_rules
 
 from reliable_rules import load_rules
-from reliable_rules.cli import _record_failure, main
+from reliable_rules.cli import main
+from reliable_rules.corpus import record_failure
 from reliable_rules.diff import Record, diff_rulesets
 from reliable_rules.failure import Failure
 from reliable_rules.ruleset import RuleSet
@@ -376,7 +377,7 @@ def _independent_transitions(old: RuleSet, new: RuleSet) -> dict[str, int]:
     records = list(failures.values())
     for line in Path(CORPUS).read_text("utf-8").splitlines():
         if line.strip():
-            records.append(_record_failure(json.loads(line)))
+            records.append(record_failure(json.loads(line)))
     counts: dict[str, int] = {}
     for failure in records:
         a, b = old.classify(failure), new.classify(failure)

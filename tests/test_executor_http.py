@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import requests
+from executor_rig import Rig
 from rulefiles import write_rules
 
 from reliable_rules import (
@@ -20,10 +21,8 @@ from reliable_rules import (
     ChatRequest,
     Hooks,
     Message,
-    ReliableExecutor,
 )
-from reliable_rules.providers import Anthropic, OpenAICompatible
-from reliable_rules.testing import FakeProviderServer, FakeTiming, Reply
+from reliable_rules.testing import FakeTiming, Reply
 
 MODEL = "test-model"
 LLAMACPP_OVERFLOW_BODY = {
@@ -38,56 +37,9 @@ ZAI_QUOTA_BODY = {"error": {"code": "1113", "message": "余额不足或无可用
 ZAI_PLAN_BODY = {"code": 1311, "message": "plan does not include glm-5"}
 
 
-class Rig:
-    """Servers, adapters and executors made by one test, closed after it in a safe order:
-    servers first (releasing any hanging request), then executors, then adapters."""
-
-    def __init__(self) -> None:
-        self.servers: list[FakeProviderServer] = []
-        self.adapters: list[OpenAICompatible | Anthropic] = []
-        self.executors: list[ReliableExecutor] = []
-
-    def server(self, name: str, default: Reply | None = None) -> FakeProviderServer:
-        """A started server; ``default`` answers every request no scripted reply takes."""
-        server = FakeProviderServer(name=name, default=default).start()
-        self.servers.append(server)
-        return server
-
-    def openai(
-        self, server: FakeProviderServer, api_key: str | None = "sk-test-openai-0000"
-    ) -> OpenAICompatible:
-        """An OpenAI-compatible adapter pointed at ``server``."""
-        adapter = OpenAICompatible(server.openai_base_url, api_key=api_key, timeout=5.0)
-        self.adapters.append(adapter)
-        return adapter
-
-    def anthropic(
-        self, server: FakeProviderServer, api_key: str = "sk-ant-test-000000000000"
-    ) -> Anthropic:
-        """An Anthropic adapter pointed at ``server``."""
-        adapter = Anthropic(server.anthropic_base_url, api_key=api_key, timeout=5.0)
-        self.adapters.append(adapter)
-        return adapter
-
-    def executor(self, providers: list[tuple[str, Any]], **options: Any) -> ReliableExecutor:
-        """An executor over ``providers`` with virtual time unless ``timing`` is given."""
-        options.setdefault("timing", FakeTiming())
-        executor = ReliableExecutor(providers, **options)
-        self.executors.append(executor)
-        return executor
-
-    def close(self) -> None:
-        for server in self.servers:
-            server.close()
-        for executor in self.executors:
-            executor.close()
-        for adapter in self.adapters:
-            adapter.close()
-
-
 @pytest.fixture
 def rig() -> Iterator[Rig]:
-    made = Rig()
+    made = Rig(virtual_time=True, api_key="sk-test-openai-0000", timeout=5.0)
     try:
         yield made
     finally:

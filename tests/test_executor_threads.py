@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from executor_rig import Rig
 
 from reliable_rules import (
     AllProvidersFailed,
@@ -48,47 +49,9 @@ LLAMACPP_OVERFLOW_BODY = {
 }
 
 
-class Rig:
-    """Servers, adapters and executors made by one test, closed after it in a safe order:
-    servers first (releasing any hanging request), then executors, then adapters."""
-
-    def __init__(self) -> None:
-        self.servers: list[FakeProviderServer] = []
-        self.adapters: list[OpenAICompatible] = []
-        self.executors: list[ReliableExecutor] = []
-
-    def server(self, name: str, default: Reply | None = None) -> FakeProviderServer:
-        """A started server; ``default`` answers every request no scripted reply takes."""
-        server = FakeProviderServer(name=name, default=default).start()
-        self.servers.append(server)
-        return server
-
-    def openai(self, server: FakeProviderServer) -> OpenAICompatible:
-        """An OpenAI-compatible adapter pointed at ``server``."""
-        adapter = OpenAICompatible(
-            server.openai_base_url, api_key="sk-test-thread-0000", timeout=10
-        )
-        self.adapters.append(adapter)
-        return adapter
-
-    def executor(self, providers: list[tuple[str, Any]], **options: Any) -> ReliableExecutor:
-        """An executor over ``providers``; ``timing`` must be chosen by the test."""
-        executor = ReliableExecutor(providers, **options)
-        self.executors.append(executor)
-        return executor
-
-    def close(self) -> None:
-        for server in self.servers:
-            server.close()
-        for executor in self.executors:
-            executor.close()
-        for adapter in self.adapters:
-            adapter.close()
-
-
 @pytest.fixture
 def rig() -> Iterator[Rig]:
-    made = Rig()
+    made = Rig(virtual_time=False, api_key="sk-test-thread-0000", timeout=10.0)
     try:
         yield made
     finally:

@@ -455,7 +455,7 @@ def test_bad_corpus_line_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
     corpus.write_text('{"message": "x"}\n[1]\n', "utf-8")
     code, _, err = run(capsys, "lint", "rules/default.yaml", "--corpus", str(corpus))
     assert code == 2
-    assert f"{corpus}:2: not a JSON object" in err
+    assert f"{corpus}:2: record must be a JSON object, got array" in err
 
 
 def test_shipped_invariants_hold_on_the_public_corpus(capsys: pytest.CaptureFixture[str]) -> None:
