@@ -54,8 +54,7 @@ def main() -> None:
     print("attempts:")
     for attempt in outcome.attempts:
         decision = attempt.decision
-        # The default rules (seed parity) call a typed 404 client_error; either way the
-        # action is next_provider.
+        # The backup's 404 "model does not exist" is model_not_found: next_provider.
         why = "ok" if decision is None else f"{decision.category} ({decision.rule_id})"
         print(
             f"  {attempt.provider}/{attempt.model} {attempt.attempt}/{attempt.max_attempts}: "

@@ -10,8 +10,9 @@ Exit codes
     Success: everything valid, every test passed, or the classification was printed.
 ``1``
     Findings: validation problems, failing rule tests (or, for ``test``, a corpus miss or
-    accuracy below ``--corpus-min-accuracy``, coverage below ``--coverage-threshold``), a
-    demo scenario that did not end as scripted, a ``diff`` verdict at or above ``--fail-on``.
+    accuracy below ``--corpus-min-accuracy`` or ``--corpus-min-behaviour-accuracy``,
+    coverage below ``--coverage-threshold``), a demo scenario that did not end as scripted, a
+    ``diff`` verdict at or above ``--fail-on``.
 ``2``
     Usage error or unreadable input: bad arguments, a missing file or directory, a directory
     without rule files, an unreadable corpus or body file, a corpus line that is not a JSON
@@ -158,10 +159,15 @@ file format). PATH is a rule file, a directory, ``builtin:NAME`` or a test file.
   default: the only rule file tested, or ``builtin:default`` when no PATH is given (several
   rule files without ``--rules`` is a usage error). A record that does not decide as
   expected is a miss; ``todo`` records are reported but never miss. Matching records count
-  for the coverage of the rule file they were classified with. Any miss makes the exit code
-  ``1``; with ``--corpus-min-accuracy P`` (percent, 0-100) only an accuracy below P does,
-  for each corpus. An unreadable corpus or a bad line (``FILE:N: <error>`` on stderr; the
-  other lines still count) makes it ``2``. ``--rules`` and ``--corpus-min-accuracy`` need
+  for the coverage of the rule file they were classified with. Each record is also scored
+  by *behaviour* (:func:`reliable_rules.corpus.behaviour_of`, from the category's policy:
+  ``context_overflow`` for action ``truncate_history``, else ``give_up`` when not
+  retryable, else ``retry_rate_limited`` when rate limited, else ``retry``): the expected
+  category's behaviour against the decided one's. Any miss makes the exit code ``1``; with
+  ``--corpus-min-accuracy P`` and/or ``--corpus-min-behaviour-accuracy P`` (percent, 0-100)
+  only an accuracy (category or behaviour) below its P does, for each corpus. An unreadable
+  corpus or a bad line (``FILE:N: <error>`` on stderr; the other lines still count) makes it
+  ``2``. ``--rules``, ``--corpus-min-accuracy`` and ``--corpus-min-behaviour-accuracy`` need
   ``--corpus``.
 * ``--coverage-threshold N`` (percent, 0-100): exit ``1`` when a loaded file's coverage
   (covered/rules, exactly) is below N; stderr gets ``PATH: coverage PCT% is below
@@ -179,14 +185,19 @@ file format). PATH is a rule file, a directory, ``builtin:NAME`` or a test file.
   as in YAML: ``null``, ``true``, ``false``). Then ``PATH: P/T passed, coverage C/R rules
   (PCT%)`` (PCT rounded down, so 100% means every rule is covered) and, when not every rule
   is covered, ``  uncovered: id1, id2``. Then per corpus classified with the file
-  ``corpus FILE (rules PATH): C/S correct (A%), M misses`` (S: records not ``todo``; A
-  rounded down to one decimal; ``, T todo`` and ``; min accuracy P% met|NOT met`` when they
-  apply), one line per miss or ``todo`` record, ``  FILE:N[ id=ID]: MISS|TODO expected X, got
-  Y (rule ID|-): TEXT`` or ``  FILE:N[ id=ID]: TODO PASSED expected X (remove "todo": true):
-  TEXT`` (TEXT: the failure's text on one line, secrets redacted, at most 100 characters),
-  and ``  confusion (rows: expected, columns: decided):`` with a table indented by four
-  spaces: a header ``expected \\ decided`` and the categories seen, then one row per expected
-  category with the count for each decided one. stderr ends with ``ok: P case(s) passed in
+  ``corpus FILE (rules PATH): C/S categories correct (A%), B/S behaviours correct (BA%), M
+  misses`` (S: records not ``todo``; A and BA rounded down to one decimal; ``, T todo``,
+  ``; min accuracy P% met|NOT met`` and ``; min behaviour accuracy P% met|NOT met`` when
+  they apply), one line per miss or ``todo`` record, ``  FILE:N[ id=ID]: MISS|TODO expected
+  X, got Y (rule ID|-) [behaviour ok]: TEXT`` (``[behaviour EXPECTED -> DECIDED]`` when the
+  behaviour differs too) or ``  FILE:N[ id=ID]: TODO PASSED expected X (remove "todo":
+  true): TEXT`` (TEXT: the failure's text on one line, secrets redacted, at most 100
+  characters), ``  confusion (rows: expected, columns: decided):`` with a table indented by
+  four spaces: a header ``expected \\ decided`` and the categories seen, then one row per
+  expected category with the count for each decided one, and ``  behaviour confusion (rows:
+  expected, columns: decided):`` with the same table over the four behaviours (every row and
+  column, in the order ``context_overflow``, ``give_up``, ``retry_rate_limited``,
+  ``retry``). stderr ends with ``ok: P case(s) passed in
   M file(s)`` when the exit code is ``0``, else ``F case(s) failed, P passed in M file(s)``
   (or ``P case(s) passed in M file(s)``); `` (T todo, U todo passed)`` follows the case
   counts when there are any, and ``, corpus: C of S record(s) correct``, ``, coverage below
@@ -203,9 +214,12 @@ file format). PATH is a rule file, a directory, ``builtin:NAME`` or a test file.
   passed``; ``explain`` only when not ``passed``; ``failures`` lists the failed results and
   ``results`` every case) and CORPUS is ``{"path", "rules", "ok", "loaded", "records",
   "scored", "correct", "missed", "todo", "accuracy" (percent), "min_accuracy", "confusion":
-  {expected: {decided: count}}, "misses": [RECORD], "todo_records": [RECORD], "problems":
-  [...]}`` with RECORD ``{"line", "id", "source", "expected", "category", "actual", "rule",
-  "matched", "todo", "text", "explain"}``. A file's ``problems`` are those first reported
+  {expected: {decided: count}}, "behaviour_correct", "behaviour_missed",
+  "behaviour_accuracy" (percent), "min_behaviour_accuracy", "behaviour_confusion":
+  {expected: {decided: count}} (4x4), "misses": [RECORD], "todo_records": [RECORD],
+  "problems": [...]}`` with RECORD ``{"line", "id", "source", "expected", "category",
+  "actual", "rule", "matched", "expected_behaviour", "actual_behaviour",
+  "behaviour_matched", "todo", "text", "explain"}``. A file's ``problems`` are those first reported
   while loading it or its test files; the top-level ``problems`` those of test files that
   test no rule file that could be told (unreadable, or no ``rules:`` and no sibling).
 * ``junit``: JUnit XML on stdout (stderr as for ``json``): ``<testsuites name="reliable-rules
@@ -216,10 +230,12 @@ file format). PATH is a rule file, a directory, ``builtin:NAME`` or a test file.
   cases), a ``load FILE`` testcase with an ``<error type="load-error">`` per file that could
   not be loaded, a ``coverage >= N%`` testcase with ``--coverage-threshold`` and the coverage
   line as ``<system-out>``; then a ``<testsuite name="corpus FILE (rules PATH)">`` per corpus
-  with a testcase per record (misses fail, or with ``--corpus-min-accuracy`` carry their
-  miss in ``<system-out>`` and an ``accuracy >= P%`` testcase fails instead; ``todo``
-  records are skipped; bad lines are errors) and the accuracy line and confusion table as
-  ``<system-out>``. Every suite and the root carry ``tests``, ``failures``, ``errors`` and
+  with a testcase per record (misses fail, their message saying ``[behaviour ok]`` or
+  ``[behaviour EXPECTED -> DECIDED]``; with ``--corpus-min-accuracy`` or
+  ``--corpus-min-behaviour-accuracy`` they carry their miss in ``<system-out>`` and an
+  ``accuracy >= P%`` or ``behaviour accuracy >= P%`` testcase fails instead; ``todo``
+  records are skipped; bad lines are errors) and the accuracy line and both confusion tables
+  as ``<system-out>``. Every suite and the root carry ``tests``, ``failures``, ``errors`` and
   ``skipped`` counts; characters XML 1.0 cannot hold are written as ``\\x{HEX}``.
 
 ``diff OLD NEW [--corpus FILE.jsonl]... [--format text|json|markdown] [--fail-on LEVEL]``
@@ -307,7 +323,7 @@ import sys
 import textwrap
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
@@ -330,7 +346,7 @@ from .lint import (
     sarif_document,
 )
 from .ruleset import RuleSet, load_rules
-from .ruletests import AmbiguousCorpusRules, expand_paths, own_file, run_tests
+from .ruletests import AmbiguousCorpusRules, RunReport, expand_paths, own_file, run_tests
 from .testreport import assess, json_document, junit_xml, text_lines
 
 if TYPE_CHECKING:
@@ -371,8 +387,8 @@ exit codes:
 _TEST_EXIT_CODES = """\
 exit codes:
   0    every test case passed (and every corpus and coverage gate)
-  1    a test case failed, a corpus missed (or is below --corpus-min-accuracy), or a
-       file's coverage is below --coverage-threshold
+  1    a test case failed, a corpus missed (or is below --corpus-min-accuracy or
+       --corpus-min-behaviour-accuracy), or a file's coverage is below --coverage-threshold
   2    usage error, or a rule file, test file or corpus that cannot be loaded
   3    internal error (a bug); set RELIABLE_RULES_DEBUG=1 for a traceback
   130  interrupted
@@ -666,15 +682,17 @@ def _parser() -> argparse.ArgumentParser:
             "print every failing case with its decision trace, and report how many of the "
             "file's own rules the tests cover. PATH may be a rule file, a test file (run "
             "against the rule set it tests), a directory or builtin:NAME. --corpus classifies "
-            "a JSONL corpus with expected categories and reports accuracy, a confusion table "
-            "and every miss."
+            "a JSONL corpus with expected categories and reports category and behaviour "
+            "accuracy (what the executor does: retry, retry_rate_limited, give_up, "
+            "context_overflow), confusion tables and every miss."
         ),
         epilog="output:\n"
         "  FILE:LINE:COL: FAIL rule ID: key: expected X, got Y   (then the indented trace)\n"
         "  FILE:LINE:COL: TODO rule ID: ...  /  FILE:LINE:COL: TODO PASSED rule ID: ...\n"
         "  FILE: P/T passed, coverage C/R rules (PCT%)\n"
         "    uncovered: id1, id2\n"
-        "  corpus FILE (rules R): C/S correct (A%), M misses  (then misses, confusion)\n"
+        "  corpus FILE (rules R): C/S categories correct (A%), B/S behaviours correct (A%),\n"
+        "    M misses  (then misses, confusion tables)\n"
         '  json   {"ok", "coverage_threshold", "files": [...], "problems"}\n'
         "  junit  testsuites > testsuite per file/corpus > testcase per case/record\n\n"
         + _TEST_EXIT_CODES,
@@ -710,6 +728,13 @@ def _parser() -> argparse.ArgumentParser:
         type=_percent,
         metavar="P",
         help="fail only when a corpus' accuracy is below P percent (default: any miss fails)",
+    )
+    test.add_argument(
+        "--corpus-min-behaviour-accuracy",
+        type=_percent,
+        metavar="P",
+        help="fail only when a corpus' behaviour accuracy (retry, retry_rate_limited, give_up, "
+        "context_overflow) is below P percent (default: any miss fails)",
     )
     test.add_argument(
         "--coverage-threshold",
@@ -1251,6 +1276,24 @@ def _percent(value: str) -> float:
     return number
 
 
+def _with_behaviour_gate(run: RunReport, minimum: float | None) -> RunReport:
+    """``run`` with ``--corpus-min-behaviour-accuracy`` set on every corpus report (the
+    gate is applied here because :func:`~reliable_rules.ruletests.run_tests` has no
+    parameter for it)."""
+    if minimum is None:
+        return run
+    reports = tuple(
+        replace(
+            report,
+            corpus=tuple(
+                replace(corpus, min_behaviour_accuracy=minimum) for corpus in report.corpus
+            ),
+        )
+        for report in run.reports
+    )
+    return replace(run, reports=reports)
+
+
 def _cmd_test(args: argparse.Namespace, streams: _Streams) -> int:
     fmt = str(args.format)
     paths = [str(path) for path in args.paths]
@@ -1261,6 +1304,7 @@ def _cmd_test(args: argparse.Namespace, streams: _Streams) -> int:
         for option, value in (
             ("--rules", args.rules),
             ("--corpus-min-accuracy", args.corpus_min_accuracy),
+            ("--corpus-min-behaviour-accuracy", args.corpus_min_behaviour_accuracy),
         ):
             if value is not None:
                 raise _UsageError("test", f"{option} only applies with --corpus")
@@ -1274,6 +1318,7 @@ def _cmd_test(args: argparse.Namespace, streams: _Streams) -> int:
         )
     except AmbiguousCorpusRules as error:
         raise _UsageError("test", f"--corpus needs --rules PATH|builtin:NAME: {error}") from None
+    run = _with_behaviour_gate(run, args.corpus_min_behaviour_accuracy)
     assessment = assess(run, threshold=threshold)
     lines = text_lines(run, threshold=threshold)
     if fmt == "text":

@@ -24,6 +24,12 @@ todo        ``true``: a known miss; reported, never counted as a miss
 Other keys are ignored. A line that is not a JSON object, has a key of the wrong type, or
 expects a category the rule set does not define is a *problem* (the corpus could not be
 read); the other lines are still classified.
+
+Besides the category, each record is scored by *behaviour*: what an executor does with the
+category (:func:`behaviour_of`, one of :data:`BEHAVIOURS`). The expected behaviour is that
+of the expected category under the same rule set, the decided one that of the decision's
+category, so a miss between two categories the executor treats alike (``timeout`` decided
+as ``server_error``) still counts as a correct behaviour.
 """
 
 from __future__ import annotations
@@ -40,12 +46,15 @@ from .errors import Problem
 from .failure import Failure, to_failure, with_exception_types
 from .ruleset import RuleSet
 from .sanitize import compact
+from .taxonomy import Action, Category
 
 __all__ = [
+    "BEHAVIOURS",
     "TEXT_LIMIT",
     "BadRecord",
     "CorpusRecord",
     "CorpusReport",
+    "behaviour_of",
     "json_type",
     "parse_line",
     "record_failure",
@@ -55,6 +64,26 @@ __all__ = [
 #: How many characters of a record's (sanitised) text a report shows.
 TEXT_LIMIT = 100
 
+#: The behaviours :func:`behaviour_of` returns, in the order reports list them.
+BEHAVIOURS = ("context_overflow", "give_up", "retry_rate_limited", "retry")
+
+
+def behaviour_of(category: Category) -> str:
+    """What an executor will do with a failure of ``category``, from its policy alone.
+
+    ``context_overflow`` when the category's action is ``truncate_history`` (drop history
+    and retry); otherwise ``give_up`` when it is not retryable (give up on this provider);
+    otherwise ``retry_rate_limited`` when it is rate limited (back off, rotate keys);
+    otherwise ``retry``. Always one of :data:`BEHAVIOURS`.
+    """
+    if category.action == Action.TRUNCATE_HISTORY:
+        return "context_overflow"
+    if not category.retryable:
+        return "give_up"
+    if category.rate_limited:
+        return "retry_rate_limited"
+    return "retry"
+
 
 @dataclass(frozen=True, slots=True)
 class CorpusRecord:
@@ -62,6 +91,8 @@ class CorpusRecord:
 
     ``decision`` is kept only for records that did not match or are ``todo`` (reports show
     their trace); matched records keep just what the confusion table and coverage need.
+    ``expected_behaviour`` and ``actual_behaviour`` are :func:`behaviour_of` the expected and
+    the decided category (under the rule set the record was classified with).
     """
 
     line: int
@@ -75,6 +106,13 @@ class CorpusRecord:
     text: str
     expectation: Any
     decision: Decision | None
+    expected_behaviour: str
+    actual_behaviour: str
+
+    @property
+    def behaviour_matched(self) -> bool:
+        """Whether the decided category leads to the expected behaviour."""
+        return self.expected_behaviour == self.actual_behaviour
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +120,8 @@ class CorpusReport:
     """How a rule set classified one corpus file.
 
     ``path`` is the corpus as named; ``rules`` the rule file it was classified with (as
-    named). ``min_accuracy`` (percent) is the gate: without it every miss fails.
+    named). ``min_accuracy`` and ``min_behaviour_accuracy`` (percent) are the gates: with
+    neither, every miss fails; with either or both, each one given must be met.
     """
 
     path: str
@@ -90,6 +129,7 @@ class CorpusReport:
     records: tuple[CorpusRecord, ...]
     problems: tuple[Problem, ...]
     min_accuracy: float | None = None
+    min_behaviour_accuracy: float | None = None
 
     @property
     def loaded(self) -> bool:
@@ -123,11 +163,39 @@ class CorpusReport:
         return self.correct / scored if scored else 1.0
 
     @property
+    def behaviour_correct(self) -> int:
+        """Number of scored records whose decided behaviour is the expected one."""
+        return sum(1 for record in self.scored if record.behaviour_matched)
+
+    @property
+    def behaviour_accuracy(self) -> float:
+        """Share of scored records with the expected behaviour, 0.0 to 1.0 (1.0 when none)."""
+        scored = len(self.scored)
+        return self.behaviour_correct / scored if scored else 1.0
+
+    @property
+    def passed_accuracy_gate(self) -> bool:
+        """``min_accuracy`` is not given, or the accuracy is at least that many percent."""
+        return self.min_accuracy is None or self.accuracy * 100.0 >= self.min_accuracy
+
+    @property
+    def passed_behaviour_gate(self) -> bool:
+        """``min_behaviour_accuracy`` is not given, or the behaviour accuracy reaches it."""
+        minimum = self.min_behaviour_accuracy
+        return minimum is None or self.behaviour_accuracy * 100.0 >= minimum
+
+    @property
+    def gated(self) -> bool:
+        """Whether an accuracy gate is given (then a miss alone does not fail)."""
+        return self.min_accuracy is not None or self.min_behaviour_accuracy is not None
+
+    @property
     def passed_gate(self) -> bool:
-        """No miss, or (with ``min_accuracy``) an accuracy of at least ``min_accuracy`` %."""
-        if self.min_accuracy is None:
+        """No miss; or, with ``min_accuracy`` and/or ``min_behaviour_accuracy``, each given
+        accuracy reaches its minimum (percent)."""
+        if not self.gated:
             return not self.misses
-        return self.accuracy * 100.0 >= self.min_accuracy
+        return self.passed_accuracy_gate and self.passed_behaviour_gate
 
     @property
     def ok(self) -> bool:
@@ -142,6 +210,15 @@ class CorpusReport:
             row = table.setdefault(record.expected, {})
             row[record.actual] = row.get(record.actual, 0) + 1
         return {expected: dict(sorted(row.items())) for expected, row in sorted(table.items())}
+
+    @property
+    def behaviour_confusion(self) -> dict[str, dict[str, int]]:
+        """Counts of scored records by expected behaviour, then decided behaviour: every one
+        of :data:`BEHAVIOURS` as row and column (4x4, zeros included), in that order."""
+        table = {expected: dict.fromkeys(BEHAVIOURS, 0) for expected in BEHAVIOURS}
+        for record in self.scored:
+            table[record.expected_behaviour][record.actual_behaviour] += 1
+        return table
 
 
 class BadRecord(ValueError):
@@ -274,7 +351,12 @@ def parse_line(raw: bytes | str, number: int) -> dict[str, Any] | None:
 
 
 def run_corpus(
-    ruleset: RuleSet, path: str, *, rules: str = "", min_accuracy: float | None = None
+    ruleset: RuleSet,
+    path: str,
+    *,
+    rules: str = "",
+    min_accuracy: float | None = None,
+    min_behaviour_accuracy: float | None = None,
 ) -> CorpusReport:
     """Classify every record of the JSONL file ``path`` with ``ruleset``; never raises for bad
     input (an unreadable file or bad lines are :attr:`CorpusReport.problems`).
@@ -283,7 +365,9 @@ def run_corpus(
         ruleset: the rule set to classify with.
         path: the corpus file.
         rules: the rule file as named, kept for reports (default ``ruleset.source``).
-        min_accuracy: the accuracy gate in percent; None: every miss fails.
+        min_accuracy: the accuracy gate in percent.
+        min_behaviour_accuracy: the behaviour accuracy gate in percent (with neither gate,
+            every miss fails).
     """
     records: list[CorpusRecord] = []
     problems: list[Problem] = []
@@ -291,7 +375,9 @@ def run_corpus(
     target = Path(path).expanduser()
     if target.is_dir():
         problem = Problem(path, 1, 1, f"cannot read corpus {path!r}: is a directory", "unreadable")
-        return CorpusReport(path, shown_rules, (), (problem,), min_accuracy)
+        return CorpusReport(
+            path, shown_rules, (), (problem,), min_accuracy, min_behaviour_accuracy
+        )
     try:
         for number, raw in _lines(path):
             try:
@@ -321,10 +407,14 @@ def run_corpus(
                     text=compact(failure.text, limit=TEXT_LIMIT),
                     expectation=record["expected"],
                     decision=None if matched and not todo else decision,
+                    expected_behaviour=behaviour_of(ruleset.categories[expected]),
+                    actual_behaviour=behaviour_of(decision.verdict.category),
                 )
             )
     except OSError as error:
         code = "missing-file" if isinstance(error, FileNotFoundError) else "unreadable"
         message = f"cannot read corpus {path!r}: {error.strerror or error}"
         problems.append(Problem(path, 1, 1, message, code))
-    return CorpusReport(path, shown_rules, tuple(records), tuple(problems), min_accuracy)
+    return CorpusReport(
+        path, shown_rules, tuple(records), tuple(problems), min_accuracy, min_behaviour_accuracy
+    )

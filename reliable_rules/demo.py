@@ -78,9 +78,11 @@ _ZAI_QUOTA_MESSAGE = "余额不足或无可用资源包,请充值。"
 _ZAI_QUOTA_BODY = json.dumps(
     {"error": {"code": "1113", "message": _ZAI_QUOTA_MESSAGE}}, ensure_ascii=False
 )
+# llama.cpp's server answers a context overflow with HTTP 500 (ggml-org/llama.cpp#15780):
+# a 5xx that must not be retried unchanged.
 _LLAMA_CPP_OVERFLOW = {
     "error": {
-        "code": 400,
+        "code": 500,
         "message": (
             "request (8968 tokens) exceeds the available context size (8448 tokens), "
             "try increasing it"
@@ -545,7 +547,7 @@ def _labels(messages: Iterable[Message]) -> str:
 
 def _context_overflow(lab: _Lab) -> ScenarioResult:
     openai = lab.servers["openai"]
-    openai.script(Reply.error(400, _LLAMA_CPP_OVERFLOW), Reply.ok("Lyon is second."))
+    openai.script(Reply.error(500, _LLAMA_CPP_OVERFLOW), Reply.ok("Lyon is second."))
     history = _history()
     run = _call(lab, 3, lab.providers("openai", "zai"), ChatRequest(history), "gpt-4o")
     sent = [len(request.json.get("messages", ())) for request in openai.requests]
@@ -558,8 +560,8 @@ def _context_overflow(lab: _Lab) -> ScenarioResult:
     return _result(
         lab, 3,
         "Context window exceeded on a long history: truncate and retry",
-        "openai answers 400 with llama.cpp's exceed_context_size_error body; the executor "
-        "drops the oldest half of the history and asks again.",
+        "openai answers HTTP 500 with llama.cpp's exceed_context_size_error body; a 5xx, "
+        "but the executor drops the oldest half of the history and asks again.",
         run,
         trail=[("openai", "truncate_history"), ("openai", "success")],
         answered_by="openai",

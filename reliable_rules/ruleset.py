@@ -247,6 +247,15 @@ def _display(path: FsPath, reference: str) -> str:
     return path.as_posix() if relative.startswith("..") else FsPath(relative).as_posix()
 
 
+def _shipped_name(path: FsPath) -> str | None:
+    """``builtin:`` plus the path below the shipped rules directory, or None outside it."""
+    try:
+        relative = path.relative_to(rules_dir().resolve())
+    except ValueError:
+        return None
+    return BUILTIN_PREFIX + relative.as_posix()
+
+
 def _resolve(reference: str, relative_to: FsPath | None) -> tuple[FsPath | None, str | None]:
     """A rule source reference → (path, error message)."""
     if reference.startswith(BUILTIN_PREFIX):
@@ -351,6 +360,14 @@ class _Loader:
                     source.problem(where, f"extends cycle: {cycle}", "extends-cycle")
                 )
                 continue
+            if self._names[path].startswith(BUILTIN_PREFIX) and not reference.startswith(
+                BUILTIN_PREFIX
+            ):
+                # A file a built-in set extends by relative path is part of the shipped set:
+                # name it as such (builtin:default/context.yaml), not by a site-packages path.
+                shipped = _shipped_name(target)
+                if shipped is not None:
+                    self._names.setdefault(target, shipped)
             base = self.load(target, reference)
             if base is not None:
                 bases.append(base)

@@ -15,13 +15,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .corpus import CorpusRecord, CorpusReport
+from .corpus import BEHAVIOURS, CorpusRecord, CorpusReport
 from .errors import Problem
 from .ruletests import CaseResult, FileReport, RunReport, own_file, show_value
 
 __all__ = [
     "Assessment",
     "assess",
+    "behaviour_confusion_lines",
     "confusion_lines",
     "input_error",
     "json_document",
@@ -181,6 +182,13 @@ def _record_where(corpus: CorpusReport, record: CorpusRecord) -> str:
     return f"{where} id={record.id}" if record.id is not None else where
 
 
+def _behaviour_note(record: CorpusRecord) -> str:
+    """``[behaviour ok]``, or ``[behaviour EXPECTED -> DECIDED]`` when the behaviour differs."""
+    if record.behaviour_matched:
+        return "[behaviour ok]"
+    return f"[behaviour {record.expected_behaviour} -> {record.actual_behaviour}]"
+
+
 def _record_line(corpus: CorpusReport, record: CorpusRecord) -> str:
     where = _record_where(corpus, record)
     text = record.text or "(no text)"
@@ -189,31 +197,49 @@ def _record_line(corpus: CorpusReport, record: CorpusRecord) -> str:
     tag = "TODO" if record.todo else "MISS"
     return (
         f"{where}: {tag} expected {record.expected}, got {record.actual} "
-        f"(rule {record.rule or '-'}): {text}"
+        f"(rule {record.rule or '-'}) {_behaviour_note(record)}: {text}"
     )
 
 
 def _corpus_headline(corpus: CorpusReport) -> str:
     scored = len(corpus.scored)
     text = (
-        f"corpus {corpus.path} (rules {corpus.rules}): {corpus.correct}/{scored} correct "
+        f"corpus {corpus.path} (rules {corpus.rules}): "
+        f"{corpus.correct}/{scored} categories correct "
         f"({_floor_percent(corpus.accuracy, 1)}%), "
+        f"{corpus.behaviour_correct}/{scored} behaviours correct "
+        f"({_floor_percent(corpus.behaviour_accuracy, 1)}%), "
         f"{_plural(len(corpus.misses), 'miss', 'misses')}"
     )
     if corpus.todo:
         text += f", {len(corpus.todo)} todo"
     if corpus.min_accuracy is not None:
-        verdict = "met" if corpus.passed_gate else "NOT met"
+        verdict = "met" if corpus.passed_accuracy_gate else "NOT met"
         text += f"; min accuracy {_number(corpus.min_accuracy)}% {verdict}"
+    if corpus.min_behaviour_accuracy is not None:
+        verdict = "met" if corpus.passed_behaviour_gate else "NOT met"
+        text += f"; min behaviour accuracy {_number(corpus.min_behaviour_accuracy)}% {verdict}"
     return text
 
 
 def confusion_lines(corpus: CorpusReport) -> list[str]:
     """The confusion table: one row per expected category, one column per decided one."""
     table = corpus.confusion
+    labels = sorted({*table, *(actual for row in table.values() for actual in row)})
+    return _table_lines(table, labels)
+
+
+def behaviour_confusion_lines(corpus: CorpusReport) -> list[str]:
+    """The behaviour confusion table: a row per expected and a column per decided behaviour
+    (all four, in :data:`~reliable_rules.corpus.BEHAVIOURS` order); empty with no record."""
+    if not corpus.scored:
+        return []
+    return _table_lines(corpus.behaviour_confusion, list(BEHAVIOURS))
+
+
+def _table_lines(table: dict[str, dict[str, int]], labels: list[str]) -> list[str]:
     if not table:
         return []
-    labels = sorted({*table, *(actual for row in table.values() for actual in row)})
     corner = "expected \\ decided"
     first = max(len(corner), *(len(label) for label in table))
     widths = [max(len(label), 1) for label in labels]
@@ -307,6 +333,10 @@ def _corpus_text(corpus: CorpusReport) -> Iterator[tuple[str, str]]:
     if table:
         yield "out", "  confusion (rows: expected, columns: decided):"
         yield from (("out", "    " + line) for line in table)
+    table = behaviour_confusion_lines(corpus)
+    if table:
+        yield "out", "  behaviour confusion (rows: expected, columns: decided):"
+        yield from (("out", "    " + line) for line in table)
 
 
 # ── json ────────────────────────────────────────────────────────────────────────────────
@@ -352,6 +382,9 @@ def _record_dict(record: CorpusRecord) -> dict[str, Any]:
         "actual": record.actual,
         "rule": record.rule,
         "matched": record.matched,
+        "expected_behaviour": record.expected_behaviour,
+        "actual_behaviour": record.actual_behaviour,
+        "behaviour_matched": record.behaviour_matched,
         "todo": record.todo,
         "text": record.text,
         "explain": record.decision.explain() if record.decision is not None else None,
@@ -373,6 +406,11 @@ def _corpus_dict(corpus: CorpusReport) -> dict[str, Any]:
         "accuracy": round(100.0 * corpus.accuracy, 2),
         "min_accuracy": corpus.min_accuracy,
         "confusion": corpus.confusion,
+        "behaviour_correct": corpus.behaviour_correct,
+        "behaviour_missed": len(corpus.scored) - corpus.behaviour_correct,
+        "behaviour_accuracy": round(100.0 * corpus.behaviour_accuracy, 2),
+        "min_behaviour_accuracy": corpus.min_behaviour_accuracy,
+        "behaviour_confusion": corpus.behaviour_confusion,
         "misses": [_record_dict(record) for record in corpus.misses],
         "todo_records": [_record_dict(record) for record in corpus.todo],
         "problems": [_problem_dict(problem) for problem in corpus.problems],
@@ -529,7 +567,7 @@ def _corpus_suite(root: ET.Element, corpus: CorpusReport) -> None:
         for problem in corpus.problems:
             case = _testcase(suite, classname, f"line {problem.line}", corpus.path, problem.line)
             _element(case, "error", str(problem), message=problem.message, type=problem.code)
-    gated = corpus.min_accuracy is not None
+    gated = corpus.gated
     for record in corpus.records:
         name = _record_where(corpus, record) + f": expected {record.expected}"
         case = _testcase(suite, classname, name, corpus.path, record.line)
@@ -543,18 +581,30 @@ def _corpus_suite(root: ET.Element, corpus: CorpusReport) -> None:
                 _element(case, "system-out", f"{line}\n\n{trace}")
             else:
                 _element(case, "failure", f"{line}\n\n{trace}", message=line, type="miss")
-    if gated and corpus.loaded:
+    if corpus.min_accuracy is not None and corpus.loaded:
         case = _testcase(suite, classname, f"accuracy >= {_number(corpus.min_accuracy)}%")
-        if not corpus.passed_gate:
+        if not corpus.passed_accuracy_gate:
             message = (
                 f"accuracy {_floor_percent(corpus.accuracy, 1)}% is below "
                 f"{_number(corpus.min_accuracy)}%"
             )
             _element(case, "failure", message, message=message, type="accuracy")
+    minimum = corpus.min_behaviour_accuracy
+    if minimum is not None and corpus.loaded:
+        case = _testcase(suite, classname, f"behaviour accuracy >= {_number(minimum)}%")
+        if not corpus.passed_behaviour_gate:
+            message = (
+                f"behaviour accuracy {_floor_percent(corpus.behaviour_accuracy, 1)}% is below "
+                f"{_number(minimum)}%"
+            )
+            _element(case, "failure", message, message=message, type="behaviour-accuracy")
     if corpus.loaded:
-        _element(
-            suite, "system-out", "\n".join([_corpus_headline(corpus), *confusion_lines(corpus)])
-        )
+        lines = [
+            _corpus_headline(corpus),
+            *confusion_lines(corpus),
+            *behaviour_confusion_lines(corpus),
+        ]
+        _element(suite, "system-out", "\n".join(lines))
 
 
 def _count(suite: ET.Element) -> dict[str, int]:

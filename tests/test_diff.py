@@ -394,13 +394,16 @@ def test_seed_to_default_over_the_corpus_prints_the_transitions(
 ) -> None:
     """diff builtin:seed builtin:default --corpus prints the transitions computed independently."""
     expected = _independent_transitions(load_rules("builtin:seed"), load_rules("builtin:default"))
-    # What default adds over the seed (observed): transport and 5xx texts and the format
-    # fallback, which the seed left to the unknown fall-through.
+    # What default changes over the seed (observed): transport and 5xx texts and the format
+    # fallback, which the seed left to the unknown fall-through, and the provider coverage
+    # (context overflows the seed called client errors, Bedrock's "too many tokens" throttle).
     for label in (
         "unknown → timeout",
         "unknown → network_error",
         "unknown → server_error",
         "unknown → format_mismatch",
+        "client_error → context_window_exceeded",
+        "context_window_exceeded → rate_limited",
     ):
         assert label in expected
     code, out, err = run(capsys, "diff", "builtin:seed", "builtin:default", "--corpus", CORPUS)
@@ -413,6 +416,6 @@ def test_seed_to_default_over_the_corpus_prints_the_transitions(
     # format_mismatch changes the action (retry → switch_format): a major change.
     assert out.splitlines()[0] == "verdict: major"
     assert "  unknown → format_mismatch: 1  [major: action retry → switch_format]" in out
-    assert "[minor] rule added: default.timeout → timeout (builtin:default:" in out
+    assert "[minor] rule added: default.timeout → timeout (builtin:default/transport.yaml:" in out
     assert "38 corpus records" in out
     assert "verdict major" in err

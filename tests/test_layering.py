@@ -303,7 +303,10 @@ def test_load_rules_default_is_builtin_default() -> None:
     rules = load_rules()
     assert rules is load_rules("builtin:default")
     assert rules.name == "default"
-    assert rules.files == ("builtin:seed", "builtin:default")
+    # the provider files under rules/default/ are named as part of the shipped set, in order
+    assert rules.files[0] == "builtin:default/retry-after.yaml"
+    assert rules.files[-2:] == ("builtin:seed", "builtin:default")
+    assert all(name.startswith("builtin:default/") for name in rules.files[:-2])
     assert reliable_rules.classify("429 Too Many Requests").ruleset == "default"
 
 

@@ -304,10 +304,13 @@ def test_shipped_rules_lint_clean(capsys: pytest.CaptureFixture[str]) -> None:
 def test_default_rules_declare_invariants() -> None:
     """builtin:default declares the shipped invariants, and converge inherits them."""
     ids = [invariant.id for invariant in load_rules("builtin:converge").invariants]
-    assert ids == [
+    assert sorted(ids) == [
         "auth-never-retryable",
+        "context-overflow-truncates",
         "context-window-never-retried-as-is",
+        "quota-never-retried",
         "rate-limits-have-retry-after",
+        "should-retry-false-is-honoured",
     ]
 
 

@@ -386,16 +386,20 @@ def test_corpus_accuracy_confusion_and_misses(
     code, out, err = run(capsys, "test", str(teapot), "--corpus", str(corpus))
     assert code == 1
     lines = out.splitlines()
-    head = lines.index(f"corpus {corpus} (rules {teapot}): 3/4 correct (75.0%), 1 miss, 1 todo")
+    head = lines.index(
+        f"corpus {corpus} (rules {teapot}): 3/4 categories correct (75.0%), "
+        "3/4 behaviours correct (75.0%), 1 miss, 1 todo"
+    )
     assert lines[head + 1] == (
-        f"  {corpus}:4: MISS expected rate_limited, got unknown (rule -): timed out, key [REDACTED]"
+        f"  {corpus}:4: MISS expected rate_limited, got unknown (rule -) "
+        "[behaviour retry_rate_limited -> retry]: timed out, key [REDACTED]"
     )
     assert lines[head + 2] == (
-        f"  {corpus}:6: TODO expected timeout, got auth_failed (rule teapot.third): "
-        "third-thing again"
+        f"  {corpus}:6: TODO expected timeout, got auth_failed (rule teapot.third) "
+        "[behaviour retry -> give_up]: third-thing again"
     )
     assert lines[head + 3] == "  confusion (rows: expected, columns: decided):"
-    table = [line.split() for line in lines[head + 4 :]]
+    table = [line.split() for line in lines[head + 4 : head + 9]]
     assert table == [
         ["expected", "\\", "decided", "auth_failed", "rate_limited", "server_error", "timeout",
          "unknown"],
@@ -464,8 +468,12 @@ def test_corpus_todo_records_never_fail(
     )
     code, out, _ = run(capsys, "test", str(teapot), "--corpus", str(corpus))
     assert code == 0, out
-    assert f"corpus {corpus} (rules {teapot}): 1/1 correct (100.0%), 0 misses, 2 todo" in out
-    assert f"  {corpus}:2: TODO expected timeout, got unknown (rule -): nothing" in out
+    assert (
+        f"corpus {corpus} (rules {teapot}): 1/1 categories correct (100.0%), "
+        "1/1 behaviours correct (100.0%), 0 misses, 2 todo"
+    ) in out
+    todo = f"  {corpus}:2: TODO expected timeout, got unknown (rule -) [behaviour ok]: nothing"
+    assert todo in out
     assert f'  {corpus}:3: TODO PASSED expected timeout (remove "todo": true): zzz-never' in out
 
 
@@ -490,7 +498,10 @@ def test_corpus_bad_lines_and_unreadable_corpus_exit_2(
     assert f"{corpus}:6: 'status' must be an integer or null, got string" in err
     assert f"{corpus}: 5 bad lines (see above)" in err
     assert f"reliable-rules: error: cannot read corpus '{tmp_path / 'no'}'" in err
-    assert f"corpus {corpus} (rules {teapot}): 1/1 correct (100.0%), 0 misses" in out
+    assert (
+        f"corpus {corpus} (rules {teapot}): 1/1 categories correct (100.0%), "
+        "1/1 behaviours correct (100.0%), 0 misses"
+    ) in out
     assert err.endswith(", 2 corpus files could not be read\n")
 
 

@@ -91,12 +91,12 @@ CLASSIFICATION_TABLE = [
             "Number of request tokens has exceeded your per-minute rate limit",
             headers={"retry-after": "7"},
         ),
-        ("RateLimitError", "rate_limited", "retry", 7000, "seed.rate-limit.typed"),
+        ("RateLimitError", "rate_limited", "retry", 7000, "default.rate.openai-style"),
         id="429-rate_limit_error-retry-after",
     ),
     pytest.param(
         Reply.anthropic_error(401, "authentication_error", "invalid x-api-key"),
-        ("AuthenticationError", "auth_failed", "next_provider", None, "seed.status.auth"),
+        ("AuthenticationError", "auth_failed", "next_provider", None, "default.auth.invalid-key"),
         id="401-authentication_error",
     ),
     pytest.param(
@@ -106,7 +106,7 @@ CLASSIFICATION_TABLE = [
             "context_window_exceeded",
             "truncate_history",
             None,
-            "seed.context-window",
+            "default.context.anthropic-style",
         ),
         id="400-prompt-is-too-long",
     ),

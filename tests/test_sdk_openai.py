@@ -105,32 +105,42 @@ CLASSIFICATION_TABLE = [
             code="rate_limit_exceeded",
             headers={"retry-after-ms": "1500"},
         ),
-        ("RateLimitError", "rate_limited", "retry", 1500, "seed.rate-limit.typed"),
+        ("RateLimitError", "rate_limited", "retry", 1500, "default.rate.openai-style"),
         id="429-rate_limit_exceeded-retry-after-ms",
     ),
     pytest.param(
         Reply.openai_error(
             429, QUOTA_MESSAGE, type="insufficient_quota", code="insufficient_quota"
         ),
-        ("RateLimitError", "quota_exhausted", "next_provider", None, "seed.rate-limit.business"),
+        (
+            "RateLimitError",
+            "quota_exhausted",
+            "next_provider",
+            None,
+            "default.quota.insufficient-quota",
+        ),
         id="429-insufficient_quota",
     ),
     pytest.param(
         Reply.openai_error(401, "Incorrect API key provided: sk-own.", code="invalid_api_key"),
-        ("AuthenticationError", "auth_failed", "next_provider", None, "seed.status.auth"),
+        ("AuthenticationError", "auth_failed", "next_provider", None, "default.auth.invalid-key"),
         id="401-invalid_api_key",
     ),
     pytest.param(
-        # builtin:default keeps the seed's rule: any typed 4xx other than 401/403/408/429 is
-        # client_error, so a typed 404 never reaches the taxonomy's model_not_found. The
-        # action (next_provider) is the same either way.
+        # The seed called every typed 404 client_error; builtin:default reads the body.
         Reply.openai_error(
             404,
             "The model `gpt-5-turbo` does not exist or you do not have access to it.",
             type="invalid_request_error",
             code="model_not_found",
         ),
-        ("NotFoundError", "client_error", "next_provider", None, "seed.status.client-error"),
+        (
+            "NotFoundError",
+            "model_not_found",
+            "next_provider",
+            None,
+            "default.model.not-found-wordings",
+        ),
         id="404-model_not_found",
     ),
     pytest.param(
@@ -140,7 +150,7 @@ CLASSIFICATION_TABLE = [
             "context_window_exceeded",
             "truncate_history",
             None,
-            "seed.context-window",
+            "default.context.openai-style",
         ),
         id="400-context_length_exceeded",
     ),
@@ -272,7 +282,8 @@ def test_official_sdks_example_runs() -> None:
     assert result.stderr == ""
     for line in (
         "openai: 'Paris.' after 2 attempts; keys the server saw: ['...0000', '...1111']",
-        "anthropic: rate_limit_error -> rate_limited (seed.rate-limit.typed), retry after 1000 ms",
+        "anthropic: rate_limit_error -> rate_limited (default.rate.openai-style), "
+        "retry after 1000 ms",
         "fallback: 'Bonjour.' from openai-backup after anthropic said auth_failed; "
         "requests to anthropic: 1",
     ):

@@ -184,16 +184,30 @@ def test_peeked_gzip_body_is_classified_and_kept(
     assert len(server.requests) == 1
 
 
-def test_x_should_retry_false_follows_the_rules(
+@pytest.mark.parametrize("status", [429, 503])
+def test_x_should_retry_false_is_honoured(
+    server: FakeProviderServer, sleeps: list[float], status: int
+) -> None:
+    """A 429 or 503 carrying x-should-retry: false is returned at once, not retried."""
+    decision = load_rules().classify(status=status, headers={"x-should-retry": "false"})
+    assert not decision.retryable
+    server.script(
+        Reply.openai_error(status, "slow down", headers={"x-should-retry": "false"}), Reply.ok()
+    )
+    assert _post(_session(RulesRetry()), server).status_code == status
+    assert len(server.requests) == 1
+    assert sleeps == []
+
+
+def test_x_should_retry_true_leaves_the_rules_to_decide(
     server: FakeProviderServer, sleeps: list[float]
 ) -> None:
-    """builtin:default ignores x-should-retry: false on a 429, so RulesRetry retries it."""
-    decision = load_rules().classify(status=429, headers={"x-should-retry": "false"})
-    assert decision.retryable  # if the rules learn the header, this test must change
+    """x-should-retry: true on a 503 changes nothing: the 503 is retried as before."""
     server.script(
-        Reply.openai_error(429, "slow down", headers={"x-should-retry": "false"}), Reply.ok()
+        Reply.openai_error(503, "busy", headers={"x-should-retry": "true"}), Reply.ok()
     )
     assert _post(_session(RulesRetry()), server).status_code == 200
+    assert len(server.requests) == 2
 
 
 def test_exhausted_raises_retry_error(server: FakeProviderServer, sleeps: list[float]) -> None:
