@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .extractors import Extractor, PrefixSource
+from .extractors import Extractor, PrefixSource, RegexSource
 from .matchers import All, Any_, ConditionRef, Contains, Node, Not, Probe, Status
 
 __all__ = ["MAX_SOURCE_CHARS", "DecideFn", "RetryFn", "compile_decider", "compile_retry_after"]
@@ -131,8 +131,17 @@ def compile_retry_after(extractors: Sequence[Extractor]) -> RetryFn:
     emitter = _Emitter(indexed=False)
     lines = ["def retry_after(P, lower):"]
     for extractor in extractors:
-        if isinstance(extractor, PrefixSource):
-            lines.append(f"    if {extractor.literal!r} in lower:")
+        needle = (
+            extractor.literal
+            if isinstance(extractor, PrefixSource)
+            else extractor.needle
+            if isinstance(extractor, RegexSource)
+            else None
+        )
+        if needle is not None:
+            # the literal every match needs: absent from nearly every failure, so the source
+            # costs one substring test
+            lines.append(f"    if {needle!r} in lower:")
             lines.append(f"        value = {emitter.constant(extractor.extract, 'E')}(P)")
             lines.append("        if value is not None:\n            return value")
         else:

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import logging
+import string
+from collections.abc import Iterator
 
 import regex
 
 from .matchers import REGEX_TIMEOUT_S, Probe, resolve_path
 from .retry_after import parse_duration_ms, parse_seed_number_ms
 
-__all__ = ["Extractor", "HeaderSource", "JsonSource", "PrefixSource", "RegexSource"]
+__all__ = [
+    "Extractor",
+    "HeaderSource",
+    "JsonSource",
+    "PrefixSource",
+    "RegexSource",
+    "required_literal",
+]
 
 logger = logging.getLogger("reliable_rules")
 
@@ -67,11 +76,104 @@ class PrefixSource(Extractor):
         return f"text after {self.literal!r} ({self.unit})"
 
 
+#: Characters that stand for themselves in a pattern (outside classes and groups).
+_PLAIN = frozenset(string.ascii_letters + string.digits + " _-:,;'\"/<>=!@%&~`#")
+#: Escapes that match a class or a position, not a literal: they end a literal run.
+_CLASS_ESCAPES = frozenset("bBdDsSwWAZntrfv")
+#: The shortest run worth checking before running a regex.
+_MIN_NEEDLE = 3
+
+
+class _Unreadable(Exception):
+    """The pattern uses syntax the literal scanner does not model."""
+
+
+def _atoms(pattern: str) -> Iterator[tuple[str, str]]:
+    """The pattern as (kind, character): ``lit``, ``break``, ``quant``, ``open``, ``close``,
+    ``alt``. Raises _Unreadable for escapes that are neither a class nor plain punctuation."""
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        index += 1
+        if char == "\\":
+            escaped = pattern[index : index + 1]
+            index += 1
+            if escaped in _CLASS_ESCAPES:
+                yield "break", escaped
+            elif not escaped or escaped.isalnum() or not escaped.isascii():
+                raise _Unreadable(escaped)  # \\x41, \\p{..}, \\1 ...
+            else:
+                yield "lit", escaped
+        elif char == "[":
+            index = _after_class(pattern, index)
+            yield "break", char
+        elif char in "()":
+            yield ("open" if char == "(" else "close"), char
+        elif char == "|":
+            yield "alt", char
+        elif char in "?*+{":
+            if char == "{":
+                end = pattern.find("}", index)
+                index = len(pattern) if end < 0 else end + 1
+            yield "quant", char
+        else:
+            yield ("lit" if char in _PLAIN else "break"), char
+
+
+def _after_class(pattern: str, index: int) -> int:
+    """The index just past the character class whose ``[`` precedes ``index``."""
+    if pattern[index : index + 1] == "^":
+        index += 1
+    if pattern[index : index + 1] == "]":
+        index += 1
+    while index < len(pattern) and pattern[index] != "]":
+        index += 2 if pattern[index] == "\\" else 1
+    return index + 1
+
+
+def required_literal(pattern: str, *, flags: int = 0) -> str | None:
+    """The longest ASCII literal every match of ``pattern`` contains, lowercased, or None.
+
+    Only runs of plain characters outside any group or class count, so the answer is
+    conservative: a pattern with a top-level ``|``, verbose mode or an escape this scanner
+    does not model (``\\x41``, ``\\p{L}``, back-references) has no needle. A match of the
+    pattern (compiled case-insensitively) then always contains the needle in the lowercased
+    text, except for texts spelling it with Unicode look-alikes that case folding equates
+    with ASCII letters (U+017F for "s", U+212A for "k").
+    """
+    if flags & regex.VERBOSE or "(?x" in pattern:
+        return None
+    runs: list[str] = []
+    run: list[str] = []
+    depth = 0
+    try:
+        for kind, char in _atoms(pattern):
+            if kind == "lit" and depth == 0:
+                run.append(char)
+                continue
+            if kind == "alt" and depth == 0:
+                return None
+            if kind == "quant" and run:
+                run.pop()  # the quantified character may be absent or repeated
+            depth += {"open": 1, "close": -1}.get(kind, 0)
+            if run:
+                runs.append("".join(run))
+                run.clear()
+    except _Unreadable:
+        return None
+    runs.append("".join(run))
+    best = max(runs, key=len)
+    return best.lower() if len(best) >= _MIN_NEEDLE else None
+
+
 class RegexSource(Extractor):
-    __slots__ = ("compiled",)
+    """A regex over the text; ``needle`` (see :func:`required_literal`) is checked first."""
+
+    __slots__ = ("compiled", "needle")
 
     def __init__(self, compiled: regex.Pattern[str], unit: str) -> None:
         self.compiled = compiled
+        self.needle = required_literal(compiled.pattern, flags=compiled.flags)
         self.unit = unit
 
     def extract(self, probe: Probe) -> int | None:
@@ -90,14 +192,23 @@ class RegexSource(Extractor):
 
 
 class JsonSource(Extractor):
-    __slots__ = ("path", "segments")
+    __slots__ = ("keys", "path", "segments")
 
     def __init__(self, path: str, unit: str) -> None:
         self.path = path
         self.segments = tuple(path.split("."))
+        # Object keys the path names must occur verbatim in the text for the path to resolve
+        # (JSON keys are case-sensitive): checking that first spares parsing the body of
+        # nearly every failure, which carries no such field.
+        self.keys = tuple(
+            segment for segment in self.segments if segment != "*" and not segment.isdigit()
+        )
         self.unit = unit
 
     def extract(self, probe: Probe) -> int | None:
+        text = probe.text
+        if not all(key in text for key in self.keys):
+            return None
         document = probe.json()
         if document is None:
             return None

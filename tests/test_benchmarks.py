@@ -25,8 +25,15 @@ def _load(name: str) -> ModuleType:
 def test_bench_classify_reports_every_figure_the_readme_quotes() -> None:
     """One quick round yields the ratios and load time that the README table shows."""
     results = _load("bench_classify").run(rounds=1, repeat=1)
-    for key in ("seed_vs_handwritten", "plus_1000_rules", "load_default_ms", "load_1000_rules_ms"):
+    for key in (
+        "seed_vs_handwritten",
+        "plus_1000_rules",
+        "load_default_ms",
+        "load_1000_rules_ms",
+        "default_vs_seed",
+    ):
         assert results[key] > 0
+    assert results["corpus_records"] >= 300
 
 
 def test_the_1000_user_rules_are_real_rules_that_never_match_the_mix(tmp_path: Path) -> None:

@@ -101,6 +101,28 @@ def test_falls_back_to_a_second_server_after_retries_exhausted(rig: Rig) -> None
     assert outcome.fallback.actual_provider == "fallback"
 
 
+@pytest.mark.parametrize(("status", "category"), [(503, "do_not_retry"), (429, "quota_exhausted")])
+def test_x_should_retry_false_moves_on_after_one_request(
+    rig: Rig, status: int, category: str
+) -> None:
+    """A 503 or 429 the server marks x-should-retry: false is not retried: the next provider
+    answers after exactly one request to the first."""
+    primary = rig.server(
+        "primary",
+        default=Reply.openai_error(status, "busy", headers={"x-should-retry": "false"}),
+    )
+    fallback = rig.server("fallback")
+    executor = rig.executor(
+        [("primary", rig.openai(primary)), ("fallback", rig.openai(fallback))], max_retries=3
+    )
+    outcome = executor.execute(ask(), MODEL)
+    assert outcome.provider == "fallback"
+    assert (len(primary.requests), len(fallback.requests)) == (1, 1)
+    first = outcome.attempts[0]
+    assert first.decision is not None
+    assert (first.decision.category, first.action) == (category, "next_provider")
+
+
 def test_aggregated_error_lists_both_providers_in_seed_format(rig: Rig) -> None:
     """Both servers fail: the error lists one seed-format line per attempt, in order."""
     first = rig.server("p1", default=Reply.error(500, "p1 error"))

@@ -1,0 +1,292 @@
+"""builtin:default as a whole: its provider files agree with each other in the final order, it
+fixes the seed's known traps on real provider errors, and it meets the accuracy targets on the
+public corpus."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reliable_rules import load_rules
+from reliable_rules.corpus import run_corpus
+from reliable_rules.ruletests import check_case
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CORPUS = PROJECT_ROOT / "tests" / "data" / "provider_errors.jsonl"
+README = PROJECT_ROOT / "README.md"
+
+#: Rules about reliable_rules' own exceptions or generic wordings: nothing public to cite.
+UNREFERENCED = {
+    "default.server-error-text",
+    "default.server.broken-response",
+    "default.format-mismatch",
+    "seed.text.auth-status",
+}
+
+
+def default_rules() -> list[Any]:
+    """The rules builtin:default adds over the seed (its own file and rules/default/*)."""
+    ruleset = load_rules("builtin:default")
+    return [rule for rule in ruleset.rules if rule.file.startswith("builtin:default")]
+
+
+def test_the_provider_files_are_layered_in_the_documented_order() -> None:
+    """default.yaml lists its parts in the order its header comment documents, seed last."""
+    files = load_rules("builtin:default").files
+    assert files == (
+        "builtin:default/retry-after.yaml",
+        "builtin:default/transport.yaml",
+        "builtin:default/context.yaml",
+        "builtin:default/content-filter.yaml",
+        "builtin:default/quota.yaml",
+        "builtin:default/auth.yaml",
+        "builtin:default/models.yaml",
+        "builtin:default/should-retry.yaml",
+        "builtin:default/tools.yaml",
+        "builtin:default/requests.yaml",
+        "builtin:default/rate-limits.yaml",
+        "builtin:default/server.yaml",
+        "builtin:default/fallbacks.yaml",
+        "builtin:seed",
+        "builtin:default",
+    )
+    header = (PROJECT_ROOT / "rules" / "default.yaml").read_text(encoding="utf-8")
+    documented = re.findall(r"^#   (default/\S+\.yaml)", header, flags=re.MULTILINE)
+    assert ["builtin:" + name for name in documented] == list(files[:-2])
+
+
+def test_every_provider_rule_test_holds_in_the_whole_set() -> None:
+    """Each embedded case of each provider file decides the same inside builtin:default.
+
+    `reliable-rules test rules/` runs each file alone; this catches an earlier file (in the
+    layering order) claiming an error a later file's rule was written for. A `no_match` case
+    says its own file leaves the error alone; in the whole set another file (or the seed) may
+    decide it, but not a rule of that file.
+    """
+    ruleset = load_rules("builtin:default")
+    file_of = {rule.id: rule.file for rule in ruleset.rules}
+    failures = []
+    for rule in default_rules():
+        for case in rule.tests:
+            result = check_case(ruleset, case, default_category=rule.category)
+            if case.no_match:
+                decider = result.decision.rule_id
+                if decider is not None and file_of[decider] == rule.file:
+                    failures.append((rule.id, case.line, f"claimed by {decider}"))
+            elif not result.passed:
+                failures.append((rule.id, case.line, result.summary))
+    assert failures == []
+    assert sum(len(rule.tests) for rule in default_rules()) >= 150
+
+
+def test_every_provider_rule_cites_its_sources_and_has_tests() -> None:
+    """Rules written from real errors carry references (http URLs) and embedded tests."""
+    rules = default_rules()
+    assert len(rules) >= 40
+    for rule in rules:
+        assert rule.tests, rule.id
+        if rule.id in UNREFERENCED:
+            continue
+        assert rule.references, rule.id
+        assert all(ref.startswith("https://") for ref in rule.references), rule.id
+
+
+# (what the seed got wrong, failure, the category builtin:default must decide)
+TRAPS = [
+    pytest.param(
+        {"status": 429, "body": "Too many tokens, please wait before trying again."},
+        "rate_limited",
+        id="bedrock-429-too-many-tokens-is-a-throttle",
+    ),
+    pytest.param(
+        {"status": 429, "body": '"Tokens per minute limit exceeded - too many tokens processed."'},
+        "rate_limited",
+        id="cerebras-429-tpm-too-many-tokens",
+    ),
+    pytest.param(
+        {
+            "message": "HTTPSConnectionPool(host='api.openai.com', port=443): Max retries "
+            "exceeded with url: /v1/models (Caused by NewConnectionError('<urllib3.connection."
+            "HTTPSConnection object at 0x7fe9de99f6d0>: Failed to establish a new connection: "
+            "[Errno 113] No route to host'))"
+        },
+        "network_error",
+        id="port-443-is-not-a-status",
+    ),
+    pytest.param(
+        {"message": "The model `llama-405b` does not exist or you do not have access to it."},
+        "model_not_found",
+        id="llama-405b-is-not-a-status",
+    ),
+    pytest.param(
+        {
+            "status": 500,
+            "body": '{"error":{"code":500,"message":"Context size has been exceeded.",'
+            '"type":"server_error"}}',
+        },
+        "context_window_exceeded",
+        id="llama-cpp-500-context-overflow",
+    ),
+    pytest.param(
+        {
+            "message": '{"error":{"message":"Unsupported parameter: \'max_tokens\' is not '
+            "supported with this model. Use 'max_completion_tokens' instead.\",\"type\":"
+            '"invalid_request_error","param":"max_tokens","code":"unsupported_parameter"}}'
+        },
+        "client_error",
+        id="unsupported-parameter-is-not-model-not-found",
+    ),
+    pytest.param(
+        {
+            "status": 429,
+            "body": "You exceeded your current quota, please check your plan and billing "
+            "details. For more information on this error, read the docs: https://platform."
+            "openai.com/docs/guides/error-codes/api-errors.",
+        },
+        "quota_exhausted",
+        id="openai-429-insufficient-quota",
+    ),
+    pytest.param(
+        {
+            "status": 429,
+            "body": "* Quota exceeded for metric: generativelanguage.googleapis.com/"
+            "generate_content_free_tier_input_token_count, limit: 0, model: gemini-2.0-flash-exp",
+        },
+        "quota_exhausted",
+        id="gemini-429-limit-0",
+    ),
+    pytest.param(
+        {"status": 402, "body": "Insufficient Balance"},
+        "quota_exhausted",
+        id="deepseek-402",
+    ),
+    pytest.param(
+        {
+            "status": 402,
+            "body": "This request requires more credits, or fewer max_tokens. You requested up "
+            "to 4096 tokens, but can only afford 4000. To increase, visit https://openrouter.ai/"
+            "settings/credits and upgrade to a paid account",
+        },
+        "quota_exhausted",
+        id="openrouter-402-credits",
+    ),
+    pytest.param(
+        # No 403 content refusal has been published that we could find; the body is Zhipu's
+        # real 1301 refusal, the status is ours.
+        {
+            "status": 403,
+            "body": '{"error":{"code":"1301","message":"系统检测到输入或生成内容可能包含不安全或'
+            '敏感内容，请您避免输入易产生敏感内容的提示语，感谢您的配合。"}}',  # noqa: RUF001 — Zhipu's own full-width commas
+        },
+        "content_filtered",
+        id="content-policy-under-403",
+    ),
+]
+
+
+@pytest.mark.parametrize(("failure", "expected"), TRAPS)
+def test_the_seeds_traps_are_fixed(failure: dict[str, Any], expected: str) -> None:
+    """builtin:default decides the real error correctly where builtin:seed did not."""
+    message = failure.pop("message", None)
+    decided = load_rules("builtin:default").classify(message, **failure)
+    assert decided.category == expected, decided.explain()
+    assert load_rules("builtin:seed").classify(message, **failure).category != expected
+
+
+@pytest.mark.parametrize(
+    ("failure", "expected"),
+    [
+        pytest.param(
+            {"status": 429, "headers": {"retry-after-ms": "1500"}}, 1500, id="retry-after-ms"
+        ),
+        pytest.param({"status": 429, "headers": {"Retry-After": "7"}}, 7000, id="retry-after"),
+        pytest.param(
+            {"status": 429, "headers": {"x-ratelimit-reset-tokens": "6m0s"}},
+            360_000,
+            id="x-ratelimit-reset-tokens-6m0s",
+        ),
+        pytest.param(
+            {"status": 429, "headers": {"x-ratelimit-reset-requests": "1.5s"}},
+            1500,
+            id="x-ratelimit-reset-requests-1.5s",
+        ),
+        pytest.param(
+            {
+                "status": 429,
+                "body": {
+                    "error": {
+                        "code": 429,
+                        "status": "RESOURCE_EXHAUSTED",
+                        "details": [
+                            {
+                                "@type": "type.googleapis.com/google.rpc.RetryInfo",
+                                "retryDelay": "37s",
+                            }
+                        ],
+                    }
+                },
+            },
+            37_000,
+            id="gemini-retryDelay",
+        ),
+        pytest.param(
+            {"status": 429, "body": "Rate limit reached for gpt-4o ... Please try again in 20s."},
+            20_000,
+            id="please-try-again-in-20s",
+        ),
+        pytest.param(
+            {
+                "status": 429,
+                "body": "Requests to the ChatCompletions_Create Operation under Azure OpenAI API "
+                "version 2024-02-01 have exceeded token rate limit of your current OpenAI S0 "
+                "pricing tier. Please retry after 60 seconds.",
+            },
+            60_000,
+            id="azure-retry-after-60-seconds",
+        ),
+    ],
+)
+def test_retry_after_comes_from_every_source_providers_use(
+    failure: dict[str, Any], expected: int
+) -> None:
+    """Headers, Gemini's RetryInfo and the error text all yield the wait."""
+    decision = load_rules("builtin:default").classify(**failure)
+    assert decision.retry_after_ms == expected
+    assert decision.category == "rate_limited"
+
+
+def test_x_should_retry_false_gives_up_on_the_provider() -> None:
+    """A 5xx or 429 carrying x-should-retry: false is not retried; true changes nothing."""
+    rules = load_rules("builtin:default")
+    overloaded = '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}'
+    refused = rules.classify(status=529, headers={"x-should-retry": "false"}, body=overloaded)
+    assert (refused.category, refused.retryable, refused.action) == (
+        "do_not_retry",
+        False,
+        "next_provider",
+    )
+    limited = rules.classify(status=429, headers={"x-should-retry": "false"}, body="slow down")
+    assert (limited.category, limited.retryable) == ("quota_exhausted", False)
+    allowed = rules.classify(status=529, headers={"x-should-retry": "true"}, body=overloaded)
+    assert (allowed.category, allowed.retryable) == ("server_error", True)
+
+
+def test_the_corpus_meets_the_accuracy_targets_and_the_readme_quotes_them() -> None:
+    """>= 90% of categories and >= 97% of behaviours, and the README's figures are current."""
+    report = run_corpus(load_rules("builtin:default"), str(CORPUS))
+    assert report.problems == ()
+    assert report.accuracy >= 0.90
+    assert report.behaviour_accuracy >= 0.97
+    total = len(report.scored)
+    readme = README.read_text(encoding="utf-8")
+    quoted = f"**{report.correct}/{total}** categories and **{report.behaviour_correct}/{total}**"
+    assert quoted in readme
+    # the confusion rows: "| category | decided right / expected |"
+    rows = dict(re.findall(r"^\| ([a-z_]+) \| (\d+ / \d+) \|$", readme, flags=re.MULTILINE))
+    for category in {record.expected for record in report.scored}:
+        expected = [r for r in report.scored if r.expected == category]
+        right = sum(1 for r in expected if r.matched)
+        assert rows[category] == f"{right} / {len(expected)}", category
