@@ -323,7 +323,7 @@ import sys
 import textwrap
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
@@ -346,7 +346,7 @@ from .lint import (
     sarif_document,
 )
 from .ruleset import RuleSet, load_rules
-from .ruletests import AmbiguousCorpusRules, RunReport, expand_paths, own_file, run_tests
+from .ruletests import AmbiguousCorpusRules, expand_paths, own_file, run_tests
 from .testreport import assess, json_document, junit_xml, text_lines
 
 if TYPE_CHECKING:
@@ -1276,24 +1276,6 @@ def _percent(value: str) -> float:
     return number
 
 
-def _with_behaviour_gate(run: RunReport, minimum: float | None) -> RunReport:
-    """``run`` with ``--corpus-min-behaviour-accuracy`` set on every corpus report (the
-    gate is applied here because :func:`~reliable_rules.ruletests.run_tests` has no
-    parameter for it)."""
-    if minimum is None:
-        return run
-    reports = tuple(
-        replace(
-            report,
-            corpus=tuple(
-                replace(corpus, min_behaviour_accuracy=minimum) for corpus in report.corpus
-            ),
-        )
-        for report in run.reports
-    )
-    return replace(run, reports=reports)
-
-
 def _cmd_test(args: argparse.Namespace, streams: _Streams) -> int:
     fmt = str(args.format)
     paths = [str(path) for path in args.paths]
@@ -1315,10 +1297,10 @@ def _cmd_test(args: argparse.Namespace, streams: _Streams) -> int:
             corpus=corpus,
             corpus_rules=args.rules,
             min_accuracy=args.corpus_min_accuracy,
+            min_behaviour_accuracy=args.corpus_min_behaviour_accuracy,
         )
     except AmbiguousCorpusRules as error:
         raise _UsageError("test", f"--corpus needs --rules PATH|builtin:NAME: {error}") from None
-    run = _with_behaviour_gate(run, args.corpus_min_behaviour_accuracy)
     assessment = assess(run, threshold=threshold)
     lines = text_lines(run, threshold=threshold)
     if fmt == "text":

@@ -553,6 +553,7 @@ def run_tests(
     corpus: Sequence[str] = (),
     corpus_rules: str | None = None,
     min_accuracy: float | None = None,
+    min_behaviour_accuracy: float | None = None,
 ) -> RunReport:
     """Run everything ``reliable-rules test`` runs; never raises for bad input files.
 
@@ -560,7 +561,9 @@ def run_tests(
     the side-by-side test files next to it. A test file named explicitly runs against the rule
     set it tests (its ``rules:`` or its sibling) without that file's embedded tests. Each
     corpus is classified with ``corpus_rules``; by default with the only rule file tested, or
-    ``builtin:default`` when ``paths`` is empty.
+    ``builtin:default`` when ``paths`` is empty. ``min_accuracy`` and
+    ``min_behaviour_accuracy`` (percent) are the corpora's gates (see
+    :class:`~reliable_rules.corpus.CorpusReport`).
 
     Raises:
         AmbiguousCorpusRules: ``corpus`` is given, ``corpus_rules`` is not, and several rule
@@ -628,7 +631,13 @@ def run_tests(
             reports.append(_unloaded(item.path, error.problems, item))
             continue
         corpora = [
-            run_corpus(ruleset, name, rules=item.path, min_accuracy=min_accuracy)
+            run_corpus(
+                ruleset,
+                name,
+                rules=item.path,
+                min_accuracy=min_accuracy,
+                min_behaviour_accuracy=min_behaviour_accuracy,
+            )
             for name in item.corpus
         ]
         reports.append(

@@ -581,23 +581,22 @@ def _corpus_suite(root: ET.Element, corpus: CorpusReport) -> None:
                 _element(case, "system-out", f"{line}\n\n{trace}")
             else:
                 _element(case, "failure", f"{line}\n\n{trace}", message=line, type="miss")
-    if corpus.min_accuracy is not None and corpus.loaded:
-        case = _testcase(suite, classname, f"accuracy >= {_number(corpus.min_accuracy)}%")
-        if not corpus.passed_accuracy_gate:
-            message = (
-                f"accuracy {_floor_percent(corpus.accuracy, 1)}% is below "
-                f"{_number(corpus.min_accuracy)}%"
-            )
-            _element(case, "failure", message, message=message, type="accuracy")
-    minimum = corpus.min_behaviour_accuracy
-    if minimum is not None and corpus.loaded:
-        case = _testcase(suite, classname, f"behaviour accuracy >= {_number(minimum)}%")
-        if not corpus.passed_behaviour_gate:
-            message = (
-                f"behaviour accuracy {_floor_percent(corpus.behaviour_accuracy, 1)}% is below "
-                f"{_number(minimum)}%"
-            )
-            _element(case, "failure", message, message=message, type="behaviour-accuracy")
+    gates = (
+        ("accuracy", corpus.min_accuracy, corpus.accuracy, corpus.passed_accuracy_gate),
+        (
+            "behaviour accuracy",
+            corpus.min_behaviour_accuracy,
+            corpus.behaviour_accuracy,
+            corpus.passed_behaviour_gate,
+        ),
+    )
+    for label, minimum, accuracy, passed in gates:
+        if minimum is None or not corpus.loaded:
+            continue
+        case = _testcase(suite, classname, f"{label} >= {_number(minimum)}%")
+        if not passed:
+            message = f"{label} {_floor_percent(accuracy, 1)}% is below {_number(minimum)}%"
+            _element(case, "failure", message, message=message, type=label.replace(" ", "-"))
     if corpus.loaded:
         lines = [
             _corpus_headline(corpus),

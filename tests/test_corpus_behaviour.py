@@ -14,6 +14,7 @@ from rulefiles import write_rules
 from reliable_rules import DEFAULT_CATEGORIES, load_rules
 from reliable_rules.cli import main
 from reliable_rules.corpus import BEHAVIOURS, behaviour_of, run_corpus
+from reliable_rules.ruletests import run_tests
 from reliable_rules.taxonomy import UNKNOWN, Action, Category
 
 # Self-contained rules (no `extends`): the decisions do not depend on the shipped rule files.
@@ -171,6 +172,15 @@ def test_behaviour_gate_alone_ignores_behaviour_keeping_misses(
     assert run_corpus(ruleset, str(path), min_behaviour_accuracy=100.0).passed_gate
     both = run_corpus(ruleset, str(path), min_accuracy=100.0, min_behaviour_accuracy=100.0)
     assert not both.passed_gate
+
+
+def test_run_tests_hands_the_behaviour_gate_to_every_corpus(markers: Path, corpus: Path) -> None:
+    """run_tests(min_behaviour_accuracy=P) gates each corpus report with P."""
+    run = run_tests([str(markers)], corpus=[str(corpus)], min_behaviour_accuracy=70.0)
+    (report,) = run.reports
+    (gated,) = report.corpus
+    assert (gated.min_behaviour_accuracy, gated.min_accuracy) == (70.0, None)
+    assert gated.passed_gate  # 3/4 behaviours (75%) >= 70%
 
 
 # ── CLI: text ───────────────────────────────────────────────────────────────────────────

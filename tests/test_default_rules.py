@@ -190,10 +190,11 @@ TRAPS = [
 @pytest.mark.parametrize(("failure", "expected"), TRAPS)
 def test_the_seeds_traps_are_fixed(failure: dict[str, Any], expected: str) -> None:
     """builtin:default decides the real error correctly where builtin:seed did not."""
-    message = failure.pop("message", None)
-    decided = load_rules("builtin:default").classify(message, **failure)
+    fields = {key: value for key, value in failure.items() if key != "message"}
+    message = failure.get("message")
+    decided = load_rules("builtin:default").classify(message, **fields)
     assert decided.category == expected, decided.explain()
-    assert load_rules("builtin:seed").classify(message, **failure).category != expected
+    assert load_rules("builtin:seed").classify(message, **fields).category != expected
 
 
 @pytest.mark.parametrize(
