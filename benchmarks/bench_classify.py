@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import seed_reference  # noqa: E402 — the tests directory is put on the path just above
 
 import reliable_rules  # noqa: E402
-from reliable_rules._resources import rules_dir  # noqa: E402
+from reliable_rules.ruleset.resources import rules_dir  # noqa: E402
 
 CORPUS = ROOT / "tests" / "data" / "provider_errors.public.jsonl"
 FULL_CORPUS = ROOT / "tests" / "data" / "provider_errors.jsonl"

@@ -53,9 +53,9 @@ sys.path.insert(0, str(ROOT))
 
 import reliable_rules  # noqa: E402 — the repository root is put on the path just above
 from reliable_rules import ChatRequest, Message, ReliableExecutor  # noqa: E402
+from reliable_rules.executor.timing import SystemTiming  # noqa: E402
 from reliable_rules.providers import OpenAICompatible, ProviderHTTPError  # noqa: E402
 from reliable_rules.testing import FakeProviderServer, Reply  # noqa: E402
-from reliable_rules.timing import SystemTiming  # noqa: E402
 
 TARGETS = {
     "success_overhead_retrying_us": 5.0,

@@ -21,7 +21,7 @@ import anthropic
 import openai
 
 from reliable_rules import Attempt, ChatRequest, Message, ReliableExecutor, load_rules
-from reliable_rules.records import key_hint
+from reliable_rules.executor.records import key_hint
 from reliable_rules.testing import FakeProviderServer, Reply
 
 OWN_KEY = "sk-example-own-0000"

@@ -16,11 +16,19 @@ from __future__ import annotations
 import logging as _logging
 import typing as _typing
 
-from ._version import __version__
-from .chat import ChatProvider, ChatRequest, ChatResponse, Message, StreamEvent, ToolCall, Usage
-from .decision import Decision
-from .diff import RuleSetDiff, diff_rulesets
-from .errors import (
+from reliable_rules._version import __version__
+from reliable_rules.authoring.diff import RuleSetDiff, diff_rulesets
+from reliable_rules.chat import (
+    ChatProvider,
+    ChatRequest,
+    ChatResponse,
+    Message,
+    StreamEvent,
+    ToolCall,
+    Usage,
+)
+from reliable_rules.decision import Decision
+from reliable_rules.errors import (
     AllProvidersFailed,
     AttemptTimeout,
     CallCancelled,
@@ -34,11 +42,13 @@ from .errors import (
     RuleSetError,
     RuleSourceError,
 )
-from .executor import Attempt, CancelToken, ReliableExecutor
-from .failure import Failure, to_failure
-from .fallback import scope_provider_fallback, take_last_provider_fallback
-from .health import CircuitBreakerPolicy
-from .records import (
+from reliable_rules.executor.fallback import (
+    scope_provider_fallback,
+    take_last_provider_fallback,
+)
+from reliable_rules.executor.health import CircuitBreakerPolicy
+from reliable_rules.executor.loops import Attempt, CancelToken, ReliableExecutor
+from reliable_rules.executor.records import (
     AttemptRecord,
     FallbackEvent,
     FallbackInfo,
@@ -47,11 +57,12 @@ from .records import (
     Outcome,
     RetryEvent,
 )
-from .reloading import ReloadingRuleSet
-from .retrying import retrying
-from .ruleset import Policy, Rule, RuleSet, RuleTest, load_rules
-from .taxonomy import DEFAULT_CATEGORIES, Action, Category
-from .urllib3_retry import RulesRetry
+from reliable_rules.failure import Failure, to_failure
+from reliable_rules.reloading import ReloadingRuleSet
+from reliable_rules.retrying import retrying
+from reliable_rules.ruleset.loader import Policy, Rule, RuleSet, RuleTest, load_rules
+from reliable_rules.taxonomy import DEFAULT_CATEGORIES, Action, Category
+from reliable_rules.urllib3_retry import RulesRetry
 
 # A library logs, the application decides where logs go (no "No handlers" fallback to stderr).
 _logging.getLogger("reliable_rules").addHandler(_logging.NullHandler())

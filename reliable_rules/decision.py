@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .failure import Failure
-from .taxonomy import Action, Category
+from reliable_rules.failure import Failure
+from reliable_rules.taxonomy import Action, Category
 
 if TYPE_CHECKING:
-    from .classifier import Classifier
+    from reliable_rules.engine.classifier import Classifier
 
 __all__ = ["Decision", "Verdict"]
 

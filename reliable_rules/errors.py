@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .decision import Decision
-    from .records import AttemptRecord
+    from reliable_rules.decision import Decision
+    from reliable_rules.executor.records import AttemptRecord
 
 __all__ = [
     "AllProvidersFailed",

@@ -2,14 +2,14 @@
 
 :class:`ReloadingRuleSet` loads a rule file with :func:`~reliable_rules.load_rules` and, at
 most every ``interval_s`` seconds, checks whether that file or any file it ``extends`` (every
-file of :attr:`RuleSet.files <reliable_rules.ruleset.RuleSet.files>`) changed. A file counts
+file of :attr:`RuleSet.files <reliable_rules.ruleset.loader.RuleSet.files>`) changed. A file counts
 as changed when its size, modification time or inode differ *and* its content hash differs,
 so ``touch`` does not reload. The check is lazy: it runs inside :meth:`classify` (and
 :meth:`reload`), so no thread is needed; :meth:`start` runs the same check in a daemon thread
 for services that classify rarely but want the new rules (and the warnings) promptly.
 
 * **Atomic swap.** A successful load replaces :attr:`current` with one attribute assignment
-  of the new, immutable :class:`~reliable_rules.ruleset.RuleSet`. A call to :meth:`classify`
+  of the new, immutable :class:`~reliable_rules.ruleset.loader.RuleSet`. A call to :meth:`classify`
   reads :attr:`current` once, so every decision comes from exactly one complete rule set.
 * **Last valid set wins.** When the new content does not load, the previous set keeps
   serving; the problems are logged (logger ``reliable_rules``, WARNING) once per distinct bad
@@ -19,7 +19,7 @@ for services that classify rarely but want the new rules (and the warnings) prom
 * **Readers never wait.** At most one thread loads at a time (a lock taken with a
   non-blocking try); other threads keep classifying with the current set meanwhile.
 * **Never raises** from :meth:`classify`, like :meth:`RuleSet.classify
-  <reliable_rules.ruleset.RuleSet.classify>`; only the constructor raises (the first load
+  <reliable_rules.RuleSet.classify>`; only the constructor raises (the first load
   failing leaves nothing to serve).
 
 Write rule files atomically (write a temporary file, then :func:`os.replace` it over the
@@ -53,9 +53,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 
-from .decision import Decision
-from .errors import RuleSetError
-from .ruleset import BUILTIN_PREFIX, RuleSet, load_rules
+from reliable_rules.decision import Decision
+from reliable_rules.errors import RuleSetError
+from reliable_rules.ruleset.loader import BUILTIN_PREFIX, RuleSet, load_rules
 
 __all__ = ["ReloadingRuleSet"]
 
@@ -104,7 +104,7 @@ def _watched(ruleset: RuleSet) -> tuple[str, ...]:
 
 
 class ReloadingRuleSet:
-    """A :class:`~reliable_rules.ruleset.RuleSet` that reloads when its files change.
+    """A :class:`~reliable_rules.ruleset.loader.RuleSet` that reloads when its files change.
 
     Args:
         path: the rule file (a relative path is resolved once, now), or ``builtin:NAME``
@@ -196,7 +196,7 @@ class ReloadingRuleSet:
         provider: str | None = None,
         model: str | None = None,
     ) -> Decision:
-        """:meth:`RuleSet.classify <reliable_rules.ruleset.RuleSet.classify>` with the current
+        """:meth:`RuleSet.classify <reliable_rules.RuleSet.classify>` with the current
         set, after checking the files when a check is due; never raises."""
         self._poll()
         return self._current.classify(

@@ -17,11 +17,11 @@ from collections.abc import Callable
 from os import PathLike
 from typing import Any, ParamSpec, TypeVar, overload
 
-from .errors import CallCancelled, DeadlineExceeded, ExecutionError
-from .executor import Attempt, ReliableExecutor
-from .records import Hooks
-from .ruleset import RuleSet
-from .timing import Timing
+from reliable_rules.errors import CallCancelled, DeadlineExceeded, ExecutionError
+from reliable_rules.executor.loops import Attempt, ReliableExecutor
+from reliable_rules.executor.records import Hooks
+from reliable_rules.executor.timing import Timing
+from reliable_rules.ruleset.loader import RuleSet
 
 __all__ = ["retrying"]
 
@@ -70,7 +70,7 @@ def retrying(
         base_backoff_ms: first backoff; None uses the rule set's policy.
         attempt_timeout_s: bound each call (it then runs on a worker thread).
         deadline_s: bound all calls and sleeps together.
-        hooks: observers, as for :class:`~reliable_rules.executor.ReliableExecutor`.
+        hooks: observers, as for :class:`~reliable_rules.executor.loops.ReliableExecutor`.
         timing: clock/sleep/random; None follows the testing switch.
         name: the name shown in trails and logs (the function's qualified name by default).
     """

@@ -34,7 +34,7 @@ no state behind — but a read timeout or a dropped connection after the request
 mean the provider did run (and bill) the completion. Pass ``allowed_methods=`` (e.g.
 ``Retry.DEFAULT_ALLOWED_METHODS``) to exclude POST, or None to retry every method.
 
-Waits follow the rule set's :class:`~reliable_rules.ruleset.Policy`, not urllib3's
+Waits follow the rule set's :class:`~reliable_rules.ruleset.loader.Policy`, not urllib3's
 ``backoff_factor``: the n-th consecutive retry waits the policy's backoff (base, doubling up to
 the maximum, jitter), or the Retry-After the rules extracted (``retry-after``,
 ``retry-after-ms``, body hints...) capped at ``retry_after_cap_ms`` and never below that backoff.
@@ -61,10 +61,10 @@ from typing import TYPE_CHECKING, Any
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
-from .backoff import Backoff
-from .decision import Decision
-from .ruleset import RuleSet, load_rules
-from .taxonomy import Action
+from reliable_rules.decision import Decision
+from reliable_rules.executor.backoff import Backoff
+from reliable_rules.ruleset.loader import RuleSet, load_rules
+from reliable_rules.taxonomy import Action
 
 if TYPE_CHECKING:
     from typing_extensions import Self

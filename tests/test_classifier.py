@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reliable_rules
-from reliable_rules import classifier as classifier_module
-from reliable_rules import codegen
-from reliable_rules._resources import rules_dir
-from reliable_rules.classifier import _LiteralScan
+from reliable_rules.engine import classifier as classifier_module
+from reliable_rules.engine import codegen
+from reliable_rules.engine.classifier import _LiteralScan
+from reliable_rules.ruleset.resources import rules_dir
 
 CORPUS = Path(__file__).parent / "data" / "provider_errors.public.jsonl"
 

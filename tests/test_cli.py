@@ -15,9 +15,9 @@ import pytest
 from rulefiles import write_rules
 
 import reliable_rules
-from reliable_rules import cli
+from reliable_rules.authoring.ruletests.runner import own_file
+from reliable_rules.cli import app as cli
 from reliable_rules.cli import main
-from reliable_rules.ruletests import own_file
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: Every shipped rule file, as `rules/` expands: the three sets and builtin:default's parts.

@@ -12,9 +12,9 @@ import pytest
 from rulefiles import write_rules
 
 from reliable_rules import DEFAULT_CATEGORIES, load_rules
+from reliable_rules.authoring.corpus import BEHAVIOURS, behaviour_of, run_corpus
+from reliable_rules.authoring.ruletests.runner import run_tests
 from reliable_rules.cli import main
-from reliable_rules.corpus import BEHAVIOURS, behaviour_of, run_corpus
-from reliable_rules.ruletests import run_tests
 from reliable_rules.taxonomy import UNKNOWN, Action, Category
 
 # Self-contained rules (no `extends`): the decisions do not depend on the shipped rule files.

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from reliable_rules import load_rules
-from reliable_rules.corpus import run_corpus
-from reliable_rules.ruletests import check_case
+from reliable_rules.authoring.corpus import run_corpus
+from reliable_rules.authoring.ruletests.runner import check_case
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = PROJECT_ROOT / "tests" / "data" / "provider_errors.jsonl"

@@ -1,4 +1,4 @@
-"""``reliable_rules.diff`` and ``reliable-rules diff``: transitions, structure, verdicts."""
+"""``authoring.diff`` and ``reliable-rules diff``: transitions, structure, verdicts."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 from rulefiles import write_rules
 
 from reliable_rules import load_rules
+from reliable_rules.authoring.corpus import record_failure
+from reliable_rules.authoring.diff import Record, diff_rulesets
 from reliable_rules.cli import main
-from reliable_rules.corpus import record_failure
-from reliable_rules.diff import Record, diff_rulesets
 from reliable_rules.failure import Failure
-from reliable_rules.ruleset import RuleSet
+from reliable_rules.ruleset.loader import RuleSet
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = "tests/data/provider_errors.public.jsonl"

@@ -13,8 +13,8 @@ import pytest
 from rulefiles import write_rules
 
 from reliable_rules import load_rules
+from reliable_rules.authoring.diff import diff_rulesets, level_at_least
 from reliable_rules.cli import main
-from reliable_rules.diff import diff_rulesets, level_at_least
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = PROJECT_ROOT / "tests" / "data" / "provider_errors.public.jsonl"

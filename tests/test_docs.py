@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from reliable_rules import cli
+from reliable_rules.cli import app as cli
 from reliable_rules.cli import main
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from reliable_rules import cli
+from reliable_rules.cli import app as cli
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 HOOKS_FILE = PROJECT_ROOT / ".pre-commit-hooks.yaml"

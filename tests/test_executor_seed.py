@@ -20,11 +20,11 @@ from reliable_rules import (
     NoStreamingProvider,
     ReliableExecutor,
 )
-from reliable_rules.backoff import Backoff
 from reliable_rules.chat import ChatRequest, Message, ToolCall
-from reliable_rules.fallback import scope_provider_fallback, take_last_provider_fallback
+from reliable_rules.executor.backoff import Backoff
+from reliable_rules.executor.fallback import scope_provider_fallback, take_last_provider_fallback
+from reliable_rules.executor.truncation import truncate_for_context
 from reliable_rules.testing import FakeTiming
-from reliable_rules.truncation import truncate_for_context
 
 SHELL_TOOL = {"name": "shell", "description": "run shell", "parameters": {"type": "object"}}
 

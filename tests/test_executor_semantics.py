@@ -30,8 +30,8 @@ from reliable_rules import (
     load_rules,
     retrying,
 )
+from reliable_rules.executor.truncation import truncate_for_context
 from reliable_rules.testing import FakeTiming, virtual_time
-from reliable_rules.truncation import truncate_for_context
 
 
 def executor(providers: list[tuple[str, Any]], **options: Any) -> ReliableExecutor:

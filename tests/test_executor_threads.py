@@ -33,9 +33,9 @@ from reliable_rules import (
     take_last_provider_fallback,
 )
 from reliable_rules.errors import AttemptTimeout
+from reliable_rules.executor.timing import SystemTiming
 from reliable_rules.providers import OpenAICompatible, ProviderHTTPError
 from reliable_rules.testing import FakeProviderServer, FakeTiming, Reply
-from reliable_rules.timing import SystemTiming
 
 MODEL = "test-model"
 WORKER_PREFIX = "reliable-rules-"

@@ -11,9 +11,9 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reliable_rules.extractors import JsonSource, RegexSource, required_literal
+from reliable_rules.engine.extractors import JsonSource, RegexSource, required_literal
+from reliable_rules.engine.nodes import Probe
 from reliable_rules.failure import to_failure
-from reliable_rules.matchers import Probe
 
 
 def probe_of(text: str = "", *, body: object = None) -> Probe:

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import requests
 
-from reliable_rules._fakeserver import FakeProviderServer, RecordedRequest, Reply
 from reliable_rules.chat import ToolCall
+from reliable_rules.testing.fakeserver import FakeProviderServer, RecordedRequest, Reply
 
 OPENAI_PATH = "/v1/chat/completions"
 ANTHROPIC_PATH = "/v1/messages"

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 from rulefiles import write_rules as _write_rules
 
 from reliable_rules import load_rules
+from reliable_rules.authoring.lint import CODES, Finding, LintOptions, lint_file, subsumes
 from reliable_rules.cli import main
+from reliable_rules.engine.nodes import All, Any_, Contains, ExceptionType, Node, Not, Probe, Status
 from reliable_rules.failure import to_failure, with_exception_types
-from reliable_rules.lint import CODES, Finding, LintOptions, lint_file, subsumes
-from reliable_rules.matchers import All, Any_, Contains, ExceptionType, Node, Not, Probe, Status
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 import reliable_rules
 from reliable_rules import RuleSetError
-from reliable_rules import ruleset as ruleset_module
-from reliable_rules._resources import rules_dir
+from reliable_rules.ruleset import loader as ruleset_module
+from reliable_rules.ruleset.resources import rules_dir
 
 SHIPPED = [
     yaml.safe_load((rules_dir() / f"{name}.yaml").read_text(encoding="utf-8"))

@@ -9,7 +9,7 @@ import pytest
 from rulefiles import write_rules
 
 import reliable_rules
-from reliable_rules.ruletests import (
+from reliable_rules.authoring.ruletests.runner import (
     CaseResult,
     Difference,
     FileReport,

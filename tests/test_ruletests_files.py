@@ -20,9 +20,9 @@ from jsonschema import Draft202012Validator
 from rulefiles import write_rules
 
 import reliable_rules
+from reliable_rules.authoring.ruletests.runner import check_case, expand_test_paths, run_tests
 from reliable_rules.cli import main
-from reliable_rules.ruletests import check_case, expand_test_paths, run_tests
-from reliable_rules.schema import ruletests_schema_document, schema_document
+from reliable_rules.ruleset.schema import ruletests_schema_document, schema_document
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PUBLIC_CORPUS = PROJECT_ROOT / "tests" / "data" / "provider_errors.public.jsonl"
@@ -211,7 +211,7 @@ def test_embedded_no_match_and_todo(capsys: pytest.CaptureFixture[str], tmp_path
               - {text: "hello", todo: true}
         """,
     )
-    report = reliable_rules.ruletests.run_file(str(path))
+    report = reliable_rules.authoring.ruletests.runner.run_file(str(path))
     assert [r.status for r in report.cases] == ["passed", "todo", "todo passed"]
     assert report.cases[0].case.expect == "unknown"
     assert [str(d) for d in report.cases[1].differences] == [

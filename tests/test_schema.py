@@ -9,8 +9,8 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from reliable_rules._resources import rules_dir
-from reliable_rules.schema import schema_document
+from reliable_rules.ruleset.resources import rules_dir
+from reliable_rules.ruleset.schema import schema_document
 
 
 def _object_schemas(node: Any, path: str = "#") -> Iterator[tuple[str, dict[str, Any]]]:

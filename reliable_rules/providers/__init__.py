@@ -10,7 +10,8 @@ unchanged.
 
 from __future__ import annotations
 
-from ._http import (
+from reliable_rules.providers.anthropic import Anthropic
+from reliable_rules.providers.base import (
     MalformedResponseError,
     ProviderHTTPError,
     ProviderStreamError,
@@ -18,8 +19,7 @@ from ._http import (
     iter_sse,
     iter_text_lines,
 )
-from .anthropic import Anthropic
-from .openai import OpenAICompatible
+from reliable_rules.providers.openai import OpenAICompatible
 
 __all__ = [
     "Anthropic",

@@ -9,8 +9,8 @@ from typing import Any
 
 import requests
 
-from ..chat import ChatRequest, ChatResponse, Message, StreamEvent, ToolCall, Usage
-from ._http import (
+from reliable_rules.chat import ChatRequest, ChatResponse, Message, StreamEvent, ToolCall, Usage
+from reliable_rules.providers.base import (
     HTTPAdapterBase,
     MalformedResponseError,
     ProviderStreamError,

@@ -24,11 +24,8 @@ from typing import Any
 
 import regex
 
-from ._resources import rules_dir
-from .corpus import BadRecord, parse_line, record_failure
-from .errors import Problem, RuleSetError, RuleSourceError
-from .failure import Failure
-from .matchers import (
+from reliable_rules.authoring.corpus import BadRecord, parse_line, record_failure
+from reliable_rules.engine.nodes import (
     All,
     Any_,
     Contains,
@@ -45,9 +42,12 @@ from .matchers import (
     TextStatus,
     unwrap,
 )
-from .ruleset import BUILTIN_PREFIX, Invariant, RuleSet, _resolve, load_rules
-from .taxonomy import DEFAULT_CATEGORIES, UNKNOWN
-from .yamlpos import Path, SourceMap, decode, parse_yaml
+from reliable_rules.errors import Problem, RuleSetError, RuleSourceError
+from reliable_rules.failure import Failure
+from reliable_rules.ruleset.loader import BUILTIN_PREFIX, Invariant, RuleSet, _resolve, load_rules
+from reliable_rules.ruleset.resources import rules_dir
+from reliable_rules.ruleset.yamlpos import Path, SourceMap, decode, parse_yaml
+from reliable_rules.taxonomy import DEFAULT_CATEGORIES, UNKNOWN
 
 __all__ = [
     "CODES",

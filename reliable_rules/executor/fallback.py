@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from .records import FallbackInfo
+from reliable_rules.executor.records import FallbackInfo
 
 __all__ = ["record_provider_fallback", "scope_provider_fallback", "take_last_provider_fallback"]
 

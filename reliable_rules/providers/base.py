@@ -24,8 +24,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from ..errors import ReliableRulesError
-from ..sanitize import REDACTED, compact, sanitize
+from reliable_rules.errors import ReliableRulesError
+from reliable_rules.sanitize import REDACTED, compact, sanitize
 
 __all__ = [
     "MAX_BODY_CHARS",

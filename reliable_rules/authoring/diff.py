@@ -3,7 +3,7 @@
 This is the library behind ``reliable-rules diff``; it prints nothing. A diff has two parts:
 
 * **Record transitions.** The records compared are the embedded test cases of both sides
-  (:func:`case_records`, each case's :meth:`~reliable_rules.ruleset.RuleTest.failure`; a case
+  (:func:`case_records`, each case's :meth:`~reliable_rules.ruleset.loader.RuleTest.failure`; a case
   that both sides carry is compared once) plus any corpus records the caller passes. Each
   record is classified by both sets; a record *changes* when its category, ``retryable``,
   ``action``, ``rate_limited``, ``retry_after_ms`` or deciding rule differs. Changed records
@@ -29,7 +29,7 @@ The **verdict** is semver-like, the highest level of any transition or change:
 ========= ==================================================================================
 
     from reliable_rules import load_rules
-    from reliable_rules.diff import diff_rulesets
+    from reliable_rules.authoring.diff import diff_rulesets
     result = diff_rulesets(load_rules("old.yaml"), load_rules("new.yaml"))
     result.verdict, result.transitions, result.changes
     print(result.render_text())
@@ -44,12 +44,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .decision import Decision
-from .failure import Failure
-from .matchers import All, Any_, ConditionRef, ExceptionType, Node, Not, Regex, Status, unwrap
-from .ruleset import Rule, RuleSet, RuleTest
-from .sanitize import compact
-from .taxonomy import Category
+from reliable_rules.decision import Decision
+from reliable_rules.engine.nodes import (
+    All,
+    Any_,
+    ConditionRef,
+    ExceptionType,
+    Node,
+    Not,
+    Regex,
+    Status,
+    unwrap,
+)
+from reliable_rules.failure import Failure
+from reliable_rules.ruleset.loader import Rule, RuleSet, RuleTest
+from reliable_rules.sanitize import compact
+from reliable_rules.taxonomy import Category
 
 __all__ = [
     "DECISION_FIELDS",

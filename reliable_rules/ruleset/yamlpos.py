@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from .errors import Problem
+from reliable_rules.errors import Problem
 
 __all__ = ["Path", "SourceMap", "YamlDocument", "parse_yaml"]
 

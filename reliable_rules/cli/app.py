@@ -65,7 +65,7 @@ infos are not.
 ``lint PATH... [--format text|json|github|sarif] [--severity CODE=LEVEL]... [--exclude RULE_ID]...``
 ---------------------------------------------------------------------------------------------------
 ``[--corpus FILE.jsonl]... [--fail-on error|warning]``. Loads each file (as ``validate``) and
-reports findings: rules that load but are probably wrong (see :mod:`reliable_rules.lint`).
+reports findings: rules that load but are probably wrong (see :mod:`reliable_rules.authoring.lint`).
 Codes and default severities: ``duplicate-id`` (error; a loader problem), ``noop-override``
 (warning: an override with the base rule's ``when`` and ``then``), ``never-wins`` (warning:
 an earlier rule matches all the rule matches, or none of its own test cases is decided by
@@ -131,8 +131,8 @@ change the exit code. TEXT and the single-failure options cannot be combined wit
 ``test [PATH...] [--corpus FILE.jsonl]... [options] [--format text|json|junit]``
 ------------------------------------------------------------------------------
 Runs the embedded ``tests:`` written in each rule file, then the cases of its side-by-side
-test files, against that file's effective rule set (see :mod:`reliable_rules.ruletests` for
-when a case passes and what coverage counts, :mod:`reliable_rules.testfiles` for the test
+test files, against that file's effective rule set (see :mod:`~.ruletests.runner` for
+when a case passes and what coverage counts, :mod:`~.ruletests.files` for the test
 file format). PATH is a rule file, a directory, ``builtin:NAME`` or a test file.
 
 * Side-by-side test files: ``NAME.test.yaml`` and ``NAME.test.yml`` next to ``NAME.yaml``
@@ -160,7 +160,7 @@ file format). PATH is a rule file, a directory, ``builtin:NAME`` or a test file.
   rule files without ``--rules`` is a usage error). A record that does not decide as
   expected is a miss; ``todo`` records are reported but never miss. Matching records count
   for the coverage of the rule file they were classified with. Each record is also scored
-  by *behaviour* (:func:`reliable_rules.corpus.behaviour_of`, from the category's policy:
+  by *behaviour* (:func:`reliable_rules.authoring.corpus.behaviour_of`, from the category's policy:
   ``context_overflow`` for action ``truncate_history``, else ``give_up`` when not
   retryable, else ``retry_rate_limited`` when rate limited, else ``retry``): the expected
   category's behaviour against the decided one's. Any miss makes the exit code ``1``; with
@@ -240,7 +240,7 @@ file format). PATH is a rule file, a directory, ``builtin:NAME`` or a test file.
 
 ``diff OLD NEW [--corpus FILE.jsonl]... [--format text|json|markdown] [--fail-on LEVEL]``
 -----------------------------------------------------------------------------------------
-Compares two rule sets (see :mod:`reliable_rules.diff`). The records compared are the
+Compares two rule sets (see :mod:`reliable_rules.authoring.diff`). The records compared are the
 embedded test cases of both sides (a failure both carry counts once, named by its place in
 NEW) and every record of each ``--corpus`` (the ``classify --corpus`` format; ``-``: stdin,
 once). A record *changes* when its category, ``retryable``, ``action``, ``rate_limited``,
@@ -295,7 +295,7 @@ that cannot be loaded prints its problems on stderr as ``FILE:LINE:COL: message`
 -----------------------------------------------------
 Starts three fake providers on ``127.0.0.1`` (no network, no real keys) and runs the executor
 with ``--rules`` (default ``builtin:default``) through scripted scenarios (see
-:mod:`reliable_rules.demo`): a 429 with Retry-After and key rotation, 5xx then fallback, a
+:mod:`reliable_rules.cli.demo`): a 429 with Retry-After and key rotation, 5xx then fallback, a
 context overflow and truncation, a 401, a Z.AI quota 429, and a total failure. For each attempt
 it prints provider, model, attempt A/N, HTTP status, category, rule, action, wait and the
 rotated key's hint (never a key); then the answer and the fallback record, or the aggregated
@@ -327,14 +327,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
-from ._resources import schemas_dir
-from ._version import __version__
-from .corpus import BadRecord, json_type, parse_line, record_failure
-from .decision import Decision
-from .diff import LEVELS, Record, diff_rulesets, level_at_least
-from .errors import Problem, RuleSetError, RuleSourceError
-from .failure import Failure, to_failure, with_exception_types
-from .lint import (
+from reliable_rules._version import __version__
+from reliable_rules.authoring.corpus import BadRecord, json_type, parse_line, record_failure
+from reliable_rules.authoring.diff import LEVELS, Record, diff_rulesets, level_at_least
+from reliable_rules.authoring.lint import (
     Finding,
     LintOptions,
     corpus_failures,
@@ -345,12 +341,21 @@ from .lint import (
     parse_severity,
     sarif_document,
 )
-from .ruleset import RuleSet, load_rules
-from .ruletests import AmbiguousCorpusRules, expand_paths, own_file, run_tests
-from .testreport import assess, json_document, junit_xml, text_lines
+from reliable_rules.authoring.ruletests.report import assess, json_document, junit_xml, text_lines
+from reliable_rules.authoring.ruletests.runner import (
+    AmbiguousCorpusRules,
+    expand_paths,
+    own_file,
+    run_tests,
+)
+from reliable_rules.decision import Decision
+from reliable_rules.errors import Problem, RuleSetError, RuleSourceError
+from reliable_rules.failure import Failure, to_failure, with_exception_types
+from reliable_rules.ruleset.loader import RuleSet, load_rules
+from reliable_rules.ruleset.resources import schemas_dir
 
 if TYPE_CHECKING:
-    from .demo import DemoEvent
+    from reliable_rules.cli.demo import DemoEvent
 
 __all__ = ["main"]
 
@@ -1485,7 +1490,7 @@ def _cmd_schema(args: argparse.Namespace, streams: _Streams) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace, streams: _Streams) -> int:
-    from .demo import (  # noqa: PLC0415 — requests and the fake servers load only for demo
+    from reliable_rules.cli.demo import (  # noqa: PLC0415 — requests and the fake servers load only for demo
         render_event,
         render_summary,
         run_demo,

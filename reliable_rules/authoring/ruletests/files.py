@@ -30,10 +30,9 @@ from pathlib import Path as FsPath
 from types import MappingProxyType
 from typing import Any
 
-from ._resources import rules_dir
-from .compiler import closest
-from .errors import Problem
-from .ruleset import (
+from reliable_rules.errors import Problem
+from reliable_rules.ruleset.compile import closest
+from reliable_rules.ruleset.loader import (
     _CASE_FLAGS,
     BUILTIN_PREFIX,
     RuleSet,
@@ -42,9 +41,10 @@ from .ruleset import (
     _no_match_conflicts,
     _resolve,
 )
-from .schema import validate_tests_document
-from .taxonomy import UNKNOWN
-from .yamlpos import Path, SourceMap, decode, parse_yaml
+from reliable_rules.ruleset.resources import rules_dir
+from reliable_rules.ruleset.schema import validate_tests_document
+from reliable_rules.ruleset.yamlpos import Path, SourceMap, decode, parse_yaml
+from reliable_rules.taxonomy import UNKNOWN
 
 __all__ = [
     "RULE_FILE_SUFFIXES",

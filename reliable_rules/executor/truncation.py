@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .chat import Message
+from reliable_rules.chat import Message
 
 __all__ = ["truncate_for_context"]
 

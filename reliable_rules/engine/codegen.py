@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .extractors import Extractor, PrefixSource, RegexSource
-from .matchers import All, Any_, ConditionRef, Contains, Node, Not, Probe, Status
+from reliable_rules.engine.extractors import Extractor, PrefixSource, RegexSource
+from reliable_rules.engine.nodes import All, Any_, ConditionRef, Contains, Node, Not, Probe, Status
 
 __all__ = ["MAX_SOURCE_CHARS", "DecideFn", "RetryFn", "compile_decider", "compile_retry_after"]
 

@@ -11,10 +11,10 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from ._resources import schemas_dir
-from .compiler import closest
-from .errors import Problem
-from .yamlpos import Path, SourceMap, iter_paths
+from reliable_rules.errors import Problem
+from reliable_rules.ruleset.compile import closest
+from reliable_rules.ruleset.resources import schemas_dir
+from reliable_rules.ruleset.yamlpos import Path, SourceMap, iter_paths
 
 __all__ = [
     "FORMAT",

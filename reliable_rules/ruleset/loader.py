@@ -22,17 +22,22 @@ from threading import Lock
 from types import MappingProxyType
 from typing import Any
 
-from ._resources import builtin_names, rules_dir
-from .classifier import Classifier
-from .compiler import ConditionSource, MatcherCompiler, closest, compile_extractor
-from .decision import Decision
-from .errors import Problem, RuleSetError, RuleSourceError
-from .extractors import Extractor
-from .failure import Failure, plain_exception_key, to_failure, with_exception_types
-from .matchers import Never, Node
-from .schema import validate_document
-from .taxonomy import DEFAULT_CATEGORIES, UNKNOWN, Action, Category
-from .yamlpos import Path, SourceMap, decode, parse_yaml
+from reliable_rules.decision import Decision
+from reliable_rules.engine.classifier import Classifier
+from reliable_rules.engine.extractors import Extractor
+from reliable_rules.engine.nodes import Never, Node
+from reliable_rules.errors import Problem, RuleSetError, RuleSourceError
+from reliable_rules.failure import Failure, plain_exception_key, to_failure, with_exception_types
+from reliable_rules.ruleset.compile import (
+    ConditionSource,
+    MatcherCompiler,
+    closest,
+    compile_extractor,
+)
+from reliable_rules.ruleset.resources import builtin_names, rules_dir
+from reliable_rules.ruleset.schema import validate_document
+from reliable_rules.ruleset.yamlpos import Path, SourceMap, decode, parse_yaml
+from reliable_rules.taxonomy import DEFAULT_CATEGORIES, UNKNOWN, Action, Category
 
 __all__ = ["Invariant", "Policy", "Rule", "RuleSet", "RuleTest", "load_rules"]
 

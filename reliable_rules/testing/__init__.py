@@ -15,8 +15,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ._fakeserver import FakeProviderServer, RecordedRequest, Reply
-from .timing import current_default, set_default
+from reliable_rules.executor.timing import current_default, set_default
+from reliable_rules.testing.fakeserver import FakeProviderServer, RecordedRequest, Reply
 
 __all__ = [
     "FakeProviderServer",

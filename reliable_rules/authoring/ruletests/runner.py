@@ -4,8 +4,8 @@ This is the library behind ``reliable-rules test``; it prints nothing. Each rule
 loaded with :func:`~reliable_rules.load_rules` (so its ``extends`` chain is applied) and the
 test cases written *in that file* run against that file's own effective rule set, followed
 by the cases of its side-by-side test files (``x.test.yaml`` next to ``x.yaml``, see
-:mod:`reliable_rules.testfiles`) and, with :func:`run_tests`, JSONL corpora (see
-:mod:`reliable_rules.corpus`). A case passes when the decided category equals its
+:mod:`reliable_rules.authoring.ruletests.files`) and, with :func:`run_tests`, JSONL corpora (see
+:mod:`reliable_rules.authoring.corpus`). A case passes when the decided category equals its
 ``expect`` (by default the category of the rule that holds the case; for a side-by-side case,
 of the rule it names; ``unknown`` with ``no_match: true``) and every expectation it states
 holds:
@@ -31,7 +31,7 @@ one matching corpus record classified with the file. (A failing non-``todo`` cas
 covers the rule that decided it: the run fails on it anyway.) Rules inherited from a base are
 covered by testing the base file.
 
-    from reliable_rules.ruletests import run_file
+    from reliable_rules.authoring.ruletests.runner import run_file
     report = run_file("rules/default.yaml")
     report.ok, report.passed, report.total, report.uncovered
 """
@@ -45,13 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._resources import rules_dir
-from .corpus import CorpusReport, run_corpus
-from .decision import Decision
-from .errors import Problem, RuleSetError
-from .ruleset import BUILTIN_PREFIX, Rule, RuleSet, RuleTest, load_rules
-from .taxonomy import UNKNOWN
-from .testfiles import (
+from reliable_rules.authoring.corpus import CorpusReport, run_corpus
+from reliable_rules.authoring.ruletests.files import (
     RULE_FILE_SUFFIXES,
     SIDE_TEST_SUFFIXES,
     RuleTestFile,
@@ -61,6 +56,11 @@ from .testfiles import (
     sibling_rule_file,
     side_test_files,
 )
+from reliable_rules.decision import Decision
+from reliable_rules.errors import Problem, RuleSetError
+from reliable_rules.ruleset.loader import BUILTIN_PREFIX, Rule, RuleSet, RuleTest, load_rules
+from reliable_rules.ruleset.resources import rules_dir
+from reliable_rules.taxonomy import UNKNOWN
 
 __all__ = [
     "EXPECTATION_KEYS",
@@ -349,7 +349,7 @@ def run_ruleset(
         file: the loader's name of the file; by default ``ruleset.file``.
         embedded: run the ``tests:`` embedded in the file (False: only ``test_files``).
         test_files: side-by-side test files whose cases run against ``ruleset`` too.
-        corpus: corpora already classified with ``ruleset`` (:func:`~reliable_rules.corpus.
+        corpus: corpora already classified with ``ruleset`` (:func:`~..corpus.
             run_corpus`); their matching records count for coverage.
     """
     shown = file if file is not None else ruleset.file
@@ -563,7 +563,7 @@ def run_tests(
     corpus is classified with ``corpus_rules``; by default with the only rule file tested, or
     ``builtin:default`` when ``paths`` is empty. ``min_accuracy`` and
     ``min_behaviour_accuracy`` (percent) are the corpora's gates (see
-    :class:`~reliable_rules.corpus.CorpusReport`).
+    :class:`~reliable_rules.authoring.corpus.CorpusReport`).
 
     Raises:
         AmbiguousCorpusRules: ``corpus`` is given, ``corpus_rules`` is not, and several rule

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import regex
 
-from .matchers import REGEX_TIMEOUT_S, Probe, resolve_path
-from .retry_after import parse_duration_ms, parse_seed_number_ms
+from reliable_rules.engine.nodes import REGEX_TIMEOUT_S, Probe, resolve_path
+from reliable_rules.engine.retry_after import parse_duration_ms, parse_seed_number_ms
 
 __all__ = [
     "Extractor",

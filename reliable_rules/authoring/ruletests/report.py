@@ -1,4 +1,4 @@
-"""Render a test run (:class:`~reliable_rules.ruletests.RunReport`) as text, JSON or JUnit XML.
+"""Render a test run (:class:`~.runner.RunReport`) as text, JSON or JUnit XML.
 
 The output of ``reliable-rules test``; the formats are specified in :mod:`reliable_rules.cli`.
 Nothing here reads files or prints: every function returns lines or a string, and
@@ -15,9 +15,15 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .corpus import BEHAVIOURS, CorpusRecord, CorpusReport
-from .errors import Problem
-from .ruletests import CaseResult, FileReport, RunReport, own_file, show_value
+from reliable_rules.authoring.corpus import BEHAVIOURS, CorpusRecord, CorpusReport
+from reliable_rules.authoring.ruletests.runner import (
+    CaseResult,
+    FileReport,
+    RunReport,
+    own_file,
+    show_value,
+)
+from reliable_rules.errors import Problem
 
 __all__ = [
     "Assessment",
@@ -231,7 +237,7 @@ def confusion_lines(corpus: CorpusReport) -> list[str]:
 
 def behaviour_confusion_lines(corpus: CorpusReport) -> list[str]:
     """The behaviour confusion table: a row per expected and a column per decided behaviour
-    (all four, in :data:`~reliable_rules.corpus.BEHAVIOURS` order); empty with no record."""
+    (all four, in :data:`~..corpus.BEHAVIOURS` order); empty with no record."""
     if not corpus.scored:
         return []
     return _table_lines(corpus.behaviour_confusion, list(BEHAVIOURS))

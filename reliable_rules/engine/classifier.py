@@ -17,13 +17,27 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from .codegen import compile_decider, compile_retry_after, compile_rule_matchers
-from .decision import Decision, Verdict
-from .extractors import Extractor, PrefixSource
-from .failure import Failure
-from .matchers import All, Any_, ConditionRef, Contains, GateKey, Node, Not, Probe, unwrap
-from .sanitize import compact
-from .taxonomy import UNKNOWN, Category
+from reliable_rules.decision import Decision, Verdict
+from reliable_rules.engine.codegen import (
+    compile_decider,
+    compile_retry_after,
+    compile_rule_matchers,
+)
+from reliable_rules.engine.extractors import Extractor, PrefixSource
+from reliable_rules.engine.nodes import (
+    All,
+    Any_,
+    ConditionRef,
+    Contains,
+    GateKey,
+    Node,
+    Not,
+    Probe,
+    unwrap,
+)
+from reliable_rules.failure import Failure
+from reliable_rules.sanitize import compact
+from reliable_rules.taxonomy import UNKNOWN, Category
 
 __all__ = ["SCAN_THRESHOLD", "Classifier", "CompiledRule"]
 

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from .sanitize import compact
+from reliable_rules.sanitize import compact
 
 if TYPE_CHECKING:
-    from .chat import ChatRequest
-    from .decision import Decision
-    from .errors import ExecutionError
+    from reliable_rules.chat import ChatRequest
+    from reliable_rules.decision import Decision
+    from reliable_rules.errors import ExecutionError
 
 __all__ = [
     "AttemptRecord",

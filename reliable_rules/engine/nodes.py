@@ -18,7 +18,7 @@ from typing import Any
 
 import regex
 
-from .failure import Failure
+from reliable_rules.failure import Failure
 
 __all__ = ["REGEX_TIMEOUT_S", "GateKey", "Node", "Probe"]
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 __all__ = ["builtin_names", "rules_dir", "schemas_dir"]
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+# This module lives in reliable_rules/ruleset/; the package directory is one level up.
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def _data_dir(name: str) -> Path:

@@ -1,7 +1,7 @@
 """Turn the matcher and extractor mappings of a rule file into compiled nodes.
 
 Every defect is recorded as a :class:`~reliable_rules.errors.Problem` pointing at the node
-that caused it; a defective matcher compiles to :class:`~reliable_rules.matchers.Never` so
+that caused it; a defective matcher compiles to :class:`~reliable_rules.engine.nodes.Never` so
 the rest of the file is still checked and all problems are reported at once.
 """
 
@@ -14,9 +14,14 @@ from typing import Any
 
 import regex
 
-from .errors import Problem
-from .extractors import Extractor, HeaderSource, JsonSource, PrefixSource, RegexSource
-from .matchers import (
+from reliable_rules.engine.extractors import (
+    Extractor,
+    HeaderSource,
+    JsonSource,
+    PrefixSource,
+    RegexSource,
+)
+from reliable_rules.engine.nodes import (
     All,
     Any_,
     ConditionRef,
@@ -33,7 +38,8 @@ from .matchers import (
     TextStatus,
     value_test,
 )
-from .yamlpos import Path, SourceMap
+from reliable_rules.errors import Problem
+from reliable_rules.ruleset.yamlpos import Path, SourceMap
 
 __all__ = ["MATCHER_KEYS", "ConditionSource", "MatcherCompiler", "closest", "compile_extractor"]
 

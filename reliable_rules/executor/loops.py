@@ -36,10 +36,9 @@ from dataclasses import dataclass
 from os import PathLike
 from typing import Any, NamedTuple, TypeVar
 
-from .backoff import Backoff
-from .chat import ChatRequest, ChatResponse, Message, StreamEvent, fallback_format
-from .decision import Decision
-from .errors import (
+from reliable_rules.chat import ChatRequest, ChatResponse, Message, StreamEvent, fallback_format
+from reliable_rules.decision import Decision
+from reliable_rules.errors import (
     AllProvidersFailed,
     AttemptTimeout,
     CallCancelled,
@@ -48,10 +47,11 @@ from .errors import (
     ExecutionError,
     NoStreamingProvider,
 )
-from .fallback import record_provider_fallback
-from .health import CircuitBreakerPolicy, Health
-from .keys import KeyRing
-from .records import (
+from reliable_rules.executor.backoff import Backoff
+from reliable_rules.executor.fallback import record_provider_fallback
+from reliable_rules.executor.health import CircuitBreakerPolicy, Health
+from reliable_rules.executor.keys import KeyRing
+from reliable_rules.executor.records import (
     AttemptRecord,
     FallbackEvent,
     FallbackInfo,
@@ -61,12 +61,12 @@ from .records import (
     RetryEvent,
     key_hint,
 )
-from .ruleset import RuleSet, load_rules
-from .sanitize import compact
-from .taxonomy import Action
-from .timing import Timing, current_default
-from .truncation import truncate_for_context
-from .workers import WorkerPool
+from reliable_rules.executor.timing import Timing, current_default
+from reliable_rules.executor.truncation import truncate_for_context
+from reliable_rules.executor.workers import WorkerPool
+from reliable_rules.ruleset.loader import RuleSet, load_rules
+from reliable_rules.sanitize import compact
+from reliable_rules.taxonomy import Action
 
 __all__ = ["Attempt", "CancelToken", "ReliableExecutor"]
 
@@ -268,7 +268,7 @@ class ReliableExecutor:
         providers: ``(name, provider)`` pairs in priority order. A provider is any object with
             ``chat(request, model, *, api_key=None)`` (see
             :class:`~reliable_rules.chat.ChatProvider`); with :meth:`call` it can be anything.
-        rules: a :class:`~reliable_rules.ruleset.RuleSet`, a path, or ``builtin:NAME``;
+        rules: a :class:`~reliable_rules.ruleset.loader.RuleSet`, a path, or ``builtin:NAME``;
             ``builtin:default`` when None.
         max_retries: retries per (provider, model) pair after the first attempt.
         base_backoff_ms: the first backoff; None uses the rule set's policy (500 ms in the
@@ -485,7 +485,7 @@ class ReliableExecutor:
         cancel: CancelToken | None = None,
         deadline_s: float | None = None,
     ) -> Outcome[T]:
-        """Like :meth:`call`, returning the :class:`~reliable_rules.records.Outcome`."""
+        """Like :meth:`call`, returning the :class:`~reliable_rules.executor.records.Outcome`."""
         outcome: Outcome[T] = self._run(fn, model, request, cancel, deadline_s, outcome=True)
         return outcome
 

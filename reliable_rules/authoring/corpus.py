@@ -40,13 +40,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .compiler import closest
-from .decision import Decision
-from .errors import Problem
-from .failure import Failure, to_failure, with_exception_types
-from .ruleset import RuleSet
-from .sanitize import compact
-from .taxonomy import Action, Category
+from reliable_rules.decision import Decision
+from reliable_rules.errors import Problem
+from reliable_rules.failure import Failure, to_failure, with_exception_types
+from reliable_rules.ruleset.compile import closest
+from reliable_rules.ruleset.loader import RuleSet
+from reliable_rules.sanitize import compact
+from reliable_rules.taxonomy import Action, Category
 
 __all__ = [
     "BEHAVIOURS",

@@ -2,7 +2,7 @@
 
 :func:`run_demo` starts three :class:`~reliable_rules.testing.FakeProviderServer` instances on
 ``127.0.0.1`` — ``openai`` and ``zai`` (OpenAI-compatible) and ``anthropic`` (Messages API) —
-and runs a :class:`~reliable_rules.executor.ReliableExecutor` through short scenarios, each
+and runs a :class:`~reliable_rules.executor.loops.ReliableExecutor` through short scenarios, each
 scripted with real provider failures: a 429 with ``Retry-After`` and key rotation, repeated
 5xx, a llama.cpp context overflow, a 401, a Z.AI quota 429, and a total failure. Every attempt
 is collected with ``Hooks(on_attempt=...)`` (never by parsing logs) and every scenario checks
@@ -27,14 +27,20 @@ from typing import Any, TypeAlias
 
 import requests
 
-from .chat import ChatRequest, Message
-from .errors import ExecutionError
-from .executor import ReliableExecutor
-from .providers import Anthropic, OpenAICompatible
-from .records import AttemptRecord, FallbackInfo, Hooks, Outcome, key_hint
-from .ruleset import RuleSet, load_rules
-from .testing import FakeProviderServer, FakeTiming, Reply
-from .timing import Timing
+from reliable_rules.chat import ChatRequest, Message
+from reliable_rules.errors import ExecutionError
+from reliable_rules.executor.loops import ReliableExecutor
+from reliable_rules.executor.records import (
+    AttemptRecord,
+    FallbackInfo,
+    Hooks,
+    Outcome,
+    key_hint,
+)
+from reliable_rules.executor.timing import Timing
+from reliable_rules.providers import Anthropic, OpenAICompatible
+from reliable_rules.ruleset.loader import RuleSet, load_rules
+from reliable_rules.testing import FakeProviderServer, FakeTiming, Reply
 
 __all__ = [
     "DEMO_KEYS",

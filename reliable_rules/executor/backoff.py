@@ -1,6 +1,6 @@
 """How long to wait before the next attempt: the policy's exponential backoff and Retry-After.
 
-Pure functions of the rule set's :class:`~reliable_rules.ruleset.Policy` (the seed's numbers by
+Pure functions of the rule set's :class:`~reliable_rules.Policy` (the seed's numbers by
 default: floor 50 ms, doubling, cap 10 s; Retry-After capped at 30 s and never below the
 current backoff), shared by the executor and the ``retrying`` decorator.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .ruleset import Policy
+from reliable_rules.ruleset.loader import Policy
 
 __all__ = ["Backoff"]
 

@@ -1,0 +1,1 @@
+"""What rule authors and CI run: lint, diff, corpus scoring and rule tests."""
