@@ -60,7 +60,8 @@ from reliable_rules.executor.records import (
 from reliable_rules.failure import Failure, to_failure
 from reliable_rules.reloading import ReloadingRuleSet
 from reliable_rules.retrying import retrying
-from reliable_rules.ruleset.loader import Policy, Rule, RuleSet, RuleTest, load_rules
+from reliable_rules.ruleset.loader import load_rules
+from reliable_rules.ruleset.model import Policy, Rule, RuleSet, RuleTest
 from reliable_rules.taxonomy import DEFAULT_CATEGORIES, Action, Category
 from reliable_rules.urllib3_retry import RulesRetry
 

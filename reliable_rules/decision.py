@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from reliable_rules.failure import Failure
 from reliable_rules.taxonomy import Action, Category
 
-if TYPE_CHECKING:
-    from reliable_rules.engine.classifier import Classifier
+__all__ = ["Decision", "Explainer", "Verdict"]
 
-__all__ = ["Decision", "Verdict"]
+
+class Explainer(Protocol):
+    """What a :class:`Decision` asks for its trace: the engine's classifier provides it (a
+    protocol, so this vocabulary module does not import the engine)."""
+
+    def explain(self, failure: Failure) -> str:
+        """The evaluation trace for ``failure``."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +32,7 @@ class Verdict:
     rule_id: str | None
     ruleset: str
     revision: str
-    classifier: Classifier | None = field(default=None, repr=False, compare=False)
+    classifier: Explainer | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

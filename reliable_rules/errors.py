@@ -17,6 +17,9 @@ the whole family with a single ``except``::
     │   └── NoStreamingProvider   no provider can stream this request
     ├── AttemptTimeout            one attempt outlived ``attempt_timeout_s`` (a ``TimeoutError``);
     │                             never raised to callers: it is the failure the rules classify
+    ├── BadRecord                 a corpus line that cannot be read (also a ``ValueError``)
+    ├── AmbiguousCorpusRules      corpora given with several rule files and no ``--rules``
+    │                             (also a ``ValueError``)
     ├── ProviderHTTPError         a provider adapter got a non-2xx answer (status, headers, body)
     ├── ProviderStreamError       a provider reported an error inside a stream
     ├── MalformedResponseError    a 2xx answer that is not the expected shape
@@ -30,16 +33,20 @@ secrets: every error detail goes through :func:`reliable_rules.sanitize.compact`
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from reliable_rules.sanitize import compact
 
 if TYPE_CHECKING:
     from reliable_rules.decision import Decision
-    from reliable_rules.executor.records import AttemptRecord
 
 __all__ = [
     "AllProvidersFailed",
+    "AmbiguousCorpusRules",
+    "AttemptRecord",
     "AttemptTimeout",
+    "BadRecord",
     "CallCancelled",
     "ContextWindowExceeded",
     "DeadlineExceeded",
@@ -73,6 +80,61 @@ class Problem:
     def sort_key(self) -> tuple[str, int, int, str]:
         """Order problems by place in the file, then message, for stable output."""
         return (self.file, self.line, self.column, self.message)
+
+
+#: How long an error detail may be in a trail line (the seed folds whitespace but does not
+#: bound; provider bodies can be megabytes).
+DETAIL_LIMIT = 600
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    """One call to one provider and model.
+
+    ``attempt`` counts calls on this (provider, model) pair from 1; ``max_attempts`` is the
+    pair's budget (``max_retries + 1``, plus one per repair: a truncation or format switch).
+    ``action`` is what the executor did next: ``success``, ``retry``, ``rotate_key``,
+    ``next_provider``, ``next_model``, ``truncate_history``, ``switch_format``, ``abort`` or
+    ``give_up`` (budget exhausted). ``wait_ms`` is the sleep before the next attempt.
+    """
+
+    provider: str
+    model: str
+    attempt: int
+    max_attempts: int
+    decision: Decision | None
+    error: BaseException | None = field(default=None, repr=False, compare=False)
+    action: str = "success"
+    wait_ms: int = 0
+    api_key_hint: str | None = None
+    elapsed_ms: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """Whether the attempt raised."""
+        return self.decision is not None
+
+    @property
+    def reason(self) -> str:
+        """The seed's reason string (``retryable``, ``non_retryable``, ``rate_limited``, …)."""
+        return "success" if self.decision is None else self.decision.reason
+
+    @property
+    def detail(self) -> str:
+        """The error text, sanitised, whitespace folded and bounded (empty on success)."""
+        if self.decision is None:
+            return ""
+        failure = self.decision.failure
+        # The message already carries the cause chain (the seed's "{:#}"); a bare body is
+        # what is left when the error had no text of its own.
+        return compact(failure.message or failure.body or "", limit=DETAIL_LIMIT)
+
+    @property
+    def line(self) -> str:
+        """The seed's trail line: ``provider=P model=M attempt A/N: REASON; error=DETAIL``."""
+        return (
+            f"provider={self.provider} model={self.model} attempt "
+            f"{self.attempt}/{self.max_attempts}: {self.reason}; error={self.detail}"
+        )
 
 
 class ReliableRulesError(Exception):
@@ -212,3 +274,11 @@ class ResponseFormatMismatch(ReliableRulesError):
     def __init__(self, message: str, *, expected: str | None = None) -> None:
         super().__init__(message)
         self.expected = expected
+
+
+class BadRecord(ReliableRulesError, ValueError):
+    """A corpus line (JSONL) that cannot be read as a record; the message says what is wrong."""
+
+
+class AmbiguousCorpusRules(ReliableRulesError, ValueError):
+    """Corpora were given with several rule files and no rule set to classify them with."""

@@ -21,7 +21,7 @@ from reliable_rules.errors import CallCancelled, DeadlineExceeded, ExecutionErro
 from reliable_rules.executor.loops import Attempt, ReliableExecutor
 from reliable_rules.executor.records import Hooks
 from reliable_rules.executor.timing import Timing
-from reliable_rules.ruleset.loader import RuleSet
+from reliable_rules.ruleset.model import RuleSet
 
 __all__ = ["retrying"]
 

@@ -63,7 +63,8 @@ from urllib3.util.retry import Retry
 
 from reliable_rules.decision import Decision
 from reliable_rules.executor.backoff import Backoff
-from reliable_rules.ruleset.loader import RuleSet, load_rules
+from reliable_rules.ruleset.loader import load_rules
+from reliable_rules.ruleset.model import RuleSet
 from reliable_rules.taxonomy import Action
 
 if TYPE_CHECKING:

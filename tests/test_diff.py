@@ -15,7 +15,7 @@ from reliable_rules.authoring.corpus import record_failure
 from reliable_rules.authoring.diff import Record, diff_rulesets
 from reliable_rules.cli import main
 from reliable_rules.failure import Failure
-from reliable_rules.ruleset.loader import RuleSet
+from reliable_rules.ruleset.model import RuleSet
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CORPUS = "tests/data/provider_errors.public.jsonl"

@@ -40,11 +40,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from reliable_rules._text import closest
 from reliable_rules.decision import Decision
-from reliable_rules.errors import Problem
+from reliable_rules.errors import BadRecord, Problem
 from reliable_rules.failure import Failure, to_failure, with_exception_types
-from reliable_rules.ruleset.compile import closest
-from reliable_rules.ruleset.loader import RuleSet
+from reliable_rules.ruleset.model import RuleSet
 from reliable_rules.sanitize import compact
 from reliable_rules.taxonomy import Action, Category
 
@@ -219,10 +219,6 @@ class CorpusReport:
         for record in self.scored:
             table[record.expected_behaviour][record.actual_behaviour] += 1
         return table
-
-
-class BadRecord(ValueError):
-    """A corpus line that cannot be classified."""
 
 
 def json_type(value: object) -> str:

@@ -44,6 +44,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from reliable_rules._text import plural as _plural
 from reliable_rules.decision import Decision
 from reliable_rules.engine.nodes import (
     All,
@@ -57,7 +58,7 @@ from reliable_rules.engine.nodes import (
     unwrap,
 )
 from reliable_rules.failure import Failure
-from reliable_rules.ruleset.loader import Rule, RuleSet, RuleTest
+from reliable_rules.ruleset.model import Rule, RuleSet, RuleTest
 from reliable_rules.sanitize import compact
 from reliable_rules.taxonomy import Category
 
@@ -837,10 +838,6 @@ def _side_text(ruleset: RuleSet) -> str:
         f"{ruleset.source} ({ruleset.name} {ruleset.revision}, "
         f"{_plural(len(ruleset.rules), 'rule')})"
     )
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _records(count: int) -> str:

@@ -24,7 +24,7 @@ from typing import Any
 
 import regex
 
-from reliable_rules.authoring.corpus import BadRecord, parse_line, record_failure
+from reliable_rules.authoring.corpus import parse_line, record_failure
 from reliable_rules.engine.nodes import (
     All,
     Any_,
@@ -42,9 +42,10 @@ from reliable_rules.engine.nodes import (
     TextStatus,
     unwrap,
 )
-from reliable_rules.errors import Problem, RuleSetError, RuleSourceError
+from reliable_rules.errors import BadRecord, Problem, RuleSetError, RuleSourceError
 from reliable_rules.failure import Failure
-from reliable_rules.ruleset.loader import BUILTIN_PREFIX, Invariant, RuleSet, _resolve, load_rules
+from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules, resolve_source
+from reliable_rules.ruleset.model import Invariant, RuleSet
 from reliable_rules.ruleset.resources import rules_dir
 from reliable_rules.ruleset.yamlpos import Path, SourceMap, decode, parse_yaml
 from reliable_rules.taxonomy import DEFAULT_CATEGORIES, UNKNOWN
@@ -229,7 +230,7 @@ def _bases(data: Any, path: FsPath) -> list[RuleSet]:
     for reference in [extends] if isinstance(extends, str) else extends or []:
         if not isinstance(reference, str):
             continue
-        target, _ = _resolve(reference, path.parent)
+        target, _ = resolve_source(reference, path.parent)
         if target is None:
             continue
         try:
@@ -605,7 +606,7 @@ def lint_file(path: str | os.PathLike[str], options: LintOptions | None = None) 
     except RuleSetError as error:
         found = [_problem_finding(problem, options) for problem in error.problems]
         return sorted((f for f in found if f is not None), key=Finding.sort_key)
-    target, _ = _resolve(reference, None)
+    target, _ = resolve_source(reference, None)
     _raw.cache_clear()
     linter = _Linter(ruleset, target or FsPath(reference), options)
     return sorted(set(linter.run()), key=Finding.sort_key)

@@ -327,8 +327,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TextIO
 
+from reliable_rules._text import plural as _plural
 from reliable_rules._version import __version__
-from reliable_rules.authoring.corpus import BadRecord, json_type, parse_line, record_failure
+from reliable_rules.authoring.corpus import json_type, parse_line, record_failure
 from reliable_rules.authoring.diff import LEVELS, Record, diff_rulesets, level_at_least
 from reliable_rules.authoring.lint import (
     Finding,
@@ -349,9 +350,10 @@ from reliable_rules.authoring.ruletests.runner import (
     run_tests,
 )
 from reliable_rules.decision import Decision
-from reliable_rules.errors import Problem, RuleSetError, RuleSourceError
+from reliable_rules.errors import BadRecord, Problem, RuleSetError, RuleSourceError
 from reliable_rules.failure import Failure, to_failure, with_exception_types
-from reliable_rules.ruleset.loader import RuleSet, load_rules
+from reliable_rules.ruleset.loader import load_rules
+from reliable_rules.ruleset.model import RuleSet
 from reliable_rules.ruleset.resources import schemas_dir
 
 if TYPE_CHECKING:
@@ -425,10 +427,6 @@ class _UsageError(Exception):
     def __init__(self, command: str, message: str) -> None:
         super().__init__(message)
         self.command = command
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _debug() -> bool:

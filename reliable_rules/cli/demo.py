@@ -39,7 +39,8 @@ from reliable_rules.executor.records import (
 )
 from reliable_rules.executor.timing import Timing
 from reliable_rules.providers import Anthropic, OpenAICompatible
-from reliable_rules.ruleset.loader import RuleSet, load_rules
+from reliable_rules.ruleset.loader import load_rules
+from reliable_rules.ruleset.model import RuleSet
 from reliable_rules.testing import FakeProviderServer, FakeTiming, Reply
 
 __all__ = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from reliable_rules.ruleset.loader import Policy
+from reliable_rules.ruleset.model import Policy
 
 __all__ = ["Backoff"]
 

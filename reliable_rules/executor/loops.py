@@ -64,7 +64,8 @@ from reliable_rules.executor.records import (
 from reliable_rules.executor.timing import Timing, current_default
 from reliable_rules.executor.truncation import truncate_for_context
 from reliable_rules.executor.workers import WorkerPool
-from reliable_rules.ruleset.loader import RuleSet, load_rules
+from reliable_rules.ruleset.loader import load_rules
+from reliable_rules.ruleset.model import RuleSet
 from reliable_rules.sanitize import compact
 from reliable_rules.taxonomy import Action
 

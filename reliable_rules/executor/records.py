@@ -12,11 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from reliable_rules.sanitize import compact
+from reliable_rules.errors import AttemptRecord
 
 if TYPE_CHECKING:
     from reliable_rules.chat import ChatRequest
-    from reliable_rules.decision import Decision
     from reliable_rules.errors import ExecutionError
 
 __all__ = [
@@ -30,10 +29,6 @@ __all__ = [
     "key_hint",
 ]
 
-#: How long an error detail may be in a trail line (the seed folds whitespace but does not
-#: bound; provider bodies can be megabytes).
-DETAIL_LIMIT = 600
-
 T = TypeVar("T")
 
 
@@ -43,57 +38,6 @@ def key_hint(api_key: str | None) -> str | None:
     if api_key is None:
         return None
     return f"...{api_key[-4:]}" if len(api_key) >= 12 else "...****"
-
-
-@dataclass(frozen=True, slots=True)
-class AttemptRecord:
-    """One call to one provider and model.
-
-    ``attempt`` counts calls on this (provider, model) pair from 1; ``max_attempts`` is the
-    pair's budget (``max_retries + 1``, plus one per repair: a truncation or format switch).
-    ``action`` is what the executor did next: ``success``, ``retry``, ``rotate_key``,
-    ``next_provider``, ``next_model``, ``truncate_history``, ``switch_format``, ``abort`` or
-    ``give_up`` (budget exhausted). ``wait_ms`` is the sleep before the next attempt.
-    """
-
-    provider: str
-    model: str
-    attempt: int
-    max_attempts: int
-    decision: Decision | None
-    error: BaseException | None = field(default=None, repr=False, compare=False)
-    action: str = "success"
-    wait_ms: int = 0
-    api_key_hint: str | None = None
-    elapsed_ms: float = 0.0
-
-    @property
-    def failed(self) -> bool:
-        """Whether the attempt raised."""
-        return self.decision is not None
-
-    @property
-    def reason(self) -> str:
-        """The seed's reason string (``retryable``, ``non_retryable``, ``rate_limited``, …)."""
-        return "success" if self.decision is None else self.decision.reason
-
-    @property
-    def detail(self) -> str:
-        """The error text, sanitised, whitespace folded and bounded (empty on success)."""
-        if self.decision is None:
-            return ""
-        failure = self.decision.failure
-        # The message already carries the cause chain (the seed's "{:#}"); a bare body is
-        # what is left when the error had no text of its own.
-        return compact(failure.message or failure.body or "", limit=DETAIL_LIMIT)
-
-    @property
-    def line(self) -> str:
-        """The seed's trail line: ``provider=P model=M attempt A/N: REASON; error=DETAIL``."""
-        return (
-            f"provider={self.provider} model={self.model} attempt "
-            f"{self.attempt}/{self.max_attempts}: {self.reason}; error={self.detail}"
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,13 +7,13 @@ the rest of the file is still checked and all problems are reported at once.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import regex
 
+from reliable_rules._text import closest
 from reliable_rules.engine.extractors import (
     Extractor,
     HeaderSource,
@@ -41,7 +41,7 @@ from reliable_rules.engine.nodes import (
 from reliable_rules.errors import Problem
 from reliable_rules.ruleset.yamlpos import Path, SourceMap
 
-__all__ = ["MATCHER_KEYS", "ConditionSource", "MatcherCompiler", "closest", "compile_extractor"]
+__all__ = ["MATCHER_KEYS", "ConditionSource", "MatcherCompiler", "compile_extractor"]
 
 MATCHER_KEYS = (
     "status",
@@ -59,13 +59,6 @@ MATCHER_KEYS = (
     "condition",
 )
 _MAX_EXPANDED_STATUSES = 1000
-
-
-def closest(name: str, candidates: Iterable[object]) -> str:
-    """`` (did you mean 'x'?)`` for the nearest candidate, or an empty string."""
-    names = [str(candidate) for candidate in candidates]
-    match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,193 +22,39 @@ from threading import Lock
 from types import MappingProxyType
 from typing import Any
 
-from reliable_rules.decision import Decision
+from reliable_rules._text import closest
 from reliable_rules.engine.classifier import Classifier
 from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.nodes import Never, Node
 from reliable_rules.errors import Problem, RuleSetError, RuleSourceError
-from reliable_rules.failure import Failure, plain_exception_key, to_failure, with_exception_types
 from reliable_rules.ruleset.compile import (
     ConditionSource,
     MatcherCompiler,
-    closest,
     compile_extractor,
 )
+from reliable_rules.ruleset.model import Invariant, Policy, Rule, RuleSet, RuleTest
 from reliable_rules.ruleset.resources import builtin_names, rules_dir
 from reliable_rules.ruleset.schema import validate_document
 from reliable_rules.ruleset.yamlpos import Path, SourceMap, decode, parse_yaml
 from reliable_rules.taxonomy import DEFAULT_CATEGORIES, UNKNOWN, Action, Category
 
-__all__ = ["Invariant", "Policy", "Rule", "RuleSet", "RuleTest", "load_rules"]
+# The model is re-exported here for code written against the flat module of old.
+__all__ = [
+    "BUILTIN_PREFIX",
+    "Invariant",
+    "Policy",
+    "Rule",
+    "RuleSet",
+    "RuleTest",
+    "load_rules",
+    "no_match_conflicts",
+    "resolve_source",
+    "shown_path",
+]
 
 logger = logging.getLogger("reliable_rules")
 
-_MEMO_SIZE = 1024
 BUILTIN_PREFIX = "builtin:"
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    """Backoff and Retry-After policy that executors follow (the seed's numbers by default)."""
-
-    backoff_base_ms: int = 500
-    backoff_floor_ms: int = 50
-    backoff_factor: float = 2.0
-    backoff_max_ms: int = 10_000
-    jitter: str = "none"
-    retry_after_cap_ms: int = 30_000
-    over_cap: str = "cap"
-
-
-@dataclass(frozen=True, slots=True)
-class RuleTest:
-    """One embedded test case of a rule, with its expectations."""
-
-    rule_id: str
-    file: str
-    line: int
-    column: int
-    text: str | None = None
-    status: int | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: Any = None
-    provider: str | None = None
-    model: str | None = None
-    exception: tuple[str, ...] = ()
-    description: str = ""
-    expect: str | None = None
-    expectations: Mapping[str, Any] = field(default_factory=dict)
-    #: ``no_match: true``: no rule may decide; the failure falls through to ``unknown``.
-    no_match: bool = False
-    #: ``todo: true``: a known gap; the case is run and reported but never fails.
-    todo: bool = False
-
-    def failure(self) -> Failure:
-        """The failure this case describes."""
-        base = to_failure(
-            self.text or "",
-            status=self.status,
-            headers=dict(self.headers) if self.headers else None,
-            body=self.body,
-            provider=self.provider,
-            model=self.model,
-        )
-        return with_exception_types(base, self.exception)
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A rule of a loaded rule set, with where it was written."""
-
-    id: str
-    category: str
-    description: str
-    file: str
-    line: int
-    column: int
-    ruleset: str
-    tests: tuple[RuleTest, ...] = ()
-    references: tuple[str, ...] = ()
-    status: str = "stable"
-    #: Lint codes ``reliable-rules lint`` does not report for this rule (``lint: {ignore}``).
-    lint_ignore: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Invariant:
-    """A declared property of the rule set's decisions (``invariants:``), checked by lint.
-
-    Either ``when`` (a compiled matcher) and ``expect`` (what every matching failure's decision
-    must satisfy), or a structural ``kind``. Inherited from bases and replaced by id.
-    """
-
-    id: str
-    description: str
-    file: str
-    line: int
-    column: int
-    kind: str | None = None
-    when: Node | None = field(default=None, repr=False)
-    expect: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, eq=False)
-class RuleSet:
-    """A loaded, layered, compiled rule set. Immutable and safe to share between threads.
-
-    ``source`` is what was passed to :func:`load_rules`; ``file`` is how problems and
-    ``Rule.file`` name the top file; ``files`` lists every file layered in, bases first.
-    """
-
-    name: str
-    revision: str
-    source: str
-    file: str
-    files: tuple[str, ...]
-    rules: tuple[Rule, ...]
-    categories: Mapping[str, Category]
-    policy: Policy
-    conditions: tuple[str, ...]
-    classifier: Classifier = field(repr=False)
-    unused_conditions: tuple[str, ...] = ()
-    invariants: tuple[Invariant, ...] = ()
-    # Decisions for lone exceptions, by (class, message, provider, model): an executor sees
-    # the same few errors again and again (503, rate limits), and a classification is a pure
-    # function of those four. Bounded; cleared when full. Dict reads and writes are atomic.
-    _memo: dict[tuple[object, ...], Decision] = field(
-        default_factory=dict, init=False, repr=False, compare=False
-    )
-
-    def classify(
-        self,
-        error: object = None,
-        /,
-        *,
-        status: int | None = None,
-        headers: Mapping[str, object] | None = None,
-        body: object = None,
-        provider: str | None = None,
-        model: str | None = None,
-    ) -> Decision:
-        """Classify anything a call can fail with; never raises.
-
-        Args:
-            error: a message, bytes, an exception (cause chain included), a
-                ``requests``/``urllib3`` response, or an SDK error (duck-typed).
-            status: the HTTP status, when the error does not carry one.
-            headers: response headers (case-insensitive names).
-            body: the response body (text, bytes, or a JSON-like mapping).
-            provider: the provider name, for rules scoped with ``provider:``.
-            model: the model name, for rules scoped with ``model:``.
-        """
-        try:
-            if status is None and headers is None and body is None:
-                plain = plain_exception_key(error)
-                if plain is not None:
-                    key = (*plain, provider, model)
-                    decision = self._memo.get(key)
-                    if decision is None:
-                        decision = self.classifier.decide(
-                            to_failure(error, provider=provider, model=model)
-                        )
-                        if len(self._memo) >= _MEMO_SIZE:
-                            self._memo.clear()
-                        self._memo[key] = decision
-                    return decision
-            failure = to_failure(
-                error, status=status, headers=headers, body=body, provider=provider, model=model
-            )
-            return self.classifier.decide(failure)
-        except Exception:  # on every error path: classification must never raise
-            logger.exception("reliable_rules: classification failed; treating as unknown")
-            return Decision(self.classifier.unknown, None, Failure())
-
-    def rule(self, rule_id: str) -> Rule:
-        """The rule with this id (KeyError if there is none)."""
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        raise KeyError(rule_id)
 
 
 # ── loading ─────────────────────────────────────────────────────────────────────────────
@@ -240,7 +86,7 @@ class _Layer:
     invariants: dict[str, tuple[dict[str, Any], SourceMap, Path]] = field(default_factory=dict)
 
 
-def _display(path: FsPath, reference: str) -> str:
+def shown_path(path: FsPath, reference: str) -> str:
     """How problems name a file: ``builtin:NAME`` when reached that way, else a short path.
 
     A shipped file validated by its path (``rules/seed.yaml`` in a checkout) keeps its path, so
@@ -261,7 +107,7 @@ def _shipped_name(path: FsPath) -> str | None:
     return BUILTIN_PREFIX + relative.as_posix()
 
 
-def _resolve(reference: str, relative_to: FsPath | None) -> tuple[FsPath | None, str | None]:
+def resolve_source(reference: str, relative_to: FsPath | None) -> tuple[FsPath | None, str | None]:
     """A rule source reference → (path, error message)."""
     if reference.startswith(BUILTIN_PREFIX):
         name = reference[len(BUILTIN_PREFIX) :]
@@ -305,7 +151,7 @@ class _Loader:
     def load(self, path: FsPath, reference: str) -> _Layer | None:
         if path in self._done:
             return self._done[path]
-        self._names.setdefault(path, _display(path, reference))
+        self._names.setdefault(path, shown_path(path, reference))
         self._stack.append(path)
         try:
             layer = self._load_file(path)
@@ -350,7 +196,7 @@ class _Loader:
             where: Path = ("extends",) if isinstance(extends, str) else ("extends", index)
             if not isinstance(reference, str):
                 continue
-            target, message = _resolve(reference, path.parent)
+            target, message = resolve_source(reference, path.parent)
             if target is None:
                 self.problems.append(
                     source.problem(where, f"extends: {message}", "extends-missing")
@@ -358,7 +204,7 @@ class _Loader:
                 continue
             if target in self._stack:
                 cycle = " -> ".join(
-                    self._names.get(p, _display(p, reference))
+                    self._names.get(p, shown_path(p, reference))
                     for p in [*self._stack[self._stack.index(target) :], target]
                 )
                 self.problems.append(
@@ -533,9 +379,6 @@ def _policy(data: Mapping[str, Any]) -> Policy:
     )
 
 
-_CASE_FLAGS = ("reason", "retryable", "rate_limited", "action", "retry_after_ms", "rule")
-
-
 def _tests(
     spec: _RuleSpec,
     category: str,
@@ -555,7 +398,7 @@ def _tests(
         no_match = case.get("no_match") is True
         expect = case.get("expect", UNKNOWN if no_match else category)
         if no_match:
-            problems.extend(_no_match_conflicts(case, spec.source, where))
+            problems.extend(no_match_conflicts(case, spec.source, where))
         if isinstance(expect, str) and expect not in categories:
             problems.append(
                 spec.source.problem(
@@ -573,35 +416,20 @@ def _tests(
                     "unknown-rule",
                 )
             )
-        exception = case.get("exception", ())
-        raw_headers = case.get("headers")
-        headers: dict[Any, Any] = raw_headers if isinstance(raw_headers, dict) else {}
         result.append(
-            RuleTest(
+            RuleTest.from_case(
+                case,
                 rule_id=spec.id,
                 file=spec.source.file,
                 line=line,
                 column=column,
-                text=case.get("text"),
-                status=case.get("status"),
-                headers=MappingProxyType({str(k): str(v) for k, v in headers.items()}),
-                body=case.get("body"),
-                provider=case.get("provider"),
-                model=case.get("model"),
-                exception=(exception,) if isinstance(exception, str) else tuple(exception),
-                description=str(case.get("description", "")),
                 expect=expect if isinstance(expect, str) else None,
-                expectations=MappingProxyType(
-                    {key: case[key] for key in _CASE_FLAGS if key in case}
-                ),
-                no_match=no_match,
-                todo=case.get("todo") is True,
             )
         )
     return tuple(result)
 
 
-def _no_match_conflicts(
+def no_match_conflicts(
     case: Mapping[str, Any], source: SourceMap, where: Path
 ) -> list[Problem]:
     """``no_match: true`` next to an ``expect``/``rule`` that says something else."""
@@ -807,11 +635,11 @@ def load_rules(source: str | os.PathLike[str] = "builtin:default") -> RuleSet:
             cached = _builtin_cache.get(reference)
         if cached is not None:
             return cached
-    path, message = _resolve(reference, None)
+    path, message = resolve_source(reference, None)
     if path is None:
         raise RuleSourceError([Problem(reference, 1, 1, message or "cannot load", "missing-file")])
     loader = _Loader()
-    top_file = _display(path, reference)
+    top_file = shown_path(path, reference)
     try:
         layer = loader.load(path, reference)
         problems = loader.problems

@@ -11,8 +11,8 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from reliable_rules._text import closest
 from reliable_rules.errors import Problem
-from reliable_rules.ruleset.compile import closest
 from reliable_rules.ruleset.resources import schemas_dir
 from reliable_rules.ruleset.yamlpos import Path, SourceMap, iter_paths
 

@@ -27,20 +27,17 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path as FsPath
-from types import MappingProxyType
 from typing import Any
 
+from reliable_rules._text import closest
 from reliable_rules.errors import Problem
-from reliable_rules.ruleset.compile import closest
 from reliable_rules.ruleset.loader import (
-    _CASE_FLAGS,
     BUILTIN_PREFIX,
-    RuleSet,
-    RuleTest,
-    _display,
-    _no_match_conflicts,
-    _resolve,
+    no_match_conflicts,
+    resolve_source,
+    shown_path,
 )
+from reliable_rules.ruleset.model import RuleSet, RuleTest
 from reliable_rules.ruleset.resources import rules_dir
 from reliable_rules.ruleset.schema import validate_tests_document
 from reliable_rules.ruleset.yamlpos import Path, SourceMap, decode, parse_yaml
@@ -120,7 +117,7 @@ def side_test_files(rule_file: str) -> list[str]:
         if not name or "/" in name or "\\" in name:
             return []
         return [
-            _display(candidate, "")
+            shown_path(candidate, "")
             for suffix in SIDE_TEST_SUFFIXES
             if (candidate := rules_dir() / f"{name}{suffix}").is_file()
         ]
@@ -171,7 +168,7 @@ def load_test_file(path: str, *, default_rules: str | None = None) -> RuleTestFi
     rules = fallback
     reference = data.get("rules")
     if isinstance(reference, str) and not source.is_rejected(("rules",)):
-        resolved, why = _resolve(reference, target.parent)
+        resolved, why = resolve_source(reference, target.parent)
         if resolved is None:
             problems.append(source.problem(("rules",), f"rules: {why}", "missing-rules"))
             return RuleTestFile(path, None, tuple(problems), True, data, source)
@@ -230,7 +227,7 @@ def bind_cases(
         expect = case.get("expect")
         no_match = case.get("no_match") is True
         if no_match:
-            found.extend(_no_match_conflicts(case, source, where))
+            found.extend(no_match_conflicts(case, source, where))
         if isinstance(rule, str) and rule not in rule_ids:
             found.append(
                 source.problem(
@@ -266,29 +263,14 @@ def bind_cases(
         else:  # no_match: true, or rule: null
             expected = UNKNOWN
         line, column = source.value(where)
-        exception = case.get("exception", ())
-        raw_headers = case.get("headers")
-        headers: dict[Any, Any] = raw_headers if isinstance(raw_headers, dict) else {}
         result.append(
-            RuleTest(
+            RuleTest.from_case(
+                case,
                 rule_id=rule if isinstance(rule, str) else "",
                 file=test_file.path,
                 line=line,
                 column=column,
-                text=case.get("text"),
-                status=case.get("status"),
-                headers=MappingProxyType({str(k): str(v) for k, v in headers.items()}),
-                body=case.get("body"),
-                provider=case.get("provider"),
-                model=case.get("model"),
-                exception=(exception,) if isinstance(exception, str) else tuple(exception),
-                description=str(case.get("description", "")),
                 expect=expected,
-                expectations=MappingProxyType(
-                    {key: case[key] for key in _CASE_FLAGS if key in case}
-                ),
-                no_match=no_match,
-                todo=case.get("todo") is True,
             )
         )
     return tuple(result), tuple(problems)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from reliable_rules._text import plural as _plural
 from reliable_rules.authoring.corpus import BEHAVIOURS, CorpusRecord, CorpusReport
 from reliable_rules.authoring.ruletests.runner import (
     CaseResult,
@@ -38,10 +39,6 @@ __all__ = [
 
 #: Problem codes that mean "this named file could not be read at all" (stderr, not stdout).
 _INPUT_CODES = frozenset({"missing-file", "no-rule-files", "unreadable"})
-
-
-def _plural(count: int, noun: str, plural: str | None = None) -> str:
-    return f"{count} {noun if count == 1 else plural or noun + 's'}"
 
 
 def _indent(text: str, prefix: str = "    ") -> str:

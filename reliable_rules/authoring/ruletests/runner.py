@@ -57,8 +57,9 @@ from reliable_rules.authoring.ruletests.files import (
     side_test_files,
 )
 from reliable_rules.decision import Decision
-from reliable_rules.errors import Problem, RuleSetError
-from reliable_rules.ruleset.loader import BUILTIN_PREFIX, Rule, RuleSet, RuleTest, load_rules
+from reliable_rules.errors import AmbiguousCorpusRules, Problem, RuleSetError
+from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules
+from reliable_rules.ruleset.model import Rule, RuleSet, RuleTest
 from reliable_rules.ruleset.resources import rules_dir
 from reliable_rules.taxonomy import UNKNOWN
 
@@ -496,10 +497,6 @@ def expand_test_paths(paths: Iterable[str]) -> tuple[list[str], list[str], list[
         if path in empty and not orphans:
             still_empty.append(path)
     return rule_files, test_files, still_empty
-
-
-class AmbiguousCorpusRules(ValueError):
-    """Corpora were given with several rule files and no rule set to classify them with."""
 
 
 @dataclass(frozen=True, slots=True)

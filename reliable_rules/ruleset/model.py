@@ -1,0 +1,225 @@
+"""The rules model: :class:`Rule`, :class:`RuleSet`, :class:`RuleTest`, :class:`Policy` and
+:class:`Invariant`, as :func:`~reliable_rules.load_rules` returns them. Immutable; nothing here
+reads files (that is :mod:`reliable_rules.ruleset.loader`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from reliable_rules.decision import Decision
+from reliable_rules.engine.classifier import Classifier
+from reliable_rules.engine.nodes import Node
+from reliable_rules.failure import Failure, plain_exception_key, to_failure, with_exception_types
+from reliable_rules.taxonomy import Category
+
+__all__ = ["CASE_FLAGS", "Invariant", "Policy", "Rule", "RuleSet", "RuleTest"]
+
+logger = logging.getLogger("reliable_rules")
+
+_MEMO_SIZE = 1024
+
+#: The expectations a test case may state besides its category (``expect``).
+CASE_FLAGS = ("reason", "retryable", "rate_limited", "action", "retry_after_ms", "rule")
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """Backoff and Retry-After policy that executors follow (the seed's numbers by default)."""
+
+    backoff_base_ms: int = 500
+    backoff_floor_ms: int = 50
+    backoff_factor: float = 2.0
+    backoff_max_ms: int = 10_000
+    jitter: str = "none"
+    retry_after_cap_ms: int = 30_000
+    over_cap: str = "cap"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTest:
+    """One embedded test case of a rule, with its expectations."""
+
+    rule_id: str
+    file: str
+    line: int
+    column: int
+    text: str | None = None
+    status: int | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: Any = None
+    provider: str | None = None
+    model: str | None = None
+    exception: tuple[str, ...] = ()
+    description: str = ""
+    expect: str | None = None
+    expectations: Mapping[str, Any] = field(default_factory=dict)
+    #: ``no_match: true``: no rule may decide; the failure falls through to ``unknown``.
+    no_match: bool = False
+    #: ``todo: true``: a known gap; the case is run and reported but never fails.
+    todo: bool = False
+
+    @classmethod
+    def from_case(
+        cls,
+        case: Mapping[str, Any],
+        *,
+        rule_id: str,
+        file: str,
+        line: int,
+        column: int,
+        expect: str | None,
+    ) -> RuleTest:
+        """The one way to build a case from its YAML mapping (a rule's ``tests:`` or a test
+        file's ``cases:``), once the caller has checked it and decided what it expects."""
+        exception = case.get("exception", ())
+        raw_headers = case.get("headers")
+        headers: dict[Any, Any] = raw_headers if isinstance(raw_headers, dict) else {}
+        return cls(
+            rule_id=rule_id,
+            file=file,
+            line=line,
+            column=column,
+            text=case.get("text"),
+            status=case.get("status"),
+            headers=MappingProxyType({str(k): str(v) for k, v in headers.items()}),
+            body=case.get("body"),
+            provider=case.get("provider"),
+            model=case.get("model"),
+            exception=(exception,) if isinstance(exception, str) else tuple(exception),
+            description=str(case.get("description", "")),
+            expect=expect,
+            expectations=MappingProxyType({key: case[key] for key in CASE_FLAGS if key in case}),
+            no_match=case.get("no_match") is True,
+            todo=case.get("todo") is True,
+        )
+
+    def failure(self) -> Failure:
+        """The failure this case describes."""
+        base = to_failure(
+            self.text or "",
+            status=self.status,
+            headers=dict(self.headers) if self.headers else None,
+            body=self.body,
+            provider=self.provider,
+            model=self.model,
+        )
+        return with_exception_types(base, self.exception)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A rule of a loaded rule set, with where it was written."""
+
+    id: str
+    category: str
+    description: str
+    file: str
+    line: int
+    column: int
+    ruleset: str
+    tests: tuple[RuleTest, ...] = ()
+    references: tuple[str, ...] = ()
+    status: str = "stable"
+    #: Lint codes ``reliable-rules lint`` does not report for this rule (``lint: {ignore}``).
+    lint_ignore: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Invariant:
+    """A declared property of the rule set's decisions (``invariants:``), checked by lint.
+
+    Either ``when`` (a compiled matcher) and ``expect`` (what every matching failure's decision
+    must satisfy), or a structural ``kind``. Inherited from bases and replaced by id.
+    """
+
+    id: str
+    description: str
+    file: str
+    line: int
+    column: int
+    kind: str | None = None
+    when: Node | None = field(default=None, repr=False)
+    expect: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class RuleSet:
+    """A loaded, layered, compiled rule set. Immutable and safe to share between threads.
+
+    ``source`` is what was passed to :func:`load_rules`; ``file`` is how problems and
+    ``Rule.file`` name the top file; ``files`` lists every file layered in, bases first.
+    """
+
+    name: str
+    revision: str
+    source: str
+    file: str
+    files: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    categories: Mapping[str, Category]
+    policy: Policy
+    conditions: tuple[str, ...]
+    classifier: Classifier = field(repr=False)
+    unused_conditions: tuple[str, ...] = ()
+    invariants: tuple[Invariant, ...] = ()
+    # Decisions for lone exceptions, by (class, message, provider, model): an executor sees
+    # the same few errors again and again (503, rate limits), and a classification is a pure
+    # function of those four. Bounded; cleared when full. Dict reads and writes are atomic.
+    _memo: dict[tuple[object, ...], Decision] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def classify(
+        self,
+        error: object = None,
+        /,
+        *,
+        status: int | None = None,
+        headers: Mapping[str, object] | None = None,
+        body: object = None,
+        provider: str | None = None,
+        model: str | None = None,
+    ) -> Decision:
+        """Classify anything a call can fail with; never raises.
+
+        Args:
+            error: a message, bytes, an exception (cause chain included), a
+                ``requests``/``urllib3`` response, or an SDK error (duck-typed).
+            status: the HTTP status, when the error does not carry one.
+            headers: response headers (case-insensitive names).
+            body: the response body (text, bytes, or a JSON-like mapping).
+            provider: the provider name, for rules scoped with ``provider:``.
+            model: the model name, for rules scoped with ``model:``.
+        """
+        try:
+            if status is None and headers is None and body is None:
+                plain = plain_exception_key(error)
+                if plain is not None:
+                    key = (*plain, provider, model)
+                    decision = self._memo.get(key)
+                    if decision is None:
+                        decision = self.classifier.decide(
+                            to_failure(error, provider=provider, model=model)
+                        )
+                        if len(self._memo) >= _MEMO_SIZE:
+                            self._memo.clear()
+                        self._memo[key] = decision
+                    return decision
+            failure = to_failure(
+                error, status=status, headers=headers, body=body, provider=provider, model=model
+            )
+            return self.classifier.decide(failure)
+        except Exception:  # on every error path: classification must never raise
+            logger.exception("reliable_rules: classification failed; treating as unknown")
+            return Decision(self.classifier.unknown, None, Failure())
+
+    def rule(self, rule_id: str) -> Rule:
+        """The rule with this id (KeyError if there is none)."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
