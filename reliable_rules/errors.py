@@ -77,6 +77,16 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.column}: {self.message}"
 
+    def as_dict(self) -> dict[str, object]:
+        """The problem as JSON output shows it (``file, line, column, message, code``)."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "code": self.code,
+        }
+
     def sort_key(self) -> tuple[str, int, int, str]:
         """Order problems by place in the file, then message, for stable output."""
         return (self.file, self.line, self.column, self.message)

@@ -179,5 +179,5 @@ def test_no_import_cycles() -> None:
 
 def test_the_layer_check_sees_type_checking_and_function_level_imports() -> None:
     """The walk reads imports anywhere in a module (so the checks above bite)."""
-    assert "reliable_rules.cli.demo" in GRAPH["reliable_rules.cli.app"]
+    assert "reliable_rules.cli._scenarios" in GRAPH["reliable_rules.cli.demo"]
     assert "reliable_rules.chat" in GRAPH["reliable_rules.executor.records"]

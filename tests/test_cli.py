@@ -16,8 +16,9 @@ from rulefiles import write_rules
 
 import reliable_rules
 from reliable_rules.authoring.ruletests.runner import own_file
-from reliable_rules.cli import app as cli
-from reliable_rules.cli import main
+from reliable_rules.cli import _common as cli_common
+from reliable_rules.cli import formats, main
+from reliable_rules.cli import validate as cli_validate
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 #: Every shipped rule file, as `rules/` expands: the three sets and builtin:default's parts.
@@ -103,7 +104,7 @@ def test_internal_error_exits_3_without_traceback(
     def boom(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(cli, "load_rules", boom)
+    monkeypatch.setattr(cli_validate, "load_rules", boom)
     code, out, err = run(capsys, "validate", "rules/")
     assert code == 3
     assert out == ""
@@ -121,7 +122,7 @@ def test_internal_error_traceback_in_debug_mode(
     def boom(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "load_rules", boom)
+    monkeypatch.setattr(cli_common, "load_rules", boom)
     monkeypatch.setenv("RELIABLE_RULES_DEBUG", "1")
     code, _, err = run(capsys, "classify", "x")
     assert code == 3
@@ -137,7 +138,7 @@ def test_keyboard_interrupt_exits_130_quietly(
     def interrupted(*_args: Any, **_kwargs: Any) -> Any:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli, "load_rules", interrupted)
+    monkeypatch.setattr(cli_common, "load_rules", interrupted)
     assert run(capsys, "classify", "x") == (130, "", "")
 
 
@@ -292,7 +293,7 @@ def test_validate_github_format(capsys: pytest.CaptureFixture[str], tmp_path: Pa
 def test_github_escaping() -> None:
     """Workflow-command data escapes %, CR and LF; properties also escape ':' and ','."""
     problem = reliable_rules.Problem("builtin:x,y", 2, 3, "50% bad\r\nnext", "some-code")
-    assert cli._github(problem) == (
+    assert formats.github_problem(problem) == (
         "::error file=builtin%3Ax%2Cy,line=2,col=3,title=reliable-rules (some-code)::"
         "50%25 bad%0D%0Anext"
     )
@@ -761,3 +762,17 @@ def test_schema_prints_the_installed_schema_or_its_path(capsys: pytest.CaptureFi
     assert Path(out.strip()).is_file()
     code, out, _ = run(capsys, "schema", "--tests")
     assert json.loads(out)["$id"] == "urn:reliable-rules:schema:ruletests:v1"
+
+
+def test_an_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """A name that is not in the command table exits 2 with argparse's usage message."""
+    assert main(["frobnicate"]) == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'frobnicate'" in err
+
+
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without a command the CLI prints its usage and lists the commands (exit 2)."""
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "a command is required (validate, classify, test, demo, diff, lint, schema)" in err

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from reliable_rules.cli import main
-from reliable_rules.cli.demo import run_demo
+from reliable_rules.cli._scenarios import run_demo
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 HEADING = re.compile(r"^(\d+)\. ", re.MULTILINE)

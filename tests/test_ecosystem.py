@@ -30,7 +30,7 @@ def _hooks() -> list[dict[str, Any]]:
 
 
 def _subparser(name: str) -> argparse.ArgumentParser | None:
-    parser = cli._parser()
+    parser = cli.build_parser()
     assert parser._subparsers is not None
     choices: dict[str, argparse.ArgumentParser] = parser._subparsers._group_actions[0].choices  # type: ignore[assignment]
     return choices.get(name)

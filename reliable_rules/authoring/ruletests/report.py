@@ -345,16 +345,6 @@ def _corpus_text(corpus: CorpusReport) -> Iterator[tuple[str, str]]:
 # ── json ────────────────────────────────────────────────────────────────────────────────
 
 
-def _problem_dict(problem: Problem) -> dict[str, Any]:
-    return {
-        "file": problem.file,
-        "line": problem.line,
-        "column": problem.column,
-        "message": problem.message,
-        "code": problem.code,
-    }
-
-
 def _result_dict(report: FileReport, result: CaseResult, *, explain: bool) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "file": result.source or report.path,
@@ -416,7 +406,7 @@ def _corpus_dict(corpus: CorpusReport) -> dict[str, Any]:
         "behaviour_confusion": corpus.behaviour_confusion,
         "misses": [_record_dict(record) for record in corpus.misses],
         "todo_records": [_record_dict(record) for record in corpus.todo],
-        "problems": [_problem_dict(problem) for problem in corpus.problems],
+        "problems": [problem.as_dict() for problem in corpus.problems],
     }
 
 
@@ -451,7 +441,7 @@ def _report_dict(
         "below_threshold": below_threshold(report, threshold),
         "uncovered": list(report.uncovered),
         "corpus": [_corpus_dict(corpus) for corpus in report.corpus],
-        "problems": [_problem_dict(problem) for problem in sorted(problems, key=Problem.sort_key)],
+        "problems": [problem.as_dict() for problem in sorted(problems, key=Problem.sort_key)],
     }
 
 
@@ -465,7 +455,7 @@ def json_document(run: RunReport, *, threshold: float | None = None) -> str:
             _report_dict(report, seen.fresh([*report.problems, *report.test_problems]), threshold)
             for report in run.reports
         ],
-        "problems": [_problem_dict(problem) for problem in seen.fresh(run.problems)],
+        "problems": [problem.as_dict() for problem in seen.fresh(run.problems)],
     }
     return json.dumps(document, indent=2, default=show_value)
 

@@ -1,0 +1,119 @@
+"""The output formats the commands share: GitHub Actions workflow commands and SARIF logs
+(text and JSON are each command's own; a load problem's JSON is :meth:`Problem.as_dict`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from reliable_rules._version import __version__
+from reliable_rules.authoring.lint import CODES, Finding
+from reliable_rules.cli._common import PROG
+from reliable_rules.errors import Problem
+
+__all__ = [
+    "gh_data",
+    "gh_property",
+    "github_line",
+    "github_problem",
+    "problems_sarif",
+    "sarif_document",
+]
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def gh_data(text: str) -> str:
+    """``text`` escaped for the message of a GitHub Actions workflow command."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def gh_property(text: str) -> str:
+    """``text`` escaped for a property (file, title) of a GitHub Actions workflow command."""
+    return gh_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github_line(finding: Finding) -> str:
+    """A GitHub Actions workflow command for ``finding`` (``info`` becomes ``notice``)."""
+    command = {"error": "error", "warning": "warning"}.get(finding.severity, "notice")
+    title = gh_property(f"reliable-rules ({finding.code})")
+    message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
+    return (
+        f"::{command} file={gh_property(finding.file)},line={finding.line},"
+        f"col={finding.column},title={title}::{gh_data(message)}"
+    )
+
+
+def sarif_document(findings: Iterable[Finding], version: str) -> dict[str, Any]:
+    """A SARIF 2.1.0 log: one run, a ``tool.driver.rules`` entry per code, a result per finding."""
+    results = list(findings)
+    codes = dict.fromkeys([*CODES, *(finding.code for finding in results)])
+    rules = [
+        {
+            "id": code,
+            "name": code,
+            "shortDescription": {"text": CODES[code][1] if code in CODES else code},
+            "defaultConfiguration": {
+                "level": _SARIF_LEVELS[CODES[code][0] if code in CODES else "error"]
+            },
+        }
+        for code in codes
+    ]
+    index = {code: number for number, code in enumerate(codes)}
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "reliable-rules",
+                        "version": version,
+                        "informationUri": "https://pypi.org/project/reliable-rules/",
+                        "rules": rules,
+                    }
+                },
+                "results": [
+                    {
+                        "ruleId": finding.code,
+                        "ruleIndex": index[finding.code],
+                        "level": _SARIF_LEVELS[finding.severity],
+                        "message": {
+                            "text": finding.message
+                            + (f" (hint: {finding.hint})" if finding.hint else "")
+                        },
+                        "locations": [
+                            {
+                                "physicalLocation": {
+                                    "artifactLocation": {"uri": finding.file},
+                                    "region": {
+                                        "startLine": finding.line,
+                                        "startColumn": finding.column,
+                                    },
+                                }
+                            }
+                        ],
+                    }
+                    for finding in results
+                ],
+            }
+        ],
+    }
+
+
+def github_problem(problem: Problem) -> str:
+    """A GitHub Actions ``::error`` workflow command for a load problem."""
+    return (
+        f"::error file={gh_property(problem.file)},line={problem.line},col={problem.column},"
+        f"title={gh_property(f'{PROG} ({problem.code})')}::{gh_data(problem.message)}"
+    )
+
+
+def problems_sarif(problems: Sequence[Problem]) -> dict[str, Any]:
+    """The problems of ``validate`` as a SARIF 2.1.0 log (every one an error)."""
+    findings = [
+        Finding(p.code, "error", p.file, p.line, p.column, p.message)
+        for p in sorted(problems, key=Problem.sort_key)
+    ]
+    return sarif_document(findings, __version__)

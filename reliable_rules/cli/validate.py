@@ -1,0 +1,220 @@
+"""``reliable-rules validate``: check rule files against the schema and the loader."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reliable_rules._text import plural as _plural
+from reliable_rules.authoring.lint import (
+    LintOptions,
+    lint_paths,
+)
+from reliable_rules.authoring.ruletests.runner import expand_paths, own_file
+from reliable_rules.cli._common import (
+    EXIT_CODES,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    PROG,
+    Streams,
+)
+from reliable_rules.cli.formats import (
+    gh_data,
+    gh_property,
+    github_problem,
+    problems_sarif,
+)
+from reliable_rules.errors import (
+    Problem,
+    RuleSetError,
+    RuleSourceError,
+)
+from reliable_rules.ruleset.loader import load_rules
+from reliable_rules.ruleset.model import RuleSet
+
+HELP = "check rule files against the schema and the loader"
+DESCRIPTION = (
+    "Load each rule file (following 'extends') and report every problem as "
+    "FILE:LINE:COL: message. PATH may be a file, a directory (every *.yaml/*.yml below "
+    "it, except *.test.yaml/*.test.yml) or builtin:NAME."
+)
+EPILOG = (
+    "output:\n"
+    "  text    FILE:LINE:COL: message per problem on stdout; summary on stderr\n"
+    '  json    {"ok", "files": [{"path", "ok", "rules", "problems"}]}\n'
+    "  github  ::error file=F,line=L,col=C,title=reliable-rules (CODE)::message\n\n"
+    + EXIT_CODES
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``reliable-rules validate``."""
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="rule file, directory or builtin:NAME"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "github", "sarif"),
+        default="text",
+        help="output format (default: text)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="also run lint; its error findings count as problems",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """One named rule file after loading: its rule set or its problems."""
+
+    path: str
+    ruleset: RuleSet | None
+    problems: tuple[Problem, ...]
+    input_error: bool
+
+
+def _load_named(path: str) -> _Loaded:
+    try:
+        ruleset = load_rules(path)
+    except RuleSourceError as error:
+        return _Loaded(path, None, error.problems, True)
+    except RuleSetError as error:
+        shown = own_file(path)
+        unreadable = any(p.code == "unreadable" and p.file == shown for p in error.problems)
+        return _Loaded(path, None, error.problems, unreadable)
+    return _Loaded(path, ruleset, (), False)
+
+
+def _is_input(item: _Loaded, problem: Problem) -> bool:
+    """Whether ``problem`` says the named file itself could not be read (exit 2, stderr)."""
+    return item.input_error and problem.code in ("missing-file", "no-rule-files", "unreadable")
+
+
+def _write_input_errors(
+    pairs: Sequence[tuple[_Loaded, tuple[Problem, ...]]], streams: Streams
+) -> None:
+    for item, problems in pairs:
+        for problem in problems:
+            if _is_input(item, problem):
+                streams.err.write(f"{PROG}: error: {problem.message}\n")
+
+
+def _collect(
+    paths: Sequence[str],
+) -> tuple[list[_Loaded], list[tuple[_Loaded, tuple[Problem, ...]]]]:
+    """Load every named file; pair each with the problems it reports first (deduplicated)."""
+    files, empty = expand_paths(paths)
+    loaded = [
+        _Loaded(
+            directory,
+            None,
+            (
+                Problem(
+                    directory,
+                    1,
+                    1,
+                    f"{directory!r} contains no rule files (*.yaml, *.yml)",
+                    "no-rule-files",
+                ),
+            ),
+            True,
+        )
+        for directory in empty
+    ]
+    loaded += [_load_named(path) for path in files]
+    seen: set[Problem] = set()
+    fresh: list[tuple[_Loaded, tuple[Problem, ...]]] = []
+    for item in loaded:
+        new = tuple(problem for problem in item.problems if problem not in seen)
+        seen.update(new)
+        fresh.append((item, new))
+    return loaded, fresh
+
+
+def _write_problems(
+    pairs: Sequence[tuple[_Loaded, tuple[Problem, ...]]], streams: Streams, *, fmt: str
+) -> None:
+    """Problems as ``validate`` prints them (text or github); input errors go to stderr."""
+    findings: list[Problem] = []
+    for item, problems in pairs:
+        for problem in problems:
+            if _is_input(item, problem):
+                streams.err.write(f"{PROG}: error: {problem.message}\n")
+                if fmt == "github":
+                    streams.out.write(
+                        f"::error title={gh_property(f'{PROG} ({problem.code})')}::"
+                        f"{gh_data(problem.file + ': ' + problem.message)}\n"
+                    )
+            else:
+                findings.append(problem)
+    for problem in sorted(findings, key=Problem.sort_key):
+        streams.out.write((github_problem(problem) if fmt == "github" else str(problem)) + "\n")
+
+
+def run(args: argparse.Namespace, streams: Streams) -> int:
+    """Run the command; return the exit code."""
+    fmt = str(args.format)
+    loaded, pairs = _collect(list(args.paths))
+    if args.strict:
+        pairs = _with_lint_errors(pairs)
+    problems = [p for item, new in pairs for p in new if not _is_input(item, p)]
+    input_error = any(item.input_error for item in loaded)
+    if fmt == "sarif":
+        streams.out.write(json.dumps(problems_sarif(problems), indent=2) + "\n")
+        _write_input_errors(pairs, streams)
+    elif fmt == "json":
+        document = {
+            "ok": not problems
+            and not input_error
+            and all(item.ruleset is not None for item in loaded),
+            "files": [
+                {
+                    "path": item.path,
+                    "ok": item.ruleset is not None and not new,
+                    "rules": len(item.ruleset.rules) if item.ruleset is not None else None,
+                    "problems": [
+                        problem.as_dict() for problem in sorted(new, key=Problem.sort_key)
+                    ],
+                }
+                for item, new in pairs
+            ],
+        }
+        streams.out.write(json.dumps(document, indent=2) + "\n")
+        _write_input_errors(pairs, streams)
+    else:
+        _write_problems(pairs, streams, fmt=fmt)
+    streams.out.flush()
+    if problems:
+        files = {problem.file for problem in problems}
+        streams.err.write(f"{_plural(len(problems), 'problem')} in {_plural(len(files), 'file')}\n")
+    elif not input_error:
+        streams.err.write(f"ok: {_plural(len(loaded), 'file')} valid\n")
+    if input_error:
+        return EXIT_USAGE
+    return EXIT_FINDINGS if problems or any(item.ruleset is None for item in loaded) else EXIT_OK
+
+
+def _with_lint_errors(
+    pairs: Sequence[tuple[_Loaded, tuple[Problem, ...]]],
+) -> list[tuple[_Loaded, tuple[Problem, ...]]]:
+    """``validate --strict``: add each loaded file's ``error`` lint findings as problems."""
+    seen = {problem for _, new in pairs for problem in new}
+    result: list[tuple[_Loaded, tuple[Problem, ...]]] = []
+    for item, new in pairs:
+        extra: list[Problem] = []
+        if item.ruleset is not None:
+            findings, _ = lint_paths([item.path], LintOptions())
+            for finding in findings:
+                problem = Problem(
+                    finding.file, finding.line, finding.column, finding.message, finding.code
+                )
+                if finding.severity == "error" and problem not in seen:
+                    seen.add(problem)
+                    extra.append(problem)
+        result.append((item, (*new, *extra)))
+    return result
