@@ -12,6 +12,7 @@ import pkgutil
 
 import reliable_rules
 from reliable_rules import errors
+from reliable_rules.executor.actions import HANDLERS
 from reliable_rules.ruleset.compile import MATCHER_KEYS, MatcherCompiler
 from reliable_rules.ruleset.schema import schema_document
 from reliable_rules.taxonomy import Action, Category, failure_reason
@@ -31,9 +32,15 @@ def _package_modules() -> list[object]:
 
 def _public(name: str, value: type) -> bool:
     """A class of the package that users can see: its name and its module's path are not
-    private (the CLI's internal control-flow exceptions live in ``cli/_common.py``)."""
+    private (the CLI's internal control-flow exceptions live in ``cli/_common.py``). Only
+    ``Exception`` subclasses count: the executor's ``Halt`` derives from ``BaseException`` on
+    purpose, so that no provider's error handling swallows it, and never leaves the loops."""
     parts = value.__module__.split(".")
     return parts[0] == "reliable_rules" and not any(p.startswith("_") for p in [name, *parts])
+
+
+def test_every_action_has_exactly_one_executor_handler() -> None:
+    assert set(HANDLERS) == set(Action)
 
 
 def test_schema_actions_are_the_code_actions() -> None:
@@ -77,7 +84,7 @@ def test_every_exception_class_is_drawn_in_the_errors_docstring() -> None:
         for module in _package_modules()
         for name, value in vars(module).items()
         if inspect.isclass(value)
-        and issubclass(value, BaseException)
+        and issubclass(value, Exception)
         and _public(name, value)
     }
     assert defined, "no exception classes found"
@@ -89,7 +96,7 @@ def test_every_public_exception_derives_from_the_one_base() -> None:
         for name, value in vars(module).items():
             if (
                 inspect.isclass(value)
-                and issubclass(value, BaseException)
+                and issubclass(value, Exception)
                 and _public(name, value)
             ):
                 assert issubclass(value, errors.ReliableRulesError), name

@@ -32,21 +32,20 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from os import PathLike
 from typing import Any, NamedTuple, TypeVar
 
-from reliable_rules.chat import ChatRequest, ChatResponse, Message, StreamEvent, fallback_format
+from reliable_rules.chat import ChatRequest, ChatResponse, Message, StreamEvent
 from reliable_rules.decision import Decision
 from reliable_rules.errors import (
     AllProvidersFailed,
     AttemptTimeout,
     CallCancelled,
-    ContextWindowExceeded,
     DeadlineExceeded,
     ExecutionError,
     NoStreamingProvider,
 )
+from reliable_rules.executor.actions import HANDLERS
 from reliable_rules.executor.backoff import Backoff
 from reliable_rules.executor.fallback import record_provider_fallback
 from reliable_rules.executor.health import CircuitBreakerPolicy, Health
@@ -61,13 +60,21 @@ from reliable_rules.executor.records import (
     RetryEvent,
     key_hint,
 )
+from reliable_rules.executor.state import (
+    CallState,
+    CancelToken,
+    Failed,
+    Halt,
+    Pair,
+    Run,
+    Step,
+    call_hook,
+    log_info,
+)
 from reliable_rules.executor.timing import Timing, current_default
-from reliable_rules.executor.truncation import truncate_for_context
 from reliable_rules.executor.workers import WorkerPool
 from reliable_rules.ruleset.loader import load_rules
 from reliable_rules.ruleset.model import RuleSet
-from reliable_rules.sanitize import compact
-from reliable_rules.taxonomy import Action
 
 __all__ = ["Attempt", "CancelToken", "ReliableExecutor"]
 
@@ -75,20 +82,6 @@ logger = logging.getLogger("reliable_rules.executor")
 
 T = TypeVar("T")
 
-_RETRY = Action.RETRY
-_NEXT_PROVIDER = Action.NEXT_PROVIDER
-_NEXT_MODEL = Action.NEXT_MODEL
-_TRUNCATE = Action.TRUNCATE_HISTORY
-_SWITCH = Action.SWITCH_FORMAT
-_ABORT = Action.ABORT
-
-#: The seed's messages for a context overflow that cannot be fixed.
-CONTEXT_SINGLE_TURN = "Request exceeds model context window."
-CONTEXT_CANNOT_REDUCE = (
-    "Request exceeds model context window and cannot be reduced further. Try using a model "
-    "with a larger context window, reducing the number of tools/skills, or enabling "
-    "compact_context in config."
-)
 
 
 class Attempt(NamedTuple):
@@ -105,161 +98,6 @@ class Attempt(NamedTuple):
     request: ChatRequest | None
     api_key: str | None
     number: int
-
-
-class CancelToken:
-    """Cancels the calls it is passed to: ``executor.call(..., cancel=token)``; then
-    ``token.cancel()`` from any thread interrupts their sleeps and waits at once and makes
-    them raise :class:`~reliable_rules.errors.CallCancelled`."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._cancelled = False
-        self._calls: set[_CallState] = set()
-
-    @property
-    def cancelled(self) -> bool:
-        """Whether :meth:`cancel` was called."""
-        return self._cancelled
-
-    def cancel(self) -> None:
-        """Cancel every call using this token, now and later."""
-        with self._lock:
-            self._cancelled = True
-            calls = list(self._calls)
-        for call in calls:
-            call.cancel("cancelled")
-
-    def _attach(self, call: _CallState) -> None:
-        with self._lock:
-            self._calls.add(call)
-            cancelled = self._cancelled
-        if cancelled:
-            call.cancel("cancelled")
-
-    def _detach(self, call: _CallState) -> None:
-        with self._lock:
-            self._calls.discard(call)
-
-
-class _CallState:
-    """Per-call cancellation: the reason once cancelled, and the event the call waits on."""
-
-    __slots__ = ("__weakref__", "_lock", "_waiting", "reason", "sleeper")
-
-    def __init__(self) -> None:
-        self.reason: str | None = None
-        self._lock = threading.Lock()
-        self._waiting: threading.Event | None = None
-        self.sleeper = threading.Event()
-
-    def cancel(self, reason: str) -> None:
-        with self._lock:
-            if self.reason is None:
-                self.reason = reason
-            waiting = self._waiting
-        if waiting is not None:
-            waiting.set()
-
-    def begin_wait(self, event: threading.Event) -> bool:
-        """Register ``event`` as what a cancel must set; False if already cancelled."""
-        with self._lock:
-            if self.reason is not None:
-                return False
-            self._waiting = event
-            return True
-
-    def end_wait(self) -> None:
-        with self._lock:
-            self._waiting = None
-
-
-class _Halt(BaseException):
-    """Unwinds the loops for a deadline or a cancel; not an ``Exception`` so provider error
-    handling cannot swallow it."""
-
-    def __init__(self, kind: str, headline: str) -> None:
-        super().__init__(headline)
-        self.kind = kind
-        self.headline = headline
-
-
-@dataclass(slots=True)
-class _Run:
-    """Mutable bookkeeping of one call (never shared between threads)."""
-
-    model: str
-    request: ChatRequest | None
-    deadline: float | None
-    state: _CallState | None
-    # Failed attempts as raw rows, turned into AttemptRecords only when someone looks (an
-    # exception, an Outcome, a hook): a retry that nobody observes costs no record.
-    rows: list[AttemptRecord | tuple[Any, ...]]
-    truncated: bool = False
-    switched: bool = False
-    single_turn: bool = False
-    # A retry was skipped because its wait would overrun the deadline: if nothing else
-    # answers, the deadline is why the call failed.
-    deadline_cut: bool = False
-
-    def records(self) -> tuple[AttemptRecord, ...]:
-        """Every attempt so far as an :class:`AttemptRecord`."""
-        rows = self.rows
-        for index, row in enumerate(rows):
-            if not isinstance(row, AttemptRecord):
-                rows[index] = AttemptRecord(*row)
-        return tuple(rows)  # type: ignore[arg-type]  # every row is a record now
-
-    def last_error(self) -> BaseException | None:
-        """The error of the last failed attempt."""
-        if not self.rows:
-            return None
-        last = self.rows[-1]
-        return last.error if isinstance(last, AttemptRecord) else last[5]
-
-
-@dataclass(slots=True)
-class _Pair:
-    """Mutable state of the attempts on one (provider, model) pair within one call."""
-
-    name: str
-    provider: Any
-    model: str
-    budget: int
-    backoff_ms: int
-    number: int = 0
-    api_key: str | None = None
-    started: float = 0.0
-
-
-@dataclass(slots=True)
-class _Failed:
-    """One failed attempt being handled: what is needed to record it."""
-
-    executor: ReliableExecutor
-    run: _Run
-    pair: _Pair
-    decision: Decision
-    error: BaseException
-    elapsed_ms: float
-
-    def note(self, action: str, *, wait_ms: int = 0, extra_budget: int = 0) -> AttemptRecord | None:
-        """Append the attempt's row; with hooks, as a record (returned, and shown to
-        ``on_attempt``)."""
-        pair = self.pair
-        row = (
-            pair.name, pair.model, pair.number, pair.budget + extra_budget, self.decision,
-            self.error, action, wait_ms, key_hint(pair.api_key), self.elapsed_ms,
-        )
-        hooks = self.executor.hooks
-        if hooks is None:
-            self.run.rows.append(row)
-            return None
-        record = AttemptRecord(*row)
-        self.run.rows.append(record)
-        if hooks.on_attempt is not None:
-            self.executor._hook(hooks.on_attempt, record)
-        return record
 
 
 class ReliableExecutor:
@@ -338,7 +176,7 @@ class ReliableExecutor:
         self._max_workers = max_workers
         self._pool: WorkerPool | None = None
         self._lock = threading.Lock()
-        self._live: set[_CallState] = set()
+        self._live: set[CallState] = set()
         self._closed = False
         self.health = Health(
             lambda: self._clock().monotonic(), cooldown=cooldown, breaker=circuit_breaker
@@ -560,7 +398,7 @@ class ReliableExecutor:
             raise CallCancelled("Executor is closed.")
         timing = self._clock()
         limit = self.deadline_s if deadline_s is None else deadline_s
-        run = _Run(
+        run = Run(
             model=model,
             request=request,
             deadline=None if limit is None else timing.monotonic() + limit,
@@ -569,11 +407,11 @@ class ReliableExecutor:
             single_turn=single_turn,
         )
         if cancel is not None:
-            run.state = self._register(_CallState())
+            run.state = self._register(CallState())
             cancel._attach(run.state)
         try:
             return self._loop(op, run, timing, outcome, providers or self.providers)
-        except _Halt as halt:
+        except Halt as halt:
             error: ExecutionError = (
                 DeadlineExceeded(halt.headline, run.records())
                 if halt.kind == "deadline"
@@ -591,7 +429,7 @@ class ReliableExecutor:
     def _loop(
         self,
         op: Callable[[Attempt], Any],
-        run: _Run,
+        run: Run,
         timing: Timing,
         outcome: bool,
         providers: tuple[tuple[str, Any], ...],
@@ -605,7 +443,7 @@ class ReliableExecutor:
         models = self.model_chain(requested)
         for model_index, model in enumerate(models):
             if model_index:
-                self._log(
+                log_info(
                     "Model fallback exhausted all providers, trying next fallback model",
                     original_model=requested,
                     fallback_model=model,
@@ -614,14 +452,14 @@ class ReliableExecutor:
                 if previous is not None and hooks is not None and hooks.on_fallback is not None:
                     last = run.records()[-1] if run.rows else None
                     event = FallbackEvent(previous[0], previous[1], name, model, last)
-                    self._hook(hooks.on_fallback, event)
+                    call_hook(hooks.on_fallback, event)
                 previous = (name, model)
-                pair = _Pair(name, provider, model, self.max_retries + 1, self.backoff.base_ms)
-                step = "provider"
+                pair = Pair(name, provider, model, self.max_retries + 1, self.backoff.base_ms)
+                step = Step.NEXT_PROVIDER
                 while pair.number < pair.budget:
                     pair.number += 1
                     if run.deadline is not None and timing.monotonic() >= run.deadline:
-                        raise _Halt("deadline", "Deadline exceeded.")
+                        raise Halt("deadline", "Deadline exceeded.")
                     if run.state is not None:
                         self._halt_if_cancelled(run.state)
                     attempt = Attempt(provider, name, model, run.request, pair.api_key, pair.number)
@@ -635,20 +473,20 @@ class ReliableExecutor:
                         if health is not None:
                             health.record(name, model, decision.category)
                         step = self._after_failure(run, pair, decision, error, timing)
-                        if step == "again":
+                        if step is Step.AGAIN:
                             continue
                         break
                     else:
                         if health is not None:
                             health.record(name, model, None)
                         return self._succeed(result, run, pair, timing, outcome=outcome)
-                self._log(
+                log_info(
                     "Exhausted retries, trying next provider/model", provider=name, model=model
                 )
-                if step == "model":
+                if step is Step.NEXT_MODEL:
                     break
         if run.deadline_cut:
-            raise _Halt("deadline", "Deadline exceeded.")
+            raise Halt("deadline", "Deadline exceeded.")
         exhausted = AllProvidersFailed(run.records())
         self._give_up(exhausted, run)
         raise exhausted from run.last_error()
@@ -664,138 +502,21 @@ class ReliableExecutor:
         if healthy and len(healthy) < len(providers):
             kept = {name for name, _ in healthy}
             skipped = [name for name, _ in providers if name not in kept]
-            self._log("Skipping unhealthy providers", skipped=", ".join(skipped), model=model)
+            log_info("Skipping unhealthy providers", skipped=", ".join(skipped), model=model)
             return healthy
         return providers
 
     def _after_failure(
-        self, run: _Run, pair: _Pair, decision: Decision, error: BaseException, timing: Timing
-    ) -> str:
-        """What to do after one failed attempt: ``again`` (call the same pair again, with
-        ``pair`` updated), ``provider`` or ``model`` (move on); raises to stop the call."""
+        self, run: Run, pair: Pair, decision: Decision, error: BaseException, timing: Timing
+    ) -> Step:
+        """What to do after one failed attempt: the handler of the decision's action answers
+        (the pair updated for :attr:`Step.AGAIN`), or raises to stop the call."""
         elapsed_ms = (timing.monotonic() - pair.started) * 1000
-        failed = _Failed(self, run, pair, decision, error, elapsed_ms)
-        category = decision.verdict.category
-        action = category.action
-        if action is _TRUNCATE:
-            return self._truncate(failed)
-        if action is _SWITCH:
-            if self._switch_format(failed):
-                return "again"
-            action = _NEXT_PROVIDER
-        if action is _ABORT:
-            failed.note("abort")
-            aborted = AllProvidersFailed(run.records(), aborted_by=decision)
-            self._give_up(aborted, run)
-            raise aborted from error
-        name, model = pair.name, pair.model
-        rotated = pair.api_key
-        if category.rotate_key and action is _RETRY and category.retryable:
-            new_key = self.rotate_key(name)
-            if new_key is not None:
-                rotated = new_key
-                self._log(
-                    "Rate limited; rotated to the next API key",
-                    provider=name, key=key_hint(new_key),
-                )
-        if action is _NEXT_MODEL:
-            failed.note("next_model")
-            self._log_failure("Non-retryable error, trying next model", name, model, decision)
-            return "model"
-        if action is not _RETRY or not category.retryable:
-            failed.note("next_provider")
-            self._log_failure("Non-retryable error, moving on", name, model, decision)
-            return "provider"
-        if pair.number >= pair.budget:
-            failed.note("give_up")
-            return "provider"
-        return self._retry(failed, rotated, timing)
-
-    def _truncate(self, failed: _Failed) -> str:
-        """Drop the oldest half of the history and go again, or fail: nothing left to drop."""
-        run, pair = failed.run, failed.pair
-        request = run.request
-        kept, dropped = (
-            ((), 0) if request is None or run.single_turn
-            else truncate_for_context(request.messages)
-        )
-        if dropped and request is not None:
-            failed.note("truncate_history", extra_budget=1)
-            run.request = request.with_messages(kept)
-            run.truncated = True
-            pair.budget += 1
-            self._log(
-                "Context window exceeded; truncated history and retrying",
-                provider=pair.name, model=pair.model, dropped=dropped, remaining=len(kept),
-            )
-            return "again"
-        failed.note("abort")
-        headline = CONTEXT_SINGLE_TURN if run.single_turn else CONTEXT_CANNOT_REDUCE
-        context_error = ContextWindowExceeded(headline, run.records())
-        self._give_up(context_error, run)
-        raise context_error from failed.error
-
-    def _switch_format(self, failed: _Failed) -> bool:
-        """Ask for the fallback format once; False when there is none (or it was tried)."""
-        run, pair = failed.run, failed.pair
-        request = run.request
-        if request is None or run.switched:
-            return False
-        target = fallback_format(request.response_format)
-        if target is None:
-            return False
-        failed.note("switch_format", extra_budget=1)
-        run.request = request.with_format(target)
-        run.switched = True
-        pair.budget += 1
-        self._log(
-            "Format failure, retrying with fallback format",
-            provider=pair.name, model=pair.model, original_format=request.response_format,
-            fallback_format=target,
-        )
-        return True
-
-    def _retry(self, failed: _Failed, rotated: str | None, timing: Timing) -> str:
-        """Wait (backoff or Retry-After) and go again, or move on when the wait is too long."""
-        run, pair, decision = failed.run, failed.pair, failed.decision
-        backoff = self.backoff
-        retry_after_ms = decision.retry_after_ms
-        wait_ms, over_cap = backoff.wait(pair.backoff_ms, retry_after_ms, timing.random)
-        if retry_after_ms and self.health.cooldown_enabled and decision.rate_limited:
-            self.health.cool_down(pair.name, retry_after_ms / 1000)
-        too_long = over_cap and backoff.over_cap == "next_provider"
-        if run.deadline is not None and timing.monotonic() + wait_ms / 1000 > run.deadline:
-            too_long = run.deadline_cut = True
-        if too_long:
-            if rotated != pair.api_key:
-                # A fresh key has its own quota: try it at once instead of waiting.
-                record = failed.note("rotate_key")
-                if record is not None:
-                    self._retry_hook(record, 0, pair.number + 1, rotated)
-                pair.api_key = rotated
-                return "again"
-            failed.note("next_provider", wait_ms=wait_ms)
-            self._log_failure(
-                "Retry-After exceeds the cap or the deadline, moving on",
-                pair.name, pair.model, decision,
-            )
-            return "provider"
-        record = failed.note("retry", wait_ms=wait_ms)
-        if logger.isEnabledFor(logging.INFO):
-            self._log_failure(
-                "Provider call failed, retrying", pair.name, pair.model, decision,
-                attempt=pair.number, backoff_ms=wait_ms,
-            )
-        if record is not None:
-            self._retry_hook(record, wait_ms, pair.number + 1, rotated)
-        if wait_ms > 0:  # no sleep call at all for a zero wait (a sleep(0) costs ~50 us)
-            self._sleep(wait_ms / 1000, run, timing)
-        pair.backoff_ms = backoff.next_backoff(pair.backoff_ms)
-        pair.api_key = rotated
-        return "again"
+        failed = Failed(self.hooks, run, pair, decision, error, elapsed_ms)
+        return HANDLERS[decision.verdict.category.action](self, failed, timing)
 
     def _succeed(
-        self, result: Any, run: _Run, pair: _Pair, timing: Timing, *, outcome: bool
+        self, result: Any, run: Run, pair: Pair, timing: Timing, *, outcome: bool
     ) -> Any:
         name, model, number = pair.name, pair.model, pair.number
         first_provider = self.providers[0][0] if self.providers else ""
@@ -812,7 +533,7 @@ class ReliableExecutor:
                 run.truncated, run.switched,
             )
             record_provider_fallback(info)
-            self._log(
+            log_info(
                 "Provider recovered (failover/retry)",
                 provider=name, model=model, attempt=number, original_model=run.model,
                 context_truncated=run.truncated,
@@ -826,14 +547,14 @@ class ReliableExecutor:
             elapsed_ms,
         )
         if hooks is not None and hooks.on_attempt is not None:
-            self._hook(hooks.on_attempt, record)
+            call_hook(hooks.on_attempt, record)
         if not outcome:
             return result
         return Outcome(result, name, model, (*run.records(), record), info, run.request)
 
     # ── waiting ────────────────────────────────────────────────────────────────────────
 
-    def _register(self, state: _CallState) -> _CallState:
+    def _register(self, state: CallState) -> CallState:
         with self._lock:
             closed = self._closed
             self._live.add(state)
@@ -841,17 +562,17 @@ class ReliableExecutor:
             state.cancel("closed")
         return state
 
-    def _state(self, run: _Run) -> _CallState:
+    def _state(self, run: Run) -> CallState:
         if run.state is None:
-            run.state = self._register(_CallState())
+            run.state = self._register(CallState())
         return run.state
 
-    def _halt_if_cancelled(self, state: _CallState) -> None:
+    def _halt_if_cancelled(self, state: CallState) -> None:
         if state.reason is not None:
             what = "Executor closed." if state.reason == "closed" else "Call cancelled."
-            raise _Halt("cancelled", what)
+            raise Halt("cancelled", what)
 
-    def _sleep(self, seconds: float, run: _Run, timing: Timing) -> None:
+    def _sleep(self, seconds: float, run: Run, timing: Timing) -> None:
         state = self._state(run)
         event = state.sleeper
         event.clear()
@@ -863,7 +584,7 @@ class ReliableExecutor:
         self._halt_if_cancelled(state)
 
     def _bounded(
-        self, op: Callable[[Attempt], Any], attempt: Attempt, run: _Run, timing: Timing
+        self, op: Callable[[Attempt], Any], attempt: Attempt, run: Run, timing: Timing
     ) -> Any:
         """Run one attempt on a worker, waiting at most the attempt timeout and the time left
         before the deadline; cancel and close interrupt the wait."""
@@ -873,7 +594,7 @@ class ReliableExecutor:
         if run.deadline is not None:
             left = run.deadline - timing.monotonic()
             if left <= 0:
-                raise _Halt("deadline", "Deadline exceeded.")
+                raise Halt("deadline", "Deadline exceeded.")
             if limit is None or left < limit:
                 limit, deadline_bound = left, True
         done = threading.Event()
@@ -888,7 +609,7 @@ class ReliableExecutor:
         self._halt_if_cancelled(state)
         if not task.done.is_set():
             if deadline_bound:
-                raise _Halt("deadline", "Deadline exceeded.")
+                raise Halt("deadline", "Deadline exceeded.")
             raise AttemptTimeout(
                 f"attempt timed out after {limit:g}s "
                 f"(provider={attempt.provider_name} model={attempt.model})"
@@ -900,7 +621,7 @@ class ReliableExecutor:
     def _worker_pool(self) -> WorkerPool:
         with self._lock:
             if self._closed:
-                raise _Halt("cancelled", "Executor closed.")
+                raise Halt("cancelled", "Executor closed.")
             if self._pool is None:
                 self._pool = WorkerPool(self._max_workers)
             return self._pool
@@ -910,9 +631,9 @@ class ReliableExecutor:
     def _retry_hook(self, record: AttemptRecord, wait_ms: int, nxt: int, key: str | None) -> None:
         hooks = self.hooks
         if hooks is not None and hooks.on_retry is not None:
-            self._hook(hooks.on_retry, RetryEvent(record, wait_ms, nxt, key_hint(key)))
+            call_hook(hooks.on_retry, RetryEvent(record, wait_ms, nxt, key_hint(key)))
 
-    def _give_up(self, error: ExecutionError, run: _Run) -> None:
+    def _give_up(self, error: ExecutionError, run: Run) -> None:
         if logger.isEnabledFor(logging.WARNING):
             logger.warning(
                 "%s (%d attempts)",
@@ -922,38 +643,7 @@ class ReliableExecutor:
             )
         hooks = self.hooks
         if hooks is not None and hooks.on_give_up is not None:
-            self._hook(hooks.on_give_up, GiveUpEvent(error, error.attempts))
-
-    @staticmethod
-    def _hook(hook: Callable[[Any], Any], event: object) -> None:
-        try:
-            hook(event)
-        except Exception:  # an observer must not change the call's result
-            logger.exception("reliable_rules: a hook raised; ignoring it")
-
-    @staticmethod
-    def _log(message: str, **fields: Any) -> None:
-        if logger.isEnabledFor(logging.INFO):
-            shown = " ".join(f"{key}={value}" for key, value in fields.items())
-            logger.info("%s: %s", message, shown, extra=fields)
-
-    @staticmethod
-    def _log_failure(
-        message: str, name: str, model: str, decision: Decision, **fields: Any
-    ) -> None:
-        if logger.isEnabledFor(logging.INFO):
-            fields = {
-                "provider": name,
-                "model": model,
-                **fields,
-                "reason": decision.reason,
-                "category": decision.category,
-                "rule_id": decision.rule_id,
-                "error": compact(decision.failure.message or decision.failure.body or ""),
-            }
-            shown = " ".join(f"{key}={value}" for key, value in fields.items())
-            logger.info("%s: %s", message, shown, extra=fields)
-
+            call_hook(hooks.on_give_up, GiveUpEvent(error, error.attempts))
 
 def _chat(attempt: Attempt) -> ChatResponse:
     assert attempt.request is not None  # every chat entry point passes a request
