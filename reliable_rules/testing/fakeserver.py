@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import socket
 import socketserver
 import sys
@@ -39,18 +38,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, TypeAlias
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from reliable_rules.chat import ToolCall
+from reliable_rules.testing import _wire as wire
+from reliable_rules.testing._wire import SSEEvent
 
 __all__ = ["FakeProviderServer", "RecordedRequest", "Reply", "SSEEvent"]
-
-#: One Server-Sent Event of :attr:`Reply.sse`. A ``str`` is sent as ``data: <str>`` (one
-#: ``data:`` line per line of the string); a mapping as ``data: <json>``; an
-#: ``(event, data)`` pair as ``event: <event>`` followed by the data lines (the Anthropic
-#: shape); ``bytes`` are written verbatim (for comments, keep-alives or malformed events).
-SSEEvent: TypeAlias = str | bytes | Mapping[str, Any] | tuple[str, str | Mapping[str, Any]]
 
 _OPENAI = "openai"
 _ANTHROPIC = "anthropic"
@@ -66,54 +61,6 @@ _NO_BODY_STATUSES = frozenset({204, 304})
 _CLOSE_JOIN_S = 2.0
 # Idle keep-alive connections are closed after this long even if close() is never called.
 _IDLE_TIMEOUT_S = 60.0
-_TEXT_PIECE = re.compile(r"(?<=\s)(?=\S)")
-
-
-def _json_default(value: object) -> object:
-    if isinstance(value, Mapping):
-        return dict(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-def _dumps(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"), default=_json_default, ensure_ascii=False)
-
-
-def _openai_error_type(status: int) -> tuple[str, str | None]:
-    if status == 401:
-        return "invalid_request_error", "invalid_api_key"
-    if status == 429:
-        return "requests", "rate_limit_exceeded"
-    if status >= 500:
-        return "server_error", None
-    return "invalid_request_error", None
-
-
-_ANTHROPIC_ERROR_TYPES: Mapping[int, str] = {
-    400: "invalid_request_error",
-    401: "authentication_error",
-    403: "permission_error",
-    404: "not_found_error",
-    413: "request_too_large",
-    429: "rate_limit_error",
-    500: "api_error",
-    529: "overloaded_error",
-}
-
-
-def _anthropic_error_type(status: int) -> str:
-    default = "api_error" if status >= 500 else "invalid_request_error"
-    return _ANTHROPIC_ERROR_TYPES.get(status, default)
-
-
-def _openai_error_body(
-    message: str, error_type: str, code: str | None, param: str | None = None
-) -> dict[str, Any]:
-    return {"error": {"message": message, "type": error_type, "param": param, "code": code}}
-
-
-def _anthropic_error_body(error_type: str, message: str) -> dict[str, Any]:
-    return {"type": "error", "error": {"type": error_type, "message": message}}
 
 
 @dataclass(frozen=True)
@@ -217,8 +164,8 @@ class Reply:
         ``type`` defaults from the status (``requests`` for 429, ``server_error`` for 5xx,
         ``invalid_request_error`` otherwise); ``code`` is kept as given (None → ``null``).
         """
-        error_type = type if type is not None else _openai_error_type(status)[0]
-        body = _openai_error_body(message, error_type, code, param)
+        error_type = type if type is not None else wire.openai_error_type(status)[0]
+        body = wire.openai_error_body(message, error_type, code, param)
         return cls(status=status, headers=headers or {}, body=body)
 
     @classmethod
@@ -231,7 +178,8 @@ class Reply:
         headers: Mapping[str, str] | None = None,
     ) -> Reply:
         """An Anthropic-style error: ``{"type": "error", "error": {"type", "message"}}``."""
-        return cls(status=status, headers=headers or {}, body=_anthropic_error_body(type, message))
+        body = wire.anthropic_error_body(type, message)
+        return cls(status=status, headers=headers or {}, body=body)
 
     @classmethod
     def hang(cls, seconds: float) -> Reply:
@@ -262,8 +210,8 @@ class Reply:
         ``finish_reason`` (``tool_calls`` if any, else ``stop``), a usage chunk with empty
         ``choices`` if ``include_usage``, then ``data: [DONE]``.
         """
-        usage = _usage(0, "".join(texts), tool_calls) if include_usage else None
-        events = _openai_stream(
+        usage = wire.usage(0, "".join(texts), tool_calls) if include_usage else None
+        events = wire.openai_stream(
             "chatcmpl-fake-stream",
             model,
             created=int(time.time()),
@@ -296,9 +244,9 @@ class Reply:
         with one ``input_json_delta`` per tool call; ``message_delta`` (``stop_reason``
         ``tool_use`` or ``end_turn``, usage); ``message_stop``. Each is ``event: <type>``.
         """
-        usage = _usage(0, "".join(texts), tool_calls)
+        usage = wire.usage(0, "".join(texts), tool_calls)
         pieces = list(texts) if texts or not tool_calls else None
-        events = _anthropic_stream("msg_fake_stream", model, pieces, tool_calls, usage)
+        events = wire.anthropic_stream("msg_fake_stream", model, pieces, tool_calls, usage)
         return cls(
             headers=headers or {},
             sse=events,
@@ -369,208 +317,6 @@ def _record(method: str, target: str, raw_headers: Any, body: bytes) -> Recorded
         stream=isinstance(parsed, dict) and parsed.get("stream") is True,
         query=split.query,
     )
-
-
-def _usage(input_tokens: int, text: str, tool_calls: Sequence[ToolCall]) -> tuple[int, int]:
-    return input_tokens, max(1, len(text.split()) + len(tool_calls))
-
-
-def _pieces(text: str) -> list[str]:
-    return [piece for piece in _TEXT_PIECE.split(text) if piece]
-
-
-def _tool_input(arguments: str) -> Any:
-    try:
-        parsed = json.loads(arguments)
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
-
-
-def _openai_completion(
-    response_id: str,
-    model: str,
-    text: str | None,
-    tool_calls: Sequence[ToolCall],
-    usage: tuple[int, int],
-) -> dict[str, Any]:
-    message: dict[str, Any] = {"role": "assistant", "content": text}
-    if tool_calls:
-        message["tool_calls"] = [
-            {
-                "id": call.id,
-                "type": "function",
-                "function": {"name": call.name, "arguments": call.arguments},
-            }
-            for call in tool_calls
-        ]
-    return {
-        "id": response_id,
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [
-            {
-                "index": 0,
-                "message": message,
-                "finish_reason": "tool_calls" if tool_calls else "stop",
-            }
-        ],
-        "usage": {
-            "prompt_tokens": usage[0],
-            "completion_tokens": usage[1],
-            "total_tokens": usage[0] + usage[1],
-        },
-    }
-
-
-def _anthropic_message(
-    response_id: str,
-    model: str,
-    text: str | None,
-    tool_calls: Sequence[ToolCall],
-    usage: tuple[int, int],
-) -> dict[str, Any]:
-    content: list[dict[str, Any]] = []
-    if text is not None:
-        content.append({"type": "text", "text": text})
-    content.extend(
-        {"type": "tool_use", "id": call.id, "name": call.name, "input": _tool_input(call.arguments)}
-        for call in tool_calls
-    )
-    return {
-        "id": response_id,
-        "type": "message",
-        "role": "assistant",
-        "model": model,
-        "content": content,
-        "stop_reason": "tool_use" if tool_calls else "end_turn",
-        "stop_sequence": None,
-        "usage": {"input_tokens": usage[0], "output_tokens": usage[1]},
-    }
-
-
-def _openai_stream(
-    response_id: str,
-    model: str,
-    *,
-    created: int,
-    pieces: Sequence[str],
-    tool_calls: Sequence[ToolCall],
-    usage: tuple[int, int] | None,
-) -> list[SSEEvent]:
-    def chunk(delta: Mapping[str, Any], finish_reason: str | None = None) -> SSEEvent:
-        return {
-            "id": response_id,
-            "object": "chat.completion.chunk",
-            "created": created,
-            "model": model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
-        }
-
-    events: list[SSEEvent] = [chunk({"role": "assistant", "content": ""})]
-    events.extend(chunk({"content": piece}) for piece in pieces)
-    for index, call in enumerate(tool_calls):
-        head = {"index": index, "id": call.id, "type": "function"}
-        events.append(chunk({"tool_calls": [{**head, "function": {"name": call.name}}]}))
-        arguments = {"index": index, "function": {"arguments": call.arguments}}
-        events.append(chunk({"tool_calls": [arguments]}))
-    events.append(chunk({}, "tool_calls" if tool_calls else "stop"))
-    if usage is not None:
-        events.append(
-            {
-                "id": response_id,
-                "object": "chat.completion.chunk",
-                "created": created,
-                "model": model,
-                "choices": [],
-                "usage": {
-                    "prompt_tokens": usage[0],
-                    "completion_tokens": usage[1],
-                    "total_tokens": usage[0] + usage[1],
-                },
-            }
-        )
-    events.append("[DONE]")
-    return events
-
-
-def _anthropic_stream(
-    response_id: str,
-    model: str,
-    pieces: Sequence[str] | None,
-    tool_calls: Sequence[ToolCall],
-    usage: tuple[int, int],
-) -> list[SSEEvent]:
-    """Anthropic stream events; ``pieces`` None means no text block (an empty list: a text
-    block without deltas)."""
-    start = _anthropic_message(response_id, model, None, (), (usage[0], 1))
-    start["stop_reason"] = None
-    events: list[SSEEvent] = [("message_start", {"type": "message_start", "message": start})]
-    index = 0
-    block: dict[str, Any]
-    if pieces is not None:
-        block = {"type": "text", "text": ""}
-        events.append(
-            (
-                "content_block_start",
-                {"type": "content_block_start", "index": index, "content_block": block},
-            )
-        )
-        events.extend(
-            (
-                "content_block_delta",
-                {
-                    "type": "content_block_delta",
-                    "index": index,
-                    "delta": {"type": "text_delta", "text": piece},
-                },
-            )
-            for piece in pieces
-        )
-        events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
-        index += 1
-    for call in tool_calls:
-        block = {"type": "tool_use", "id": call.id, "name": call.name, "input": {}}
-        events.append(
-            (
-                "content_block_start",
-                {"type": "content_block_start", "index": index, "content_block": block},
-            )
-        )
-        delta = {"type": "input_json_delta", "partial_json": call.arguments}
-        events.append(
-            (
-                "content_block_delta",
-                {"type": "content_block_delta", "index": index, "delta": delta},
-            )
-        )
-        events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
-        index += 1
-    stop_reason = "tool_use" if tool_calls else "end_turn"
-    message_delta = {
-        "type": "message_delta",
-        "delta": {"stop_reason": stop_reason, "stop_sequence": None},
-        "usage": {"output_tokens": usage[1]},
-    }
-    events.append(("message_delta", message_delta))
-    events.append(("message_stop", {"type": "message_stop"}))
-    return events
-
-
-def _encode_event(event: SSEEvent) -> bytes:
-    if isinstance(event, bytes):
-        return event
-    name: str | None = None
-    data: str | Mapping[str, Any]
-    if isinstance(event, tuple):
-        name, data = event
-    else:
-        data = event
-    text = data if isinstance(data, str) else _dumps(data)
-    lines = [f"event: {name}"] if name is not None else []
-    lines.extend(f"data: {line}" for line in text.split("\n"))
-    return ("\n".join(lines) + "\n\n").encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -705,8 +451,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, message = 405, f"method {request.method} is not allowed on {request.path}"
         else:
             status, message = 404, f"unknown path {request.path}"
-        body = _openai_error_body(message, "invalid_request_error", None)
-        self._send(status, {}, _dumps(body).encode(), _JSON_TYPE)
+        body = wire.openai_error_body(message, "invalid_request_error", None)
+        self._send(status, {}, wire.dumps(body).encode(), _JSON_TYPE)
 
     def _answer(self, reply: Reply, shape: str, request: RecordedRequest, number: int) -> None:
         owner = self.server.owner
@@ -728,45 +474,45 @@ class _Handler(BaseHTTPRequestHandler):
             message = f"fake error {reply.status} from {owner.name}"
             error: dict[str, Any]
             if shape == _ANTHROPIC:
-                error = _anthropic_error_body(_anthropic_error_type(reply.status), message)
+                error = wire.anthropic_error_body(wire.anthropic_error_type(reply.status), message)
             else:
-                error = _openai_error_body(message, *_openai_error_type(reply.status))
-            self._send(reply.status, reply.headers, _dumps(error).encode(), _JSON_TYPE)
+                error = wire.openai_error_body(message, *wire.openai_error_type(reply.status))
+            self._send(reply.status, reply.headers, wire.dumps(error).encode(), _JSON_TYPE)
             return
         text = reply.text
         if text is None and not reply.tool_calls:
             text = f"ok from {owner.name}"
-        usage = _usage(max(1, len(request.body) // 4), text or "", reply.tool_calls)
+        usage = wire.usage(max(1, len(request.body) // 4), text or "", reply.tool_calls)
         if request.stream:
             events: list[SSEEvent]
             if shape == _ANTHROPIC:
-                pieces = _pieces(text) if text is not None else None
-                events = _anthropic_stream(
+                pieces = wire.pieces(text) if text is not None else None
+                events = wire.anthropic_stream(
                     f"msg_fake_{number}", model, pieces, reply.tool_calls, usage
                 )
             else:
                 body = request.json
                 options = body.get("stream_options") if isinstance(body, dict) else None
                 wants_usage = isinstance(options, dict) and options.get("include_usage") is True
-                events = _openai_stream(
+                events = wire.openai_stream(
                     f"chatcmpl-fake-{number}",
                     model,
                     created=int(time.time()),
-                    pieces=_pieces(text or ""),
+                    pieces=wire.pieces(text or ""),
                     tool_calls=reply.tool_calls,
                     usage=usage if wants_usage else None,
                 )
             self._stream(reply, events)
             return
         if shape == _ANTHROPIC:
-            document = _anthropic_message(
+            document = wire.anthropic_message(
                 f"msg_fake_{number}", model, text, reply.tool_calls, usage
             )
         else:
-            document = _openai_completion(
+            document = wire.openai_completion(
                 f"chatcmpl-fake-{number}", model, text, reply.tool_calls, usage
             )
-        self._send(reply.status, reply.headers, _dumps(document).encode(), _JSON_TYPE)
+        self._send(reply.status, reply.headers, wire.dumps(document).encode(), _JSON_TYPE)
 
     def _send(
         self, status: int, headers: Mapping[str, str], payload: bytes, content_type: str
@@ -804,7 +550,7 @@ class _Handler(BaseHTTPRequestHandler):
         for index, event in enumerate(sent):
             if index and reply.sse_delay_s > 0 and owner._stopping.wait(reply.sse_delay_s):
                 return  # closing: drop mid-stream
-            data = _encode_event(event)
+            data = wire.encode_event(event)
             if data:  # an empty chunk would end the response
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         if drop_after is None:
@@ -816,7 +562,7 @@ def _encode_body(body: str | bytes | Mapping[str, Any] | list[Any]) -> tuple[byt
         return body, "application/octet-stream"
     if isinstance(body, str):
         return body.encode("utf-8"), "text/plain; charset=utf-8"
-    return _dumps(body).encode("utf-8"), _JSON_TYPE
+    return wire.dumps(body).encode("utf-8"), _JSON_TYPE
 
 
 class FakeProviderServer:
