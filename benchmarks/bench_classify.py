@@ -6,7 +6,7 @@
 What is measured (median of repeated rounds over a realistic mix: every message of the seed's
 classification tests plus every body of the public provider-error corpus, with its status):
 
-1. ``builtin:seed`` vs the hand-written seed transliteration (tests/seed_reference.py): the
+1. ``builtin:seed`` vs the hand-written seed transliteration (tests/helpers/seed_reference.py): the
    declarative engine must not cost speed. Target: ratio <= 1.0.
 2. ``builtin:seed`` with 1,000 extra user rules layered on top (evaluated *before* the seed's)
    vs ``builtin:seed`` alone. Target: ratio <= 3.0.
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import seed_reference  # noqa: E402 — the tests directory is put on the path just above
+from helpers import seed_reference  # noqa: E402 — the tests directory is put on the path just above
 
 import reliable_rules  # noqa: E402
 from reliable_rules.ruleset.resources import rules_dir  # noqa: E402

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from executor_mocks import FOREVER, MockProvider
-from rulefiles import write_rules
+from helpers.executor_mocks import FOREVER, MockProvider
+from helpers.rulefiles import write_rules
 
 from reliable_rules import (
     AllProvidersFailed,

@@ -6,7 +6,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from rulefiles import write_rules
+from helpers.rulefiles import write_rules
 
 import reliable_rules
 from reliable_rules.authoring.ruletests.runner import (
@@ -22,7 +22,7 @@ from reliable_rules.authoring.ruletests.runner import (
     summarize,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 TEAPOT = """

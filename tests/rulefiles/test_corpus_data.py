@@ -12,7 +12,7 @@ import pytest
 
 from reliable_rules import DEFAULT_CATEGORIES, load_rules
 
-CORPUS = Path(__file__).resolve().parent / "data" / "provider_errors.jsonl"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.jsonl"
 FIELDS = {"provider", "status", "headers", "body", "expected", "source"}
 #: A record may explain its label (why it was relabelled, or what is unusual about it).
 OPTIONAL_FIELDS = {"note"}

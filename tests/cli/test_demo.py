@@ -16,7 +16,7 @@ import pytest
 from reliable_rules.cli import main
 from reliable_rules.cli._scenarios import run_demo
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HEADING = re.compile(r"^(\d+)\. ", re.MULTILINE)
 
 

@@ -18,16 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import seed_reference as ref
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-try:
-    import seed_reference as ref
-except ImportError:  # tests/ is a package, or pytest runs with --import-mode=importlib
-    from tests import seed_reference as ref  # type: ignore[no-redef,import-not-found,unused-ignore]
-
 CONTEXT = "context_window_exceeded"
-CORPUS = Path(__file__).parent / "data" / "provider_errors.public.jsonl"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.public.jsonl"
 
 
 def _load_records() -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from reliable_rules import load_rules
 from reliable_rules.testing import FakeProviderServer, Reply
 from reliable_rules.urllib3_retry import DEFAULT_ALLOWED_METHODS, RulesRetry
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PAYLOAD = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
 ZAI_QUOTA = {"error": {"code": "1113", "message": "余额不足或无可用资源包,请充值。"}}
 

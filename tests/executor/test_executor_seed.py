@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from executor_mocks import (
+from helpers.executor_mocks import (
     FOREVER,
     ContextOverflowMock,
     MockProvider,

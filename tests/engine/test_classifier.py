@@ -19,7 +19,7 @@ from reliable_rules.engine import codegen
 from reliable_rules.engine.classifier import _LiteralScan
 from reliable_rules.ruleset.resources import rules_dir
 
-CORPUS = Path(__file__).parent / "data" / "provider_errors.public.jsonl"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.public.jsonl"
 
 
 def corpus() -> list[dict[str, object]]:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from executor_rig import Rig
+from helpers.executor_rig import Rig
 
 from reliable_rules import (
     AllProvidersFailed,

@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rulefiles import write_rules
+from helpers.rulefiles import write_rules
 
 from reliable_rules import load_rules
 from reliable_rules.authoring.diff import diff_rulesets, level_at_least
 from reliable_rules.cli import main
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CORPUS = PROJECT_ROOT / "tests" / "data" / "provider_errors.public.jsonl"
 
 BASE = textwrap.dedent(

@@ -14,17 +14,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.rulefiles import write_rules
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-from rulefiles import write_rules
 
 import reliable_rules
 from reliable_rules.authoring.ruletests.runner import check_case, expand_test_paths, run_tests
 from reliable_rules.cli import main
 from reliable_rules.ruleset.schema import ruletests_schema_document, schema_document
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PUBLIC_CORPUS = PROJECT_ROOT / "tests" / "data" / "provider_errors.public.jsonl"
 
 TEAPOT = """

@@ -26,11 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-try:
-    import seed_reference as ref
-except ImportError:  # tests/ is a package, or pytest runs with --import-mode=importlib
-    from tests import seed_reference as ref  # type: ignore[no-redef,import-not-found,unused-ignore]
+from helpers import seed_reference as ref
 
 NON_RETRYABLE_REASONS = ("non_retryable", "rate_limited_non_retryable")
 CONTEXT = "context_window_exceeded"

@@ -9,7 +9,7 @@ from types import ModuleType
 
 import reliable_rules
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load(name: str) -> ModuleType:

@@ -28,7 +28,7 @@ from reliable_rules.testing import (  # noqa: E402 — same reason as above
     Reply,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 OWN_KEY = "sk-own-key-0000"
 ROTATED_KEYS = ["sk-rotated-1111", "sk-rotated-2222"]
 MODEL = "gpt-4o"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rulefiles import write_rules
+from helpers.rulefiles import write_rules
 
 from reliable_rules import load_rules
 from reliable_rules.authoring.corpus import record_failure
@@ -17,7 +17,7 @@ from reliable_rules.cli import main
 from reliable_rules.failure import Failure
 from reliable_rules.ruleset.model import RuleSet
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CORPUS = "tests/data/provider_errors.public.jsonl"
 
 BASE = """

@@ -8,8 +8,8 @@ Each function here follows its Rust counterpart one to one, including where it
 lowercases the message and in which order it runs its checks. Two test suites
 depend on it:
 
-* **Parity oracle.** ``tests/test_seed_parity.py`` and
-  ``tests/test_seed_differential.py`` require ``builtin:seed`` to give the same
+* **Parity oracle.** ``tests/rulefiles/test_seed_parity.py`` and
+  ``tests/rulefiles/test_seed_differential.py`` require ``builtin:seed`` to give the same
   verdict as this module for every input.
 * **Speed baseline.** The benchmark compares the rule engine with this port.
   The port is written the way a competent Python developer would write it

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rulefiles import write_rules
+from helpers.rulefiles import write_rules
 
 import reliable_rules
 from reliable_rules.authoring.ruletests.runner import own_file
@@ -20,7 +20,7 @@ from reliable_rules.cli import _common as cli_common
 from reliable_rules.cli import formats, main
 from reliable_rules.cli import validate as cli_validate
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 #: Every shipped rule file, as `rules/` expands: the three sets and builtin:default's parts.
 SHIPPED_RULE_FILES = sorted(
     path.relative_to(PROJECT_ROOT).as_posix()

@@ -7,9 +7,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers.rulefiles import write_rules as _write_rules
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rulefiles import write_rules as _write_rules
 
 from reliable_rules import load_rules
 from reliable_rules.authoring.lint import CODES, Finding, LintOptions, lint_file, subsumes
@@ -17,7 +17,7 @@ from reliable_rules.cli import main
 from reliable_rules.engine.nodes import All, Any_, Contains, ExceptionType, Node, Not, Probe, Status
 from reliable_rules.failure import to_failure, with_exception_types
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 CLEAN_RULE = """
     - id: a

@@ -14,7 +14,7 @@ from reliable_rules import load_rules
 from reliable_rules.authoring.corpus import run_corpus
 from reliable_rules.authoring.ruletests.runner import check_case
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CORPUS = PROJECT_ROOT / "tests" / "data" / "provider_errors.jsonl"
 README = PROJECT_ROOT / "README.md"
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rulefiles import write_rules
+from helpers.rulefiles import write_rules
 
 from reliable_rules import DEFAULT_CATEGORIES, load_rules
 from reliable_rules.authoring.corpus import BEHAVIOURS, behaviour_of, run_corpus

@@ -16,7 +16,7 @@ import yaml
 
 from reliable_rules.cli import app as cli
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 HOOKS_FILE = PROJECT_ROOT / ".pre-commit-hooks.yaml"
 CI_WORKFLOW = PROJECT_ROOT / "examples" / "ci" / "reliable-rules.yml"
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schemas/ruleset.v1.json"

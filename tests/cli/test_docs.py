@@ -13,7 +13,7 @@ import pytest
 
 from reliable_rules.cli import _common, app, main
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = (
     PROJECT_ROOT / "schemas" / "ruleset.v1.json",
     PROJECT_ROOT / "schemas" / "ruletests.v1.json",

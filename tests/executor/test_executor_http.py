@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 import requests
-from executor_rig import Rig
-from rulefiles import write_rules
+from helpers.executor_rig import Rig
+from helpers.rulefiles import write_rules
 
 from reliable_rules import (
     AllProvidersFailed,
