@@ -12,7 +12,6 @@ import requests
 from reliable_rules.chat import ChatRequest, ChatResponse, Message, StreamEvent, ToolCall, Usage
 from reliable_rules.providers.base import (
     HTTPAdapterBase,
-    MalformedResponseError,
     ProviderStreamError,
     TimeoutSpec,
     as_int,
@@ -102,14 +101,7 @@ class Anthropic(HTTPAdapterBase):
             headers["x-api-key"] = key
         return headers
 
-    # --- chat -----------------------------------------------------------------------------
-
-    def chat(self, request: ChatRequest, model: str, *, api_key: str | None = None) -> ChatResponse:
-        """Send ``request`` to ``model`` and return the answer."""
-        body = self.build_body(request, model)
-        with self._post(self.url, body, self._auth(api_key), stream=False) as response:
-            data = self._json_body(response)
-            return self._parse(data, response)
+    # --- chat and stream: the plumbing is HTTPAdapterBase's ---------------------------
 
     def _parse(self, data: Any, response: requests.Response) -> ChatResponse:
         if not isinstance(data, dict):
@@ -147,23 +139,6 @@ class Anthropic(HTTPAdapterBase):
             finish_reason=finish if isinstance(finish, str) else None,
         )
 
-    # --- stream ---------------------------------------------------------------------------
-
-    def stream(
-        self, request: ChatRequest, model: str, *, api_key: str | None = None
-    ) -> Iterator[StreamEvent]:
-        """Stream the answer: ``text`` deltas, one ``tool_call`` per finished ``tool_use``
-        block, then ``final``.
-
-        The request is sent on the first ``next()``; a non-2xx status raises
-        :class:`ProviderHTTPError` there, before any event. An ``error`` event raises
-        :class:`ProviderStreamError`. The response is closed however iteration ends.
-        """
-        body = self.build_body(request, model, stream=True)
-        response = self._post(self.url, body, self._auth(api_key), stream=True)
-        with response:
-            yield from self._events(response)
-
     def _events(self, response: requests.Response) -> Iterator[StreamEvent]:
         state = _StreamState()
         for message in self._sse(response):
@@ -171,31 +146,14 @@ class Anthropic(HTTPAdapterBase):
                 continue
             if message.event == "error":
                 raise ProviderStreamError(self.name, message.data)
-            try:
-                data = json.loads(message.data)
-            except ValueError:
-                raise MalformedResponseError(
-                    self.name,
-                    "stream event data is not JSON",
-                    status_code=response.status_code,
-                    body=message.data,
-                ) from None
-            if not isinstance(data, dict):
-                raise MalformedResponseError(
-                    self.name,
-                    "stream event data is not a JSON object",
-                    status_code=response.status_code,
-                    body=message.data,
-                )
+            data = self._event_json(message.data, response, "stream event data")
             if data.get("type") == "error":
                 raise ProviderStreamError(self.name, message.data)
             yield from state.handle(message.event or data.get("type"), data)
             if state.done:
                 break
         if not state.done:
-            raise ProviderStreamError(
-                self.name, "", what="stream ended before the provider finished its answer"
-            )
+            raise self._unfinished()
         yield from state.finish()
 
 

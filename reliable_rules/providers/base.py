@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
+from reliable_rules.chat import ChatRequest, ChatResponse, StreamEvent
 from reliable_rules.errors import ReliableRulesError
 from reliable_rules.sanitize import REDACTED, compact, sanitize
 
@@ -361,7 +362,11 @@ _Self = TypeVar("_Self", bound="HTTPAdapterBase")
 
 
 class HTTPAdapterBase:
-    """Session ownership and the POST shared by the adapters.
+    """What the adapters share: the session, the POST, and the chat and stream plumbing.
+
+    An adapter states only its wire shape: :attr:`url`, :meth:`build_body` (the payload),
+    :meth:`_auth` (its key header), :meth:`_parse` (a 2xx JSON answer) and :meth:`_events`
+    (the stream's events, read with :meth:`_sse` and :meth:`_event_json`).
 
     With ``session=None`` the adapter creates one ``requests.Session`` and reuses it for every
     call, so connections are pooled. The executor may call one adapter from several threads:
@@ -413,6 +418,56 @@ class HTTPAdapterBase:
         # Never the key; the URL without secrets.
         return f"{type(self).__name__}(name={self.name!r}, base_url={safe_url(self.base_url)!r})"
 
+    # --- what an adapter states ---------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Where requests go."""
+        raise NotImplementedError
+
+    def build_body(
+        self, request: ChatRequest, model: str, *, stream: bool = False
+    ) -> dict[str, Any]:
+        """The JSON body for ``request`` (exposed for tests and debugging)."""
+        raise NotImplementedError
+
+    def _auth(self, api_key: str | None) -> dict[str, str]:
+        """The headers that carry ``api_key`` (or the adapter's own key)."""
+        raise NotImplementedError
+
+    def _parse(self, data: Any, response: requests.Response) -> ChatResponse:
+        """The answer in a 2xx JSON body, or :class:`MalformedResponseError`."""
+        raise NotImplementedError
+
+    def _events(self, response: requests.Response) -> Iterator[StreamEvent]:
+        """The events of a 2xx streamed response, ending with ``final``."""
+        raise NotImplementedError
+
+    # --- chat and stream ------------------------------------------------------------------
+
+    def chat(self, request: ChatRequest, model: str, *, api_key: str | None = None) -> ChatResponse:
+        """Send ``request`` to ``model`` and return the answer."""
+        body = self.build_body(request, model)
+        with self._post(self.url, body, self._auth(api_key), stream=False) as response:
+            data = self._json_body(response)
+            return self._parse(data, response)
+
+    def stream(
+        self, request: ChatRequest, model: str, *, api_key: str | None = None
+    ) -> Iterator[StreamEvent]:
+        """Stream the answer: ``text`` deltas, one ``tool_call`` per completed call, then
+        ``final``.
+
+        The request is sent on the first ``next()``; a non-2xx status raises
+        :class:`ProviderHTTPError` there, before any event. An error inside the stream raises
+        :class:`ProviderStreamError`. The response is closed however iteration ends
+        (exhausted, raised, or the generator closed early).
+        """
+        body = self.build_body(request, model, stream=True)
+        response = self._post(self.url, body, self._auth(api_key), stream=True)
+        with response:
+            yield from self._events(response)
+
     def _post(
         self, url: str, body: Mapping[str, Any], headers: Mapping[str, str], *, stream: bool
     ) -> requests.Response:
@@ -462,6 +517,30 @@ class HTTPAdapterBase:
 
     def _sse(self, response: requests.Response) -> Iterator[SSEMessage]:
         return iter_sse(iter_text_lines(response.iter_content(chunk_size=None)))
+
+    def _event_json(self, data: str, response: requests.Response, what: str) -> dict[str, Any]:
+        """The JSON object in a stream event's ``data`` (``what`` names it in the error), or
+        :class:`MalformedResponseError`."""
+        try:
+            decoded = json.loads(data)
+        except ValueError:
+            raise MalformedResponseError(
+                self.name, f"{what} is not JSON", status_code=response.status_code, body=data
+            ) from None
+        if not isinstance(decoded, dict):
+            raise MalformedResponseError(
+                self.name,
+                f"{what} is not a JSON object",
+                status_code=response.status_code,
+                body=data,
+            )
+        return decoded
+
+    def _unfinished(self) -> ProviderStreamError:
+        """The error for a stream that ended before the provider finished its answer."""
+        return ProviderStreamError(
+            self.name, "", what="stream ended before the provider finished its answer"
+        )
 
 
 def tool_function(spec: Mapping[str, Any]) -> Mapping[str, Any]:

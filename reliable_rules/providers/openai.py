@@ -3,7 +3,6 @@ Together, vLLM, llama.cpp, Ollama, ...), over ``requests``, without the OpenAI S
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -12,7 +11,6 @@ import requests
 from reliable_rules.chat import ChatRequest, ChatResponse, Message, StreamEvent, ToolCall, Usage
 from reliable_rules.providers.base import (
     HTTPAdapterBase,
-    MalformedResponseError,
     ProviderStreamError,
     TimeoutSpec,
     as_int,
@@ -103,14 +101,7 @@ class OpenAICompatible(HTTPAdapterBase):
         key = api_key if api_key is not None else self.api_key
         return {} if key is None else {"authorization": f"Bearer {key}"}
 
-    # --- chat -----------------------------------------------------------------------------
-
-    def chat(self, request: ChatRequest, model: str, *, api_key: str | None = None) -> ChatResponse:
-        """Send ``request`` to ``model`` and return the answer."""
-        body = self.build_body(request, model)
-        with self._post(self.url, body, self._auth(api_key), stream=False) as response:
-            data = self._json_body(response)
-            return self._parse(data, response)
+    # --- chat and stream: the plumbing is HTTPAdapterBase's ---------------------------
 
     def _parse(self, data: Any, response: requests.Response) -> ChatResponse:
         if not isinstance(data, dict):
@@ -141,23 +132,6 @@ class OpenAICompatible(HTTPAdapterBase):
             finish_reason=finish if isinstance(finish, str) else None,
         )
 
-    # --- stream ---------------------------------------------------------------------------
-
-    def stream(
-        self, request: ChatRequest, model: str, *, api_key: str | None = None
-    ) -> Iterator[StreamEvent]:
-        """Stream the answer: ``text`` deltas, one ``tool_call`` per completed call, ``final``.
-
-        The request is sent on the first ``next()``; a non-2xx status raises
-        :class:`ProviderHTTPError` there, before any event. An error object inside the stream
-        raises :class:`ProviderStreamError`. The response is closed however iteration ends
-        (exhausted, raised, or the generator closed early).
-        """
-        body = self.build_body(request, model, stream=True)
-        response = self._post(self.url, body, self._auth(api_key), stream=True)
-        with response:
-            yield from self._events(response)
-
     def _events(self, response: requests.Response) -> Iterator[StreamEvent]:
         calls: dict[int, dict[str, Any]] = {}
         usage: Usage | None = None
@@ -172,22 +146,7 @@ class OpenAICompatible(HTTPAdapterBase):
                 break
             if not data.strip():
                 continue
-            try:
-                chunk = json.loads(data)
-            except ValueError:
-                raise MalformedResponseError(
-                    self.name,
-                    "stream chunk is not JSON",
-                    status_code=response.status_code,
-                    body=data,
-                ) from None
-            if not isinstance(chunk, dict):
-                raise MalformedResponseError(
-                    self.name,
-                    "stream chunk is not a JSON object",
-                    status_code=response.status_code,
-                    body=data,
-                )
+            chunk = self._event_json(data, response, "stream chunk")
             if chunk.get("error") is not None:
                 raise ProviderStreamError(self.name, data)
             usage = _usage(chunk) or usage
@@ -208,9 +167,7 @@ class OpenAICompatible(HTTPAdapterBase):
                     finish = reason
                     yield from _flush(calls)
         if not done and finish is None:
-            raise ProviderStreamError(
-                self.name, "", what="stream ended before the provider finished its answer"
-            )
+            raise self._unfinished()
         yield from _flush(calls)
         yield StreamEvent("final", usage=usage, finish_reason=finish)
 
