@@ -3,6 +3,7 @@ errors, reading rules, stdin and corpora."""
 
 from __future__ import annotations
 
+import argparse
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ __all__ = [
     "InputError",
     "Streams",
     "UsageError",
+    "add_rule_paths",
     "corpus_lines",
     "load_rules_or_exit",
     "one_line",
@@ -182,3 +184,17 @@ def corpus_lines(name: str, streams: Streams) -> Iterator[tuple[int, bytes | str
             raise InputError(
                 f"{PROG}: error: cannot read corpus {name!r}: {error.strerror or error}"
             ) from None
+
+
+def add_rule_paths(parser: argparse.ArgumentParser, *, formats: tuple[str, ...]) -> None:
+    """``PATH...`` (rule files, directories, ``builtin:NAME``) and ``--format`` (the first of
+    ``formats`` by default): the arguments of ``validate`` and ``lint``."""
+    parser.add_argument(
+        "paths", nargs="+", metavar="PATH", help="rule file, directory or builtin:NAME"
+    )
+    parser.add_argument(
+        "--format",
+        choices=formats,
+        default=formats[0],
+        help=f"output format (default: {formats[0]})",
+    )

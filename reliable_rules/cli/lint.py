@@ -23,6 +23,7 @@ from reliable_rules.cli._common import (
     InputError,
     Streams,
     UsageError,
+    add_rule_paths,
 )
 from reliable_rules.cli.formats import (
     github_line,
@@ -50,15 +51,7 @@ EPILOG = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``reliable-rules lint``."""
-    parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="rule file, directory or builtin:NAME"
-    )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json", "github", "sarif"),
-        default="text",
-        help="output format (default: text)",
-    )
+    add_rule_paths(parser, formats=("text", "json", "github", "sarif"))
     parser.add_argument(
         "--severity",
         action="append",

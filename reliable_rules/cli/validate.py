@@ -12,7 +12,7 @@ from reliable_rules.authoring.lint import (
     LintOptions,
     lint_paths,
 )
-from reliable_rules.authoring.ruletests.runner import expand_paths, own_file
+from reliable_rules.authoring.ruletests.runner import expand_paths, no_rule_files, own_file
 from reliable_rules.cli._common import (
     EXIT_CODES,
     EXIT_FINDINGS,
@@ -20,6 +20,7 @@ from reliable_rules.cli._common import (
     EXIT_USAGE,
     PROG,
     Streams,
+    add_rule_paths,
 )
 from reliable_rules.cli.formats import (
     gh_data,
@@ -52,15 +53,7 @@ EPILOG = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``reliable-rules validate``."""
-    parser.add_argument(
-        "paths", nargs="+", metavar="PATH", help="rule file, directory or builtin:NAME"
-    )
-    parser.add_argument(
-        "--format",
-        choices=("text", "json", "github", "sarif"),
-        default="text",
-        help="output format (default: text)",
-    )
+    add_rule_paths(parser, formats=("text", "json", "github", "sarif"))
     parser.add_argument(
         "--strict",
         action="store_true",
@@ -113,15 +106,7 @@ def _collect(
         _Loaded(
             directory,
             None,
-            (
-                Problem(
-                    directory,
-                    1,
-                    1,
-                    f"{directory!r} contains no rule files (*.yaml, *.yml)",
-                    "no-rule-files",
-                ),
-            ),
+            (no_rule_files(directory),),
             True,
         )
         for directory in empty

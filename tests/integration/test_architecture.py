@@ -181,3 +181,56 @@ def test_the_layer_check_sees_type_checking_and_function_level_imports() -> None
     """The walk reads imports anywhere in a module (so the checks above bite)."""
     assert "reliable_rules.cli._scenarios" in GRAPH["reliable_rules.cli.demo"]
     assert "reliable_rules.chat" in GRAPH["reliable_rules.executor.records"]
+
+
+MAX_MODULE_LINES = 800
+MAX_TOP_LEVEL_MODULES = 14
+DUPLICATE_RUN = 8
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_is_over_800_lines(module: str) -> None:
+    lines = MODULES[module].read_text(encoding="utf-8").count("\n")
+    assert lines <= MAX_MODULE_LINES, f"{module} has {lines} lines; split it by concern"
+
+
+def test_at_most_14_modules_at_the_top_of_the_package() -> None:
+    top = sorted(path.name for path in PACKAGE_DIR.glob("*.py"))
+    assert len(top) <= MAX_TOP_LEVEL_MODULES, top
+
+
+def _trivial(line: str) -> bool:
+    """Lines that repeat for no reason worth sharing: imports, parameters, brackets."""
+    return (
+        line.startswith(("from ", "import ", "#", "@", ")", "]", "}"))
+        or line.endswith((",", "(", "[", "{"))
+        or line in ('"""',)
+    )
+
+
+def _copies(texts: dict[str, str]) -> list[str]:
+    seen: dict[tuple[str, ...], str] = {}
+    copies: list[str] = []
+    for module, text in sorted(texts.items()):
+        numbered = [(number, line.strip()) for number, line in enumerate(text.splitlines(), 1)]
+        lines = [(n, line) for n, line in numbered if line and not _trivial(line)]
+        for start in range(len(lines) - DUPLICATE_RUN + 1):
+            window = tuple(line for _, line in lines[start : start + DUPLICATE_RUN])
+            where = f"{module}:{lines[start][0]}"
+            if window in seen:
+                copies.append(f"{where} repeats {seen[window]}")
+            else:
+                seen[window] = where
+    return copies
+
+
+def test_no_identical_runs_of_8_lines_inside_the_package() -> None:
+    """Copies of code drift apart: 8 identical lines (ignoring blank lines, comments, imports,
+    parameter lists and brackets) in two places should be one function."""
+    copies = _copies({module: path.read_text(encoding="utf-8") for module, path in MODULES.items()})
+    assert not copies, "\n".join(copies)
+
+
+def test_the_copy_check_bites() -> None:
+    body = "\n".join(f"x{n} = compute({n}) + 1" for n in range(DUPLICATE_RUN))
+    assert _copies({"a": body, "b": "y = 0\n" + body}) == ["b:2 repeats a:1"]

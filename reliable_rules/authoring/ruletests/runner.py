@@ -75,6 +75,7 @@ __all__ = [
     "check_case",
     "expand_paths",
     "expand_test_paths",
+    "no_rule_files",
     "own_file",
     "run_file",
     "run_ruleset",
@@ -423,6 +424,13 @@ def _is_rule_file(path: Path) -> bool:
     return name.endswith(RULE_FILE_SUFFIXES) and not is_test_file(name)
 
 
+def no_rule_files(directory: str) -> Problem:
+    """The problem of a directory named for testing or validation that holds no rule file."""
+    return Problem(
+        directory, 1, 1, f"{directory!r} contains no rule files (*.yaml, *.yml)", "no-rule-files"
+    )
+
+
 def expand_paths(paths: Iterable[str]) -> tuple[list[str], list[str]]:
     """Expand directories into their rule files; return ``(files, empty_directories)``.
 
@@ -609,15 +617,7 @@ def run_tests(
     reports = [
         _unloaded(
             directory,
-            (
-                Problem(
-                    directory,
-                    1,
-                    1,
-                    f"{directory!r} contains no rule files (*.yaml, *.yml)",
-                    "no-rule-files",
-                ),
-            ),
+            (no_rule_files(directory),),
         )
         for directory in empty
     ]
