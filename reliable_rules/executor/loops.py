@@ -33,7 +33,7 @@ import math
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from os import PathLike
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, Literal, NamedTuple, TypeVar, overload
 
 from reliable_rules.chat import ChatRequest, ChatResponse, Message, StreamEvent
 from reliable_rules.decision import Decision
@@ -382,9 +382,37 @@ class ReliableExecutor:
     def _clock(self) -> Timing:
         return self._timing if self._timing is not None else current_default()
 
+    @overload
     def _run(
         self,
-        op: Callable[[Attempt], Any],
+        op: Callable[[Attempt], T],
+        model: str,
+        request: ChatRequest | None,
+        cancel: CancelToken | None,
+        deadline_s: float | None,
+        *,
+        outcome: Literal[False] = False,
+        single_turn: bool = False,
+        providers: tuple[tuple[str, Any], ...] | None = None,
+    ) -> T: ...
+
+    @overload
+    def _run(
+        self,
+        op: Callable[[Attempt], T],
+        model: str,
+        request: ChatRequest | None,
+        cancel: CancelToken | None,
+        deadline_s: float | None,
+        *,
+        outcome: Literal[True],
+        single_turn: bool = False,
+        providers: tuple[tuple[str, Any], ...] | None = None,
+    ) -> Outcome[T]: ...
+
+    def _run(
+        self,
+        op: Callable[[Attempt], T],
         model: str,
         request: ChatRequest | None,
         cancel: CancelToken | None,
@@ -393,7 +421,8 @@ class ReliableExecutor:
         outcome: bool = False,
         single_turn: bool = False,
         providers: tuple[tuple[str, Any], ...] | None = None,
-    ) -> Any:
+    ) -> T | Outcome[T]:
+        """Run ``op`` through the loops: its result, or with ``outcome`` the :class:`Outcome`."""
         if self._closed:
             raise CallCancelled("Executor is closed.")
         timing = self._clock()
@@ -428,12 +457,12 @@ class ReliableExecutor:
 
     def _loop(
         self,
-        op: Callable[[Attempt], Any],
+        op: Callable[[Attempt], T],
         run: Run,
         timing: Timing,
         outcome: bool,
         providers: tuple[tuple[str, Any], ...],
-    ) -> Any:
+    ) -> T | Outcome[T]:
         rules = self.rules
         hooks = self.hooks
         health = self.health if self.health.enabled else None
@@ -516,8 +545,8 @@ class ReliableExecutor:
         return HANDLERS[decision.verdict.category.action](self, failed, timing)
 
     def _succeed(
-        self, result: Any, run: Run, pair: Pair, timing: Timing, *, outcome: bool
-    ) -> Any:
+        self, result: T, run: Run, pair: Pair, timing: Timing, *, outcome: bool
+    ) -> T | Outcome[T]:
         name, model, number = pair.name, pair.model, pair.number
         first_provider = self.providers[0][0] if self.providers else ""
         info = None
@@ -584,8 +613,8 @@ class ReliableExecutor:
         self._halt_if_cancelled(state)
 
     def _bounded(
-        self, op: Callable[[Attempt], Any], attempt: Attempt, run: Run, timing: Timing
-    ) -> Any:
+        self, op: Callable[[Attempt], T], attempt: Attempt, run: Run, timing: Timing
+    ) -> T:
         """Run one attempt on a worker, waiting at most the attempt timeout and the time left
         before the deadline; cancel and close interrupt the wait."""
         state = self._state(run)
@@ -616,7 +645,8 @@ class ReliableExecutor:
             )
         if task.error is not None:
             raise task.error
-        return task.result
+        result: T = task.result  # the worker ran op, which returns a T
+        return result
 
     def _worker_pool(self) -> WorkerPool:
         with self._lock:
