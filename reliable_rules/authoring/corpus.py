@@ -35,10 +35,10 @@ as ``server_error``) still counts as a correct behaviour.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from reliable_rules._text import closest
 from reliable_rules.decision import Decision
@@ -55,11 +55,14 @@ __all__ = [
     "CorpusRecord",
     "CorpusReport",
     "behaviour_of",
+    "iter_records",
     "json_type",
     "parse_line",
     "record_failure",
     "run_corpus",
 ]
+
+T = TypeVar("T")
 
 #: How many characters of a record's (sanitised) text a report shows.
 TEXT_LIMIT = 100
@@ -344,6 +347,25 @@ def parse_line(raw: bytes | str, number: int) -> dict[str, Any] | None:
     if not isinstance(record, dict):
         raise BadRecord(f"record must be a JSON object, got {json_type(record)}")
     return record
+
+
+def iter_records(
+    lines: Iterable[tuple[int, bytes | str]], build: Callable[[dict[str, Any]], T]
+) -> Iterator[tuple[int, T | BadRecord]]:
+    """The one loop over a corpus: for every numbered JSONL line that is not blank, in order,
+    ``build(record)``, or the :class:`BadRecord` that the line or ``build`` raised (the line is
+    not a JSON object, or the record is not valid). Lazy, so a corpus on stdin streams.
+    ``classify --corpus``, ``diff --corpus`` and ``lint --corpus`` read corpora through it."""
+    for number, raw in lines:
+        try:
+            record = parse_line(raw, number)
+            if record is None:
+                continue
+            item = build(record)
+        except BadRecord as error:
+            yield number, error
+            continue
+        yield number, item
 
 
 def run_corpus(

@@ -24,7 +24,7 @@ from typing import Any
 
 import regex
 
-from reliable_rules.authoring.corpus import parse_line, record_failure
+from reliable_rules.authoring.corpus import iter_records, record_failure
 from reliable_rules.engine.nodes import (
     All,
     Any_,
@@ -616,16 +616,11 @@ def corpus_failures(
     """Failures of a ``classify --corpus`` JSONL file, and ``FILE:N: error`` lines for bad ones."""
     failures: list[tuple[str, int, Failure]] = []
     errors: list[str] = []
-    for number, line in enumerate(lines, 1):
-        try:
-            record = parse_line(line, number)
-            if record is None:
-                continue
-            failure = record_failure(record)
-        except BadRecord as error:
-            errors.append(f"{name}:{number}: {error}")
-            continue
-        failures.append((name, number, failure))
+    for number, failure in iter_records(enumerate(lines, 1), record_failure):
+        if isinstance(failure, BadRecord):
+            errors.append(f"{name}:{number}: {failure}")
+        else:
+            failures.append((name, number, failure))
     return failures, errors
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reliable_rules._text import plural as _plural
-from reliable_rules.authoring.corpus import json_type, parse_line, record_failure
+from reliable_rules.authoring.corpus import iter_records, json_type, record_failure
 from reliable_rules.cli._common import (
     EXIT_CODES,
     EXIT_OK,
@@ -191,25 +191,27 @@ def _classify_corpus(rules: RuleSet, name: str, streams: Streams, *, explain: bo
     interactive = name == "-"
     bad_lines = 0
     records = expected_count = matched = 0
-    for number, raw in corpus_lines(name, streams):
-        try:
-            record = parse_line(raw, number)
-            if record is None:
-                continue
-            decision = rules.classify(record_failure(record))
-            answer = decision.as_dict()
-            if "expected" in record:
-                match = _expected_match(answer, record["expected"])
-                answer["expected"] = record["expected"]
-                answer["match"] = match
-                expected_count += 1
-                matched += match
-        except BadRecord as error:
+
+    def classified(record: dict[str, Any]) -> tuple[Decision, dict[str, Any]]:
+        decision = rules.classify(record_failure(record))
+        answer = decision.as_dict()
+        if "expected" in record:
+            match = _expected_match(answer, record["expected"])
+            answer["expected"] = record["expected"]
+            answer["match"] = match
+        return decision, answer
+
+    for number, item in iter_records(corpus_lines(name, streams), classified):
+        if isinstance(item, BadRecord):
             bad_lines += 1
-            streams.out.write(json.dumps({"line": number, "error": str(error)}) + "\n")
+            streams.out.write(json.dumps({"line": number, "error": str(item)}) + "\n")
             streams.out.flush()
-            streams.err.write(f"{shown}:{number}: {error}\n")
+            streams.err.write(f"{shown}:{number}: {item}\n")
             continue
+        decision, answer = item
+        if "match" in answer:
+            expected_count += 1
+            matched += answer["match"]
         records += 1
         streams.out.write(json.dumps(answer) + "\n")
         if explain:

@@ -8,7 +8,7 @@ import json
 from collections.abc import Iterator, Sequence
 
 from reliable_rules._text import plural as _plural
-from reliable_rules.authoring.corpus import parse_line, record_failure
+from reliable_rules.authoring.corpus import iter_records, record_failure
 from reliable_rules.authoring.diff import LEVELS, Record, diff_rulesets, level_at_least
 from reliable_rules.cli._common import (
     DIFF_EXIT_CODES,
@@ -99,16 +99,11 @@ def _diff_corpus(names: Sequence[str], streams: Streams, bad: list[str]) -> Iter
     """The records of every corpus, streamed; bad lines are noted in ``bad`` and skipped."""
     for name in names:
         shown = "<stdin>" if name == "-" else name
-        for number, raw in corpus_lines(name, streams):
-            try:
-                record = parse_line(raw, number)
-                if record is None:
-                    continue
-                failure = record_failure(record)
-            except BadRecord as error:
-                bad.append(f"{shown}:{number}: {error}")
-                continue
-            yield Record(f"{shown}:{number}", failure, "corpus")
+        for number, failure in iter_records(corpus_lines(name, streams), record_failure):
+            if isinstance(failure, BadRecord):
+                bad.append(f"{shown}:{number}: {failure}")
+            else:
+                yield Record(f"{shown}:{number}", failure, "corpus")
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
