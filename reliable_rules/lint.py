@@ -421,9 +421,14 @@ class _Linter:
         return None
 
     def unused_and_unproduced(self) -> None:
+        # A file with no rules of its own is a vocabulary for other files: nothing to report.
+        top = self.ruleset.files[-1] if self.ruleset.files and self.ruleset.rules else None
         for name in self.ruleset.unused_conditions:
             where = self._declared("conditions", name)
-            if where is not None:
+            # Only the linted file's own conditions: a base's condition may be used by rules
+            # this file disabled, and a vocabulary file (conditions, no rules) is extended by
+            # several files that each use part of it; neither is this file's to remove.
+            if where is not None and top is not None and _declares_condition(top, name):
                 self.add(
                     "unused-condition",
                     where,
@@ -588,6 +593,14 @@ def _problem_finding(problem: Problem, options: LintOptions) -> Finding | None:
     return Finding(
         problem.code, severity, problem.file, problem.line, problem.column, problem.message, hint
     )
+
+
+def _declares_condition(file: str, name: str) -> bool:
+    """Whether the rule file ``file`` (as named in a ruleset) itself declares condition ``name``."""
+    raw = _raw(file)
+    data = raw[0] if raw is not None else None
+    conditions = data.get("conditions") if isinstance(data, dict) else None
+    return isinstance(conditions, dict) and name in conditions
 
 
 def lint_file(path: str | os.PathLike[str], options: LintOptions | None = None) -> list[Finding]:
