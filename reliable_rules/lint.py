@@ -428,7 +428,7 @@ class _Linter:
             # Only the linted file's own conditions: a base's condition may be used by rules
             # this file disabled, and a vocabulary file (conditions, no rules) is extended by
             # several files that each use part of it; neither is this file's to remove.
-            if where is not None and top is not None and _declares_condition(top, name):
+            if where is not None and top is not None and _declares(top, "conditions", name):
                 self.add(
                     "unused-condition",
                     where,
@@ -440,7 +440,9 @@ class _Linter:
             if name in produced or name == UNKNOWN:
                 continue
             where = self._declared("categories", name)
-            if where is not None and name not in DEFAULT_CATEGORIES:
+            # Only the linted file's own categories (see the conditions above).
+            own = top is not None and _declares(top, "categories", name)
+            if where is not None and own and name not in DEFAULT_CATEGORIES:
                 self.add(
                     "unproduced-category",
                     where,
@@ -595,12 +597,13 @@ def _problem_finding(problem: Problem, options: LintOptions) -> Finding | None:
     )
 
 
-def _declares_condition(file: str, name: str) -> bool:
-    """Whether the rule file ``file`` (as named in a ruleset) itself declares condition ``name``."""
+def _declares(file: str, section: str, name: str) -> bool:
+    """Whether the rule file ``file`` (as named in a ruleset) itself declares ``name`` in its
+    ``section`` (``conditions`` or ``categories``)."""
     raw = _raw(file)
     data = raw[0] if raw is not None else None
-    conditions = data.get("conditions") if isinstance(data, dict) else None
-    return isinstance(conditions, dict) and name in conditions
+    declared = data.get(section) if isinstance(data, dict) else None
+    return isinstance(declared, dict) and name in declared
 
 
 def lint_file(path: str | os.PathLike[str], options: LintOptions | None = None) -> list[Finding]:
