@@ -21,7 +21,19 @@ from .codegen import compile_decider, compile_retry_after, compile_rule_matchers
 from .decision import Decision, Verdict
 from .extractors import Extractor, PrefixSource
 from .failure import Failure
-from .matchers import All, Any_, ConditionRef, Contains, GateKey, Node, Not, Probe, unwrap
+from .matchers import (
+    All,
+    Any_,
+    ConditionRef,
+    Contains,
+    GateKey,
+    JsonKey,
+    Near,
+    Node,
+    Not,
+    Probe,
+    unwrap,
+)
 from .sanitize import compact
 from .taxonomy import UNKNOWN, Category
 
@@ -155,6 +167,10 @@ class Classifier:
             for node in _walk(rule.node):
                 if isinstance(node, Contains):
                     literals.update(node.lowered)
+                elif isinstance(node, Near):
+                    literals.update(node.literals)  # every term is checked against the scan
+                elif isinstance(node, JsonKey) and node.gate is not None:
+                    literals.update(str(key) for key in node.gate)
         literals.update(e.literal for e in self.extractors if isinstance(e, PrefixSource))
         self.indexed = len(literals) > SCAN_THRESHOLD
         self._scan = _LiteralScan(literals) if self.indexed else None
