@@ -472,12 +472,13 @@ def compile_extractor(
     unit = data.get("unit", _DEFAULT_UNITS[key])
     if unit not in ("s", "ms", "auto"):
         return None
+    only = data.get("only") == "rate_limited"
     if key == "header":
-        return HeaderSource(value, unit)
+        return HeaderSource(value, unit, only=only)
     if key == "prefix":
-        return PrefixSource(value, unit)
+        return PrefixSource(value, unit, only=only)
     if key == "json":
-        return JsonSource(value, unit)
+        return JsonSource(value, unit, only=only)
     compiled = _compile_regex(
         value, sensitive=False, source=source, path=(*path, key), problems=problems
     )
@@ -492,4 +493,4 @@ def compile_extractor(
             )
         )
         return None
-    return RegexSource(compiled, unit)
+    return RegexSource(compiled, unit, only=only)
