@@ -217,9 +217,11 @@ file format). PATH is a rule file, a directory, ``builtin:NAME`` or a test file.
   {expected: {decided: count}}, "behaviour_correct", "behaviour_missed",
   "behaviour_accuracy" (percent), "min_behaviour_accuracy", "behaviour_confusion":
   {expected: {decided: count}} (4x4), "misses": [RECORD], "todo_records": [RECORD],
+  "right_by_also": [RECORD],
   "problems": [...]}`` with RECORD ``{"line", "id", "source", "expected", "category",
   "actual", "rule", "matched", "expected_behaviour", "actual_behaviour",
-  "behaviour_matched", "todo", "text", "explain"}``. A file's ``problems`` are those first reported
+  "behaviour_matched", "also", "matched_by_also", "behaviour_by_also", "todo", "text",
+  "explain"}``. A file's ``problems`` are those first reported
   while loading it or its test files; the top-level ``problems`` those of test files that
   test no rule file that could be told (unreadable, or no ``rules:`` and no sibling).
 * ``junit``: JUnit XML on stdout (stderr as for ``json``): ``<testsuites name="reliable-rules
