@@ -36,6 +36,7 @@ from .matchers import (
     Status,
     TextStatus,
     value_test,
+    words,
 )
 from .yamlpos import Path, SourceMap
 
@@ -67,7 +68,6 @@ MATCHER_KEYS = (
 _MAX_EXPANDED_STATUSES = 1000
 #: ``near:`` without ``within`` (and its list shorthand) allows this many words in between.
 NEAR_DEFAULT_WITHIN = 3
-_NEAR_TERM = regex.compile(r"[^\W_]+")
 _VALUE_TESTS = ("equals", "in", "matches", "exists")
 _COMPARISONS = ("lt", "lte", "gt", "gte")
 
@@ -301,7 +301,7 @@ class MatcherCompiler:
                 where: Path = (*words_path, index) + ((position,) if isinstance(term, list) else ())
                 if not isinstance(word, str):
                     return Never()
-                if not _NEAR_TERM.fullmatch(word):
+                if words(word) != [word]:
                     self.problems.append(
                         source.problem(
                             where,

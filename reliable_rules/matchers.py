@@ -14,7 +14,8 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import islice
 from typing import Any
 
 import regex
@@ -482,17 +483,20 @@ class Near(Node):
     match first checks every term occurs as a substring, then scans the words.
     """
 
-    __slots__ = ("_full", "_prefixes", "literals", "ordered", "terms", "within")
+    __slots__ = ("_full", "_hits", "literals", "ordered", "terms", "within")
 
     def __init__(self, terms: Iterable[Iterable[str]], within: int, *, ordered: bool) -> None:
         self.terms = tuple(tuple(dict.fromkeys(a.lower() for a in term)) for term in terms)
         self.within = within
         self.ordered = ordered
         self.literals = frozenset(a for term in self.terms for a in term)
-        self._prefixes = tuple(self.terms)
         self._full = (1 << len(self.terms)) - 1
         selective = max(self.terms, key=lambda term: min(len(a) for a in term))
         self.gate = frozenset[GateKey](selective)
+        # The words starting with any term: the scan visits only these, in C, and counts the
+        # words between two of them only while an unfinished match is within reach.
+        alternatives = "|".join(re.escape(a) for a in sorted(self.literals, key=len, reverse=True))
+        self._hits = re.compile(rf"(?:{alternatives})[^\W_]*")
 
     def match(self, probe: Probe) -> bool:
         found = probe.found
@@ -505,16 +509,39 @@ class Near(Node):
             for term in self.terms:
                 if not any(a in lower for a in term):
                     return False
-        return self._scan(words(probe.lower))
+        return self._scan_text(probe.lower)
+
+    def _scan_text(self, lower: str) -> bool:
+        """Whether the words of ``lower`` match (the fast path of :meth:`_scan`)."""
+        return self._chain(self._positions(lower))
+
+    def _positions(self, lower: str) -> Iterator[tuple[int, str]]:
+        position = 0
+        end = -1
+        cap = NEAR_MAX_WITHIN + 1  # a gap of more words breaks every chain alike
+        for hit in self._hits.finditer(lower):
+            start = hit.start()
+            if start and lower[start - 1].isalnum():
+                continue  # inside a word: a term must start the word
+            if end >= 0:
+                # the words strictly between the previous hit and this one, counted up to cap
+                between = sum(1 for _ in islice(_WORD.finditer(lower, end, start), cap))
+                position += 1 + between
+            end = hit.end()
+            yield position, hit.group()
 
     def _scan(self, tokens: list[str]) -> bool:
-        terms = self._prefixes
+        """Whether the word sequence ``tokens`` matches (the definition, for tests)."""
+        return self._chain(enumerate(tokens))
+
+    def _chain(self, items: Iterable[tuple[int, str]]) -> bool:
+        terms = self.terms
         full = self._full
         ordered = self.ordered
         reach = self.within + 1
         # (position, masks of terms covered by a chain of words ending at that position)
         recent: list[tuple[int, set[int]]] = []
-        for position, token in enumerate(tokens):
+        for position, token in items:
             hits = [i for i, term in enumerate(terms) if token.startswith(term)]
             if not hits:
                 continue

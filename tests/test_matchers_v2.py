@@ -166,14 +166,14 @@ def test_near_is_gated_on_its_terms_and_counts_as_literals(tmp_path: Path) -> No
         Failure(message="nothing relevant here")
     )
     calls: list[int] = []
-    original = Near._scan
+    original = Near._scan_text
 
-    def counting(self: Near, tokens: list[str]) -> bool:
-        calls.append(len(tokens))
-        return original(self, tokens)
+    def counting(self: Near, lower: str) -> bool:
+        calls.append(len(lower))
+        return original(self, lower)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Near, "_scan", counting)
+        patch.setattr(Near, "_scan_text", counting)
         assert ruleset.classify("limit only, no r-word").rule_id is None
         assert ruleset.classify("rates only, no l-word").rule_id is None
         assert calls == []
@@ -186,14 +186,14 @@ def test_near_small_sets_prefilter_on_substrings(tmp_path: Path) -> None:
     ruleset = one_rule(tmp_path, "{near: [rate, limit]}")
     assert not ruleset.classifier.indexed
     calls: list[int] = []
-    original = Near._scan
+    original = Near._scan_text
 
-    def counting(self: Near, tokens: list[str]) -> bool:
-        calls.append(len(tokens))
-        return original(self, tokens)
+    def counting(self: Near, lower: str) -> bool:
+        calls.append(len(lower))
+        return original(self, lower)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Near, "_scan", counting)
+        patch.setattr(Near, "_scan_text", counting)
         assert not matches(ruleset, "limit without the other word")
         assert calls == []
 
@@ -241,6 +241,37 @@ def test_near_scan_agrees_with_brute_force(
     node = Near(terms, within, ordered=ordered)
     expected = _near_reference(tokens, list(node.terms), within, ordered)
     assert node._scan(tokens) is expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(["rate", "lim", "limit", "ac", "x", " ", "_", "-", ".", "é", "Ü"]),
+        max_size=30,
+    ).map("".join),
+    terms=st.lists(
+        st.lists(st.sampled_from(["ra", "rate", "lim", "limit", "x", "é"]), min_size=1, max_size=2),
+        min_size=1,
+        max_size=3,
+    ),
+    within=st.integers(min_value=0, max_value=3),
+    ordered=st.booleans(),
+)
+def test_near_text_scan_agrees_with_word_scan(
+    text: str, terms: list[list[str]], within: int, ordered: bool
+) -> None:
+    """Scanning only the words that start with a term decides as scanning every word does."""
+    node = Near(terms, within, ordered=ordered)
+    lower = text.lower()
+    assert node._scan_text(lower) is node._scan(words(lower))
+
+
+def test_near_text_scan_counts_long_gaps() -> None:
+    """Words far apart (more than 20 others between) never match, however long the gap."""
+    node = Near([["rate"], ["limit"]], 20, ordered=False)
+    assert node._scan_text("rate " + "x " * 20 + "limit")
+    assert not node._scan_text("rate " + "x " * 21 + "limit")
+    assert not node._scan_text("rate " + "x " * 5000 + "limit")
 
 
 @settings(max_examples=300, deadline=None)
