@@ -154,3 +154,15 @@ def test_reports_say_when_a_record_was_right_by_also(
     notes = [case.findtext("system-out") or "" for case in suite.findall("testcase")]
     assert sum("right by its also label" in note for note in notes) == 2
     assert len(list(suite.iter("failure"))) == 2  # auth-or-client and miss
+
+
+def test_classify_corpus_matches_also(
+    capsys: pytest.CaptureFixture[str], files: tuple[Path, Path]
+) -> None:
+    """classify --corpus counts a decision in `also` as a match and says so."""
+    rules, corpus = files
+    _, out, err = run(capsys, "classify", "--rules", str(rules), "--corpus", str(corpus))
+    answers = [json.loads(line) for line in out.splitlines()]
+    assert [a["match"] for a in answers] == [True, True, True, False, False, True]
+    assert [a.get("match_by_also") for a in answers] == [None, True, True, False, None, None]
+    assert "corpus: 4 of 6 expected decisions matched" in err
