@@ -120,7 +120,8 @@ optional keys ``message`` (string), ``status`` (integer), ``headers`` (object), 
 of strings) and ``expected`` (a category name, or an object of ``as_dict()`` keys and
 values); other keys are ignored. stdout gets one JSON object per non-blank input line, in
 order: ``decision.as_dict()``, plus ``"expected"`` and ``"match": bool`` when the record has
-``expected``. Blank lines produce no output. A line that is not valid UTF-8 JSON, not an
+``expected`` (and ``"also"`` and ``"match_by_also"`` when it has ``also``: a decided category
+in ``also`` matches too). Blank lines produce no output. A line that is not valid UTF-8 JSON, not an
 object, or has a key of the wrong type produces ``{"line": N, "error": "..."}`` in its place
 and ``FILE:N: <error>`` on stderr; processing continues and the exit code is ``2``. The
 corpus is streamed (one line in memory at a time). When any record has ``expected``, stderr
@@ -217,9 +218,11 @@ file format). PATH is a rule file, a directory, ``builtin:NAME`` or a test file.
   {expected: {decided: count}}, "behaviour_correct", "behaviour_missed",
   "behaviour_accuracy" (percent), "min_behaviour_accuracy", "behaviour_confusion":
   {expected: {decided: count}} (4x4), "misses": [RECORD], "todo_records": [RECORD],
+  "right_by_also": [RECORD],
   "problems": [...]}`` with RECORD ``{"line", "id", "source", "expected", "category",
   "actual", "rule", "matched", "expected_behaviour", "actual_behaviour",
-  "behaviour_matched", "todo", "text", "explain"}``. A file's ``problems`` are those first reported
+  "behaviour_matched", "also", "matched_by_also", "behaviour_by_also", "todo", "text",
+  "explain"}``. A file's ``problems`` are those first reported
   while loading it or its test files; the top-level ``problems`` those of test files that
   test no rule file that could be told (unreadable, or no ``rules:`` and no sibling).
 * ``junit``: JUnit XML on stdout (stderr as for ``json``): ``<testsuites name="reliable-rules
@@ -1233,7 +1236,12 @@ def _classify_corpus(rules: RuleSet, name: str, streams: _Streams, *, explain: b
             answer = decision.as_dict()
             if "expected" in record:
                 match = _expected_match(answer, record["expected"])
+                also = record.get("also")
                 answer["expected"] = record["expected"]
+                if isinstance(also, list):  # a second acceptable label (corpus.ALLOWED_ALSO)
+                    answer["also"] = also
+                    answer["match_by_also"] = not match and answer["category"] in also
+                    match = match or answer["match_by_also"]
                 answer["match"] = match
                 expected_count += 1
                 matched += match

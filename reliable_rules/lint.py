@@ -35,6 +35,8 @@ from .matchers import (
     ExceptionType,
     Header,
     Json,
+    JsonKey,
+    Near,
     Never,
     Node,
     Not,
@@ -163,6 +165,13 @@ def _leaf_subsumes(a: Node, b: Node) -> bool:
         return (a.path, a.label) == (b.path, b.label)
     if isinstance(a, Header) and isinstance(b, Header):
         return (a.name.lower(), a.label) == (b.name.lower(), b.label)
+    if isinstance(a, JsonKey) and isinstance(b, JsonKey):
+        return (a.keys, a.label) == (b.keys, b.label)
+    if isinstance(a, Near) and isinstance(b, Near):
+        # the same terms further apart, or in any order where b wants them in order
+        return (
+            a.terms == b.terms and a.within >= b.within and (b.ordered or not a.ordered)
+        )
     return False
 
 
@@ -255,6 +264,10 @@ def _matchers(data: Any, path: Path, in_all: bool = False) -> Iterator[tuple[Pat
 
 
 _SHORT_WORD = re.compile(r"[A-Za-z]{1,4}")
+#: A ``near`` term (a word prefix) shorter than this starts too many words.
+NEAR_MIN_TERM = 3
+#: ``near`` words further apart than this are hardly "near".
+NEAR_BROAD_WITHIN = 8
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 
 
@@ -485,6 +498,8 @@ class _Linter:
                             "use a longer phrase, or combine it with `all: [...]`",
                             rules,
                         )
+            if key == "near":
+                self._check_near(value, where, rules)
             if key == "regex" and isinstance(value, str):
                 if _broad_regex(value, case == "sensitive"):
                     self.add(
@@ -502,6 +517,33 @@ class _Linter:
                         "rewrite without a repeat inside a repeat, e.g. `(a+)+` -> `a+`",
                         rules,
                     )
+
+    def _check_near(self, value: Any, where: tuple[str, int, int], rules: tuple[str, ...]) -> None:
+        spec = {"words": value} if isinstance(value, list) else value
+        if not isinstance(spec, dict):
+            return
+        terms = spec.get("words")
+        for term in terms if isinstance(terms, list) else []:
+            for word in [term] if isinstance(term, str) else term if isinstance(term, list) else []:
+                if isinstance(word, str) and len(word) < NEAR_MIN_TERM:
+                    self.add(
+                        "broad-matcher",
+                        where,
+                        f"`near` term {word!r} is shorter than {NEAR_MIN_TERM} characters: "
+                        "as a word prefix it starts a great many words",
+                        "use a longer stem",
+                        rules,
+                    )
+        within = spec.get("within")
+        if isinstance(within, int) and not isinstance(within, bool) and within > NEAR_BROAD_WITHIN:
+            self.add(
+                "broad-matcher",
+                where,
+                f"`near` within {within}: words more than {NEAR_BROAD_WITHIN} apart are "
+                "hardly related",
+                f"use within {NEAR_BROAD_WITHIN} or less",
+                rules,
+            )
 
     @staticmethod
     def _case(data: Any, path: Path, parent: Path) -> Any:

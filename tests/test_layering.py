@@ -265,8 +265,9 @@ def test_policy_is_merged_key_by_key(tmp_path: Path) -> None:
         jitter="full",
         retry_after_cap_ms=1000,
         over_cap="next_provider",
+        max_wait_ms=None,  # builtin:seed's null, inherited
     )
-    assert load_rules("builtin:seed").policy == Policy()
+    assert load_rules("builtin:seed").policy == Policy(max_wait_ms=None)
 
 
 def test_extends_paths_resolve_against_the_extending_file(
