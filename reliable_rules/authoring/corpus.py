@@ -16,8 +16,12 @@ exception   exception class names (string or list of strings)
 expected    **required**: the category the rule set must decide, or an object of
             ``Decision.as_dict()`` keys and values that must all match (its
             ``category`` is required and is the one the confusion table uses)
+also        a second acceptable label for a borderline case: a list of category
+            names, each allowed beside ``expected`` by :data:`ALLOWED_ALSO`
+            (a decision in ``also`` counts as right, and so does its behaviour)
 id          a record id shown in reports (string or integer)
 source      where the failure was seen (string, shown in JSON reports)
+note        a remark on the record or its label (string; not scored)
 todo        ``true``: a known miss; reported, never counted as a miss
 =========== ==================================================================
 
@@ -49,6 +53,7 @@ from reliable_rules.sanitize import compact
 from reliable_rules.taxonomy import Action, Category
 
 __all__ = [
+    "ALLOWED_ALSO",
     "BEHAVIOURS",
     "TEXT_LIMIT",
     "BadRecord",
@@ -69,6 +74,26 @@ TEXT_LIMIT = 100
 
 #: The behaviours :func:`behaviour_of` returns, in the order reports list them.
 BEHAVIOURS = ("context_overflow", "give_up", "retry_rate_limited", "retry")
+
+_ALSO_PAIRS = (
+    # a request alone over a per-minute token limit: context, or a quota on this provider
+    ("context_window_exceeded", "quota_exhausted"),
+    # a broken tool history is the caller's bug; a tool-schema reading is accepted
+    ("client_error", "tool_schema_error"),
+    # a rate limit whose wait exceeds policy.max_wait_ms: give up here, or wait
+    ("quota_exhausted", "rate_limited"),
+    # a gateway timeout: a server error or a timeout
+    ("server_error", "timeout"),
+    # auth, missing models and content filters worded as plain bad requests
+    ("auth_failed", "client_error"),
+    ("model_not_found", "client_error"),
+    ("content_filtered", "client_error"),
+)
+#: The (``expected``, ``also``) label pairs a corpus record may carry (DESIGN.md, "Behaviour
+#: labels"): each pair in both directions.
+ALLOWED_ALSO: frozenset[tuple[str, str]] = frozenset(
+    pair for a, b in _ALSO_PAIRS for pair in ((a, b), (b, a))
+)
 
 
 def behaviour_of(category: Category) -> str:
@@ -111,11 +136,22 @@ class CorpusRecord:
     decision: Decision | None
     expected_behaviour: str
     actual_behaviour: str
+    #: The record's ``also`` labels, and the behaviours they lead to.
+    also: tuple[str, ...] = ()
+    also_behaviours: tuple[str, ...] = ()
+    #: Whether the decision matched only thanks to ``also`` (not ``expected``).
+    matched_by_also: bool = False
 
     @property
     def behaviour_matched(self) -> bool:
-        """Whether the decided category leads to the expected behaviour."""
-        return self.expected_behaviour == self.actual_behaviour
+        """Whether the decided category leads to the expected behaviour (or an ``also`` one)."""
+        actual = self.actual_behaviour
+        return self.expected_behaviour == actual or actual in self.also_behaviours
+
+    @property
+    def behaviour_by_also(self) -> bool:
+        """Whether the behaviour is right only thanks to ``also``."""
+        return self.behaviour_matched and self.expected_behaviour != self.actual_behaviour
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +189,15 @@ class CorpusReport:
     def misses(self) -> tuple[CorpusRecord, ...]:
         """The scored records whose decision did not match, in file order."""
         return tuple(record for record in self.scored if not record.matched)
+
+    @property
+    def right_by_also(self) -> tuple[CorpusRecord, ...]:
+        """Scored records whose category or behaviour is right only by their ``also`` label."""
+        return tuple(
+            record
+            for record in self.scored
+            if record.matched_by_also or record.behaviour_by_also
+        )
 
     @property
     def todo(self) -> tuple[CorpusRecord, ...]:
@@ -298,6 +343,30 @@ def _expected_category(record: Mapping[str, Any], ruleset: RuleSet) -> str:
     return category
 
 
+def _also(record: Mapping[str, Any], expected: str, ruleset: RuleSet) -> tuple[str, ...]:
+    if "also" not in record:
+        return ()
+    value = record["also"]
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise BadRecord(f"'also' must be a list of category names, got {json_type(value)}")
+    for name in value:
+        if name not in ruleset.categories:
+            hint = closest(name, ruleset.categories)
+            raise BadRecord(f"'also' names unknown category {name!r}{hint}")
+        if (expected, name) not in ALLOWED_ALSO:
+            raise BadRecord(
+                f"'also' label {name!r} is not allowed beside expected {expected!r} "
+                "(see corpus.ALLOWED_ALSO and docs/rule-format.md, label conventions)"
+            )
+    return tuple(dict.fromkeys(value))
+
+
+def _note(record: Mapping[str, Any]) -> None:
+    value = record.get("note")
+    if value is not None and not isinstance(value, str):
+        raise BadRecord(f"'note' must be a string, got {json_type(value)}")
+
+
 def _matches(answer: Mapping[str, Any], expected: object) -> bool:
     if isinstance(expected, dict):
         return all(key in answer and answer[key] == value for key, value in expected.items())
@@ -403,6 +472,8 @@ def run_corpus(
                 if record is None:
                     continue
                 expected = _expected_category(record, ruleset)
+                also = _also(record, expected, ruleset)
+                _note(record)
                 record_id = _record_id(record)
                 todo = _todo(record)
                 failure = record_failure(record)
@@ -411,6 +482,8 @@ def run_corpus(
                 continue
             decision = ruleset.classify(failure)
             matched = _matches(decision.as_dict(), record["expected"])
+            by_also = not matched and decision.category in also
+            matched = matched or by_also
             source = record.get("source")
             records.append(
                 CorpusRecord(
@@ -427,6 +500,11 @@ def run_corpus(
                     decision=None if matched and not todo else decision,
                     expected_behaviour=behaviour_of(ruleset.categories[expected]),
                     actual_behaviour=behaviour_of(decision.verdict.category),
+                    also=also,
+                    also_behaviours=tuple(
+                        dict.fromkeys(behaviour_of(ruleset.categories[name]) for name in also)
+                    ),
+                    matched_by_also=by_also,
                 )
             )
     except OSError as error:

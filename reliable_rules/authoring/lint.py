@@ -32,6 +32,8 @@ from reliable_rules.engine.nodes import (
     ExceptionType,
     Header,
     Json,
+    JsonKey,
+    Near,
     Never,
     Node,
     Not,
@@ -162,6 +164,13 @@ def _leaf_subsumes(a: Node, b: Node) -> bool:
         return (a.path, a.label) == (b.path, b.label)
     if isinstance(a, Header) and isinstance(b, Header):
         return (a.name.lower(), a.label) == (b.name.lower(), b.label)
+    if isinstance(a, JsonKey) and isinstance(b, JsonKey):
+        return (a.keys, a.label) == (b.keys, b.label)
+    if isinstance(a, Near) and isinstance(b, Near):
+        # the same terms further apart, or in any order where b wants them in order
+        return (
+            a.terms == b.terms and a.within >= b.within and (b.ordered or not a.ordered)
+        )
     return False
 
 
@@ -254,6 +263,10 @@ def _matchers(data: Any, path: Path, in_all: bool = False) -> Iterator[tuple[Pat
 
 
 _SHORT_WORD = re.compile(r"[A-Za-z]{1,4}")
+#: A ``near`` term (a word prefix) shorter than this starts too many words.
+NEAR_MIN_TERM = 3
+#: ``near`` words further apart than this are hardly "near".
+NEAR_BROAD_WITHIN = 8
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 
 
@@ -420,9 +433,14 @@ class _Linter:
         return None
 
     def unused_and_unproduced(self) -> None:
+        # A file with no rules of its own is a vocabulary for other files: nothing to report.
+        top = self.ruleset.files[-1] if self.ruleset.files and self.ruleset.rules else None
         for name in self.ruleset.unused_conditions:
             where = self._declared("conditions", name)
-            if where is not None:
+            # Only the linted file's own conditions: a base's condition may be used by rules
+            # this file disabled, and a vocabulary file (conditions, no rules) is extended by
+            # several files that each use part of it; neither is this file's to remove.
+            if where is not None and top is not None and _declares(top, "conditions", name):
                 self.add(
                     "unused-condition",
                     where,
@@ -434,7 +452,9 @@ class _Linter:
             if name in produced or name == UNKNOWN:
                 continue
             where = self._declared("categories", name)
-            if where is not None and name not in DEFAULT_CATEGORIES:
+            # Only the linted file's own categories (see the conditions above).
+            own = top is not None and _declares(top, "categories", name)
+            if where is not None and own and name not in DEFAULT_CATEGORIES:
                 self.add(
                     "unproduced-category",
                     where,
@@ -477,6 +497,8 @@ class _Linter:
                             "use a longer phrase, or combine it with `all: [...]`",
                             rules,
                         )
+            if key == "near":
+                self._check_near(value, where, rules)
             if key == "regex" and isinstance(value, str):
                 if _broad_regex(value, case == "sensitive"):
                     self.add(
@@ -494,6 +516,33 @@ class _Linter:
                         "rewrite without a repeat inside a repeat, e.g. `(a+)+` -> `a+`",
                         rules,
                     )
+
+    def _check_near(self, value: Any, where: tuple[str, int, int], rules: tuple[str, ...]) -> None:
+        spec = {"words": value} if isinstance(value, list) else value
+        if not isinstance(spec, dict):
+            return
+        terms = spec.get("words")
+        for term in terms if isinstance(terms, list) else []:
+            for word in [term] if isinstance(term, str) else term if isinstance(term, list) else []:
+                if isinstance(word, str) and len(word) < NEAR_MIN_TERM:
+                    self.add(
+                        "broad-matcher",
+                        where,
+                        f"`near` term {word!r} is shorter than {NEAR_MIN_TERM} characters: "
+                        "as a word prefix it starts a great many words",
+                        "use a longer stem",
+                        rules,
+                    )
+        within = spec.get("within")
+        if isinstance(within, int) and not isinstance(within, bool) and within > NEAR_BROAD_WITHIN:
+            self.add(
+                "broad-matcher",
+                where,
+                f"`near` within {within}: words more than {NEAR_BROAD_WITHIN} apart are "
+                "hardly related",
+                f"use within {NEAR_BROAD_WITHIN} or less",
+                rules,
+            )
 
     @staticmethod
     def _case(data: Any, path: Path, parent: Path) -> Any:
@@ -587,6 +636,15 @@ def _problem_finding(problem: Problem, options: LintOptions) -> Finding | None:
     return Finding(
         problem.code, severity, problem.file, problem.line, problem.column, problem.message, hint
     )
+
+
+def _declares(file: str, section: str, name: str) -> bool:
+    """Whether the rule file ``file`` (as named in a ruleset) itself declares ``name`` in its
+    ``section`` (``conditions`` or ``categories``)."""
+    raw = _raw(file)
+    data = raw[0] if raw is not None else None
+    declared = data.get(section) if isinstance(data, dict) else None
+    return isinstance(declared, dict) and name in declared
 
 
 def lint_file(path: str | os.PathLike[str], options: LintOptions | None = None) -> list[Finding]:

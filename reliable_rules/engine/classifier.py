@@ -30,6 +30,8 @@ from reliable_rules.engine.nodes import (
     ConditionRef,
     Contains,
     GateKey,
+    JsonKey,
+    Near,
     Node,
     Not,
     Probe,
@@ -39,7 +41,10 @@ from reliable_rules.failure import Failure
 from reliable_rules.sanitize import compact
 from reliable_rules.taxonomy import UNKNOWN, Category
 
-__all__ = ["SCAN_THRESHOLD", "Classifier", "CompiledRule"]
+__all__ = ["OVER_WAIT_CATEGORY", "SCAN_THRESHOLD", "Classifier", "CompiledRule"]
+
+#: What a retryable rate limit becomes when its Retry-After exceeds ``policy.max_wait_ms``.
+OVER_WAIT_CATEGORY = "quota_exhausted"
 
 # Measured on builtin:seed (52 literals) and the corpus: below this many literals, ordered
 # evaluation is faster than scanning; above it, the index keeps cost flat as rules grow.
@@ -153,6 +158,7 @@ class Classifier:
         rules: Sequence[tuple[str, Node, Category]],
         categories: Mapping[str, Category],
         extractors: Sequence[Extractor],
+        max_wait_ms: int | None = None,
     ) -> None:
         self.name = name
         self.revision = revision
@@ -163,12 +169,30 @@ class Classifier:
         )
         self.unknown = Verdict(categories[UNKNOWN], None, name, revision, self)
         self._verdicts = tuple(rule.verdict for rule in self.rules)
+        # A retryable rate limit asking for a wait over max_wait_ms is decided as
+        # quota_exhausted by the same rule (when the rule set has that category).
+        quota = categories.get(OVER_WAIT_CATEGORY)
+        self.max_wait_ms = max_wait_ms or None
+        self._over_wait: dict[Verdict, Verdict] = (
+            {
+                rule.verdict: Verdict(quota, rule.id, name, revision, self)
+                for rule in self.rules
+                if rule.verdict.category.rate_limited and rule.verdict.category.retryable
+            }
+            if quota is not None and self.max_wait_ms is not None
+            else {}
+        )
+        self._max_wait = self.max_wait_ms if self._over_wait else None
 
         literals: set[str] = set()
         for rule in self.rules:
             for node in _walk(rule.node):
                 if isinstance(node, Contains):
                     literals.update(node.lowered)
+                elif isinstance(node, Near):
+                    literals.update(node.literals)  # every term is checked against the scan
+                elif isinstance(node, JsonKey) and node.gate is not None:
+                    literals.update(str(key) for key in node.gate)
         literals.update(e.literal for e in self.extractors if isinstance(e, PrefixSource))
         self.indexed = len(literals) > SCAN_THRESHOLD
         self._scan = _LiteralScan(literals) if self.indexed else None
@@ -181,7 +205,14 @@ class Classifier:
             if generated is not None
             else tuple(_as_rule_fn(rule.match) for rule in self.rules)
         )
-        self._retry_fn = compile_retry_after(self.extractors)
+        # Sources marked `only: rate_limited` are consulted for rate-limit decisions alone.
+        self._retry_rate_limited = compile_retry_after(self.extractors)
+        general = [e for e in self.extractors if not e.rate_limited_only]
+        self._retry_fn = (
+            self._retry_rate_limited
+            if len(general) == len(self.extractors)
+            else compile_retry_after(general)
+        )
 
         # Candidate rules are bit sets (bit i = rule i): one OR per key present, then the set
         # bits are visited in rule order until one rule matches.
@@ -246,7 +277,7 @@ class Classifier:
             probe = Probe(failure, text, lower, None)
             position = decide_all(probe, text, lower, status)
             verdict = self._verdicts[position] if position >= 0 else self.unknown
-            return Decision(verdict, self._retry_fn(probe, lower), failure)
+            return self._decision(verdict, probe, lower, failure)
         scan = self._scan
         found = scan(lower) if scan is not None else None
         probe = Probe(failure, text, lower, found)
@@ -260,7 +291,17 @@ class Classifier:
                 verdict = self._verdicts[position]
                 break
             mask ^= lowest
-        return Decision(verdict, self._retry_fn(probe, lower), failure)
+        return self._decision(verdict, probe, lower, failure)
+
+    def _decision(self, verdict: Verdict, probe: Probe, lower: str, failure: Failure) -> Decision:
+        """The decision for ``verdict``: its Retry-After, and the policy's max_wait_ms."""
+        if not verdict.category.rate_limited:
+            return Decision(verdict, self._retry_fn(probe, lower), failure)
+        retry = self._retry_rate_limited(probe, lower)
+        limit = self._max_wait
+        if limit is not None and retry is not None and retry > limit:
+            verdict = self._over_wait.get(verdict, verdict)
+        return Decision(verdict, retry, failure)
 
     def explain(self, failure: Failure) -> str:
         """The evaluation trace for ``failure``: every rule tried, why it matched or not."""
@@ -290,11 +331,22 @@ class Classifier:
         if skipped:
             lines.append(f"  ({skipped} rules skipped by the index: none of their keys occur)")
         retry = None
+        rate_limited = decided.category.rate_limited
         for extractor in self.extractors:
+            if extractor.rate_limited_only and not rate_limited:
+                continue
             retry = extractor.extract(probe)
             if retry is not None:
                 lines.append(f"retry-after: {retry} ms from {extractor.describe()}")
                 break
+        limit = self._max_wait
+        if limit is not None and retry is not None and retry > limit and decided in self._over_wait:
+            lines.append(
+                f"retry-after {retry} ms exceeds policy.max_wait_ms {limit} ms: not worth "
+                f"waiting on this provider, decided as {OVER_WAIT_CATEGORY} "
+                f"(instead of {decided.category.name})"
+            )
+            decided = self._over_wait[decided]
         category = decided.category
         lines.append(
             f"decision: {category.name} (reason {category.reason}, action {category.action.value}, "

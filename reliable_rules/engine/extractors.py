@@ -28,8 +28,10 @@ _SCALE = {"s": 10**9, "ms": 10**6, "auto": 10**9}
 class Extractor:
     """One place a wait time can come from."""
 
-    __slots__ = ("unit",)
+    __slots__ = ("rate_limited_only", "unit")
     unit: str
+    #: ``only: rate_limited``: consulted only when the decided category is rate limited.
+    rate_limited_only: bool
 
     def extract(self, probe: Probe) -> int | None:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -37,20 +39,25 @@ class Extractor:
     def describe(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def only(self) -> str:
+        """The suffix :meth:`describe` adds for a source restricted to rate limits."""
+        return ", only rate_limited" if self.rate_limited_only else ""
+
 
 class HeaderSource(Extractor):
     __slots__ = ("name",)
 
-    def __init__(self, name: str, unit: str) -> None:
+    def __init__(self, name: str, unit: str, *, only: bool = False) -> None:
         self.name = name.lower()
         self.unit = unit
+        self.rate_limited_only = only
 
     def extract(self, probe: Probe) -> int | None:
         value = probe.headers.get(self.name)
         return None if value is None else parse_duration_ms(value, unit=self.unit)
 
     def describe(self) -> str:
-        return f"header {self.name} ({self.unit})"
+        return f"header {self.name} ({self.unit}{self.only()})"
 
 
 class PrefixSource(Extractor):
@@ -58,9 +65,10 @@ class PrefixSource(Extractor):
 
     __slots__ = ("literal",)
 
-    def __init__(self, prefix: str, unit: str) -> None:
+    def __init__(self, prefix: str, unit: str, *, only: bool = False) -> None:
         self.literal = prefix.lower()
         self.unit = unit
+        self.rate_limited_only = only
 
     def extract(self, probe: Probe) -> int | None:
         # Read from the lowercased text: digits, dots and white space are the same there, and
@@ -73,7 +81,7 @@ class PrefixSource(Extractor):
         return parse_seed_number_ms(rest, scale_nanos=_SCALE[self.unit])
 
     def describe(self) -> str:
-        return f"text after {self.literal!r} ({self.unit})"
+        return f"text after {self.literal!r} ({self.unit}{self.only()})"
 
 
 #: Characters that stand for themselves in a pattern (outside classes and groups).
@@ -171,10 +179,11 @@ class RegexSource(Extractor):
 
     __slots__ = ("compiled", "needle")
 
-    def __init__(self, compiled: regex.Pattern[str], unit: str) -> None:
+    def __init__(self, compiled: regex.Pattern[str], unit: str, *, only: bool = False) -> None:
         self.compiled = compiled
         self.needle = required_literal(compiled.pattern, flags=compiled.flags)
         self.unit = unit
+        self.rate_limited_only = only
 
     def extract(self, probe: Probe) -> int | None:
         try:
@@ -188,13 +197,13 @@ class RegexSource(Extractor):
         return None if captured is None else parse_duration_ms(captured, unit=self.unit)
 
     def describe(self) -> str:
-        return f"regex {self.compiled.pattern!r} ({self.unit})"
+        return f"regex {self.compiled.pattern!r} ({self.unit}{self.only()})"
 
 
 class JsonSource(Extractor):
     __slots__ = ("keys", "path", "segments")
 
-    def __init__(self, path: str, unit: str) -> None:
+    def __init__(self, path: str, unit: str, *, only: bool = False) -> None:
         self.path = path
         self.segments = tuple(path.split("."))
         # Object keys the path names must occur verbatim in the text for the path to resolve
@@ -204,6 +213,7 @@ class JsonSource(Extractor):
             segment for segment in self.segments if segment != "*" and not segment.isdigit()
         )
         self.unit = unit
+        self.rate_limited_only = only
 
     def extract(self, probe: Probe) -> int | None:
         text = probe.text
@@ -222,4 +232,4 @@ class JsonSource(Extractor):
         return None
 
     def describe(self) -> str:
-        return f"json {self.path} ({self.unit})"
+        return f"json {self.path} ({self.unit}{self.only()})"

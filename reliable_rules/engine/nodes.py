@@ -12,15 +12,29 @@ from __future__ import annotations
 import fnmatch
 import json
 import logging
+import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import islice
 from typing import Any
 
 import regex
 
 from reliable_rules.failure import Failure
 
-__all__ = ["REGEX_TIMEOUT_S", "GateKey", "Node", "Probe"]
+__all__ = [
+    "JSON_WALK_MAX_DEPTH",
+    "JSON_WALK_MAX_NODES",
+    "NEAR_MAX_TERMS",
+    "NEAR_MAX_WITHIN",
+    "REGEX_TIMEOUT_S",
+    "GateKey",
+    "Node",
+    "Probe",
+    "find_keys",
+    "parse_number",
+    "words",
+]
 
 logger = logging.getLogger("reliable_rules")
 
@@ -31,6 +45,16 @@ _DIGIT_RUNS = re.compile(r"[0-9]+")
 _JSON_START = re.compile(r"[\[{]")
 _MAX_JSON_PROBES = 8
 _MISSING = object()
+#: ``json: {key: ...}`` looks at most this deep and at this many values of the document.
+JSON_WALK_MAX_DEPTH = 32
+JSON_WALK_MAX_NODES = 10_000
+#: ``near:`` takes 1 to this many terms, at most this many other words apart.
+NEAR_MAX_TERMS = 6
+NEAR_MAX_WITHIN = 20
+# A word: a maximal run of Unicode letters and digits (``_`` is a word character for ``re``,
+# not for us, so it separates words like any other punctuation).
+_WORD = re.compile(r"[^\W_]+")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 class Probe:
@@ -116,6 +140,51 @@ def resolve_path(document: Any, segments: tuple[str, ...]) -> list[Any]:
         if not current:
             break
     return current
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``: maximal runs of Unicode letters and digits, in order."""
+    return _WORD.findall(text)
+
+
+def find_keys(document: Any, keys: frozenset[str]) -> list[Any]:
+    """Values of every object member named one of ``keys``, at any depth (arrays included).
+
+    The walk is bounded: it visits at most :data:`JSON_WALK_MAX_NODES` values and goes at
+    most :data:`JSON_WALK_MAX_DEPTH` containers deep, so a hostile document costs little.
+    """
+    found: list[Any] = []
+    stack: list[tuple[Any, int]] = [(document, 0)]
+    budget = JSON_WALK_MAX_NODES
+    while stack and budget > 0:
+        value, depth = stack.pop()
+        budget -= 1
+        if isinstance(value, dict):
+            for name, member in value.items():
+                if name in keys:
+                    found.append(member)
+                if depth < JSON_WALK_MAX_DEPTH and isinstance(member, dict | list):
+                    stack.append((member, depth + 1))
+        elif isinstance(value, list) and depth < JSON_WALK_MAX_DEPTH:
+            stack.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
+    return found
+
+
+def parse_number(value: Any) -> float | None:
+    """A JSON number, or a string that is a plain decimal number after stripping white space."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if len(value) > 64 or not _NUMBER.fullmatch(value):
+            return None
+    elif not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond any float
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _scalar_text(value: Any) -> str | None:
@@ -282,6 +351,13 @@ class Regex(Node):
 
 
 ValueTest = Callable[[list[Any]], bool]
+_COMPARISONS: dict[str, Callable[[float, float], bool]] = {
+    "lt": float.__lt__,
+    "lte": float.__le__,
+    "gt": float.__gt__,
+    "gte": float.__ge__,
+}
+_SYMBOLS = {"lt": "<", "lte": "<=", "gt": ">", "gte": ">="}
 
 
 def value_test(
@@ -296,6 +372,19 @@ def value_test(
         texts = frozenset(t for t in (_scalar_text(option) for option in options) if t is not None)
         label = f"equals {options[0]!r}" if "equals" in spec else f"in {options!r}"
         return (lambda values: any(_scalar_text(v) in texts for v in values)), label
+    bounds = [(key, spec[key]) for key in _COMPARISONS if key in spec]
+    if bounds:
+        checks = tuple((_COMPARISONS[key], float(limit)) for key, limit in bounds)
+        label = " and ".join(f"{_SYMBOLS[key]} {limit!r}" for key, limit in bounds)
+
+        def compare(values: list[Any]) -> bool:
+            for value in values:
+                number = parse_number(value)
+                if number is not None and all(check(number, limit) for check, limit in checks):
+                    return True
+            return False
+
+        return compare, label
     if compiled is not None:
         pattern = compiled
 
@@ -334,21 +423,153 @@ class Json(Node):
         return f"json {self.path} {self.label}"
 
 
+class JsonKey(Node):
+    """``json: {key: ...}``: a member of that name in any object at any depth of the JSON."""
+
+    __slots__ = ("keys", "label", "names", "test")
+
+    def __init__(self, names: Iterable[str], test: ValueTest, label: str, *, absent: bool) -> None:
+        self.names = tuple(dict.fromkeys(names))
+        self.keys = frozenset(self.names)
+        self.test = test
+        self.label = label
+        # JSON keys are case-sensitive and occur verbatim in the text: a key is a literal every
+        # match needs (unless the test is for the key's absence).
+        self.gate = None if absent else frozenset[GateKey](name.lower() for name in self.names)
+
+    def match(self, probe: Probe) -> bool:
+        text = probe.text
+        for name in self.names:
+            if name in text:
+                break
+        else:
+            return self.test([])
+        document = probe.json()
+        return self.test([] if document is None else find_keys(document, self.keys))
+
+    def describe(self) -> str:
+        shown = self.names[0] if len(self.names) == 1 else list(self.names)
+        return f"json key {shown!r} anywhere {self.label}"
+
+
 class Header(Node):
-    __slots__ = ("label", "name", "test")
+    __slots__ = ("label", "name", "pattern", "test")
 
     def __init__(self, name: str, test: ValueTest, label: str) -> None:
         self.name = name.lower()
+        self.pattern = any(char in self.name for char in "*?[")
         self.test = test
         self.label = label
         self.gate = None
 
     def match(self, probe: Probe) -> bool:
+        if self.pattern:
+            name = self.name
+            values = [v for k, v in probe.headers.items() if fnmatch.fnmatchcase(k.lower(), name)]
+            return self.test(values)
         value = probe.headers.get(self.name)
         return self.test([] if value is None else [value])
 
     def describe(self) -> str:
         return f"header {self.name} {self.label}"
+
+
+class Near(Node):
+    """``near:``: words starting with each term, close together, in any order or in order.
+
+    A term is a tuple of alternative lowercased word prefixes. A match is one distinct word per
+    term with at most ``within`` other words between neighbours (in the order of the terms
+    when ``ordered``). The rule is gated on the alternatives of its most selective term; the
+    match first checks every term occurs as a substring, then scans the words.
+    """
+
+    __slots__ = ("_full", "_hits", "literals", "ordered", "terms", "within")
+
+    def __init__(self, terms: Iterable[Iterable[str]], within: int, *, ordered: bool) -> None:
+        self.terms = tuple(tuple(dict.fromkeys(a.lower() for a in term)) for term in terms)
+        self.within = within
+        self.ordered = ordered
+        self.literals = frozenset(a for term in self.terms for a in term)
+        self._full = (1 << len(self.terms)) - 1
+        selective = max(self.terms, key=lambda term: min(len(a) for a in term))
+        self.gate = frozenset[GateKey](selective)
+        # The words starting with any term: the scan visits only these, in C, and counts the
+        # words between two of them only while an unfinished match is within reach.
+        alternatives = "|".join(re.escape(a) for a in sorted(self.literals, key=len, reverse=True))
+        self._hits = re.compile(rf"(?:{alternatives})[^\W_]*")
+
+    def match(self, probe: Probe) -> bool:
+        found = probe.found
+        if found is not None:
+            for term in self.terms:
+                if found.isdisjoint(term):
+                    return False
+        else:
+            lower = probe.lower
+            for term in self.terms:
+                if not any(a in lower for a in term):
+                    return False
+        return self._scan_text(probe.lower)
+
+    def _scan_text(self, lower: str) -> bool:
+        """Whether the words of ``lower`` match (the fast path of :meth:`_scan`)."""
+        return self._chain(self._positions(lower))
+
+    def _positions(self, lower: str) -> Iterator[tuple[int, str]]:
+        position = 0
+        end = -1
+        cap = NEAR_MAX_WITHIN + 1  # a gap of more words breaks every chain alike
+        for hit in self._hits.finditer(lower):
+            start = hit.start()
+            if start and lower[start - 1].isalnum():
+                continue  # inside a word: a term must start the word
+            if end >= 0:
+                # the words strictly between the previous hit and this one, counted up to cap
+                between = sum(1 for _ in islice(_WORD.finditer(lower, end, start), cap))
+                position += 1 + between
+            end = hit.end()
+            yield position, hit.group()
+
+    def _scan(self, tokens: list[str]) -> bool:
+        """Whether the word sequence ``tokens`` matches (the definition, for tests)."""
+        return self._chain(enumerate(tokens))
+
+    def _chain(self, items: Iterable[tuple[int, str]]) -> bool:
+        terms = self.terms
+        full = self._full
+        ordered = self.ordered
+        reach = self.within + 1
+        # (position, masks of terms covered by a chain of words ending at that position)
+        recent: list[tuple[int, set[int]]] = []
+        for position, token in items:
+            hits = [i for i, term in enumerate(terms) if token.startswith(term)]
+            if not hits:
+                continue
+            while recent and position - recent[0][0] > reach:
+                recent.pop(0)
+            masks: set[int] = set()
+            for i in hits:
+                if not ordered or i == 0:
+                    masks.add(1 << i)
+            for _, previous in recent:
+                for mask in previous:
+                    for i in hits:
+                        bit = 1 << i
+                        if mask & bit:
+                            continue
+                        if ordered and mask != bit - 1:
+                            continue
+                        masks.add(mask | bit)
+            if full in masks:
+                return True
+            if masks:
+                recent.append((position, masks))
+        return False
+
+    def describe(self) -> str:
+        shown = [term[0] if len(term) == 1 else list(term) for term in self.terms]
+        order = ", in order" if self.ordered else ""
+        return f"near {shown!r} within {self.within} words{order}"
 
 
 class ExceptionType(Node):

@@ -22,6 +22,8 @@ from reliable_rules.engine.extractors import (
     RegexSource,
 )
 from reliable_rules.engine.nodes import (
+    NEAR_MAX_TERMS,
+    NEAR_MAX_WITHIN,
     All,
     Any_,
     ConditionRef,
@@ -29,6 +31,8 @@ from reliable_rules.engine.nodes import (
     ExceptionType,
     Header,
     Json,
+    JsonKey,
+    Near,
     Never,
     Node,
     Not,
@@ -37,16 +41,24 @@ from reliable_rules.engine.nodes import (
     Status,
     TextStatus,
     value_test,
+    words,
 )
 from reliable_rules.errors import Problem
 from reliable_rules.ruleset.yamlpos import Path, SourceMap
 
-__all__ = ["MATCHER_KEYS", "ConditionSource", "MatcherCompiler", "compile_extractor"]
+__all__ = [
+    "MATCHER_KEYS",
+    "NEAR_DEFAULT_WITHIN",
+    "ConditionSource",
+    "MatcherCompiler",
+    "compile_extractor",
+]
 
 MATCHER_KEYS = (
     "status",
     "text_status",
     "contains",
+    "near",
     "regex",
     "json",
     "header",
@@ -59,6 +71,10 @@ MATCHER_KEYS = (
     "condition",
 )
 _MAX_EXPANDED_STATUSES = 1000
+#: ``near:`` without ``within`` (and its list shorthand) allows this many words in between.
+NEAR_DEFAULT_WITHIN = 3
+_VALUE_TESTS = ("equals", "in", "matches", "exists")
+_COMPARISONS = ("lt", "lte", "gt", "gte")
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +252,67 @@ class MatcherCompiler:
         needles = [needle for needle in _strings(value) if needle]
         return Contains(needles, sensitive=sensitive) if needles else Never()
 
+    def _m_near(self, value: Any, _s: bool, source: SourceMap, path: Path) -> Node:
+        if isinstance(value, list):
+            spec: dict[str, Any] = {"words": value}
+            words_path: Path = path
+        elif isinstance(value, dict):
+            spec = value
+            words_path = (*path, "words")
+        else:
+            return Never()
+        raw = spec.get("words")
+        within = spec.get("within", NEAR_DEFAULT_WITHIN)
+        ordered = spec.get("ordered", False)
+        if (
+            not isinstance(raw, list)
+            or not isinstance(ordered, bool)
+            or isinstance(within, bool)
+            or not isinstance(within, int)
+        ):
+            return Never()  # the schema has reported it
+        valid = True
+        if not 1 <= len(raw) <= NEAR_MAX_TERMS:
+            self.problems.append(
+                source.problem(
+                    words_path,
+                    f"near takes 1 to {NEAR_MAX_TERMS} terms, found {len(raw)}",
+                    "matcher-shape",
+                )
+            )
+            valid = False
+        if not 0 <= within <= NEAR_MAX_WITHIN:
+            self.problems.append(
+                source.problem(
+                    (*path, "within"),
+                    f"near within must be 0 to {NEAR_MAX_WITHIN} words, found {within}",
+                    "bad-range",
+                )
+            )
+            valid = False
+        terms: list[list[str]] = []
+        for index, term in enumerate(raw):
+            alternatives = [term] if isinstance(term, str) else term
+            if not isinstance(alternatives, list) or not alternatives:
+                return Never()
+            for position, word in enumerate(alternatives):
+                where: Path = (*words_path, index) + ((position,) if isinstance(term, list) else ())
+                if not isinstance(word, str):
+                    return Never()
+                if words(word) != [word]:
+                    self.problems.append(
+                        source.problem(
+                            where,
+                            f"near term {word!r} is not one word: a term is a word prefix of "
+                            "letters and digits only (no spaces, `_`, `-` or other "
+                            "punctuation); write each word as its own term",
+                            "bad-near-term",
+                        )
+                    )
+                    valid = False
+            terms.append([word for word in alternatives if isinstance(word, str)])
+        return Near(terms, within, ordered=ordered) if valid else Never()
+
     def _m_regex(self, value: Any, sensitive: bool, source: SourceMap, path: Path) -> Node:
         if not isinstance(value, str):
             return Never()
@@ -247,16 +324,21 @@ class MatcherCompiler:
     def _value_spec(
         self, value: dict[str, Any], source: SourceMap, path: Path
     ) -> tuple[Any, str] | None:
-        tests = [key for key in ("equals", "in", "matches", "exists") if key in value]
-        if len(tests) > 1:
+        tests = [key for key in _VALUE_TESTS if key in value]
+        bounds = [key for key in _COMPARISONS if key in value]
+        if len(tests) > 1 or (tests and bounds):
             self.problems.append(
                 source.problem(
                     path,
-                    f"use one of equals/in/matches/exists, found {', '.join(tests)}",
+                    "use one of equals/in/matches/exists, or numeric comparisons "
+                    f"lt/lte/gt/gte, found {', '.join(tests + bounds)}",
                     "matcher-shape",
                 )
             )
             return None
+        for key in bounds:
+            if isinstance(value[key], bool) or not isinstance(value[key], int | float):
+                return None  # the schema has reported it
         compiled = None
         if "matches" in value and isinstance(value["matches"], str):
             compiled = _compile_regex(
@@ -279,7 +361,25 @@ class MatcherCompiler:
         return True
 
     def _m_json(self, value: Any, _s: bool, source: SourceMap, path: Path) -> Node:
-        if not isinstance(value, dict) or not isinstance(value.get("path"), str):
+        if not isinstance(value, dict):
+            return Never()
+        if ("path" in value) == ("key" in value):
+            self.problems.append(
+                source.problem(
+                    path,
+                    "a json matcher takes exactly one of `path` (a dotted path) and "
+                    "`key` (a member name anywhere)",
+                    "matcher-shape",
+                )
+            )
+            return Never()
+        if "key" in value:
+            names = [name for name in _strings(value["key"]) if name]
+            spec = self._value_spec(value, source, path) if names else None
+            if spec is None:
+                return Never()
+            return JsonKey(names, *spec, absent=value.get("exists") is False)
+        if not isinstance(value.get("path"), str):
             return Never()
         if not self._check_path(value["path"], source, (*path, "path")):
             return Never()
@@ -370,12 +470,13 @@ def compile_extractor(
     unit = data.get("unit", _DEFAULT_UNITS[key])
     if unit not in ("s", "ms", "auto"):
         return None
+    only = data.get("only") == "rate_limited"
     if key == "header":
-        return HeaderSource(value, unit)
+        return HeaderSource(value, unit, only=only)
     if key == "prefix":
-        return PrefixSource(value, unit)
+        return PrefixSource(value, unit, only=only)
     if key == "json":
-        return JsonSource(value, unit)
+        return JsonSource(value, unit, only=only)
     compiled = _compile_regex(
         value, sensitive=False, source=source, path=(*path, key), problems=problems
     )
@@ -390,4 +491,4 @@ def compile_extractor(
             )
         )
         return None
-    return RegexSource(compiled, unit)
+    return RegexSource(compiled, unit, only=only)

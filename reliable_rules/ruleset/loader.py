@@ -376,7 +376,12 @@ def _policy(data: Mapping[str, Any]) -> Policy:
         jitter=str(backoff.get("jitter", defaults.jitter)),
         retry_after_cap_ms=int(data.get("retry_after_cap_ms", defaults.retry_after_cap_ms)),
         over_cap=str(data.get("over_cap", defaults.over_cap)),
+        max_wait_ms=_max_wait(data.get("max_wait_ms", defaults.max_wait_ms)),
     )
+
+
+def _max_wait(value: Any) -> int | None:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _tests(
@@ -591,12 +596,14 @@ def _build(
                 extractors.append(extractor)
     if problems:
         return None
+    policy = _policy(layer.policy)
     classifier = Classifier(
         name=layer.name,
         revision=layer.revision,
         rules=compiled,
         categories=categories,
         extractors=extractors,
+        max_wait_ms=policy.max_wait_ms,
     )
     return RuleSet(
         name=layer.name,
@@ -606,7 +613,7 @@ def _build(
         files=tuple(layer.files),
         rules=tuple(rules),
         categories=MappingProxyType(categories),
-        policy=_policy(layer.policy),
+        policy=policy,
         conditions=tuple(sorted(layer.conditions)),
         classifier=classifier,
         unused_conditions=tuple(sorted(set(layer.conditions) - compiler.used_conditions)),

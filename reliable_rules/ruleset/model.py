@@ -37,6 +37,9 @@ class Policy:
     jitter: str = "none"
     retry_after_cap_ms: int = 30_000
     over_cap: str = "cap"
+    #: A retryable rate limit asking for a longer wait is decided as ``quota_exhausted``
+    #: (None or 0: never).
+    max_wait_ms: int | None = 120_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -391,7 +391,8 @@ def test_corpus_accuracy_confusion_and_misses(
         "3/4 behaviours correct (75.0%), 1 miss, 1 todo"
     )
     assert lines[head + 1] == (
-        f"  {corpus}:4: MISS expected rate_limited, got unknown (rule -) "
+        f"  {corpus}:4: MISS expected rate_limited, got timeout "
+        "(rule default.server.wrapper-timeout) "
         "[behaviour retry_rate_limited -> retry]: timed out, key [REDACTED]"
     )
     assert lines[head + 2] == (
@@ -401,12 +402,11 @@ def test_corpus_accuracy_confusion_and_misses(
     assert lines[head + 3] == "  confusion (rows: expected, columns: decided):"
     table = [line.split() for line in lines[head + 4 : head + 9]]
     assert table == [
-        ["expected", "\\", "decided", "auth_failed", "rate_limited", "server_error", "timeout",
-         "unknown"],
-        ["auth_failed", "1", "0", "0", "0", "0"],
-        ["rate_limited", "0", "0", "0", "0", "1"],
-        ["server_error", "0", "0", "1", "0", "0"],
-        ["timeout", "0", "0", "0", "1", "0"],
+        ["expected", "\\", "decided", "auth_failed", "rate_limited", "server_error", "timeout"],
+        ["auth_failed", "1", "0", "0", "0"],
+        ["rate_limited", "0", "0", "0", "1"],
+        ["server_error", "0", "0", "1", "0"],
+        ["timeout", "0", "0", "0", "1"],
     ]  # fmt: skip
     assert f"{teapot}: 1/1 passed, coverage 3/3 rules (100%)" in lines
     assert "sk-abc" not in out
@@ -615,13 +615,13 @@ def test_json_document_has_results_coverage_and_corpus(
         "records": 5, "scored": 4, "correct": 3, "missed": 1, "todo": 1,
     }  # fmt: skip
     assert summary["accuracy"] == 75.0
-    assert summary["confusion"]["rate_limited"] == {"unknown": 1}
+    assert summary["confusion"]["rate_limited"] == {"timeout": 1}
     (miss,) = summary["misses"]
     assert (miss["line"], miss["id"], miss["expected"], miss["actual"], miss["rule"]) == (
-        4, None, "rate_limited", "unknown", None,
+        4, None, "rate_limited", "timeout", "default.server.wrapper-timeout",
     )  # fmt: skip
     assert "[REDACTED]" in miss["text"]
-    assert miss["explain"].splitlines()[-1].startswith("decision: unknown")
+    assert miss["explain"].splitlines()[-1].startswith("decision: timeout")
 
 
 def _junit(out: str) -> ET.Element:

@@ -75,7 +75,7 @@ def test_demo_text_shows_every_scenario_in_real_time(capsys: pytest.CaptureFixtu
 
     one = parts[1]
     assert rows(one) == [
-        ["openai", "gpt-4o", "1/2", "429", "rate_limited", "default.rate.openai-style", "retry",
+        ["openai", "gpt-4o", "1/2", "429", "rate_limited", "default.rate.short-window", "retry",
          "1000 ms", "-"],
         ["openai", "gpt-4o", "2/2", "200", "-", "-", "success", "-", "...0001"],
     ]  # fmt: skip
@@ -92,7 +92,7 @@ def test_demo_text_shows_every_scenario_in_real_time(capsys: pytest.CaptureFixtu
 
     three = parts[3]
     assert [row[3:7] for row in rows(three)] == [
-        ["500", "context_window_exceeded", "default.context.local-servers", "truncate_history"],
+        ["500", "context_window_exceeded", "default.context.overflow", "truncate_history"],
         ["200", "-", "-", "success"],
     ]
     assert "messages before (10): system, question 1, answer 1," in three
@@ -103,14 +103,14 @@ def test_demo_text_shows_every_scenario_in_real_time(capsys: pytest.CaptureFixtu
 
     four = parts[4]
     assert [row[0:1] + row[3:7] for row in rows(four)] == [
-        ["openai", "401", "auth_failed", "default.auth.invalid-key", "next_provider"],
+        ["openai", "401", "auth_failed", "default.auth.failed", "next_provider"],
         ["anthropic", "200", "-", "-", "success"],
     ]
     assert "fallback: openai/gpt-4o -> anthropic/gpt-4o (2 attempts" in four
 
     five = parts[5]
     assert [row[0:1] + row[3:8] for row in rows(five)] == [
-        ["zai", "429", "quota_exhausted", "default.quota.credits-and-balance", "next_provider",
+        ["zai", "429", "quota_exhausted", "default.provider.zhipu-quota-codes", "next_provider",
          "-"],
         ["anthropic", "200", "-", "-", "success", "-"],
     ]
@@ -120,10 +120,10 @@ def test_demo_text_shows_every_scenario_in_real_time(capsys: pytest.CaptureFixtu
     six = parts[6]
     assert [row[0:1] + row[3:7] for row in rows(six)] == [
         ["openai", "-", "network_error", "default.network-error", "retry"],
-        ["openai", "503", "server_error", "seed.status.server-error", "give_up"],
-        ["zai", "401", "auth_failed", "seed.status.auth", "next_provider"],
-        ["anthropic", "529", "server_error", "seed.status.server-error", "retry"],
-        ["anthropic", "529", "server_error", "seed.status.server-error", "give_up"],
+        ["openai", "503", "server_error", "default.server.transient-state", "give_up"],
+        ["zai", "401", "auth_failed", "default.auth.failed", "next_provider"],
+        ["anthropic", "529", "server_error", "default.server.transient-state", "retry"],
+        ["anthropic", "529", "server_error", "default.server.transient-state", "give_up"],
     ]
     assert "All providers/models failed. Attempts:" in six
     assert "provider=zai model=gpt-4o attempt 1/2: non_retryable;" in six
@@ -151,7 +151,7 @@ def test_demo_json_lines_parse_and_carry_the_facts(capsys: pytest.CaptureFixture
 
     first, retried = attempts[1]
     assert (first["status"], first["category"], first["rule"], first["action"]) == (
-        429, "rate_limited", "default.rate.openai-style", "retry",
+        429, "rate_limited", "default.rate.short-window", "retry",
     )  # fmt: skip
     assert (first["wait_ms"], first["key_hint"]) == (1000, None)
     assert (retried["action"], retried["key_hint"]) == ("success", "...0001")

@@ -23,7 +23,7 @@ CLI_DOC = PROJECT_ROOT / "docs" / "cli.md"
 README = PROJECT_ROOT / "README.md"
 TUTORIAL_HEADING = "## Tutorial: a provider started sending a new error"
 TUTORIAL_MESSAGE = "acme-gateway: request rejected (ACME_BUSY)"
-TUTORIAL_BODY = '{"error":{"code":"ACME_BUSY","message":"all upstream slots are busy"}}'
+TUTORIAL_BODY = '{"error":{"code":"ACME_BUSY","message":"all upstream slots taken"}}'
 
 # Keywords whose value is one subschema, a mapping of subschemas, or a list of subschemas.
 _ONE_SCHEMA = ("items", "additionalProperties", "not", "if", "then", "else", "contains")

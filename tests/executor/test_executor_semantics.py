@@ -230,7 +230,7 @@ def test_abort_action_stops_every_fallback(tmp_path: Path) -> None:
     with pytest.raises(AllProvidersFailed) as caught:
         run.simple_chat("hi", "m")
     assert caught.value.aborted_by is not None
-    assert caught.value.aborted_by.rule_id == "seed.text.auth-status"
+    assert caught.value.aborted_by.rule_id == "default.auth.failed"
     assert backup.calls.value == 0
 
 

@@ -15,9 +15,9 @@ EXAMPLES = PROJECT_ROOT / "examples"
 EXPECTED: dict[str, list[str]] = {
     "openai_compatible_fallback.py": [
         "answer: 'Paris.' from primary/gpt-4o-mini",
-        "  primary/gpt-4o 1/2: server_error (seed.status.server-error) -> retry",
-        "  primary/gpt-4o 2/2: server_error (seed.status.server-error) -> give_up",
-        "  backup/gpt-4o 1/2: model_not_found (default.model.not-found-wordings) -> next_provider",
+        "  primary/gpt-4o 1/2: server_error (default.server.transient-state) -> retry",
+        "  primary/gpt-4o 2/2: server_error (default.server.transient-state) -> give_up",
+        "  backup/gpt-4o 1/2: model_not_found (default.model.unavailable) -> next_provider",
         "  primary/gpt-4o-mini 1/2: ok -> success",
         "fallback: requested primary/gpt-4o, answered by primary/gpt-4o-mini after 4 attempts",
         "take_last_provider_fallback() in the scope: FallbackInfo(requested_provider='primary', "
@@ -30,13 +30,13 @@ EXPECTED: dict[str, list[str]] = {
         "  primary attempt 2/2: success -> success",
         "  parsed: {'city': 'Paris', 'country': 'France'}",
         "  response_format in the two request bodies: [None, {'type': 'json_object'}]",
-        "  primary attempt 1/1: auth_failed (default.auth.invalid-key) -> abort",
-        "  aborted by: auth_failed (default.auth.invalid-key)",
+        "  primary attempt 1/1: auth_failed (default.auth.failed) -> abort",
+        "  aborted by: auth_failed (default.auth.failed)",
         "  requests the backup received: 0",
     ],
     "official_sdks.py": [
         "openai: 'Paris.' after 2 attempts; keys the server saw: ['...0000', '...1111']",
-        "anthropic: rate_limit_error -> rate_limited (default.rate.openai-style), "
+        "anthropic: rate_limit_error -> rate_limited (default.rate.throttled), "
         "retry after 1000 ms",
         "fallback: 'Bonjour.' from openai-backup after anthropic said auth_failed; "
         "requests to anthropic: 1",
@@ -51,7 +51,7 @@ EXPECTED: dict[str, list[str]] = {
         "  attempt 1 failed: HTTP 503 server_error (seed.status.server-error); retry 2 in 50 ms",
         "  attempt 2 failed: HTTP 503 server_error (seed.status.server-error); retry 3 in 100 ms",
         "  result: {'status': 'ok'}",
-        "  attempt 1 failed: HTTP 429 rate_limited (default.rate.openai-style); retry 2 in 50 ms "
+        "  attempt 1 failed: HTTP 429 rate_limited (default.rate.throttled); retry 2 in 50 ms "
         "with key ...1111",
         "  result: {'items': 3}",
         "  keys the server saw: ['...0000', '...1111']",

@@ -81,7 +81,7 @@ def _messages_fn(attempt: Attempt) -> str:
 CLASSIFICATION_TABLE = [
     pytest.param(
         Reply.anthropic_error(529, "overloaded_error", "Overloaded"),
-        ("OverloadedError", "server_error", "retry", None, "seed.status.server-error"),
+        ("OverloadedError", "server_error", "retry", None, "default.server.transient-state"),
         id="529-overloaded_error",
     ),
     pytest.param(
@@ -91,12 +91,12 @@ CLASSIFICATION_TABLE = [
             "Number of request tokens has exceeded your per-minute rate limit",
             headers={"retry-after": "7"},
         ),
-        ("RateLimitError", "rate_limited", "retry", 7000, "default.rate.openai-style"),
+        ("RateLimitError", "rate_limited", "retry", 7000, "default.rate.short-window"),
         id="429-rate_limit_error-retry-after",
     ),
     pytest.param(
         Reply.anthropic_error(401, "authentication_error", "invalid x-api-key"),
-        ("AuthenticationError", "auth_failed", "next_provider", None, "default.auth.invalid-key"),
+        ("AuthenticationError", "auth_failed", "next_provider", None, "default.auth.failed"),
         id="401-authentication_error",
     ),
     pytest.param(
@@ -106,7 +106,7 @@ CLASSIFICATION_TABLE = [
             "context_window_exceeded",
             "truncate_history",
             None,
-            "default.context.anthropic-style",
+            "default.context.overflow",
         ),
         id="400-prompt-is-too-long",
     ),

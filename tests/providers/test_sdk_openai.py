@@ -105,7 +105,7 @@ CLASSIFICATION_TABLE = [
             code="rate_limit_exceeded",
             headers={"retry-after-ms": "1500"},
         ),
-        ("RateLimitError", "rate_limited", "retry", 1500, "default.rate.openai-style"),
+        ("RateLimitError", "rate_limited", "retry", 1500, "default.rate.short-window"),
         id="429-rate_limit_exceeded-retry-after-ms",
     ),
     pytest.param(
@@ -117,13 +117,13 @@ CLASSIFICATION_TABLE = [
             "quota_exhausted",
             "next_provider",
             None,
-            "default.quota.insufficient-quota",
+            "default.quota.billing",
         ),
         id="429-insufficient_quota",
     ),
     pytest.param(
         Reply.openai_error(401, "Incorrect API key provided: sk-own.", code="invalid_api_key"),
-        ("AuthenticationError", "auth_failed", "next_provider", None, "default.auth.invalid-key"),
+        ("AuthenticationError", "auth_failed", "next_provider", None, "default.auth.failed"),
         id="401-invalid_api_key",
     ),
     pytest.param(
@@ -139,7 +139,7 @@ CLASSIFICATION_TABLE = [
             "model_not_found",
             "next_provider",
             None,
-            "default.model.not-found-wordings",
+            "default.model.unavailable",
         ),
         id="404-model_not_found",
     ),
@@ -150,7 +150,7 @@ CLASSIFICATION_TABLE = [
             "context_window_exceeded",
             "truncate_history",
             None,
-            "default.context.openai-style",
+            "default.context.overflow",
         ),
         id="400-context_length_exceeded",
     ),
@@ -282,7 +282,7 @@ def test_official_sdks_example_runs() -> None:
     assert result.stderr == ""
     for line in (
         "openai: 'Paris.' after 2 attempts; keys the server saw: ['...0000', '...1111']",
-        "anthropic: rate_limit_error -> rate_limited (default.rate.openai-style), "
+        "anthropic: rate_limit_error -> rate_limited (default.rate.throttled), "
         "retry after 1000 ms",
         "fallback: 'Bonjour.' from openai-backup after anthropic said auth_failed; "
         "requests to anthropic: 1",

@@ -11,11 +11,13 @@ from pathlib import Path
 import pytest
 
 from reliable_rules import DEFAULT_CATEGORIES, load_rules
+from reliable_rules.authoring.corpus import ALLOWED_ALSO
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.jsonl"
 FIELDS = {"provider", "status", "headers", "body", "expected", "source"}
-#: A record may explain its label (why it was relabelled, or what is unusual about it).
-OPTIONAL_FIELDS = {"note"}
+#: A record may explain its label (why it was relabelled, or what is unusual about it), accept
+#: a second label for a borderline case, and name the exception class a client raised.
+OPTIONAL_FIELDS = {"note", "also", "exception"}
 
 
 def records() -> list[dict[str, object]]:
@@ -25,7 +27,7 @@ def records() -> list[dict[str, object]]:
 
 
 def test_every_record_has_exactly_the_corpus_fields() -> None:
-    """Each line has provider, status, headers, body, expected and source, and maybe a note."""
+    """Each line has provider, status, headers, body, expected and source; maybe note/also."""
     for number, record in enumerate(records(), 1):
         assert FIELDS <= set(record) <= FIELDS | OPTIONAL_FIELDS, number
         assert isinstance(record.get("note", ""), str), number
@@ -89,3 +91,16 @@ def test_every_record_classifies_without_error() -> None:
             status=record["status"], headers=record["headers"], body=record["body"]
         )
         assert decision.category in rules.categories
+
+
+def test_labels_are_known_categories_and_also_pairs_are_allowed() -> None:
+    """Every `expected` is a builtin:default category; every `also` is an ALLOWED_ALSO pair."""
+    categories = load_rules("builtin:default").categories
+    for number, record in enumerate(records(), 1):
+        expected = record["expected"]
+        assert expected in categories, (number, expected)
+        also = record.get("also", [])
+        assert isinstance(also, list), number
+        for name in also:
+            assert name in categories, (number, name)
+            assert (expected, name) in ALLOWED_ALSO, (number, expected, name)

@@ -118,8 +118,9 @@ def test_disable_reaches_rules_of_a_base_of_a_base(tmp_path: Path) -> None:
     )
     rules = load_rules(path)
     assert "seed.status.auth" not in _ids(rules)
-    decision = rules.classify("Unauthorized", status=401)
-    # seed.status.client-error excludes 401, so the catch-all for typed statuses decides.
+    decision = rules.classify("nope", status=401)
+    # seed.status.client-error excludes 401, so the catch-all for typed statuses decides
+    # (the words "Unauthorized" would be decided earlier, by default.auth.failed).
     assert (decision.category, decision.rule_id) == ("unknown", "seed.status.other")
 
 
@@ -264,8 +265,9 @@ def test_policy_is_merged_key_by_key(tmp_path: Path) -> None:
         jitter="full",
         retry_after_cap_ms=1000,
         over_cap="next_provider",
+        max_wait_ms=None,  # builtin:seed's null, inherited
     )
-    assert load_rules("builtin:seed").policy == Policy()
+    assert load_rules("builtin:seed").policy == Policy(max_wait_ms=None)
 
 
 def test_extends_paths_resolve_against_the_extending_file(

@@ -187,6 +187,8 @@ def _record_where(corpus: CorpusReport, record: CorpusRecord) -> str:
 
 def _behaviour_note(record: CorpusRecord) -> str:
     """``[behaviour ok]``, or ``[behaviour EXPECTED -> DECIDED]`` when the behaviour differs."""
+    if record.behaviour_by_also:
+        return f"[behaviour ok by also {list(record.also)}]"
     if record.behaviour_matched:
         return "[behaviour ok]"
     return f"[behaviour {record.expected_behaviour} -> {record.actual_behaviour}]"
@@ -204,6 +206,16 @@ def _record_line(corpus: CorpusReport, record: CorpusRecord) -> str:
     )
 
 
+def _also_line(corpus: CorpusReport, record: CorpusRecord) -> str:
+    """``FILE:N: ALSO expected X, got Y (right by its also label [...])``."""
+    what = "category" if record.matched_by_also else "behaviour"
+    return (
+        f"{_record_where(corpus, record)}: ALSO expected {record.expected}, got {record.actual} "
+        f"(rule {record.rule or '-'}): {what} right by its also label {list(record.also)}: "
+        f"{record.text or '(no text)'}"
+    )
+
+
 def _corpus_headline(corpus: CorpusReport) -> str:
     scored = len(corpus.scored)
     text = (
@@ -216,6 +228,9 @@ def _corpus_headline(corpus: CorpusReport) -> str:
     )
     if corpus.todo:
         text += f", {len(corpus.todo)} todo"
+    by_also = corpus.right_by_also
+    if by_also:
+        text += f", {len(by_also)} right by their `also` label"
     if corpus.min_accuracy is not None:
         verdict = "met" if corpus.passed_accuracy_gate else "NOT met"
         text += f"; min accuracy {_number(corpus.min_accuracy)}% {verdict}"
@@ -332,6 +347,8 @@ def _corpus_text(corpus: CorpusReport) -> Iterator[tuple[str, str]]:
     for record in corpus.records:
         if not record.matched or record.todo:
             yield "out", "  " + _record_line(corpus, record)
+        elif record.matched_by_also:
+            yield "out", "  " + _also_line(corpus, record)
     table = confusion_lines(corpus)
     if table:
         yield "out", "  confusion (rows: expected, columns: decided):"
@@ -378,6 +395,9 @@ def _record_dict(record: CorpusRecord) -> dict[str, Any]:
         "expected_behaviour": record.expected_behaviour,
         "actual_behaviour": record.actual_behaviour,
         "behaviour_matched": record.behaviour_matched,
+        "also": list(record.also),
+        "matched_by_also": record.matched_by_also,
+        "behaviour_by_also": record.behaviour_by_also,
         "todo": record.todo,
         "text": record.text,
         "explain": record.decision.explain() if record.decision is not None else None,
@@ -406,6 +426,7 @@ def _corpus_dict(corpus: CorpusReport) -> dict[str, Any]:
         "behaviour_confusion": corpus.behaviour_confusion,
         "misses": [_record_dict(record) for record in corpus.misses],
         "todo_records": [_record_dict(record) for record in corpus.todo],
+        "right_by_also": [_record_dict(record) for record in corpus.right_by_also],
         "problems": [problem.as_dict() for problem in corpus.problems],
     }
 
@@ -568,6 +589,8 @@ def _corpus_suite(root: ET.Element, corpus: CorpusReport) -> None:
         if record.todo:
             message = 'todo passed: remove "todo": true' if record.matched else f"todo: {line}"
             _element(case, "skipped", message=message)
+        elif record.matched_by_also:
+            _element(case, "system-out", _also_line(corpus, record))
         elif not record.matched:
             trace = record.decision.explain() if record.decision is not None else ""
             if gated:

@@ -7,8 +7,9 @@ by the cases of its side-by-side test files (``x.test.yaml`` next to ``x.yaml``,
 :mod:`reliable_rules.authoring.ruletests.files`) and, with :func:`run_tests`, JSONL corpora (see
 :mod:`reliable_rules.authoring.corpus`). A case passes when the decided category equals its
 ``expect`` (by default the category of the rule that holds the case; for a side-by-side case,
-of the rule it names; ``unknown`` with ``no_match: true``) and every expectation it states
-holds:
+of the rule it names; ``unknown`` with ``no_match: true``; when the case's own rule decided
+a retryable rate limit that ``policy.max_wait_ms`` turned into ``quota_exhausted``, that
+counts as the rule's category) and every expectation it states holds:
 
 ============== ===================================================================
 key            compared with
@@ -57,6 +58,7 @@ from reliable_rules.authoring.ruletests.files import (
     side_test_files,
 )
 from reliable_rules.decision import Decision
+from reliable_rules.engine.classifier import OVER_WAIT_CATEGORY
 from reliable_rules.errors import AmbiguousCorpusRules, Problem, RuleSetError
 from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules
 from reliable_rules.ruleset.model import Rule, RuleSet, RuleTest
@@ -290,6 +292,21 @@ def _matches(key: str, expected: Any, actual: Any) -> bool:
     return bool(expected == actual)
 
 
+def _over_wait(ruleset: RuleSet, decision: Decision, expected_category: str) -> bool:
+    """Whether ``decision`` is ``expected_category`` turned into a quota by policy.max_wait_ms."""
+    limit = ruleset.classifier.max_wait_ms
+    category = ruleset.categories.get(expected_category)
+    return (
+        limit is not None
+        and category is not None
+        and category.rate_limited
+        and category.retryable
+        and decision.category == OVER_WAIT_CATEGORY
+        and decision.retry_after_ms is not None
+        and decision.retry_after_ms > limit
+    )
+
+
 def check_case(
     ruleset: RuleSet, case: RuleTest, *, default_category: str | None = None
 ) -> CaseResult:
@@ -316,6 +333,9 @@ def check_case(
     if case.no_match:
         expectations.setdefault("rule", None)
     decision = ruleset.classify(case.failure())
+    if decision.rule_id == case.rule_id and _over_wait(ruleset, decision, expected_category):
+        # the case's own rule decided; policy.max_wait_ms turned its rate limit into a quota
+        expected_category = decision.category
     differences: list[Difference] = []
     if decision.category != expected_category:
         differences.append(Difference("category", expected_category, decision.category))
