@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -424,7 +424,8 @@ def iter_records(
     """The one loop over a corpus: for every numbered JSONL line that is not blank, in order,
     ``build(record)``, or the :class:`BadRecord` that the line or ``build`` raised (the line is
     not a JSON object, or the record is not valid). Lazy, so a corpus on stdin streams.
-    ``classify --corpus``, ``diff --corpus`` and ``lint --corpus`` read corpora through it."""
+    ``test --corpus`` (:func:`run_corpus`), ``classify --corpus``, ``diff --corpus`` and
+    ``lint --corpus`` read corpora through it."""
     for number, raw in lines:
         try:
             record = parse_line(raw, number)
@@ -465,48 +466,46 @@ def run_corpus(
         return CorpusReport(
             path, shown_rules, (), (problem,), min_accuracy, min_behaviour_accuracy
         )
+    def scored(record: dict[str, Any]) -> CorpusRecord:
+        """The record checked (BadRecord), classified and scored; its line is set below."""
+        expected = _expected_category(record, ruleset)
+        also = _also(record, expected, ruleset)
+        _note(record)
+        record_id = _record_id(record)
+        todo = _todo(record)
+        failure = record_failure(record)
+        decision = ruleset.classify(failure)
+        matched = _matches(decision.as_dict(), record["expected"])
+        by_also = not matched and decision.category in also
+        matched = matched or by_also
+        source = record.get("source")
+        return CorpusRecord(
+            line=0,
+            id=record_id,
+            source=source if isinstance(source, str) else None,
+            expected=expected,
+            actual=decision.category,
+            rule=decision.rule_id,
+            matched=matched,
+            todo=todo,
+            text=compact(failure.text, limit=TEXT_LIMIT),
+            expectation=record["expected"],
+            decision=None if matched and not todo else decision,
+            expected_behaviour=behaviour_of(ruleset.categories[expected]),
+            actual_behaviour=behaviour_of(decision.verdict.category),
+            also=also,
+            also_behaviours=tuple(
+                dict.fromkeys(behaviour_of(ruleset.categories[name]) for name in also)
+            ),
+            matched_by_also=by_also,
+        )
+
     try:
-        for number, raw in _lines(path):
-            try:
-                record = parse_line(raw, number)
-                if record is None:
-                    continue
-                expected = _expected_category(record, ruleset)
-                also = _also(record, expected, ruleset)
-                _note(record)
-                record_id = _record_id(record)
-                todo = _todo(record)
-                failure = record_failure(record)
-            except BadRecord as error:
-                problems.append(Problem(path, number, 1, str(error), "bad-record"))
-                continue
-            decision = ruleset.classify(failure)
-            matched = _matches(decision.as_dict(), record["expected"])
-            by_also = not matched and decision.category in also
-            matched = matched or by_also
-            source = record.get("source")
-            records.append(
-                CorpusRecord(
-                    line=number,
-                    id=record_id,
-                    source=source if isinstance(source, str) else None,
-                    expected=expected,
-                    actual=decision.category,
-                    rule=decision.rule_id,
-                    matched=matched,
-                    todo=todo,
-                    text=compact(failure.text, limit=TEXT_LIMIT),
-                    expectation=record["expected"],
-                    decision=None if matched and not todo else decision,
-                    expected_behaviour=behaviour_of(ruleset.categories[expected]),
-                    actual_behaviour=behaviour_of(decision.verdict.category),
-                    also=also,
-                    also_behaviours=tuple(
-                        dict.fromkeys(behaviour_of(ruleset.categories[name]) for name in also)
-                    ),
-                    matched_by_also=by_also,
-                )
-            )
+        for number, item in iter_records(_lines(path), scored):
+            if isinstance(item, BadRecord):
+                problems.append(Problem(path, number, 1, str(item), "bad-record"))
+            else:
+                records.append(replace(item, line=number))
     except OSError as error:
         code = "missing-file" if isinstance(error, FileNotFoundError) else "unreadable"
         message = f"cannot read corpus {path!r}: {error.strerror or error}"
