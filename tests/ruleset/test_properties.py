@@ -24,6 +24,7 @@ from reliable_rules import (
     load_rules,
     to_failure,
 )
+from reliable_rules.ruleset.compile import MATCHER_KEYS as COMPILER_MATCHER_KEYS
 
 SETTINGS = settings(
     max_examples=300,
@@ -332,23 +333,8 @@ TOP_KEYS = [
     "rulez",
     "extend",
 ]
-MATCHER_KEYS = [
-    "status",
-    "text_status",
-    "contains",
-    "regex",
-    "json",
-    "header",
-    "exception",
-    "provider",
-    "model",
-    "all",
-    "any",
-    "not",
-    "condition",
-    "case",
-    "contain",
-]
+# Every matcher key the compiler knows (so a new matcher is fuzzed too), its modifier, a typo.
+MATCHER_KEYS = [*COMPILER_MATCHER_KEYS, "case", "contain"]
 INNER_KEYS = [
     "id",
     "when",
