@@ -16,8 +16,10 @@ from reliable_rules.authoring.corpus import ALLOWED_ALSO
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.jsonl"
 FIELDS = {"provider", "status", "headers", "body", "expected", "source"}
 #: A record may explain its label (why it was relabelled, or what is unusual about it), accept
-#: a second label for a borderline case, and name the exception class a client raised.
-OPTIONAL_FIELDS = {"note", "also", "exception"}
+#: a second label for a borderline case, and name the exception class a client raised. Records
+#: gathered in the blind rounds of issue 11 say which round and which part of it (blind or
+#: train) they belong to; the first 354 records have neither (they predate the rounds).
+OPTIONAL_FIELDS = {"note", "also", "exception", "round", "split"}
 
 
 def records() -> list[dict[str, object]]:
@@ -53,9 +55,11 @@ def test_status_and_headers_have_their_types() -> None:
 
 
 def test_expected_categories_exist_and_sources_are_public_urls() -> None:
-    """Every expected category is in the default taxonomy; every source is an http(s) URL."""
+    """Every expected category is one of builtin:default's (the default taxonomy plus
+    empty_response); every source is an http(s) URL."""
+    categories = set(DEFAULT_CATEGORIES) | set(load_rules("builtin:default").categories)
     for number, record in enumerate(records(), 1):
-        assert record["expected"] in DEFAULT_CATEGORIES, number
+        assert record["expected"] in categories, number
         assert str(record["source"]).startswith(("https://", "http://")), number
 
 
@@ -66,10 +70,10 @@ def test_no_record_is_repeated() -> None:
 
 
 def test_corpus_is_as_large_and_as_broad_as_promised() -> None:
-    """At least 200 records from at least 20 providers and gateways."""
+    """At least 800 records from at least 60 providers, gateways, SDKs and local servers."""
     corpus = records()
-    assert len(corpus) >= 200
-    assert len({r["provider"] for r in corpus}) >= 20
+    assert len(corpus) >= 800
+    assert len({r["provider"] for r in corpus}) >= 60
 
 
 def test_the_public_seed_corpus_is_contained() -> None:

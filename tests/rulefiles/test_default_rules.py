@@ -39,15 +39,19 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
     assert files == (
         "builtin:default/retry-after.yaml",
         "builtin:default/transport.yaml",
+        "builtin:default/providers.yaml",
+        "builtin:default/vocabulary.yaml",
         "builtin:default/context.yaml",
         "builtin:default/content-filter.yaml",
         "builtin:default/quota.yaml",
-        "builtin:default/auth.yaml",
-        "builtin:default/models.yaml",
-        "builtin:default/should-retry.yaml",
         "builtin:default/tools.yaml",
+        "builtin:default/models.yaml",
+        "builtin:default/auth.yaml",
+        "builtin:default/should-retry.yaml",
         "builtin:default/requests.yaml",
         "builtin:default/rate-limits.yaml",
+        "builtin:default/provider-states.yaml",
+        "builtin:default/transport-text.yaml",
         "builtin:default/server.yaml",
         "builtin:default/fallbacks.yaml",
         "builtin:seed",
@@ -55,7 +59,9 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
     )
     header = (PROJECT_ROOT / "rules" / "default.yaml").read_text(encoding="utf-8")
     documented = re.findall(r"^#   (default/\S+\.yaml)", header, flags=re.MULTILINE)
-    assert ["builtin:" + name for name in documented] == list(files[:-2])
+    # the vocabulary is extended by the family files, so it comes after the first that does
+    deciding = [name for name in files[:-2] if name != "builtin:default/vocabulary.yaml"]
+    assert ["builtin:" + name for name in documented] == deciding
 
 
 def test_every_provider_rule_test_holds_in_the_whole_set() -> None:
@@ -256,7 +262,18 @@ def test_retry_after_comes_from_every_source_providers_use(
     """Headers, Gemini's RetryInfo and the error text all yield the wait."""
     decision = load_rules("builtin:default").classify(**failure)
     assert decision.retry_after_ms == expected
-    assert decision.category == "rate_limited"
+    # A wait longer than policy.max_wait_ms (two minutes) is not worth it on this provider.
+    assert decision.category == ("rate_limited" if expected <= 120_000 else "quota_exhausted")
+
+
+def test_reset_headers_never_delay_the_retry_of_a_server_error() -> None:
+    """x-ratelimit-reset-* is a wait only for rate-limit decisions, not for a 5xx."""
+    rules = load_rules("builtin:default")
+    headers = {"x-ratelimit-reset-tokens": "6s", "x-ratelimit-reset-requests": "1s"}
+    server = rules.classify(status=503, headers=headers, body="upstream unavailable")
+    assert (server.category, server.retry_after_ms) == ("server_error", None)
+    limited = rules.classify(status=429, headers=headers, body="Too Many Requests")
+    assert (limited.category, limited.retry_after_ms) == ("rate_limited", 6000)
 
 
 def test_x_should_retry_false_gives_up_on_the_provider() -> None:
@@ -275,19 +292,20 @@ def test_x_should_retry_false_gives_up_on_the_provider() -> None:
     assert (allowed.category, allowed.retryable) == ("server_error", True)
 
 
-def test_the_corpus_meets_the_accuracy_targets_and_the_readme_quotes_them() -> None:
-    """>= 90% of categories and >= 97% of behaviours, and the README's figures are current."""
+def test_the_corpus_meets_the_accuracy_targets_on_what_rules_were_written_from() -> None:
+    """On every record rules were written from (not the blind parts of the rounds): >= 90% of
+    categories and >= 98% of behaviours. The blind parts and the README's figures are checked
+    by tests/test_corpus_rounds.py."""
     report = run_corpus(load_rules("builtin:default"), str(CORPUS))
     assert report.problems == ()
-    assert report.accuracy >= 0.90
-    assert report.behaviour_accuracy >= 0.97
-    total = len(report.scored)
-    readme = README.read_text(encoding="utf-8")
-    quoted = f"**{report.correct}/{total}** categories and **{report.behaviour_correct}/{total}**"
-    assert quoted in readme
-    # the confusion rows: "| category | decided right / expected |"
-    rows = dict(re.findall(r"^\| ([a-z_]+) \| (\d+ / \d+) \|$", readme, flags=re.MULTILINE))
-    for category in {record.expected for record in report.scored}:
-        expected = [r for r in report.scored if r.expected == category]
-        right = sum(1 for r in expected if r.matched)
-        assert rows[category] == f"{right} / {len(expected)}", category
+    blind = {
+        number
+        for number, line in enumerate(CORPUS.read_text(encoding="utf-8").splitlines(), 1)
+        if '"split": "blind"' in line
+    }
+    training = [record for record in report.scored if record.line not in blind]
+    assert len(training) >= 1000
+    right = sum(1 for record in training if record.matched)
+    behaviour = sum(1 for record in training if record.behaviour_matched)
+    assert right / len(training) >= 0.90
+    assert behaviour / len(training) >= 0.98
