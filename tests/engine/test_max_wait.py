@@ -189,6 +189,7 @@ def test_seed_keeps_long_rate_limits_and_a_default_with_max_wait_gives_up(
     """builtin:seed sets max_wait_ms: null (parity); builtin:default with it set decides quota."""
     seed = load_rules("builtin:seed")
     assert seed.policy.max_wait_ms is None
+    assert load_rules("builtin:default").policy.max_wait_ms == 120_000
     decision = seed.classify("429 Too Many Requests; Retry-After: 3600")
     assert (decision.category, decision.retry_after_ms) == ("rate_limited", 3_600_000)
     path = write_rules(
@@ -200,7 +201,7 @@ def test_seed_keeps_long_rate_limits_and_a_default_with_max_wait_gives_up(
         "429 Too Many Requests: rate limit", status=429, headers={"retry-after": "3600"}
     )
     assert (decision.category, decision.retry_after_ms) == ("quota_exhausted", 3_600_000)
-    assert decision.rule_id == "seed.rate-limit.typed"
+    assert decision.rule_id == "default.rate.throttled"
     assert not decision.retryable
 
 
