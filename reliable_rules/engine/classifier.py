@@ -112,20 +112,26 @@ def _trie_pattern(literals: Iterable[str]) -> str:
 class _LiteralScan:
     """Finds every literal of a rule set that occurs in a lowercased text.
 
-    The literals form one trie-shaped alternation, so ``re`` skips in C over every position
+    The literals form trie-shaped alternations, so ``re`` skips in C over every position
     where no literal can start and compares one character per trie level elsewhere: the cost
-    depends on the text and the number of *occurrences*, hardly on the number of literals.
-    Each search reports the longest literal starting at the leftmost possible position; the
-    next search starts one character later, so overlapping occurrences are found too, and
-    every literal that is a prefix of a reported one is implied.
+    depends on the text, the number of *occurrences* and the number of distinct first
+    characters (``re`` tries the trie's first-level branches one by one at each position).
+    Literals that start with a non-ASCII character (Chinese and Japanese wordings: each its
+    own first character) form a second trie, searched only when the text is not pure ASCII:
+    they cannot occur in an ASCII text, and most error texts are. Each search reports the
+    longest literal starting at the leftmost possible position; the next search starts one
+    character later, so overlapping occurrences are found too, and every literal that is a
+    prefix of a reported one is implied.
     """
 
-    __slots__ = ("_implied", "_search")
+    __slots__ = ("_implied", "_search", "_search_wide")
 
     def __init__(self, literals: Iterable[str]) -> None:
         unique = sorted({literal for literal in literals if literal})
-        pattern = re.compile(_trie_pattern(unique), re.DOTALL) if unique else None
-        self._search = pattern.search if pattern is not None else None
+        narrow = [literal for literal in unique if literal[0].isascii()]
+        wide = [literal for literal in unique if not literal[0].isascii()]
+        self._search = re.compile(_trie_pattern(narrow), re.DOTALL).search if narrow else None
+        self._search_wide = re.compile(_trie_pattern(wide), re.DOTALL).search if wide else None
         known = set(unique)
         self._implied = {
             literal: tuple(
@@ -136,14 +142,14 @@ class _LiteralScan:
 
     def __call__(self, lower: str) -> set[str]:
         found: set[str] = set()
-        search = self._search
-        if search is None:
-            return found
         implied = self._implied
-        match = search(lower)
-        while match is not None:
-            found.update(implied[match.group()])
-            match = search(lower, match.start() + 1)
+        for search in (self._search, None if lower.isascii() else self._search_wide):
+            if search is None:
+                continue
+            match = search(lower)
+            while match is not None:
+                found.update(implied[match.group()])
+                match = search(lower, match.start() + 1)
         return found
 
 

@@ -136,6 +136,20 @@ def test_literal_scan_finds_exactly_the_literals_present(literals: list[str], te
     assert scan(text) == {literal for literal in literals if literal in text}
 
 
+@settings(max_examples=500, deadline=None)
+@given(
+    literals=st.lists(
+        st.text(alphabet="ab 限流额度", min_size=1, max_size=4), min_size=1, max_size=12
+    ),
+    text=st.text(alphabet="abx 限流额度。", max_size=40),
+)
+def test_literal_scan_is_exact_across_scripts(literals: list[str], text: str) -> None:
+    """ASCII-initial and non-ASCII-initial literals (two tries) are found exactly, in ASCII
+    texts, in Chinese texts and in texts that mix them."""
+    scan = _LiteralScan(literals)
+    assert scan(text) == {literal for literal in literals if literal in text}
+
+
 def test_literal_scan_handles_overlapping_and_nested_literals() -> None:
     """Overlapping ('rate limit' / 'limit exceeded') and nested literals are all found."""
     scan = _LiteralScan(["rate limit", "limit exceeded", "limit", "it e", "exceeded"])
