@@ -99,6 +99,14 @@ class Attempt(NamedTuple):
     api_key: str | None
     number: int
 
+    def __repr__(self) -> str:
+        # The default NamedTuple repr would print the key; show what records show of it.
+        return (
+            f"Attempt(provider={self.provider!r}, provider_name={self.provider_name!r}, "
+            f"model={self.model!r}, request={self.request!r}, "
+            f"api_key={key_hint(self.api_key)!r}, number={self.number!r})"
+        )
+
 
 class ReliableExecutor:
     """Retry, rotate keys, truncate, switch format and fall back, as the rules decide.
