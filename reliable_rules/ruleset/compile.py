@@ -48,6 +48,9 @@ from reliable_rules.ruleset.yamlpos import Path, SourceMap
 
 __all__ = [
     "MATCHER_KEYS",
+    "MAX_MATCHER_DEPTH",
+    "MAX_MATCHER_NODES",
+    "MAX_RULESET_NODES",
     "NEAR_DEFAULT_WITHIN",
     "ConditionSource",
     "MatcherCompiler",
@@ -71,6 +74,13 @@ MATCHER_KEYS = (
     "condition",
 )
 _MAX_EXPANDED_STATUSES = 1000
+#: A rule's or named condition's matcher, with every condition it names written out, may hold
+#: this many nodes; the engine walks (and generates code for) the expanded tree.
+MAX_MATCHER_NODES = 5000
+#: Nesting depth of a matcher (``all``/``any``/``not`` and condition references counted).
+MAX_MATCHER_DEPTH = 48
+#: All rules and named conditions of a rule set together, expanded as above.
+MAX_RULESET_NODES = 200_000
 #: ``near:`` without ``within`` (and its list shorthand) allows this many words in between.
 NEAR_DEFAULT_WITHIN = 3
 _VALUE_TESTS = ("equals", "in", "matches", "exists")
@@ -122,6 +132,11 @@ class MatcherCompiler:
         self._in_progress: list[str] = []
         self.problems = problems
         self.used_conditions: set[str] = set()
+        # id(node) -> (node, expanded size, depth); the node is kept so its id is not reused.
+        self._extent: dict[int, tuple[Node, int, int]] = {}
+        self._level = 0
+        self._total = 0
+        self._total_reported = False
 
     def condition(self, name: str) -> Node:
         """The compiled named condition ``name`` (compiled once)."""
@@ -132,10 +147,12 @@ class MatcherCompiler:
             self._compiled[name] = Never()  # its schema problems are reported already
             return self._compiled[name]
         self._in_progress.append(name)
+        level, self._level = self._level, 0  # a condition's bounds are its own
         try:
             node = self.compile(spec.data, spec.source, (*spec.path,))
         finally:
             self._in_progress.pop()
+            self._level = level
         self._compiled[name] = node
         return node
 
@@ -146,7 +163,77 @@ class MatcherCompiler:
                 self.condition(name)
 
     def compile(self, data: Any, source: SourceMap, path: Path) -> Node:
-        """Compile the matcher ``data`` found at ``path`` of ``source``."""
+        """Compile the matcher ``data`` found at ``path`` of ``source``.
+
+        A matcher nested deeper than :data:`MAX_MATCHER_DEPTH`, or whose tree with every named
+        condition written out holds more than :data:`MAX_MATCHER_NODES` nodes, is reported and
+        compiled to ``Never``: shared conditions are compiled once, but the engine expands them.
+        """
+        if self._level >= MAX_MATCHER_DEPTH:
+            self.problems.append(
+                source.problem(
+                    path,
+                    f"{self._owner()}matcher nested deeper than {MAX_MATCHER_DEPTH} levels",
+                    "matcher-too-deep",
+                )
+            )
+            return self._measured(Never())
+        self._level += 1
+        try:
+            node = self._measured(self._compile(data, source, path))
+        finally:
+            self._level -= 1
+        if self._level == 0:
+            _node, size, depth = self._extent[id(node)]
+            if size > MAX_MATCHER_NODES or depth > MAX_MATCHER_DEPTH:
+                self.problems.append(
+                    source.problem(
+                        path,
+                        f"{self._owner()}matcher expands to {size:,} nodes, {depth} levels deep, "
+                        f"with its named conditions written out (limit {MAX_MATCHER_NODES:,} "
+                        f"nodes, {MAX_MATCHER_DEPTH} levels); share less or flatten it",
+                        "matcher-too-large",
+                    )
+                )
+                return self._measured(Never())
+            self._total += size
+            if self._total > MAX_RULESET_NODES and not self._total_reported:
+                self.problems.append(
+                    source.problem(
+                        path,
+                        f"{self._owner()}the rule set's matchers expand to more than "
+                        f"{MAX_RULESET_NODES:,} nodes with their named conditions written out",
+                        "matcher-too-large",
+                    )
+                )
+                self._total_reported = True
+                return self._measured(Never())
+        return node
+
+    def _owner(self) -> str:
+        return f"condition {self._in_progress[-1]!r}: " if self._in_progress else ""
+
+    def _measured(self, node: Node) -> Node:
+        """``node``, its expanded size and depth recorded (its children's are recorded)."""
+        if id(node) in self._extent:
+            return node
+        children: tuple[Node, ...] = ()
+        if isinstance(node, All | Any_):
+            children = node.children
+        elif isinstance(node, Not):
+            children = (node.child,)
+        elif isinstance(node, ConditionRef):
+            children = (node.target,)
+        size, depth = 1, 1
+        for child in children:
+            known = self._extent.get(id(child))
+            _child, child_size, child_depth = known if known else (child, 1, 1)
+            size += child_size
+            depth = max(depth, child_depth + 1)
+        self._extent[id(node)] = (node, size, depth)
+        return node
+
+    def _compile(self, data: Any, source: SourceMap, path: Path) -> Node:
         if not isinstance(data, dict):
             return Never()  # the schema has reported it
         keys = [key for key in data if key in MATCHER_KEYS]
