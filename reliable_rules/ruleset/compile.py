@@ -50,6 +50,8 @@ __all__ = [
     "MATCHER_KEYS",
     "MAX_MATCHER_DEPTH",
     "MAX_MATCHER_NODES",
+    "MAX_PATTERN_LENGTH",
+    "MAX_REPEAT_PRODUCT",
     "MAX_RULESET_NODES",
     "NEAR_DEFAULT_WITHIN",
     "ConditionSource",
@@ -74,6 +76,11 @@ MATCHER_KEYS = (
     "condition",
 )
 _MAX_EXPANDED_STATUSES = 1000
+#: A regex of a rule file may be this long (characters) ...
+MAX_PATTERN_LENGTH = 4000
+#: ... and its counted repeats, nested, may multiply to this many copies (``(a{100}){100}`` is
+#: 10,000): the regex engine expands counted repeats when it compiles the pattern.
+MAX_REPEAT_PRODUCT = 10_000
 #: A rule's or named condition's matcher, with every condition it names written out, may hold
 #: this many nodes; the engine walks (and generates code for) the expanded tree.
 MAX_MATCHER_NODES = 5000
@@ -108,6 +115,29 @@ def _compile_regex(
     pattern: str, *, sensitive: bool, source: SourceMap, path: Path, problems: list[Problem]
 ) -> regex.Pattern[str] | None:
     flags = 0 if sensitive else regex.IGNORECASE
+    shown = pattern if len(pattern) <= 80 else pattern[:77] + "..."
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        problems.append(
+            source.problem(
+                path,
+                f"regex {shown!r} is {len(pattern):,} characters long "
+                f"(limit {MAX_PATTERN_LENGTH:,})",
+                "regex-too-large",
+            )
+        )
+        return None
+    product = repeat_product(pattern)
+    if product > MAX_REPEAT_PRODUCT:
+        problems.append(
+            source.problem(
+                path,
+                f"regex {shown!r}: its counted repeats multiply to "
+                f"{'more than 10**18' if product >= _PRODUCT_CAP else f'{product:,}'} copies "
+                f"(limit {MAX_REPEAT_PRODUCT:,}); use `*`/`+` or smaller counts",
+                "regex-too-large",
+            )
+        )
+        return None
     try:
         return regex.compile(pattern, flags)
     except regex.error as error:
@@ -121,6 +151,58 @@ def _compile_regex(
     except (OverflowError, RecursionError, ValueError) as error:
         problems.append(source.problem(path, f"bad regex {pattern!r}: {error}", "bad-regex"))
         return None
+
+
+_COUNTED = regex.compile(r"\{(\d*)(?:,(\d*))?\}")
+_PRODUCT_CAP = 10**18
+
+
+def repeat_product(pattern: str) -> int:
+    """The largest product of nested counted repeats (``{n}``, ``{m,n}``, ``{m,}``) in
+    ``pattern``: how many copies of one atom the compiled pattern may hold (capped at 10**18).
+
+    A conservative scan: escapes and character classes are atoms, a group is an atom ending
+    at its ``)``; ``*``, ``+`` and ``?`` expand to nothing at compile time.
+    """
+    open_groups: list[int] = []
+    # (start, end, count): the quantified atom spans pattern[start:end]
+    repeats: list[tuple[int, int, int]] = []
+    atom: int | None = None
+    i, size = 0, len(pattern)
+    while i < size:
+        char = pattern[i]
+        if char == "\\":
+            atom, i = i, i + 2
+        elif char == "[":
+            j = i + 1
+            j += pattern.startswith("^", j)
+            j += pattern.startswith("]", j)
+            while j < size and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            atom, i = i, j + 1
+        elif char == "(":
+            open_groups.append(i)
+            atom, i = None, i + 1
+        elif char == ")":
+            atom, i = (open_groups.pop() if open_groups else 0), i + 1
+        elif char == "{" and atom is not None and (found := _COUNTED.match(pattern, i)):
+            low, high = found.group(1), found.group(2)
+            if low or high:
+                count = max(int(low[:19] or 0), int((high or "")[:19] or 0))
+                repeats.append((atom, i, max(count, 1)))
+            atom, i = None, found.end()
+        else:
+            atom, i = i, i + 1
+    # Groups nest or are disjoint: in order of start, a stack holds the enclosing repeats.
+    worst = 1
+    enclosing: list[tuple[int, int]] = []  # (end, product)
+    for start, end, count in sorted(repeats, key=lambda r: (r[0], -r[1])):
+        while enclosing and enclosing[-1][0] <= start:
+            enclosing.pop()
+        product = min(count * (enclosing[-1][1] if enclosing else 1), _PRODUCT_CAP)
+        enclosing.append((end, product))
+        worst = max(worst, product)
+    return worst
 
 
 class MatcherCompiler:
