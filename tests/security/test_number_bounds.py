@@ -69,7 +69,7 @@ def test_status_numbers_out_of_range_are_positioned_errors(tmp_path: Path, match
     ],
 )
 def test_names_cannot_end_in_a_newline(tmp_path: Path, text: str) -> None:
-    """The schema's name patterns are anchored with \\Z, not $ (which allows a final newline)."""
+    """The schema's name patterns end in (?![\\s\\S]), not $ (which allows a final newline)."""
     path = tmp_path / "nl.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(RuleSetError):
