@@ -60,7 +60,7 @@ from reliable_rules.authoring.ruletests.files import (
 from reliable_rules.decision import Decision
 from reliable_rules.engine.classifier import OVER_WAIT_CATEGORY
 from reliable_rules.errors import AmbiguousCorpusRules, Problem, RuleSetError
-from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules
+from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules, shown_path
 from reliable_rules.ruleset.model import Rule, RuleSet, RuleTest
 from reliable_rules.ruleset.resources import rules_dir
 from reliable_rules.taxonomy import UNKNOWN
@@ -496,6 +496,30 @@ def summarize(reports: Sequence[FileReport]) -> tuple[int, int, int]:
     return passed, failed, unloadable
 
 
+def _with_builtin_parts(files: Sequence[str]) -> list[str]:
+    """``files`` with each ``builtin:NAME`` followed by the files of its package (the shipped
+    directory ``NAME/``), so that their embedded tests run and their rules count for coverage,
+    each against its own file as when tested by path."""
+    result: list[str] = []
+    seen: set[str] = set()
+    for name in files:
+        parts: list[str] = []
+        if name.startswith(BUILTIN_PREFIX):
+            package = rules_dir() / name[len(BUILTIN_PREFIX) :]
+            if package.is_dir():
+                parts = [
+                    shown_path(item, "")
+                    for item in sorted(package.rglob("*"))
+                    if item.is_file() and _is_rule_file(item)
+                ]
+        for item in (name, *parts):
+            key = same_file_key(item)
+            if key not in seen:
+                seen.add(key)
+                result.append(item)
+    return result
+
+
 def expand_test_paths(paths: Iterable[str]) -> tuple[list[str], list[str], list[str]]:
     """Split ``paths`` into ``(rule_files, test_files, empty_directories)`` for a test run.
 
@@ -506,7 +530,7 @@ def expand_test_paths(paths: Iterable[str]) -> tuple[list[str], list[str], list[
     """
     named = list(paths)
     expanded, empty = expand_paths(named)
-    rule_files = [path for path in expanded if not is_test_file(path)]
+    rule_files = _with_builtin_parts([path for path in expanded if not is_test_file(path)])
     test_files = [path for path in expanded if is_test_file(path)]
     still_empty: list[str] = []
     for path in named:
