@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--strict",
         action="store_true",
-        help="also run lint; its error findings count as problems",
+        help="also run lint; its error and warning findings count as problems (exit 1)",
     )
 
 
@@ -184,10 +184,15 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     return EXIT_FINDINGS if problems or any(item.ruleset is None for item in loaded) else EXIT_OK
 
 
+#: The lint severities ``validate --strict`` counts as problems.
+_STRICT_SEVERITIES = frozenset({"error", "warning"})
+
+
 def _with_lint_errors(
     pairs: Sequence[tuple[_Loaded, tuple[Problem, ...]]],
 ) -> list[tuple[_Loaded, tuple[Problem, ...]]]:
-    """``validate --strict``: add each loaded file's ``error`` lint findings as problems."""
+    """``validate --strict``: add each loaded file's ``error`` and ``warning`` lint findings
+    as problems (``info`` findings are advice, not problems)."""
     seen = {problem for _, new in pairs for problem in new}
     result: list[tuple[_Loaded, tuple[Problem, ...]]] = []
     for item, new in pairs:
@@ -198,7 +203,7 @@ def _with_lint_errors(
                 problem = Problem(
                     finding.file, finding.line, finding.column, finding.message, finding.code
                 )
-                if finding.severity == "error" and problem not in seen:
+                if finding.severity in _STRICT_SEVERITIES and problem not in seen:
                     seen.add(problem)
                     extra.append(problem)
         result.append((item, (*new, *extra)))

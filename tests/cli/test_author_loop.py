@@ -102,3 +102,27 @@ def test_diff_compares_side_by_side_test_cases(
     sources = json.dumps(document["transitions"])
     assert "new.test.yaml" in sources, sources
     assert "2 test cases" in err or document["records"]["tests"] == 2
+
+
+def test_validate_strict_fails_on_a_rule_that_never_wins(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """validate --strict exits 1 on a lint warning (a rule that can never win)."""
+    path = write_rules(
+        tmp_path / "r.yaml",
+        """
+        name: t
+        rules:
+          - id: t.broad
+            when: {contains: limit}
+            then: {category: rate_limited}
+          - id: t.narrow
+            when: {contains: rate limit}
+            then: {category: quota_exhausted}
+        """,
+    )
+    assert run(capsys, "validate", str(path))[0] == 0
+    code, out, err = run(capsys, "validate", "--strict", str(path))
+    assert code == 1, err
+    assert "never-wins" in out or "t.narrow" in out
+    assert "1 problem in 1 file" in err
