@@ -126,3 +126,35 @@ def test_validate_strict_fails_on_a_rule_that_never_wins(
     assert code == 1, err
     assert "never-wins" in out or "t.narrow" in out
     assert "1 problem in 1 file" in err
+
+
+def test_validate_a_test_file_against_the_tests_schema(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """validate on a *.test.yaml checks it against ruletests.v1 and the rules it tests."""
+    write_rules(tmp_path / "r.yaml", RULES)
+    test_file = tmp_path / "r.test.yaml"
+    test_file.write_text(
+        textwrap.dedent(
+            """\
+            format: reliable-rules-tests/v1
+            cases:
+              - {text: "quota exceeded", rule: t.quot}
+              - {text: "quota exceeded", rule: t.quota, bogus: 1}
+            """
+        ),
+        "utf-8",
+    )
+    code, out, err = run(capsys, "validate", str(test_file))
+    assert code == 1, err
+    assert "r.test.yaml:3:" in out
+    assert "unknown rule id 't.quot' (did you mean 't.quota'?)" in out
+    assert "r.test.yaml:4:" in out
+    assert "unknown key 'bogus'" in out
+    assert "name" not in out  # no advice about rule files (a rule file needs 'name')
+    test_file.write_text(
+        "format: reliable-rules-tests/v1\ncases:\n  - {text: quota, rule: t.quota}\n", "utf-8"
+    )
+    code, _, err = run(capsys, "validate", str(test_file))
+    assert code == 0
+    assert err == "ok: 1 file valid\n"
