@@ -158,3 +158,14 @@ def test_validate_a_test_file_against_the_tests_schema(
     code, _, err = run(capsys, "validate", str(test_file))
     assert code == 0
     assert err == "ok: 1 file valid\n"
+
+
+def test_builtin_package_with_corpus_needs_no_rules_option(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """test builtin:default --corpus FILE classifies with builtin:default (its package's
+    files do not make the corpus' rule set ambiguous)."""
+    corpus = str(PROJECT_ROOT / "tests" / "data" / "provider_errors.public.jsonl")
+    code, _, err = run(capsys, "test", "builtin:default", "--corpus", corpus)
+    assert code == 0, err
+    assert "records correct" in err

@@ -496,6 +496,21 @@ def summarize(reports: Sequence[FileReport]) -> tuple[int, int, int]:
     return passed, failed, unloadable
 
 
+def _builtin_parts(name: str) -> list[str]:
+    """The files of the package of shipped set ``name`` (``builtin:default`` → the rule files
+    of ``rules/default/``), by path; none for other names."""
+    if not name.startswith(BUILTIN_PREFIX):
+        return []
+    package = rules_dir() / name[len(BUILTIN_PREFIX) :]
+    if not package.is_dir():
+        return []
+    return [
+        shown_path(item, "")
+        for item in sorted(package.rglob("*"))
+        if item.is_file() and _is_rule_file(item)
+    ]
+
+
 def _with_builtin_parts(files: Sequence[str]) -> list[str]:
     """``files`` with each ``builtin:NAME`` followed by the files of its package (the shipped
     directory ``NAME/``), so that their embedded tests run and their rules count for coverage,
@@ -503,16 +518,7 @@ def _with_builtin_parts(files: Sequence[str]) -> list[str]:
     result: list[str] = []
     seen: set[str] = set()
     for name in files:
-        parts: list[str] = []
-        if name.startswith(BUILTIN_PREFIX):
-            package = rules_dir() / name[len(BUILTIN_PREFIX) :]
-            if package.is_dir():
-                parts = [
-                    shown_path(item, "")
-                    for item in sorted(package.rglob("*"))
-                    if item.is_file() and _is_rule_file(item)
-                ]
-        for item in (name, *parts):
+        for item in (name, *_builtin_parts(name)):
             key = same_file_key(item)
             if key not in seen:
                 seen.add(key)
@@ -651,12 +657,15 @@ def run_tests(
             unit(corpus_rules).corpus.extend(corpus)
         elif not paths:
             unit(DEFAULT_CORPUS_RULES).corpus.extend(corpus)
-        elif len(units) == 1:
-            next(iter(units.values())).corpus.extend(corpus)
-        elif units:
-            raise AmbiguousCorpusRules(
-                f"{len(units)} rule files are tested; say which one classifies the corpus"
-            )
+        else:  # a shipped package's files are tested with it and do not count apart
+            parts = {same_file_key(part) for path in rule_files for part in _builtin_parts(path)}
+            owners = [value for key, value in units.items() if key not in parts]
+            if len(owners) == 1:
+                owners[0].corpus.extend(corpus)
+            elif owners:
+                raise AmbiguousCorpusRules(
+                    f"{len(owners)} rule files are tested; say which one classifies the corpus"
+                )
 
     reports = [
         _unloaded(
