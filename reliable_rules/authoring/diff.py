@@ -38,7 +38,7 @@ The **verdict** is semver-like, the highest level of any transition or change:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -123,19 +123,21 @@ def _failure_key(case: RuleTest) -> str:
     )
 
 
-def case_records(*rulesets: RuleSet) -> list[Record]:
-    """The embedded test cases of ``rulesets`` as records, each distinct failure once.
+def case_records(*rulesets: RuleSet, extra: Sequence[RuleTest] = ()) -> list[Record]:
+    """The embedded test cases of ``rulesets`` (then ``extra``: the cases of side-by-side
+    test files) as records, each distinct failure once.
 
     Cases are taken set by set (pass the new set first so shared cases are named by their
     place in the new file), in file order; ``source`` is ``FILE:LINE`` of the case.
     """
     seen: set[str] = set()
     records: list[Record] = []
-    for ruleset in rulesets:
-        cases = sorted(
-            (case for rule in ruleset.rules for case in rule.tests),
-            key=lambda case: (case.file, case.line, case.column),
-        )
+    groups: list[list[RuleTest]] = [
+        [case for rule in ruleset.rules for case in rule.tests] for ruleset in rulesets
+    ]
+    groups.append(list(extra))
+    for group in groups:
+        cases = sorted(group, key=lambda case: (case.file, case.line, case.column))
         for case in cases:
             key = _failure_key(case)
             if key in seen:
@@ -466,7 +468,12 @@ def _code(text: str) -> str:
 
 
 def diff_rulesets(
-    old: RuleSet, new: RuleSet, records: Iterable[Record] = (), *, include_tests: bool = True
+    old: RuleSet,
+    new: RuleSet,
+    records: Iterable[Record] = (),
+    *,
+    include_tests: bool = True,
+    test_cases: Sequence[RuleTest] = (),
 ) -> RuleSetDiff:
     """Compare ``old`` with ``new`` over their test cases and ``records``.
 
@@ -476,10 +483,12 @@ def diff_rulesets(
         records: more records to compare (a corpus); consumed once, lazily (only changed
             records are kept).
         include_tests: compare the embedded test cases of both sets too (default).
+        test_cases: the cases of side-by-side test files of either side (compared with
+            the embedded ones, when ``include_tests``).
     """
     groups: dict[tuple[str, str], list[RecordChange]] = {}
     counts = {"test": 0, "corpus": 0}
-    tests = case_records(new, old) if include_tests else []
+    tests = case_records(new, old, extra=test_cases) if include_tests else []
     for stream in (tests, records):
         for record in stream:
             counts[record.kind] += 1

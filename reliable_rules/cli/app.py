@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXIT_CODES + "\nRun 'reliable-rules COMMAND --help' for a command's options.",
         formatter_class=formatter,
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, command in COMMANDS.items():
         subparser = commands.add_parser(

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from reliable_rules._text import plural as _plural
 from reliable_rules.authoring.corpus import iter_records, record_failure
 from reliable_rules.authoring.diff import LEVELS, Record, diff_rulesets, level_at_least
+from reliable_rules.authoring.ruletests.files import bind_cases, load_test_file, side_test_files
 from reliable_rules.cli._common import (
     DIFF_EXIT_CODES,
     EXIT_FINDINGS,
@@ -26,11 +27,12 @@ from reliable_rules.errors import (
     RuleSetError,
 )
 from reliable_rules.ruleset.loader import load_rules
-from reliable_rules.ruleset.model import RuleSet
+from reliable_rules.ruleset.model import RuleSet, RuleTest
 
 HELP = "compare two rule sets: changed decisions, structural changes, a semver verdict"
 DESCRIPTION = (
-    "Classify the embedded test cases of OLD and NEW (and every --corpus record) with "
+    "Classify the embedded test cases of OLD and NEW, the cases of their side-by-side "
+    "test files (NAME.test.yaml next to NAME.yaml), and every --corpus record, with "
     "both rule sets, list the records decided differently grouped by category "
     "transition, list the structural changes (rules, categories, policy, retry_after, "
     "metadata) and give a verdict: major (a record's retryable or action changes, a "
@@ -95,6 +97,17 @@ def _load_diff_sides(old: str, new: str) -> tuple[RuleSet, RuleSet]:
     return sides[0], sides[1]
 
 
+def _side_cases(reference: str, ruleset: RuleSet) -> list[RuleTest]:
+    """The cases of the side-by-side test files of ``reference`` that bind to ``ruleset``
+    (a test file or case with problems is left out: ``test`` and ``validate`` report it)."""
+    cases: list[RuleTest] = []
+    for name in side_test_files(reference):
+        test_file = load_test_file(name, default_rules=reference)
+        bound, _ = bind_cases(test_file, ruleset)
+        cases.extend(bound)
+    return cases
+
+
 def _diff_corpus(names: Sequence[str], streams: Streams, bad: list[str]) -> Iterator[Record]:
     """The records of every corpus, streamed; bad lines are noted in ``bad`` and skipped."""
     for name in names:
@@ -115,7 +128,13 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError("diff", "--max-records must be 0 (all) or more")
     old, new = _load_diff_sides(str(args.old), str(args.new))
     bad: list[str] = []
-    result = diff_rulesets(old, new, _diff_corpus(corpora, streams, bad))
+    test_cases = [
+        *_side_cases(str(args.new), new),
+        *_side_cases(str(args.old), old),
+    ]
+    result = diff_rulesets(
+        old, new, _diff_corpus(corpora, streams, bad), test_cases=test_cases
+    )
     fmt = str(args.format)
     limit = int(args.max_records) or None
     if fmt == "json":

@@ -108,6 +108,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     fmt = str(args.format)
     paths = [str(path) for path in args.paths]
     corpus = [str(name) for name in args.corpus]
+    if any(not name.strip() for name in corpus):
+        raise UsageError("test", "--corpus needs a file name (FILE.jsonl, or '-' for stdin)")
     if not paths and not corpus:
         raise UsageError("test", "nothing to test: give PATH... and/or --corpus FILE.jsonl")
     if not corpus:

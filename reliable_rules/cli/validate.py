@@ -6,12 +6,14 @@ import argparse
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from reliable_rules._text import plural as _plural
 from reliable_rules.authoring.lint import (
     LintOptions,
     lint_paths,
 )
+from reliable_rules.authoring.ruletests.files import bind_cases, is_test_file, load_test_file
 from reliable_rules.authoring.ruletests.runner import expand_paths, no_rule_files, own_file
 from reliable_rules.cli._common import (
     EXIT_CODES,
@@ -40,7 +42,9 @@ HELP = "check rule files against the schema and the loader"
 DESCRIPTION = (
     "Load each rule file (following 'extends') and report every problem as "
     "FILE:LINE:COL: message. PATH may be a file, a directory (every *.yaml/*.yml below "
-    "it, except *.test.yaml/*.test.yml) or builtin:NAME."
+    "it) or builtin:NAME. Side-by-side test files (*.test.yaml/*.test.yml), named or "
+    "found in a directory, are validated as test files: against the test file schema "
+    "(schemas/ruletests.v1.json) and the rule set they test (rule ids, categories)."
 )
 EPILOG = (
     "output:\n"
@@ -57,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--strict",
         action="store_true",
-        help="also run lint; its error findings count as problems",
+        help="also run lint; its error and warning findings count as problems (exit 1)",
     )
 
 
@@ -69,6 +73,12 @@ class _Loaded:
     ruleset: RuleSet | None
     problems: tuple[Problem, ...]
     input_error: bool
+    test_file: bool = False
+
+    @property
+    def valid(self) -> bool:
+        """Whether the file loaded (a test file: whether it has no problems)."""
+        return not self.problems if self.test_file else self.ruleset is not None
 
 
 def _load_named(path: str) -> _Loaded:
@@ -81,6 +91,44 @@ def _load_named(path: str) -> _Loaded:
         unreadable = any(p.code == "unreadable" and p.file == shown for p in error.problems)
         return _Loaded(path, None, error.problems, unreadable)
     return _Loaded(path, ruleset, (), False)
+
+
+def _load_test_named(path: str) -> _Loaded:
+    """A side-by-side test file: schema, then its cases against the rule set it tests."""
+    test_file = load_test_file(path)
+    problems = list(test_file.problems)
+    if test_file.rules is not None and test_file.read:
+        try:
+            ruleset = load_rules(test_file.rules)
+        except RuleSetError as error:
+            problems.append(
+                Problem(
+                    path,
+                    1,
+                    1,
+                    f"the rule set it tests, {test_file.rules!r}, does not load "
+                    f"({_plural(len(error.problems), 'problem')}: run "
+                    f"'{PROG} validate {test_file.rules}')",
+                    "missing-rules",
+                )
+            )
+        else:
+            problems.extend(bind_cases(test_file, ruleset)[1])
+    return _Loaded(path, None, tuple(problems), not test_file.read, test_file=True)
+
+
+def _test_files_below(paths: Sequence[str]) -> list[str]:
+    """The side-by-side test files below the directories in ``paths`` (sorted)."""
+    found: list[str] = []
+    for name in paths:
+        if name.startswith("builtin:") or not Path(name).expanduser().is_dir():
+            continue
+        found += sorted(
+            item.as_posix()
+            for item in Path(name).expanduser().rglob("*")
+            if item.is_file() and is_test_file(item.name)
+        )
+    return found
 
 
 def _is_input(item: _Loaded, problem: Problem) -> bool:
@@ -102,6 +150,8 @@ def _collect(
 ) -> tuple[list[_Loaded], list[tuple[_Loaded, tuple[Problem, ...]]]]:
     """Load every named file; pair each with the problems it reports first (deduplicated)."""
     files, empty = expand_paths(paths)
+    below = _test_files_below(paths)
+    holding = {name for name in empty for test in below if test.startswith(Path(name).as_posix())}
     loaded = [
         _Loaded(
             directory,
@@ -110,8 +160,10 @@ def _collect(
             True,
         )
         for directory in empty
+        if directory not in holding
     ]
-    loaded += [_load_named(path) for path in files]
+    for path in [*files, *(test for test in below if test not in files)]:
+        loaded.append(_load_test_named(path) if is_test_file(path) else _load_named(path))
     seen: set[Problem] = set()
     fresh: list[tuple[_Loaded, tuple[Problem, ...]]] = []
     for item in loaded:
@@ -154,13 +206,11 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         _write_input_errors(pairs, streams)
     elif fmt == "json":
         document = {
-            "ok": not problems
-            and not input_error
-            and all(item.ruleset is not None for item in loaded),
+            "ok": not problems and not input_error and all(item.valid for item in loaded),
             "files": [
                 {
                     "path": item.path,
-                    "ok": item.ruleset is not None and not new,
+                    "ok": item.valid and not new,
                     "rules": len(item.ruleset.rules) if item.ruleset is not None else None,
                     "problems": [
                         problem.as_dict() for problem in sorted(new, key=Problem.sort_key)
@@ -181,13 +231,18 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         streams.err.write(f"ok: {_plural(len(loaded), 'file')} valid\n")
     if input_error:
         return EXIT_USAGE
-    return EXIT_FINDINGS if problems or any(item.ruleset is None for item in loaded) else EXIT_OK
+    return EXIT_FINDINGS if problems or not all(item.valid for item in loaded) else EXIT_OK
+
+
+#: The lint severities ``validate --strict`` counts as problems.
+_STRICT_SEVERITIES = frozenset({"error", "warning"})
 
 
 def _with_lint_errors(
     pairs: Sequence[tuple[_Loaded, tuple[Problem, ...]]],
 ) -> list[tuple[_Loaded, tuple[Problem, ...]]]:
-    """``validate --strict``: add each loaded file's ``error`` lint findings as problems."""
+    """``validate --strict``: add each loaded file's ``error`` and ``warning`` lint findings
+    as problems (``info`` findings are advice, not problems)."""
     seen = {problem for _, new in pairs for problem in new}
     result: list[tuple[_Loaded, tuple[Problem, ...]]] = []
     for item, new in pairs:
@@ -198,7 +253,7 @@ def _with_lint_errors(
                 problem = Problem(
                     finding.file, finding.line, finding.column, finding.message, finding.code
                 )
-                if finding.severity == "error" and problem not in seen:
+                if finding.severity in _STRICT_SEVERITIES and problem not in seen:
                     seen.add(problem)
                     extra.append(problem)
         result.append((item, (*new, *extra)))

@@ -372,15 +372,16 @@ def test_validate_sarif(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
 def test_validate_strict_counts_lint_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """validate --strict adds lint errors (not warnings) as problems."""
+    """validate --strict adds lint errors and warnings as problems."""
     body = "extends: builtin:seed\ndisable: [seed.nope]\nconditions: {c: {status: 500}}\n"
     path = write_rules(tmp_path / "r.yaml", body)
     assert run(capsys, "validate", str(path))[0] == 0
     code, out, err = run(capsys, "validate", "--strict", str(path))
     assert code == 1
-    assert out.count("\n") == 1
+    assert out.count("\n") == 2
     assert "seed.nope" in out
-    assert "1 problem in 1 file" in err
+    assert "condition 'c'" in out
+    assert "2 problems in 1 file" in err
     assert run(capsys, "validate", "--strict", "rules/")[0] == 0
 
 

@@ -328,15 +328,21 @@ def test_validate_empty_directory_exits_2(
     assert "contains no rule files" in err
 
 
-def test_validate_skips_side_by_side_test_files(
+def test_validate_checks_side_by_side_test_files_as_test_files(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """Directories skip *.test.yaml files (they hold side-by-side tests, not rules)."""
+    """Directories validate *.test.yaml files as test files, not as rule files."""
     write_rules(tmp_path / "ok.yaml", "name: ok\n")
     (tmp_path / "ok.test.yaml").write_text("not: [a rule file\n", encoding="utf-8")
+    code, out, _ = run(capsys, "validate", str(tmp_path))
+    assert code == 1
+    assert "ok.test.yaml:" in out
+    (tmp_path / "ok.test.yaml").write_text(
+        "format: reliable-rules-tests/v1\ncases: []\n", encoding="utf-8"
+    )
     code, _, err = run(capsys, "validate", str(tmp_path))
     assert code == 0
-    assert err == "ok: 1 file valid\n"
+    assert err == "ok: 2 files valid\n"
 
 
 # ── classify ────────────────────────────────────────────────────────────────────────────

@@ -60,7 +60,7 @@ from reliable_rules.authoring.ruletests.files import (
 from reliable_rules.decision import Decision
 from reliable_rules.engine.classifier import OVER_WAIT_CATEGORY
 from reliable_rules.errors import AmbiguousCorpusRules, Problem, RuleSetError
-from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules
+from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules, shown_path
 from reliable_rules.ruleset.model import Rule, RuleSet, RuleTest
 from reliable_rules.ruleset.resources import rules_dir
 from reliable_rules.taxonomy import UNKNOWN
@@ -496,6 +496,36 @@ def summarize(reports: Sequence[FileReport]) -> tuple[int, int, int]:
     return passed, failed, unloadable
 
 
+def _builtin_parts(name: str) -> list[str]:
+    """The files of the package of shipped set ``name`` (``builtin:default`` → the rule files
+    of ``rules/default/``), by path; none for other names."""
+    if not name.startswith(BUILTIN_PREFIX):
+        return []
+    package = rules_dir() / name[len(BUILTIN_PREFIX) :]
+    if not package.is_dir():
+        return []
+    return [
+        shown_path(item, "")
+        for item in sorted(package.rglob("*"))
+        if item.is_file() and _is_rule_file(item)
+    ]
+
+
+def _with_builtin_parts(files: Sequence[str]) -> list[str]:
+    """``files`` with each ``builtin:NAME`` followed by the files of its package (the shipped
+    directory ``NAME/``), so that their embedded tests run and their rules count for coverage,
+    each against its own file as when tested by path."""
+    result: list[str] = []
+    seen: set[str] = set()
+    for name in files:
+        for item in (name, *_builtin_parts(name)):
+            key = same_file_key(item)
+            if key not in seen:
+                seen.add(key)
+                result.append(item)
+    return result
+
+
 def expand_test_paths(paths: Iterable[str]) -> tuple[list[str], list[str], list[str]]:
     """Split ``paths`` into ``(rule_files, test_files, empty_directories)`` for a test run.
 
@@ -506,7 +536,7 @@ def expand_test_paths(paths: Iterable[str]) -> tuple[list[str], list[str], list[
     """
     named = list(paths)
     expanded, empty = expand_paths(named)
-    rule_files = [path for path in expanded if not is_test_file(path)]
+    rule_files = _with_builtin_parts([path for path in expanded if not is_test_file(path)])
     test_files = [path for path in expanded if is_test_file(path)]
     still_empty: list[str] = []
     for path in named:
@@ -627,12 +657,15 @@ def run_tests(
             unit(corpus_rules).corpus.extend(corpus)
         elif not paths:
             unit(DEFAULT_CORPUS_RULES).corpus.extend(corpus)
-        elif len(units) == 1:
-            next(iter(units.values())).corpus.extend(corpus)
-        elif units:
-            raise AmbiguousCorpusRules(
-                f"{len(units)} rule files are tested; say which one classifies the corpus"
-            )
+        else:  # a shipped package's files are tested with it and do not count apart
+            parts = {same_file_key(part) for path in rule_files for part in _builtin_parts(path)}
+            owners = [value for key, value in units.items() if key not in parts]
+            if len(owners) == 1:
+                owners[0].corpus.extend(corpus)
+            elif owners:
+                raise AmbiguousCorpusRules(
+                    f"{len(owners)} rule files are tested; say which one classifies the corpus"
+                )
 
     reports = [
         _unloaded(
