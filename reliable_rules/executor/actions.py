@@ -80,6 +80,10 @@ def _retry(host: Host, failed: Failed, timing: Timing) -> Step:
                 "Rate limited; rotated to the next API key",
                 provider=pair.name, key=key_hint(new_key),
             )
+    decision = failed.decision
+    if decision.retry_after_ms and decision.rate_limited and host.health.cooldown_enabled:
+        # Remembered whatever the retry budget: the next call must not go straight back.
+        host.health.cool_down(pair.name, decision.retry_after_ms / 1000)
     if not category.retryable:
         return _next_provider(host, failed, timing)
     if pair.number >= pair.budget:
@@ -93,8 +97,6 @@ def _wait_and_retry(host: Host, failed: Failed, rotated: str | None, timing: Tim
     backoff = host.backoff
     retry_after_ms = decision.retry_after_ms
     wait_ms, over_cap = backoff.wait(pair.backoff_ms, retry_after_ms, timing.random)
-    if retry_after_ms and host.health.cooldown_enabled and decision.rate_limited:
-        host.health.cool_down(pair.name, retry_after_ms / 1000)
     too_long = over_cap and backoff.over_cap == "next_provider"
     if run.deadline is not None and timing.monotonic() + wait_ms / 1000 > run.deadline:
         too_long = run.deadline_cut = True
