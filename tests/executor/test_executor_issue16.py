@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from helpers.executor_rig import Rig
 
-from reliable_rules import ChatRequest, Message
-from reliable_rules.testing import Reply
+from reliable_rules import ChatRequest, DeadlineExceeded, Message, ReliableExecutor
+from reliable_rules.testing import FakeTiming, Reply
 
 MODEL = "test-model"
 
@@ -45,3 +45,73 @@ def test_cooldown_is_remembered_when_the_retry_budget_is_spent(rig: Rig) -> None
     assert executor.chat(ask(), MODEL).text == "ok from b"
     assert (len(a.requests), len(b.requests)) == (1, 2)
     assert executor.health.cooling("a") > 25
+
+
+def test_a_rate_limited_provider_is_not_slept_on_while_another_can_answer(rig: Rig) -> None:
+    """A's 429 with Retry-After 20 moves the call to B at once: no sleep, one request to A."""
+    a = rig.server("a", default=rate_limited(20))
+    b = rig.server("b")
+    timing = FakeTiming()
+    executor = rig.executor([("a", rig.openai(a)), ("b", rig.openai(b))], timing=timing)
+    outcome = executor.execute(ask(), MODEL)
+    assert outcome.response.text == "ok from b"
+    assert timing.sleeps == []
+    assert (len(a.requests), len(b.requests)) == (1, 1)
+    assert (outcome.attempts[0].action, outcome.attempts[0].wait_ms) == ("cool_down", 20_000)
+
+
+def test_a_rate_limited_model_moves_to_the_fallback_model_at_once(rig: Rig) -> None:
+    """With one provider, a 429 on the requested model goes to its fallback model unslept."""
+    a = rig.server("a")
+    a.script(rate_limited(20), model="big")
+    executor = rig.executor([("a", rig.openai(a))], model_fallbacks={"big": ["small"]})
+    outcome = executor.execute(ask(), "big")
+    assert (outcome.model, outcome.response.text) == ("small", "ok from a")
+
+
+def test_when_every_candidate_cools_the_shortest_wait_is_slept(rig: Rig) -> None:
+    """A asks 20 s and B 5 s: the call sleeps about 5 s once, then B answers."""
+    a = rig.server("a", default=rate_limited(20))
+    b = rig.server("b")
+    b.script(rate_limited(5), Reply.ok("b after its wait"))
+    timing = FakeTiming()
+    executor = rig.executor([("a", rig.openai(a)), ("b", rig.openai(b))], timing=timing)
+    outcome = executor.execute(ask(), MODEL)
+    assert outcome.response.text == "b after its wait"
+    assert len(timing.sleeps) == 1
+    assert 4.0 < timing.sleeps[0] <= 5.0
+    assert (len(a.requests), len(b.requests)) == (1, 2)
+    assert [record.action for record in outcome.attempts] == ["cool_down", "retry", "success"]
+
+
+def test_a_single_wait_is_capped_by_max_wait_s(rig: Rig) -> None:
+    """Alone, a provider asking 20 s is slept on for max_wait_s: 10 s by default, 3 s if set."""
+    for max_wait_s, slept in ((None, 10.0), (3.0, 3.0)):
+        server = rig.server("a")
+        server.script(rate_limited(20), Reply.ok("after the wait"))
+        timing = FakeTiming()
+        options = {} if max_wait_s is None else {"max_wait_s": max_wait_s}
+        executor = rig.executor([("a", rig.openai(server))], timing=timing, **options)
+        assert executor.chat(ask(), MODEL).text == "after the wait"
+        assert timing.sleeps == [slept]
+
+
+def test_max_wait_s_is_at_most_60_seconds() -> None:
+    """max_wait_s outside (0, 60] is refused at construction."""
+    for bad in (0, -1, 61):
+        with pytest.raises(ValueError, match="max_wait_s"):
+            ReliableExecutor([], max_wait_s=bad)
+
+
+def test_waiting_for_a_cooling_provider_is_bounded_by_the_deadline(rig: Rig) -> None:
+    """Both providers ask 20 s with 3 s left: the call fails on the deadline without sleeping."""
+    a = rig.server("a", default=rate_limited(20))
+    b = rig.server("b", default=rate_limited(20))
+    timing = FakeTiming()
+    executor = rig.executor(
+        [("a", rig.openai(a)), ("b", rig.openai(b))], timing=timing, deadline_s=3
+    )
+    with pytest.raises(DeadlineExceeded):
+        executor.chat(ask(), MODEL)
+    assert timing.sleeps == []
+    assert (len(a.requests), len(b.requests)) == (1, 1)
