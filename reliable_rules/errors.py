@@ -147,6 +147,31 @@ class AttemptRecord:
         )
 
 
+#: The message of an :class:`ExecutionError` shows at most this many of the last attempts …
+TRAIL_MAX_LINES = 8
+#: … in at most this many bytes of UTF-8 (``.attempts`` and ``.trail`` keep every one).
+TRAIL_MAX_BYTES = 2048
+
+
+def bounded_trail(trail: Sequence[str]) -> str:
+    """The last :data:`TRAIL_MAX_LINES` trail lines that fit in :data:`TRAIL_MAX_BYTES`
+    (always the last one), after a line ``… and N earlier attempts`` when some are left out."""
+    kept: list[str] = []
+    size = 0
+    for line in reversed(trail[-TRAIL_MAX_LINES:]):
+        cost = len(line.encode()) + 1
+        if kept and size + cost > TRAIL_MAX_BYTES - 64:  # room for the "… and N" line
+            break
+        kept.append(line)
+        size += cost
+    kept.reverse()
+    omitted = len(trail) - len(kept)
+    if omitted:
+        noun = "attempt" if omitted == 1 else "attempts"
+        kept.insert(0, f"… and {omitted} earlier {noun}")
+    return "\n".join(kept)
+
+
 class ReliableRulesError(Exception):
     """Base class of every exception raised by reliable_rules."""
 
@@ -174,7 +199,9 @@ class ExecutionError(ReliableRulesError):
     ``attempts`` holds a frozen record of every attempt in order (provider, model, attempt
     number, decision, wait); ``trail`` the seed-style lines
     ``provider=P model=M attempt A/N: REASON; error=DETAIL`` (sanitised), which the message
-    also lists. ``__cause__`` is the last provider error, ``primary_error`` the first.
+    also lists, bounded: the last 8 that fit in 2,048 bytes, after ``… and N earlier
+    attempts`` (:func:`bounded_trail`). ``__cause__`` is the last provider error,
+    ``primary_error`` the first.
     """
 
     attempts: tuple[AttemptRecord, ...]
@@ -183,7 +210,7 @@ class ExecutionError(ReliableRulesError):
         self.attempts = tuple(attempts)
         self.headline = headline
         trail = self.trail
-        super().__init__(f"{headline} Attempts:\n" + "\n".join(trail) if trail else headline)
+        super().__init__(f"{headline} Attempts:\n" + bounded_trail(trail) if trail else headline)
 
     def __reduce__(self) -> tuple[object, ...]:
         # Attempt records hold live exceptions and rule sets that need not pickle; across a

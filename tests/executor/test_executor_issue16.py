@@ -7,7 +7,14 @@ from collections.abc import Iterator
 import pytest
 from helpers.executor_rig import Rig
 
-from reliable_rules import ChatRequest, DeadlineExceeded, Message, ReliableExecutor
+from reliable_rules import (
+    AllProvidersFailed,
+    Attempt,
+    ChatRequest,
+    DeadlineExceeded,
+    Message,
+    ReliableExecutor,
+)
 from reliable_rules.testing import FakeTiming, Reply
 
 MODEL = "test-model"
@@ -115,3 +122,46 @@ def test_waiting_for_a_cooling_provider_is_bounded_by_the_deadline(rig: Rig) -> 
         executor.chat(ask(), MODEL)
     assert timing.sleeps == []
     assert (len(a.requests), len(b.requests)) == (1, 1)
+
+
+def failing_everywhere(count: int, detail: str) -> AllProvidersFailed:
+    """The AllProvidersFailed of a call over ``count`` providers that all raise ``detail``."""
+
+    def fail(attempt: Attempt) -> str:
+        raise ConnectionError(f"{attempt.provider_name}: {detail}")
+
+    providers = [(f"p{index:02d}", object()) for index in range(count)]
+    executor = ReliableExecutor(providers, max_retries=0, timing=FakeTiming())
+    with pytest.raises(AllProvidersFailed) as caught:
+        executor.call(fail, model=MODEL)
+    return caught.value
+
+
+def test_the_aggregate_message_keeps_the_last_8_attempts() -> None:
+    """Twelve failed providers: the message lists p04..p11 after "… and 4 earlier attempts";
+    ``.attempts`` keeps all twelve."""
+    error = failing_everywhere(12, "connection refused")
+    lines = str(error).splitlines()
+    assert lines[0] == "All providers/models failed. Attempts:"
+    assert lines[1] == "… and 4 earlier attempts"
+    assert [line.split()[0] for line in lines[2:]] == [f"provider=p{i:02d}" for i in range(4, 12)]
+    assert len(error.attempts) == len(error.trail) == 12
+
+
+def test_the_aggregate_message_is_at_most_2048_bytes() -> None:
+    """Long errors: fewer than 8 lines fit, the message stays within 2,048 bytes of trail."""
+    error = failing_everywhere(10, "é" * 580)
+    lines = str(error).splitlines()
+    trail_bytes = len("\n".join(lines[1:]).encode())
+    assert trail_bytes <= 2048
+    assert lines[1].startswith("… and ")
+    assert lines[1].endswith(" earlier attempts")
+    assert lines[-1].startswith("provider=p09 ")
+    assert len(error.attempts) == 10
+
+
+def test_a_short_trail_is_not_bounded() -> None:
+    """Three failures are all listed, with no "earlier attempts" line."""
+    error = failing_everywhere(3, "connection refused")
+    assert len(str(error).splitlines()) == 4
+    assert "earlier" not in str(error)
