@@ -140,11 +140,13 @@ class AttemptRecord:
 
     @property
     def line(self) -> str:
-        """The seed's trail line: ``provider=P model=M attempt A/N: REASON; error=DETAIL``."""
-        return (
+        """The seed's trail line: ``provider=P model=M attempt A/N: REASON; error=DETAIL``
+        (a success ends at ``success``: there is no error to show)."""
+        head = (
             f"provider={self.provider} model={self.model} attempt "
-            f"{self.attempt}/{self.max_attempts}: {self.reason}; error={self.detail}"
+            f"{self.attempt}/{self.max_attempts}: {self.reason}"
         )
+        return head if self.decision is None else f"{head}; error={self.detail}"
 
 
 #: The message of an :class:`ExecutionError` shows at most this many of the last attempts …

@@ -128,7 +128,10 @@ class ReliableExecutor:
             failed the requested model.
         api_keys: keys to rotate through on rate limits: a list shared by all providers (the
             seed's behaviour), or ``{provider_name: [keys]}``. The rotated key is passed to the
-            next attempt as ``api_key``.
+            next attempt as ``api_key``. The first attempt uses the provider's own key, on
+            purpose: these keys are the rotation pool for rate limits (as in the seed), and
+            the first rate limit moves to ``keys[0]``; give the provider ``keys[0]`` as its own
+            key to start there.
         attempt_timeout_s: bound each attempt; a late attempt becomes an
             :class:`~reliable_rules.errors.AttemptTimeout` failure that the rules classify.
         deadline_s: bound the whole call, sleeps included

@@ -133,9 +133,9 @@ def test_aggregated_error_lists_both_providers_in_seed_format(rig: Rig) -> None:
     assert str(caught.value) == (
         "All providers/models failed. Attempts:\n"
         "provider=p1 model=test-model attempt 1/1: retryable; "
-        "error=openai API error (500 Internal Server Error): p1 error\n"
+        "error=127.0.0.1 API error (500 Internal Server Error): p1 error\n"
         "provider=p2 model=test-model attempt 1/1: retryable; "
-        "error=openai API error (502 Bad Gateway): p2 error"
+        "error=127.0.0.1 API error (502 Bad Gateway): p2 error"
     )
     assert caught.value.trail == tuple(str(caught.value).splitlines()[1:])
     assert isinstance(caught.value.__cause__, Exception)
@@ -185,7 +185,7 @@ def test_quota_429_moves_on_after_one_request(rig: Rig, reply: Reply, detail: st
     assert (first.reason, first.action) == ("rate_limited_non_retryable", "next_provider")
     assert first.line.startswith(
         "provider=zai model=glm-5 attempt 1/6: rate_limited_non_retryable; "
-        "error=openai API error (429 Too Many Requests): "
+        "error=127.0.0.1 API error (429 Too Many Requests): "
     )
     assert detail in first.line
     assert timing.sleeps == []

@@ -14,7 +14,9 @@ from reliable_rules import (
     DeadlineExceeded,
     Message,
     ReliableExecutor,
+    classify,
 )
+from reliable_rules.providers import OpenAICompatible
 from reliable_rules.testing import FakeTiming, Reply
 
 MODEL = "test-model"
@@ -165,3 +167,43 @@ def test_a_short_trail_is_not_bounded() -> None:
     error = failing_everywhere(3, "connection refused")
     assert len(str(error).splitlines()) == 4
     assert "earlier" not in str(error)
+
+
+def test_openai_compatible_is_named_after_its_host() -> None:
+    """The default name is "openai" only for api.openai.com; otherwise the base URL's host."""
+    cases = {
+        "https://api.openai.com/v1": "openai",
+        "https://api.groq.com/openai/v1": "api.groq.com",
+        "http://127.0.0.1:8080/v1": "127.0.0.1",
+    }
+    for base_url, name in cases.items():
+        with OpenAICompatible(base_url) as adapter:
+            assert adapter.name == name
+    with OpenAICompatible("http://127.0.0.1:8080/v1", name="local") as adapter:
+        assert adapter.name == "local"
+
+
+def test_decision_repr_shows_retryable() -> None:
+    """``repr(decision)`` says whether it is retryable."""
+    assert "retryable=True" in repr(classify("500 Internal Server Error"))
+
+
+def test_a_successful_record_line_has_no_error_field(rig: Rig) -> None:
+    """A success's trail line ends at "success", with no dangling ``error=``."""
+    server = rig.server("a")
+    executor = rig.executor([("a", rig.openai(server))])
+    record = executor.execute(ask(), MODEL).attempts[-1]
+    assert record.line == f"provider=a model={MODEL} attempt 1/3: success"
+
+
+def test_an_anthropic_429_is_not_decided_by_an_openai_rule(rig: Rig) -> None:
+    """builtin:default decides Anthropic's 429 rate_limit_error with a generic rate rule."""
+    server = rig.server("anthropic")
+    limit = "Number of request tokens has exceeded your per-minute rate limit"
+    server.script(Reply.anthropic_error(429, "rate_limit_error", limit))
+    executor = rig.executor([("anthropic", rig.anthropic(server))])
+    first = executor.execute(ask(), MODEL).attempts[0]
+    assert first.decision is not None
+    assert first.decision.category == "rate_limited"
+    assert first.decision.rule_id is not None
+    assert "openai" not in first.decision.rule_id
