@@ -23,6 +23,8 @@ the whole family with a single ``except``::
     ├── ProviderHTTPError         a provider adapter got a non-2xx answer (status, headers, body)
     ├── ProviderStreamError       a provider reported an error inside a stream
     ├── MalformedResponseError    a 2xx answer that is not the expected shape
+    ├── EmptyResponse             a 2xx answer with no text and no tool calls (the rules classify
+    │                             it: ``empty_response`` in builtin:default)
     └── ResponseFormatMismatch    the answer did not parse in the requested format (raise it
                                   from your own parsing to trigger the format fallback)
 
@@ -50,6 +52,7 @@ __all__ = [
     "CallCancelled",
     "ContextWindowExceeded",
     "DeadlineExceeded",
+    "EmptyResponse",
     "ExecutionError",
     "NoStreamingProvider",
     "Problem",
@@ -301,6 +304,15 @@ class AttemptTimeout(ReliableRulesError, TimeoutError):
     """One attempt did not finish within ``attempt_timeout_s``; the rules classify it (the
     default rules call it ``timeout``) and the executor moves on while the attempt's worker
     thread is left to finish on its own."""
+
+
+class EmptyResponse(ReliableRulesError):
+    """A provider answered 2xx with no text and no tool calls (or only reasoning content).
+
+    The executor raises it inside the attempt, so the rules decide what happens next
+    (``empty_response`` in builtin:default: retried, then the next provider); its message
+    starts with ``Empty response from model``.
+    """
 
 
 class ResponseFormatMismatch(ReliableRulesError):

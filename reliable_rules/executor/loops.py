@@ -43,6 +43,7 @@ from reliable_rules.errors import (
     AttemptTimeout,
     CallCancelled,
     DeadlineExceeded,
+    EmptyResponse,
     ExecutionError,
     NoStreamingProvider,
 )
@@ -759,6 +760,11 @@ def _chat(attempt: Attempt) -> ChatResponse:
     response: ChatResponse = attempt.provider.chat(
         attempt.request, attempt.model, api_key=attempt.api_key
     )
+    if not (response.text or "").strip() and not response.tool_calls:
+        raise EmptyResponse(
+            "Empty response from model: no text and no tool calls "
+            f"(provider={attempt.provider_name} model={attempt.model})"
+        )
     return response
 
 

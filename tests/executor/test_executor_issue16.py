@@ -11,11 +11,14 @@ from reliable_rules import (
     AllProvidersFailed,
     Attempt,
     ChatRequest,
+    ChatResponse,
     DeadlineExceeded,
     Message,
     ReliableExecutor,
+    ToolCall,
     classify,
 )
+from reliable_rules.errors import EmptyResponse
 from reliable_rules.providers import OpenAICompatible
 from reliable_rules.testing import FakeTiming, Reply
 
@@ -207,3 +210,67 @@ def test_an_anthropic_429_is_not_decided_by_an_openai_rule(rig: Rig) -> None:
     assert first.decision.category == "rate_limited"
     assert first.decision.rule_id is not None
     assert "openai" not in first.decision.rule_id
+
+
+OPENAI_REASONING_ONLY = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "model": MODEL,
+    "choices": [
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": "", "reasoning_content": "Let me think"},
+            "finish_reason": "stop",
+        }
+    ],
+}
+ANTHROPIC_THINKING_ONLY = {
+    "id": "msg_1",
+    "type": "message",
+    "role": "assistant",
+    "model": MODEL,
+    "content": [{"type": "thinking", "thinking": "Let me think", "signature": "x"}],
+    "stop_reason": "end_turn",
+    "usage": {"input_tokens": 5, "output_tokens": 7},
+}
+
+
+@pytest.mark.parametrize("adapter", ["openai", "anthropic"])
+def test_an_empty_answer_is_retried_then_the_next_provider(rig: Rig, adapter: str) -> None:
+    """A 200 with only reasoning content is an empty_response failure: retried on A, then B
+    answers; the trail says "Empty response"."""
+    a = rig.server("a")
+    body = OPENAI_REASONING_ONLY if adapter == "openai" else ANTHROPIC_THINKING_ONLY
+    a.script(*[Reply.error(200, body)] * 2)
+    b = rig.server("b")
+    first = rig.openai(a) if adapter == "openai" else rig.anthropic(a)
+    executor = rig.executor([("a", first), ("b", rig.openai(b))], max_retries=1)
+    outcome = executor.execute(ask(), MODEL)
+    assert outcome.response.text == "ok from b"
+    assert len(a.requests) == 2
+    categories = [record.decision.category for record in outcome.attempts if record.decision]
+    assert categories == ["empty_response", "empty_response"]
+    assert [record.action for record in outcome.attempts] == ["retry", "give_up", "success"]
+    assert all("Empty response from model" in line for line in outcome.trail)
+
+
+def test_an_answer_with_only_tool_calls_is_not_empty(rig: Rig) -> None:
+    """No text but a tool call is an answer."""
+    a = rig.server("a")
+    a.script(Reply.ok(tool_calls=[ToolCall(id="call_1", name="lookup", arguments={"q": "x"})]))
+    executor = rig.executor([("a", rig.openai(a))])
+    response = executor.chat(ask(), MODEL)
+    assert [call.name for call in response.tool_calls] == ["lookup"]
+
+
+def test_every_provider_empty_fails_with_the_trail() -> None:
+    """Empty answers everywhere end in AllProvidersFailed naming the empty response."""
+
+    class Silent:
+        def chat(self, request: ChatRequest, model: str, *, api_key: str | None = None) -> object:
+            return ChatResponse(text="  ")
+
+    executor = ReliableExecutor([("a", Silent())], max_retries=0, timing=FakeTiming())
+    with pytest.raises(AllProvidersFailed, match="Empty response from model") as caught:
+        executor.chat(ask(), MODEL)
+    assert isinstance(caught.value.last_error, EmptyResponse)
