@@ -117,6 +117,7 @@ class Decision:
     def __repr__(self) -> str:
         return (
             f"Decision(category={self.category!r}, reason={self.reason!r}, "
-            f"action={self.action.value!r}, retry_after_ms={self.retry_after_ms!r}, "
+            f"retryable={self.retryable!r}, action={self.action.value!r}, "
+            f"retry_after_ms={self.retry_after_ms!r}, "
             f"rule_id={self.rule_id!r}, ruleset={self.ruleset!r}, revision={self.revision!r})"
         )

@@ -23,6 +23,8 @@ the whole family with a single ``except``::
     ├── ProviderHTTPError         a provider adapter got a non-2xx answer (status, headers, body)
     ├── ProviderStreamError       a provider reported an error inside a stream
     ├── MalformedResponseError    a 2xx answer that is not the expected shape
+    ├── EmptyResponse             a 2xx answer with no text and no tool calls (the rules classify
+    │                             it: ``empty_response`` in builtin:default)
     └── ResponseFormatMismatch    the answer did not parse in the requested format (raise it
                                   from your own parsing to trigger the format fallback)
 
@@ -50,6 +52,7 @@ __all__ = [
     "CallCancelled",
     "ContextWindowExceeded",
     "DeadlineExceeded",
+    "EmptyResponse",
     "ExecutionError",
     "NoStreamingProvider",
     "Problem",
@@ -140,11 +143,38 @@ class AttemptRecord:
 
     @property
     def line(self) -> str:
-        """The seed's trail line: ``provider=P model=M attempt A/N: REASON; error=DETAIL``."""
-        return (
+        """The seed's trail line: ``provider=P model=M attempt A/N: REASON; error=DETAIL``
+        (a success ends at ``success``: there is no error to show)."""
+        head = (
             f"provider={self.provider} model={self.model} attempt "
-            f"{self.attempt}/{self.max_attempts}: {self.reason}; error={self.detail}"
+            f"{self.attempt}/{self.max_attempts}: {self.reason}"
         )
+        return head if self.decision is None else f"{head}; error={self.detail}"
+
+
+#: The message of an :class:`ExecutionError` shows at most this many of the last attempts …
+TRAIL_MAX_LINES = 8
+#: … in at most this many bytes of UTF-8 (``.attempts`` and ``.trail`` keep every one).
+TRAIL_MAX_BYTES = 2048
+
+
+def bounded_trail(trail: Sequence[str]) -> str:
+    """The last :data:`TRAIL_MAX_LINES` trail lines that fit in :data:`TRAIL_MAX_BYTES`
+    (always the last one), after a line ``… and N earlier attempts`` when some are left out."""
+    kept: list[str] = []
+    size = 0
+    for line in reversed(trail[-TRAIL_MAX_LINES:]):
+        cost = len(line.encode()) + 1
+        if kept and size + cost > TRAIL_MAX_BYTES - 64:  # room for the "… and N" line
+            break
+        kept.append(line)
+        size += cost
+    kept.reverse()
+    omitted = len(trail) - len(kept)
+    if omitted:
+        noun = "attempt" if omitted == 1 else "attempts"
+        kept.insert(0, f"… and {omitted} earlier {noun}")
+    return "\n".join(kept)
 
 
 class ReliableRulesError(Exception):
@@ -174,7 +204,9 @@ class ExecutionError(ReliableRulesError):
     ``attempts`` holds a frozen record of every attempt in order (provider, model, attempt
     number, decision, wait); ``trail`` the seed-style lines
     ``provider=P model=M attempt A/N: REASON; error=DETAIL`` (sanitised), which the message
-    also lists. ``__cause__`` is the last provider error, ``primary_error`` the first.
+    also lists, bounded: the last 8 that fit in 2,048 bytes, after ``… and N earlier
+    attempts`` (:func:`bounded_trail`). ``__cause__`` is the last provider error,
+    ``primary_error`` the first.
     """
 
     attempts: tuple[AttemptRecord, ...]
@@ -183,7 +215,7 @@ class ExecutionError(ReliableRulesError):
         self.attempts = tuple(attempts)
         self.headline = headline
         trail = self.trail
-        super().__init__(f"{headline} Attempts:\n" + "\n".join(trail) if trail else headline)
+        super().__init__(f"{headline} Attempts:\n" + bounded_trail(trail) if trail else headline)
 
     def __reduce__(self) -> tuple[object, ...]:
         # Attempt records hold live exceptions and rule sets that need not pickle; across a
@@ -272,6 +304,15 @@ class AttemptTimeout(ReliableRulesError, TimeoutError):
     """One attempt did not finish within ``attempt_timeout_s``; the rules classify it (the
     default rules call it ``timeout``) and the executor moves on while the attempt's worker
     thread is left to finish on its own."""
+
+
+class EmptyResponse(ReliableRulesError):
+    """A provider answered 2xx with no text and no tool calls (or only reasoning content).
+
+    The executor raises it inside the attempt, so the rules decide what happens next
+    (``empty_response`` in builtin:default: retried, then the next provider); its message
+    starts with ``Empty response from model``.
+    """
 
 
 class ResponseFormatMismatch(ReliableRulesError):

@@ -51,6 +51,10 @@ class Host(Protocol):
     def health(self) -> Health:
         """Cooldowns and circuit breakers."""
 
+    @property
+    def max_wait_s(self) -> float:
+        """The longest single wait on a rate-limited provider."""
+
     def rotate_key(self, provider: str | None = None) -> str | None:
         """The next API key for ``provider`` (None without keys)."""
 
@@ -80,6 +84,10 @@ def _retry(host: Host, failed: Failed, timing: Timing) -> Step:
                 "Rate limited; rotated to the next API key",
                 provider=pair.name, key=key_hint(new_key),
             )
+    decision = failed.decision
+    if decision.retry_after_ms and decision.rate_limited and host.health.cooldown_enabled:
+        # Remembered whatever the retry budget: the next call must not go straight back.
+        host.health.cool_down(pair.name, decision.retry_after_ms / 1000)
     if not category.retryable:
         return _next_provider(host, failed, timing)
     if pair.number >= pair.budget:
@@ -93,9 +101,17 @@ def _wait_and_retry(host: Host, failed: Failed, rotated: str | None, timing: Tim
     backoff = host.backoff
     retry_after_ms = decision.retry_after_ms
     wait_ms, over_cap = backoff.wait(pair.backoff_ms, retry_after_ms, timing.random)
-    if retry_after_ms and host.health.cooldown_enabled and decision.rate_limited:
-        host.health.cool_down(pair.name, retry_after_ms / 1000)
     too_long = over_cap and backoff.over_cap == "next_provider"
+    if (
+        not too_long
+        and retry_after_ms
+        and decision.rate_limited
+        and rotated == pair.api_key  # a fresh key has its own quota: waiting is the seed's way
+        and run.alternatives
+    ):
+        return _cool_down(failed, wait_ms, timing)
+    if retry_after_ms:  # a single wait on a rate-limited provider is bounded by max_wait_s
+        wait_ms = min(wait_ms, round(host.max_wait_s * 1000))
     if run.deadline is not None and timing.monotonic() + wait_ms / 1000 > run.deadline:
         too_long = run.deadline_cut = True
     if too_long:
@@ -125,6 +141,20 @@ def _wait_and_retry(host: Host, failed: Failed, rotated: str | None, timing: Tim
     pair.backoff_ms = backoff.next_backoff(pair.backoff_ms)
     pair.api_key = rotated
     return Step.AGAIN
+
+
+def _cool_down(failed: Failed, wait_ms: int, timing: Timing) -> Step:
+    """A rate limit while another candidate can answer: never sleep on this pair; the loops
+    come back to it after ``wait_ms`` only if nothing else answers."""
+    run, pair = failed.run, failed.pair
+    pair.ready_at = timing.monotonic() + wait_ms / 1000
+    run.cooling[pair.name] = max(run.cooling.get(pair.name, 0.0), pair.ready_at)
+    failed.note("cool_down", wait_ms=wait_ms)
+    log_failure(
+        "Rate limited while another provider can answer, moving on",
+        pair.name, pair.model, failed.decision, cool_down_ms=wait_ms,
+    )
+    return Step.COOL_DOWN
 
 
 def _next_provider(_host: Host, failed: Failed, _timing: Timing) -> Step:

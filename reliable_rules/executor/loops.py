@@ -32,8 +32,9 @@ import logging
 import math
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from os import PathLike
-from typing import Any, Literal, NamedTuple, TypeVar, overload
+from typing import Any, Generic, Literal, NamedTuple, TypeVar, overload
 
 from reliable_rules.chat import ChatRequest, ChatResponse, Message, StreamEvent
 from reliable_rules.decision import Decision
@@ -42,6 +43,7 @@ from reliable_rules.errors import (
     AttemptTimeout,
     CallCancelled,
     DeadlineExceeded,
+    EmptyResponse,
     ExecutionError,
     NoStreamingProvider,
 )
@@ -82,6 +84,17 @@ logger = logging.getLogger("reliable_rules.executor")
 
 T = TypeVar("T")
 
+#: The longest single wait on a rate-limited provider, by default and at most (seconds).
+DEFAULT_MAX_WAIT_S = 10.0
+MAX_WAIT_LIMIT_S = 60.0
+
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer(Generic[T]):
+    """A pair's attempts ended with an answer (the result, or its :class:`Outcome`)."""
+
+    value: T | Outcome[T]
 
 
 class Attempt(NamedTuple):
@@ -124,7 +137,10 @@ class ReliableExecutor:
             failed the requested model.
         api_keys: keys to rotate through on rate limits: a list shared by all providers (the
             seed's behaviour), or ``{provider_name: [keys]}``. The rotated key is passed to the
-            next attempt as ``api_key``.
+            next attempt as ``api_key``. The first attempt uses the provider's own key, on
+            purpose: these keys are the rotation pool for rate limits (as in the seed), and
+            the first rate limit moves to ``keys[0]``; give the provider ``keys[0]`` as its own
+            key to start there.
         attempt_timeout_s: bound each attempt; a late attempt becomes an
             :class:`~reliable_rules.errors.AttemptTimeout` failure that the rules classify.
         deadline_s: bound the whole call, sleeps included
@@ -138,6 +154,11 @@ class ReliableExecutor:
         max_workers: the bound of the worker pool used for time-bounded attempts.
         timing: clock, sleep and randomness; real unless the testing switch is on
             (:func:`reliable_rules.testing.set_testing`).
+        max_wait_s: the longest single sleep on a rate-limited provider (10 s by default, at
+            most 60 s): a longer Retry-After is slept for this long, then the pair is tried
+            again. A rate-limited pair is never slept on while another candidate of the
+            chain is not cooling down: the call moves on at once and comes back to it, after
+            the rest of its wait, only if nothing else answers.
     """
 
     def __init__(
@@ -156,9 +177,13 @@ class ReliableExecutor:
         circuit_breaker: CircuitBreakerPolicy | None = None,
         max_workers: int = 32,
         timing: Timing | None = None,
+        max_wait_s: float = DEFAULT_MAX_WAIT_S,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
+        if not 0 < max_wait_s <= MAX_WAIT_LIMIT_S:
+            raise ValueError(f"max_wait_s must be in (0, {MAX_WAIT_LIMIT_S:g}] seconds")
+        self.max_wait_s = float(max_wait_s)
         for name, value in (("attempt_timeout_s", attempt_timeout_s), ("deadline_s", deadline_s)):
             if value is not None and not (value > 0 and math.isfinite(value)):
                 raise ValueError(f"{name} must be a positive number of seconds")
@@ -471,13 +496,12 @@ class ReliableExecutor:
         outcome: bool,
         providers: tuple[tuple[str, Any], ...],
     ) -> T | Outcome[T]:
-        rules = self.rules
-        hooks = self.hooks
         health = self.health if self.health.enabled else None
-        bounded = self.attempt_timeout_s is not None or run.deadline is not None
         requested = run.model
         previous: tuple[str, str] | None = None
         models = self.model_chain(requested)
+        # Pairs left while rate limited (Step.COOL_DOWN), tried again only if nothing answers.
+        cooling: list[Pair] = []
         for model_index, model in enumerate(models):
             if model_index:
                 log_info(
@@ -485,48 +509,104 @@ class ReliableExecutor:
                     original_model=requested,
                     fallback_model=model,
                 )
-            for name, provider in self._candidates(providers, model, health):
-                if previous is not None and hooks is not None and hooks.on_fallback is not None:
-                    last = run.records()[-1] if run.rows else None
-                    event = FallbackEvent(previous[0], previous[1], name, model, last)
-                    call_hook(hooks.on_fallback, event)
-                previous = (name, model)
+            candidates = self._candidates(providers, model, health)
+            for index, (name, provider) in enumerate(candidates):
+                previous = self._fallback_hook(run, previous, name, model)
                 pair = Pair(name, provider, model, self.max_retries + 1, self.backoff.base_ms)
-                step = Step.NEXT_PROVIDER
-                while pair.number < pair.budget:
-                    pair.number += 1
-                    if run.deadline is not None and timing.monotonic() >= run.deadline:
-                        raise Halt("deadline", "Deadline exceeded.")
-                    if run.state is not None:
-                        self._halt_if_cancelled(run.state)
-                    attempt = Attempt(provider, name, model, run.request, pair.api_key, pair.number)
-                    pair.started = timing.monotonic()
-                    try:
-                        result = (
-                            self._bounded(op, attempt, run, timing) if bounded else op(attempt)
-                        )
-                    except Exception as error:  # noqa: BLE001 — every failure goes to the rules
-                        decision = rules.classify(error, provider=name, model=model)
-                        if health is not None:
-                            health.record(name, model, decision.category)
-                        step = self._after_failure(run, pair, decision, error, timing)
-                        if step is Step.AGAIN:
-                            continue
-                        break
-                    else:
-                        if health is not None:
-                            health.record(name, model, None)
-                        return self._succeed(result, run, pair, timing, outcome=outcome)
+                later = [other for other, _ in candidates[index + 1:]]
+                later += [other for other, _ in providers for _m in models[model_index + 1:]]
+                step = self._attempts(op, run, pair, timing, outcome=outcome, later=later)
+                if isinstance(step, _Answer):
+                    return step.value
+                if step is Step.COOL_DOWN:
+                    cooling.append(pair)
+                    continue
                 log_info(
                     "Exhausted retries, trying next provider/model", provider=name, model=model
                 )
                 if step is Step.NEXT_MODEL:
+                    cooling = [left for left in cooling if left.model != model]
                     break
+        while cooling:
+            # Every candidate is cooling down: wait for the one whose wait ends first.
+            pair = min(cooling, key=lambda left: left.ready_at)
+            cooling.remove(pair)
+            left_s = pair.ready_at - timing.monotonic()
+            if left_s > 0:
+                left_s = min(left_s, self.max_wait_s)
+                if run.deadline is not None and timing.monotonic() + left_s > run.deadline:
+                    run.deadline_cut = True
+                    break
+                self._sleep(left_s, run, timing)
+            previous = self._fallback_hook(run, previous, pair.name, pair.model)
+            later = [left.name for left in cooling]
+            step = self._attempts(op, run, pair, timing, outcome=outcome, later=later)
+            if isinstance(step, _Answer):
+                return step.value
+            if step is Step.COOL_DOWN:
+                cooling.append(pair)
+            elif step is Step.NEXT_MODEL:
+                cooling = [left for left in cooling if left.model != pair.model]
         if run.deadline_cut:
             raise Halt("deadline", "Deadline exceeded.")
         exhausted = AllProvidersFailed(run.records())
         self._give_up(exhausted, run)
         raise exhausted from run.last_error()
+
+    def _fallback_hook(
+        self, run: Run, previous: tuple[str, str] | None, name: str, model: str
+    ) -> tuple[str, str]:
+        """Show ``on_fallback`` the move from the previous pair to (name, model)."""
+        hooks = self.hooks
+        if previous is not None and hooks is not None and hooks.on_fallback is not None:
+            last = run.records()[-1] if run.rows else None
+            call_hook(hooks.on_fallback, FallbackEvent(previous[0], previous[1], name, model, last))
+        return (name, model)
+
+    def _attempts(
+        self,
+        op: Callable[[Attempt], T],
+        run: Run,
+        pair: Pair,
+        timing: Timing,
+        *,
+        outcome: bool,
+        later: list[str],
+    ) -> Step | _Answer[T]:
+        """The attempts on one pair: the answer, or how the loops go on."""
+        health = self.health if self.health.enabled else None
+        bounded = self.attempt_timeout_s is not None or run.deadline is not None
+        name, provider, model = pair.name, pair.provider, pair.model
+        step = Step.NEXT_PROVIDER
+        while pair.number < pair.budget:
+            pair.number += 1
+            now = timing.monotonic()
+            if run.deadline is not None and now >= run.deadline:
+                raise Halt("deadline", "Deadline exceeded.")
+            if run.state is not None:
+                self._halt_if_cancelled(run.state)
+            run.alternatives = any(
+                run.cooling.get(other, 0.0) <= now
+                and (health is None or health.cooling(other) == 0.0)
+                for other in later
+            )
+            attempt = Attempt(provider, name, model, run.request, pair.api_key, pair.number)
+            pair.started = now
+            try:
+                result = self._bounded(op, attempt, run, timing) if bounded else op(attempt)
+            except Exception as error:  # noqa: BLE001 — every failure goes to the rules
+                decision = self.rules.classify(error, provider=name, model=model)
+                if health is not None:
+                    health.record(name, model, decision.category)
+                step = self._after_failure(run, pair, decision, error, timing)
+                if step is Step.AGAIN:
+                    continue
+                return step
+            else:
+                if health is not None:
+                    health.record(name, model, None)
+                return _Answer(self._succeed(result, run, pair, timing, outcome=outcome))
+        return step
 
     def _candidates(
         self, providers: tuple[tuple[str, Any], ...], model: str, health: Health | None
@@ -688,6 +768,11 @@ def _chat(attempt: Attempt) -> ChatResponse:
     response: ChatResponse = attempt.provider.chat(
         attempt.request, attempt.model, api_key=attempt.api_key
     )
+    if not (response.text or "").strip() and not response.tool_calls:
+        raise EmptyResponse(
+            "Empty response from model: no text and no tool calls "
+            f"(provider={attempt.provider_name} model={attempt.model})"
+        )
     return response
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, NamedTuple
 
@@ -56,6 +56,9 @@ class Step(Enum):
     NEXT_PROVIDER = "provider"
     #: No more calls on this model: the next model of the chain.
     NEXT_MODEL = "model"
+    #: The pair is rate limited and another candidate can answer: leave it to cool down and
+    #: come back to it (after the rest of its wait) only if nothing else answers.
+    COOL_DOWN = "cool_down"
 
 
 class Halt(BaseException):
@@ -168,6 +171,11 @@ class Run:
     # A retry was skipped because its wait would overrun the deadline: if nothing else
     # answers, the deadline is why the call failed.
     deadline_cut: bool = False
+    # Whether a candidate after the current pair is not cooling down (set by the loops before
+    # every attempt): a rate-limited pair is then left at once instead of slept on.
+    alternatives: bool = False
+    # Providers this call saw rate limited: name -> the monotonic time their wait ends.
+    cooling: dict[str, float] = field(default_factory=dict)
 
     def records(self) -> tuple[AttemptRecord, ...]:
         """Every attempt so far as an :class:`AttemptRecord`."""
@@ -196,6 +204,8 @@ class Pair:
     number: int = 0
     api_key: str | None = None
     started: float = 0.0
+    #: When the pair may be called again (left with :attr:`Step.COOL_DOWN`).
+    ready_at: float = 0.0
 
 
 @dataclass(slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -21,6 +22,14 @@ from reliable_rules.providers.base import (
 __all__ = ["OpenAICompatible"]
 
 
+def default_name(base_url: str) -> str:
+    """An adapter's name from its base URL's host (``openai`` only for OpenAI's own API)."""
+    host = (urlsplit(base_url).hostname or "").lower()
+    if host == "api.openai.com":
+        return "openai"
+    return host or "openai-compatible"
+
+
 class OpenAICompatible(HTTPAdapterBase):
     """A :class:`~reliable_rules.chat.StreamingProvider` for an OpenAI-compatible API.
 
@@ -33,6 +42,9 @@ class OpenAICompatible(HTTPAdapterBase):
     ``include_stream_usage`` a stream asks for token usage
     (``stream_options.include_usage``), which OpenAI only reports when asked; leave it off
     for servers that reject ``stream_options``.
+
+    ``name`` (in errors and logs) defaults to the base URL's host: ``openai`` for
+    ``api.openai.com``, ``api.groq.com`` for Groq, ``127.0.0.1`` for a local server.
 
     Non-2xx answers raise :class:`~reliable_rules.providers.ProviderHTTPError`; connection
     errors and timeouts propagate as ``requests`` raised them.
@@ -52,7 +64,7 @@ class OpenAICompatible(HTTPAdapterBase):
         *,
         session: requests.Session | None = None,
         timeout: TimeoutSpec = 60.0,
-        name: str = "openai",
+        name: str | None = None,
         headers: Mapping[str, str] | None = None,
         supports_streaming: bool = True,
         supports_tool_events: bool = True,
@@ -60,7 +72,10 @@ class OpenAICompatible(HTTPAdapterBase):
         extra_body: Mapping[str, Any] | None = None,
         include_stream_usage: bool = False,
     ) -> None:
-        super().__init__(base_url, session=session, timeout=timeout, name=name, headers=headers)
+        super().__init__(
+            base_url, session=session, timeout=timeout, name=name or default_name(base_url),
+            headers=headers,
+        )
         self.api_key = api_key
         self.supports_streaming = supports_streaming
         self.supports_tool_events = supports_tool_events

@@ -297,7 +297,7 @@ def test_http_error_message_is_bounded_and_url_query_secrets_removed() -> None:
         provider._post(url, {}, {}, stream=False)
     error = caught.value
     assert len(error.body) == 10000
-    prefix = "openai API error (500 Internal Server Error): "
+    prefix = "llm.example.test API error (500 Internal Server Error): "
     assert str(error).startswith(prefix)
     assert "\n" not in str(error)
     assert len(str(error)) <= len(prefix) + 600
@@ -1088,7 +1088,7 @@ def test_openai_over_real_http(
         StreamEvent("final", finish_reason="stop"),
     ]
     assert caught.value.status_code == 503
-    assert re.match(r"openai API error \(503 Service Unavailable\): ", str(caught.value))
+    assert re.match(r"127\.0\.0\.1 API error \(503 Service Unavailable\): ", str(caught.value))
     assert reliable_rules.classify(caught.value).category == "server_error"
     assert [path for path, _, _ in received] == ["/v1/chat/completions"] * 3
     assert received[0][1]["authorization"] == "Bearer local-key"
