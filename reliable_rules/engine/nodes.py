@@ -20,6 +20,7 @@ from typing import Any
 
 import regex
 
+from reliable_rules.engine.regex_safety import untimed_max_length
 from reliable_rules.failure import Failure
 
 __all__ = [
@@ -331,20 +332,40 @@ class TextStatus(Node):
         return matched
 
 
+def search_bounded(compiled: regex.Pattern[str], text: str, untimed_max: int) -> bool:
+    """Whether ``compiled`` finds a match; timed out (no match) unless proven cheap on ``text``.
+
+    ``untimed_max`` comes from :func:`untimed_for`: a text no longer than it cannot make the
+    pattern backtrack catastrophically, so the search skips ``regex``'s costly timeout.
+    """
+    if len(text) <= untimed_max:
+        return compiled.search(text) is not None
+    try:
+        return compiled.search(text, timeout=REGEX_TIMEOUT_S) is not None
+    except TimeoutError:
+        logger.warning("rule regex %r timed out; counted as no match", compiled.pattern)
+        return False
+
+
+def untimed_for(compiled: regex.Pattern[str]) -> int:
+    """The longest text ``compiled`` may search without a timeout (see ``regex_safety``)."""
+    return untimed_max_length(compiled.pattern, ignore_case=bool(compiled.flags & regex.IGNORECASE))
+
+
 class Regex(Node):
-    __slots__ = ("compiled", "pattern")
+    __slots__ = ("compiled", "pattern", "untimed_max")
 
     def __init__(self, pattern: str, compiled: regex.Pattern[str]) -> None:
         self.pattern = pattern
         self.compiled = compiled
+        self.untimed_max = -1  # proven on first use: loading does not pay for the proof
         self.gate = None
 
     def match(self, probe: Probe) -> bool:
-        try:
-            return self.compiled.search(probe.text, timeout=REGEX_TIMEOUT_S) is not None
-        except TimeoutError:
-            logger.warning("rule regex %r timed out; counted as no match", self.pattern)
-            return False
+        limit = self.untimed_max
+        if limit < 0:
+            limit = self.untimed_max = untimed_for(self.compiled)
+        return search_bounded(self.compiled, probe.text, limit)
 
     def describe(self) -> str:
         return f"regex {self.pattern!r}"
@@ -387,17 +408,15 @@ def value_test(
         return compare, label
     if compiled is not None:
         pattern = compiled
+        untimed = [-1]  # proven on first use, as in Regex
 
         def matches(values: list[Any]) -> bool:
+            if untimed[0] < 0:
+                untimed[0] = untimed_for(pattern)
             for value in values:
                 text = _scalar_text(value)
-                if text is None:
-                    continue
-                try:
-                    if pattern.search(text, timeout=REGEX_TIMEOUT_S) is not None:
-                        return True
-                except TimeoutError:
-                    logger.warning("rule regex %r timed out", pattern.pattern)
+                if text is not None and search_bounded(pattern, text, untimed[0]):
+                    return True
             return False
 
         return matches, f"matches {spec.get('matches')!r}"

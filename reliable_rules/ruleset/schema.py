@@ -6,15 +6,16 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from reliable_rules._text import closest
 from reliable_rules.errors import Problem
 from reliable_rules.ruleset.resources import schemas_dir
 from reliable_rules.ruleset.yamlpos import Path, SourceMap, iter_paths
+
+if TYPE_CHECKING:  # jsonschema is imported when a document is validated, not at import time
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 __all__ = [
     "FORMAT",
@@ -47,6 +48,8 @@ def schema_document() -> dict[str, Any]:
 
 @cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 — lazy: costly to import
+
     return Draft202012Validator(schema_document())
 
 
@@ -65,6 +68,8 @@ def ruletests_schema_document() -> dict[str, Any]:
 
 @cache
 def _ruletests_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator  # noqa: PLC0415 — lazy: costly to import
+
     return Draft202012Validator(ruletests_schema_document())
 
 
@@ -122,6 +127,8 @@ def _problems_for(error: ValidationError, source: SourceMap) -> Iterable[Problem
         deeper = [e for e in nested if len(e.absolute_path) > len(error.absolute_path)]
         if deeper:
             # One alternative matched the shape but failed inside: that inner error is the news.
+            from jsonschema.exceptions import best_match  # noqa: PLC0415 — lazy, as above
+
             yield from _problems_for(best_match(deeper), source)
             return
         shown = json.dumps(instance, default=str)[:80]

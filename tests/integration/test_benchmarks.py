@@ -31,6 +31,9 @@ def test_bench_classify_reports_every_figure_the_readme_quotes() -> None:
         "load_default_ms",
         "load_1000_rules_ms",
         "default_vs_seed",
+        "load_builtin_default_ms",
+        "builtin_vs_path_load",
+        "untimed_vs_all_timed",
     ):
         assert results[key] > 0
     assert results["corpus_records"] >= 300
