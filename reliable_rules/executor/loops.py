@@ -34,7 +34,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
-from typing import Any, Generic, Literal, NamedTuple, TypeVar, overload
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from reliable_rules.chat import ChatRequest, ChatResponse, Message, StreamEvent
 from reliable_rules.decision import Decision
@@ -43,11 +43,11 @@ from reliable_rules.errors import (
     AttemptTimeout,
     CallCancelled,
     DeadlineExceeded,
-    EmptyResponse,
     ExecutionError,
     NoStreamingProvider,
 )
 from reliable_rules.executor.actions import HANDLERS
+from reliable_rules.executor.attempt import Attempt, chat_op, open_stream_op
 from reliable_rules.executor.backoff import Backoff
 from reliable_rules.executor.fallback import record_provider_fallback
 from reliable_rules.executor.health import CircuitBreakerPolicy, Health
@@ -95,30 +95,6 @@ class _Answer(Generic[T]):
     """A pair's attempts ended with an answer (the result, or its :class:`Outcome`)."""
 
     value: T | Outcome[T]
-
-
-class Attempt(NamedTuple):
-    """What ``executor.call(fn, ...)`` hands to ``fn`` for one attempt (immutable).
-
-    ``request`` is the possibly truncated or format-switched request (None when the call was
-    made without one); ``api_key`` is the rotated key to use, or None for the provider's own;
-    ``number`` counts attempts on this (provider, model) pair from 1.
-    """
-
-    provider: Any
-    provider_name: str
-    model: str
-    request: ChatRequest | None
-    api_key: str | None
-    number: int
-
-    def __repr__(self) -> str:
-        # The default NamedTuple repr would print the key; show what records show of it.
-        return (
-            f"Attempt(provider={self.provider!r}, provider_name={self.provider_name!r}, "
-            f"model={self.model!r}, request={self.request!r}, "
-            f"api_key={key_hint(self.api_key)!r}, number={self.number!r})"
-        )
 
 
 class ReliableExecutor:
@@ -284,7 +260,7 @@ class ReliableExecutor:
     ) -> Outcome[ChatResponse]:
         """Send ``request`` through the chain; the answer with who gave it and every attempt."""
         outcome: Outcome[ChatResponse] = self._run(
-            _chat, model, request, cancel, deadline_s, outcome=True
+            chat_op, model, request, cancel, deadline_s, outcome=True
         )
         return outcome
 
@@ -297,7 +273,7 @@ class ReliableExecutor:
         deadline_s: float | None = None,
     ) -> ChatResponse:
         """Send ``request`` through the chain and return the answer."""
-        response: ChatResponse = self._run(_chat, model, request, cancel, deadline_s)
+        response: ChatResponse = self._run(chat_op, model, request, cancel, deadline_s)
         return response
 
     def simple_chat(self, message: str, model: str, *, cancel: CancelToken | None = None) -> str:
@@ -320,7 +296,7 @@ class ReliableExecutor:
             Message.user(message),
         ]
         response: ChatResponse = self._run(
-            _chat, model, ChatRequest(messages), cancel, None, single_turn=True
+            chat_op, model, ChatRequest(messages), cancel, None, single_turn=True
         )
         return response.text or ""
 
@@ -399,7 +375,7 @@ class ReliableExecutor:
             what = "streaming tool events" if needs_tool_events else "streaming"
             raise NoStreamingProvider(f"No provider supports {what}")
         first, events = self._run(
-            _open_stream, model, request, cancel, deadline_s, providers=capable
+            open_stream_op, model, request, cancel, deadline_s, providers=capable
         )
         try:
             if first is not None:
@@ -762,32 +738,3 @@ class ReliableExecutor:
         hooks = self.hooks
         if hooks is not None and hooks.on_give_up is not None:
             call_hook(hooks.on_give_up, GiveUpEvent(error, error.attempts))
-
-def _chat(attempt: Attempt) -> ChatResponse:
-    assert attempt.request is not None  # every chat entry point passes a request
-    response: ChatResponse = attempt.provider.chat(
-        attempt.request, attempt.model, api_key=attempt.api_key
-    )
-    if not (response.text or "").strip() and not response.tool_calls:
-        raise EmptyResponse(
-            "Empty response from model: no text and no tool calls "
-            f"(provider={attempt.provider_name} model={attempt.model})"
-        )
-    return response
-
-
-def _open_stream(attempt: Attempt) -> tuple[StreamEvent | None, Iterator[StreamEvent]]:
-    """Open the stream and read its first event, so a failure before it can be retried."""
-    assert attempt.request is not None
-    events = iter(attempt.provider.stream(attempt.request, attempt.model, api_key=attempt.api_key))
-    try:
-        first = next(events)
-    except StopIteration:
-        return None, events
-    except BaseException:
-        close = getattr(events, "close", None)
-        if close is not None:
-            close()
-        raise
-    return first, events
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from reliable_rules.executor.loops import Attempt
+from reliable_rules.executor.attempt import Attempt
 from reliable_rules.sanitize import sanitize
 
 # (text around the secret with {s} where it goes, the secret)

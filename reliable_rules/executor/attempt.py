@@ -1,0 +1,66 @@
+"""One attempt: what the executor hands to the operation, and the two chat operations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+
+from reliable_rules.chat import ChatRequest, ChatResponse, StreamEvent
+from reliable_rules.errors import EmptyResponse
+from reliable_rules.executor.records import key_hint
+
+__all__ = ["Attempt", "chat_op", "open_stream_op"]
+
+
+class Attempt(NamedTuple):
+    """What ``executor.call(fn, ...)`` hands to ``fn`` for one attempt (immutable).
+
+    ``request`` is the possibly truncated or format-switched request (None when the call was
+    made without one); ``api_key`` is the rotated key to use, or None for the provider's own;
+    ``number`` counts attempts on this (provider, model) pair from 1.
+    """
+
+    provider: Any
+    provider_name: str
+    model: str
+    request: ChatRequest | None
+    api_key: str | None
+    number: int
+
+    def __repr__(self) -> str:
+        # The default NamedTuple repr would print the key; show what records show of it.
+        return (
+            f"Attempt(provider={self.provider!r}, provider_name={self.provider_name!r}, "
+            f"model={self.model!r}, request={self.request!r}, "
+            f"api_key={key_hint(self.api_key)!r}, number={self.number!r})"
+        )
+
+
+def chat_op(attempt: Attempt) -> ChatResponse:
+    """Send the attempt's request to its provider; an answer with nothing in it is a failure."""
+    assert attempt.request is not None  # every chat entry point passes a request
+    response: ChatResponse = attempt.provider.chat(
+        attempt.request, attempt.model, api_key=attempt.api_key
+    )
+    if not (response.text or "").strip() and not response.tool_calls:
+        raise EmptyResponse(
+            "Empty response from model: no text and no tool calls "
+            f"(provider={attempt.provider_name} model={attempt.model})"
+        )
+    return response
+
+
+def open_stream_op(attempt: Attempt) -> tuple[StreamEvent | None, Iterator[StreamEvent]]:
+    """Open the stream and read its first event, so a failure before it can be retried."""
+    assert attempt.request is not None
+    events = iter(attempt.provider.stream(attempt.request, attempt.model, api_key=attempt.api_key))
+    try:
+        first = next(events)
+    except StopIteration:
+        return None, events
+    except BaseException:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+        raise
+    return first, events
