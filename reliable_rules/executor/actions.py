@@ -174,8 +174,8 @@ def _next_model(_host: Host, failed: Failed, _timing: Timing) -> Step:
 
 
 def _truncate_history(host: Host, failed: Failed, _timing: Timing) -> Step:
-    """``truncate_history``: drop the oldest half of the history and go again, or fail:
-    nothing left to drop."""
+    """``truncate_history``: drop the oldest whole turns (about half of the history) and go
+    again, or fail: the history is a single turn."""
     run, pair = failed.run, failed.pair
     request = run.request
     kept, dropped = (

@@ -12,7 +12,7 @@ action, never the error text, says what happens next:
 ``next_provider`` / ``next_model``
     no more calls on this pair (exactly one call), or on this model.
 ``truncate_history``
-    drop the oldest half of the history and try again at once; abort with
+    drop the oldest whole user turns (about half the history) and try again at once; abort with
     :class:`~reliable_rules.errors.ContextWindowExceeded` when nothing can be dropped.
 ``switch_format``
     try again at once with the fallback format (YAML/TOML/Markdown → JSON), once.
