@@ -25,6 +25,8 @@ the whole family with a single ``except``::
     ├── MalformedResponseError    a 2xx answer that is not the expected shape
     ├── EmptyResponse             a 2xx answer with no text and no tool calls (the rules classify
     │                             it: ``empty_response`` in builtin:default)
+    ├── ModelFallbackError        ``model_fallbacks`` has a cycle or a chain deeper than 3 (also a
+    │                             ``ValueError``; raised when the executor is built)
     └── ResponseFormatMismatch    the answer did not parse in the requested format (raise it
                                   from your own parsing to trigger the format fallback)
 
@@ -54,6 +56,7 @@ __all__ = [
     "DeadlineExceeded",
     "EmptyResponse",
     "ExecutionError",
+    "ModelFallbackError",
     "NoStreamingProvider",
     "Problem",
     "ReliableRulesError",
@@ -313,6 +316,19 @@ class EmptyResponse(ReliableRulesError):
     (``empty_response`` in builtin:default: retried, then the next provider); its message
     starts with ``Empty response from model``.
     """
+
+
+class ModelFallbackError(ReliableRulesError, ValueError):
+    """``model_fallbacks`` cannot be followed: a model falls back to itself through its
+    fallbacks (a cycle), or a chain of fallbacks of fallbacks is deeper than the limit (3).
+
+    ``chain`` is the path that shows it, from the requested model (``("a", "b", "a")`` for a
+    cycle).
+    """
+
+    def __init__(self, message: str, *, chain: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.chain = tuple(chain)
 
 
 class ResponseFormatMismatch(ReliableRulesError):

@@ -47,6 +47,7 @@ from reliable_rules.errors import (
     NoStreamingProvider,
 )
 from reliable_rules.executor.actions import HANDLERS
+from reliable_rules.executor.aliases import expand_fallbacks
 from reliable_rules.executor.attempt import Attempt, chat_op, open_stream_op
 from reliable_rules.executor.backoff import Backoff
 from reliable_rules.executor.fallback import record_provider_fallback
@@ -110,7 +111,9 @@ class ReliableExecutor:
         base_backoff_ms: the first backoff; None uses the rule set's policy (500 ms in the
             shipped rules). The policy's floor (50 ms) still applies.
         model_fallbacks: ``{model: [fallback, ...]}``, tried in order after every provider
-            failed the requested model.
+            failed the requested model. A fallback's own fallbacks follow it (to depth 3;
+            see :mod:`~reliable_rules.executor.aliases`); a cycle or a deeper chain raises
+            :class:`~reliable_rules.errors.ModelFallbackError` here.
         api_keys: keys to rotate through on rate limits: a list shared by all providers (the
             seed's behaviour), or ``{provider_name: [keys]}``. The rotated key is passed to the
             next attempt as ``api_key``. The first attempt uses the provider's own key, on
@@ -172,6 +175,7 @@ class ReliableExecutor:
         self.model_fallbacks: Mapping[str, tuple[str, ...]] = {
             model: tuple(chain) for model, chain in (model_fallbacks or {}).items()
         }
+        self._chains = expand_fallbacks(self.model_fallbacks)
         self._shared_keys: KeyRing | None = None
         self._keys: dict[str, KeyRing] = {}
         if isinstance(api_keys, Mapping):
@@ -239,8 +243,8 @@ class ReliableExecutor:
         )
 
     def model_chain(self, model: str) -> tuple[str, ...]:
-        """The models tried for ``model``: itself, then its fallbacks."""
-        return (model, *self.model_fallbacks.get(model, ()))
+        """The models tried for ``model``: itself, then its fallbacks (and theirs)."""
+        return (model, *self._chains.get(model, ()))
 
     def rotate_key(self, provider: str | None = None) -> str | None:
         """The next API key for ``provider`` (round-robin, ``keys[0]`` first), or None."""
