@@ -25,6 +25,8 @@ the whole family with a single ``except``::
     ├── MalformedResponseError    a 2xx answer that is not the expected shape
     ├── EmptyResponse             a 2xx answer with no text and no tool calls (the rules classify
     │                             it: ``empty_response`` in builtin:default)
+    ├── InvalidToolCall           a prompt-guided tool call in an answer is not a call of an
+    │                             offered tool (``tool_schema_error`` in the shipped rules)
     ├── ModelFallbackError        ``model_fallbacks`` has a cycle or a chain deeper than 3 (also a
     │                             ``ValueError``; raised when the executor is built)
     └── ResponseFormatMismatch    the answer did not parse in the requested format (raise it
@@ -43,6 +45,7 @@ from typing import TYPE_CHECKING
 from reliable_rules.sanitize import compact
 
 if TYPE_CHECKING:
+    from reliable_rules.chat import Usage
     from reliable_rules.decision import Decision
 
 __all__ = [
@@ -56,6 +59,7 @@ __all__ = [
     "DeadlineExceeded",
     "EmptyResponse",
     "ExecutionError",
+    "InvalidToolCall",
     "ModelFallbackError",
     "NoStreamingProvider",
     "Problem",
@@ -109,8 +113,10 @@ class AttemptRecord:
     ``attempt`` counts calls on this (provider, model) pair from 1; ``max_attempts`` is the
     pair's budget (``max_retries + 1``, plus one per repair: a truncation or format switch).
     ``action`` is what the executor did next: ``success``, ``retry``, ``rotate_key``,
-    ``next_provider``, ``next_model``, ``truncate_history``, ``switch_format``, ``abort`` or
-    ``give_up`` (budget exhausted). ``wait_ms`` is the sleep before the next attempt.
+    ``next_provider``, ``next_model``, ``truncate_history``, ``switch_format``,
+    ``prompt_tools`` (tools rejected: the same pair again with the tools in the prompt),
+    ``cool_down``, ``abort`` or ``give_up`` (budget exhausted). ``wait_ms`` is the sleep
+    before the next attempt.
     """
 
     provider: str
@@ -314,8 +320,25 @@ class EmptyResponse(ReliableRulesError):
 
     The executor raises it inside the attempt, so the rules decide what happens next
     (``empty_response`` in builtin:default: retried, then the next provider); its message
-    starts with ``Empty response from model``.
+    starts with ``Empty response from model``. ``usage`` is what the provider billed for it.
     """
+
+    def __init__(self, message: str, *, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+class InvalidToolCall(ReliableRulesError):
+    """An answer to a prompt-guided tools request has a ``<tool_call>`` block that is not a
+    call of an offered tool (not JSON, no name, an unknown name).
+
+    The rules classify it (``tool_schema_error`` in the shipped rules: retried, then the next
+    provider); ``usage`` is what the provider billed for the answer.
+    """
+
+    def __init__(self, message: str, *, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage
 
 
 class ModelFallbackError(ReliableRulesError, ValueError):
@@ -336,11 +359,15 @@ class ResponseFormatMismatch(ReliableRulesError):
 
     Raise it from your own parsing inside ``executor.call``; the rules map it to
     ``format_mismatch`` and the executor retries once with the fallback format (YAML → JSON).
+    Pass the rejected answer's ``usage`` so the outcome counts the tokens it cost.
     """
 
-    def __init__(self, message: str, *, expected: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, expected: str | None = None, usage: Usage | None = None
+    ) -> None:
         super().__init__(message)
         self.expected = expected
+        self.usage = usage
 
 
 class BadRecord(ReliableRulesError, ValueError):

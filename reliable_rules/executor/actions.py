@@ -22,6 +22,7 @@ from reliable_rules.errors import (
 )
 from reliable_rules.executor.backoff import Backoff
 from reliable_rules.executor.health import Health
+from reliable_rules.executor.prompt_tools import switch_to_prompt_tools
 from reliable_rules.executor.records import key_hint
 from reliable_rules.executor.state import (
     CONTEXT_CANNOT_REDUCE,
@@ -72,8 +73,12 @@ Handler = Callable[[Host, Failed, Timing], Step]
 
 
 def _retry(host: Host, failed: Failed, timing: Timing) -> Step:
-    """``retry``: rotate the key when the category says so; wait (backoff or Retry-After) and go
-    again, or move on when the budget is spent or the wait is too long."""
+    """``retry``: after rejected tools, the tools in the prompt at once; otherwise rotate the key
+    when the category says so, wait (backoff or Retry-After) and go again, or move on when the
+    budget is spent or the wait is too long."""
+    switched = switch_to_prompt_tools(failed)
+    if switched is not None:
+        return switched
     pair, category = failed.pair, failed.decision.verdict.category
     rotated = pair.api_key
     if category.rotate_key and category.retryable:

@@ -53,6 +53,7 @@ from reliable_rules.executor.backoff import Backoff
 from reliable_rules.executor.fallback import record_provider_fallback
 from reliable_rules.executor.health import CircuitBreakerPolicy, Health
 from reliable_rules.executor.keys import KeyRing
+from reliable_rules.executor.prompt_tools import uses_prompt_tools
 from reliable_rules.executor.records import (
     AttemptRecord,
     FallbackEvent,
@@ -570,7 +571,10 @@ class ReliableExecutor:
                 and (health is None or health.cooling(other) == 0.0)
                 for other in later
             )
-            attempt = Attempt(provider, name, model, run.request, pair.api_key, pair.number)
+            attempt = Attempt(
+                provider, name, model, run.request, pair.api_key, pair.number,
+                uses_prompt_tools(run.request, pair),
+            )
             pair.started = now
             try:
                 result = self._bounded(op, attempt, run, timing) if bounded else op(attempt)

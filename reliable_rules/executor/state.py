@@ -206,6 +206,8 @@ class Pair:
     started: float = 0.0
     #: When the pair may be called again (left with :attr:`Step.COOL_DOWN`).
     ready_at: float = 0.0
+    #: The tools go in the prompt (switched after a ``tool_schema_error``).
+    tools_in_prompt: bool = False
 
 
 @dataclass(slots=True)

@@ -403,7 +403,8 @@ def test_records_and_messages_are_sanitised_and_bounded() -> None:
 
 
 def test_generic_call_passes_everything_fn_needs() -> None:
-    """call(fn) hands the provider, its name, the model, the request, key and number."""
+    """call(fn) hands the provider, its name, the model, the request, key, number and whether
+    the tools go in the prompt."""
     seen: list[Attempt] = []
 
     def fn(attempt: Attempt) -> int:
@@ -417,8 +418,8 @@ def test_generic_call_passes_everything_fn_needs() -> None:
     run = executor([("only", provider)], api_keys=["key-a"])
     assert run.call(fn, model="m", request=request) == 42
     assert [tuple(attempt) for attempt in seen] == [
-        (provider, "only", "m", request, None, 1),
-        (provider, "only", "m", request, "key-a", 2),
+        (provider, "only", "m", request, None, 1, False),
+        (provider, "only", "m", request, "key-a", 2, False),
     ]
 
 
