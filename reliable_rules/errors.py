@@ -116,7 +116,8 @@ class AttemptRecord:
     ``next_provider``, ``next_model``, ``truncate_history``, ``switch_format``,
     ``prompt_tools`` (tools rejected: the same pair again with the tools in the prompt),
     ``cool_down``, ``abort`` or ``give_up`` (budget exhausted). ``wait_ms`` is the sleep
-    before the next attempt.
+    before the next attempt. ``usage`` is the tokens the provider billed for this attempt
+    (an answer, or one rejected after it was billed: an empty answer, say), when known.
     """
 
     provider: str
@@ -129,6 +130,7 @@ class AttemptRecord:
     wait_ms: int = 0
     api_key_hint: str | None = None
     elapsed_ms: float = 0.0
+    usage: Usage | None = None
 
     @property
     def failed(self) -> bool:

@@ -76,6 +76,7 @@ from reliable_rules.executor.state import (
     log_info,
 )
 from reliable_rules.executor.timing import Timing, current_default
+from reliable_rules.executor.usage import with_billed_usage
 from reliable_rules.executor.workers import WorkerPool
 from reliable_rules.ruleset.loader import load_rules
 from reliable_rules.ruleset.model import RuleSet
@@ -620,6 +621,8 @@ class ReliableExecutor:
         self, result: T, run: Run, pair: Pair, timing: Timing, *, outcome: bool
     ) -> T | Outcome[T]:
         name, model, number = pair.name, pair.model, pair.number
+        own_usage = result.usage if isinstance(result, ChatResponse) else None
+        result = with_billed_usage(result, (row.usage for row in run.rows))
         first_provider = self.providers[0][0] if self.providers else ""
         info = None
         if (
@@ -645,7 +648,7 @@ class ReliableExecutor:
         elapsed_ms = (timing.monotonic() - pair.started) * 1000
         record = AttemptRecord(
             name, model, number, pair.budget, None, None, "success", 0, key_hint(pair.api_key),
-            elapsed_ms,
+            elapsed_ms, own_usage,
         )
         if hooks is not None and hooks.on_attempt is not None:
             call_hook(hooks.on_attempt, record)
