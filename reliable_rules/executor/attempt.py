@@ -65,16 +65,41 @@ def chat_op(attempt: Attempt) -> ChatResponse:
 
 
 def open_stream_op(attempt: Attempt) -> tuple[StreamEvent | None, Iterator[StreamEvent]]:
-    """Open the stream and read its first event, so a failure before it can be retried."""
+    """Open the stream and read it up to its first event with something in it (text that is
+    not only whitespace, or a tool call), so a failure before it can be retried; a stream that
+    ends first is an :class:`EmptyResponse`, retried like an empty answer. The events read
+    ahead are replayed, in order, before the rest."""
     assert attempt.request is not None
     events = iter(attempt.provider.stream(attempt.request, attempt.model, api_key=attempt.api_key))
+    ahead: list[StreamEvent] = []
     try:
-        first = next(events)
-    except StopIteration:
-        return None, events
+        for event in events:
+            ahead.append(event)
+            if event.kind == "tool_call" or (event.kind == "text" and event.text.strip()):
+                return ahead[0], _replay(ahead[1:], events)
+            if event.kind == "final":
+                break
     except BaseException:
-        close = getattr(events, "close", None)
-        if close is not None:
-            close()
+        _close(events)
         raise
-    return first, events
+    _close(events)
+    raise EmptyResponse(
+        "Empty response from model: the stream ended with no text and no tool calls "
+        f"(provider={attempt.provider_name} model={attempt.model})",
+        usage=ahead[-1].usage if ahead else None,
+    )
+
+
+def _replay(ahead: list[StreamEvent], events: Iterator[StreamEvent]) -> Iterator[StreamEvent]:
+    """The events read ahead, then the rest; closing it closes the provider's stream."""
+    try:
+        yield from ahead
+        yield from events
+    finally:
+        _close(events)
+
+
+def _close(events: Iterator[StreamEvent]) -> None:
+    close = getattr(events, "close", None)
+    if close is not None:
+        close()

@@ -353,7 +353,9 @@ class ReliableExecutor:
     ) -> Iterator[StreamEvent]:
         """Stream the answer from the first provider that can (and can stream tool events when
         the request has tools). Retries and fallbacks happen only before the first event;
-        an error after it reaches the caller. Raises
+        an error after it reaches the caller. A stream that ends with no text and no tool call
+        is an :class:`~reliable_rules.errors.EmptyResponse` before any event is yielded (the
+        first events are read ahead to the first one with content). Raises
         :class:`~reliable_rules.errors.NoStreamingProvider` when no provider qualifies."""
         needs_tool_events = request.has_tools
         capable = tuple(
