@@ -56,8 +56,8 @@ class Host(Protocol):
     def max_wait_s(self) -> float:
         """The longest single wait on a rate-limited provider."""
 
-    def rotate_key(self, provider: str | None = None) -> str | None:
-        """The next API key for ``provider`` (None without keys)."""
+    def next_key(self, provider: str, used: str | None) -> str | None:
+        """The key after ``used`` for ``provider`` (None without keys)."""
 
     def _give_up(self, error: ExecutionError, run: Run) -> None:
         """Log and show ``error`` to ``on_give_up`` before it is raised."""
@@ -82,7 +82,7 @@ def _retry(host: Host, failed: Failed, timing: Timing) -> Step:
     pair, category = failed.pair, failed.decision.verdict.category
     rotated = pair.api_key
     if category.rotate_key and category.retryable:
-        new_key = host.rotate_key(pair.name)
+        new_key = host.next_key(pair.name, pair.api_key)
         if new_key is not None:
             rotated = new_key
             log_info(

@@ -116,12 +116,12 @@ class ReliableExecutor:
             failed the requested model. A fallback's own fallbacks follow it (to depth 3;
             see :mod:`~reliable_rules.executor.aliases`); a cycle or a deeper chain raises
             :class:`~reliable_rules.errors.ModelFallbackError` here.
-        api_keys: keys to rotate through on rate limits: a list shared by all providers (the
-            seed's behaviour), or ``{provider_name: [keys]}``. The rotated key is passed to the
-            next attempt as ``api_key``. The first attempt uses the provider's own key, on
-            purpose: these keys are the rotation pool for rate limits (as in the seed), and
-            the first rate limit moves to ``keys[0]``; give the provider ``keys[0]`` as its own
-            key to start there.
+        api_keys: the keys to call with, passed to each attempt as ``api_key``: a list shared
+            by all providers (the seed's behaviour), or ``{provider_name: [keys]}``. A
+            provider's first attempt uses the key under the ring's counter (``keys[0]`` until
+            a rate limit moved it), never the provider's own key; a rate limit moves to the
+            next key (:meth:`~reliable_rules.executor.keys.KeyRing.after`). Providers without
+            keys here use their own.
         attempt_timeout_s: bound each attempt; a late attempt becomes an
             :class:`~reliable_rules.errors.AttemptTimeout` failure that the rules classify.
         deadline_s: bound the whole call, sleeps included
@@ -250,9 +250,17 @@ class ReliableExecutor:
 
     def rotate_key(self, provider: str | None = None) -> str | None:
         """The next API key for ``provider`` (round-robin, ``keys[0]`` first), or None."""
-        ring = self._keys.get(provider) if provider is not None else None
-        ring = ring if ring is not None else self._shared_keys
+        ring = self._ring(provider)
         return None if ring is None else ring.rotate()
+
+    def next_key(self, provider: str, used: str | None) -> str | None:
+        """The key to retry ``provider`` with after ``used`` was rate limited, or None."""
+        ring = self._ring(provider)
+        return None if ring is None else ring.after(used)
+
+    def _ring(self, provider: str | None) -> KeyRing | None:
+        ring = self._keys.get(provider) if provider is not None else None
+        return ring if ring is not None else self._shared_keys
 
     # ── entry points ───────────────────────────────────────────────────────────────────
 
@@ -497,6 +505,7 @@ class ReliableExecutor:
             for index, (name, provider) in enumerate(candidates):
                 previous = self._fallback_hook(run, previous, name, model)
                 pair = Pair(name, provider, model, self.max_retries + 1, self.backoff.base_ms)
+                pair.api_key = ring.current() if (ring := self._ring(name)) else None
                 later = [other for other, _ in candidates[index + 1:]]
                 later += [other for other, _ in providers for _m in models[model_index + 1:]]
                 step = self._attempts(op, run, pair, timing, outcome=outcome, later=later)

@@ -195,8 +195,8 @@ def test_quota_429_moves_on_after_one_request(rig: Rig, reply: Reply, detail: st
 
 
 def test_the_rotated_key_reaches_the_server(rig: Rig) -> None:
-    """After a 429 the next request carries keys[0], after another keys[1]; the first request
-    carries the provider's own key."""
+    """The first request carries keys[0] (not the provider's own key), after a 429 the next
+    keys[1], after another keys[0] again."""
     keys = ["sk-rot-aaaaaaaaaaaa1111", "sk-rot-bbbbbbbbbbbb2222"]
     server = rig.server("a")
     rate_limited = Reply.openai_error(429, "Rate limit reached", headers={"Retry-After": "0"})
@@ -208,12 +208,10 @@ def test_the_rotated_key_reaches_the_server(rig: Rig) -> None:
     )
     outcome = executor.execute(ask(), MODEL)
     assert outcome.response.text == "third time"
-    assert [request.api_key for request in server.requests] == [
-        "sk-own-cccccccccccc3333",
-        keys[0],
-        keys[1],
-    ]
-    assert [record.api_key_hint for record in outcome.attempts] == [None, "...1111", "...2222"]
+    assert [request.api_key for request in server.requests] == [keys[0], keys[1], keys[0]]
+    assert [record.api_key_hint for record in outcome.attempts] == [
+        "...1111", "...2222", "...1111",
+    ]  # fmt: skip
     assert [record.reason for record in outcome.attempts] == [
         "rate_limited",
         "rate_limited",
@@ -466,7 +464,7 @@ def test_no_secret_in_any_trail_log_line_or_exception_text(
             ("openai", rig.openai(openai_server, api_key=LIVE_KEY)),
             ("anthropic", rig.anthropic(anthropic_server, api_key=ANTHROPIC_KEY)),
         ],
-        api_keys=[ROTATED_KEY],
+        api_keys={"openai": [LIVE_KEY, ROTATED_KEY]},
         hooks=hooks,
     )
     with pytest.raises(AllProvidersFailed) as caught:

@@ -153,16 +153,17 @@ def test_retry_after_over_the_cap_tries_the_next_key_at_once(tmp_path: Path) -> 
         [("a", mock)], rules=rules, timing=timing, api_keys=["key-one-aaaaaaaa", "key-two-bbbb"]
     )
     assert run.simple_chat("hi", "m") == "ok"
-    assert mock.keys == [None, "key-one-aaaaaaaa"]
+    assert mock.keys == ["key-one-aaaaaaaa", "key-two-bbbb"]
     assert timing.sleeps == []
 
 
 def test_rate_limit_rotates_keys_and_passes_them_to_the_next_attempts() -> None:
-    """Each rate limit picks the next key and the provider receives it."""
+    """The first attempt uses keys[0]; each rate limit moves to the next key and the provider
+    receives it."""
     mock = MockProvider(fail_until_attempt=3, error="429 Too Many Requests: rate limit")
     run = executor([("p", mock)], max_retries=3, api_keys=["k1", "k2"])
     assert run.simple_chat("hi", "m") == "ok"
-    assert mock.keys == [None, "k1", "k2", "k1"]
+    assert mock.keys == ["k1", "k2", "k1", "k2"]
 
 
 def test_per_provider_keys_rotate_separately() -> None:
@@ -173,8 +174,8 @@ def test_per_provider_keys_rotate_separately() -> None:
         [("a", a), ("b", b)], max_retries=1, api_keys={"a": ["a1", "a2"], "b": ["b1"]}
     )
     assert run.simple_chat("hi", "m") == "ok"
-    assert a.keys == [None, "a1"]
-    assert b.keys == [None, "b1"]
+    assert a.keys == ["a1", "a2"]
+    assert b.keys == ["b1", "b1"]  # one key: the retry waits and uses it again
 
 
 def test_quota_exhaustion_does_not_rotate_keys() -> None:
@@ -418,7 +419,7 @@ def test_generic_call_passes_everything_fn_needs() -> None:
     run = executor([("only", provider)], api_keys=["key-a"])
     assert run.call(fn, model="m", request=request) == 42
     assert [tuple(attempt) for attempt in seen] == [
-        (provider, "only", "m", request, None, 1, False),
+        (provider, "only", "m", request, "key-a", 1, False),
         (provider, "only", "m", request, "key-a", 2, False),
     ]
 
