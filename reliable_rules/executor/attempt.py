@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from reliable_rules.chat import ChatRequest, ChatResponse, StreamEvent
 from reliable_rules.errors import EmptyResponse, InvalidToolCall
-from reliable_rules.executor.prompt_tools import guided_response, prompt_guided
+from reliable_rules.executor.prompt_tools import guided_response, guided_stream, prompt_guided
 from reliable_rules.executor.records import key_hint
 
 __all__ = ["Attempt", "chat_op", "open_stream_op"]
@@ -69,8 +69,12 @@ def open_stream_op(attempt: Attempt) -> tuple[StreamEvent | None, Iterator[Strea
     not only whitespace, or a tool call), so a failure before it can be retried; a stream that
     ends first is an :class:`EmptyResponse`, retried like an empty answer. The events read
     ahead are replayed, in order, before the rest."""
-    assert attempt.request is not None
-    events = iter(attempt.provider.stream(attempt.request, attempt.model, api_key=attempt.api_key))
+    request = attempt.request
+    assert request is not None
+    sent = prompt_guided(request) if attempt.tools_in_prompt else request
+    events = iter(attempt.provider.stream(sent, attempt.model, api_key=attempt.api_key))
+    if attempt.tools_in_prompt:
+        events = guided_stream(events, request)
     ahead: list[StreamEvent] = []
     try:
         for event in events:

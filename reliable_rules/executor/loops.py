@@ -360,7 +360,8 @@ class ReliableExecutor:
         deadline_s: float | None = None,
     ) -> Iterator[StreamEvent]:
         """Stream the answer from the first provider that can (and can stream tool events when
-        the request has tools). Retries and fallbacks happen only before the first event;
+        the request has tools, or takes them prompt-guided). Retries and fallbacks happen only
+        before the first event;
         an error after it reaches the caller. A stream that ends with no text and no tool call
         is an :class:`~reliable_rules.errors.EmptyResponse` before any event is yielded (the
         first events are read ahead to the first one with content). Raises
@@ -370,7 +371,8 @@ class ReliableExecutor:
             (name, provider)
             for name, provider in self.providers
             if getattr(provider, "supports_streaming", False)
-            and (not needs_tool_events or getattr(provider, "supports_tool_events", False))
+            and (not needs_tool_events or getattr(provider, "supports_tool_events", False)
+                 or getattr(provider, "supports_native_tools", None) is False)  # prompt-guided
         )
         return self._stream(
             request, model, capable=capable, needs_tool_events=needs_tool_events,

@@ -12,6 +12,9 @@ The executor does that (:func:`uses_prompt_tools`, :func:`switch_to_prompt_tools
   (provider, model) pair to prompt-guided tools and tries again at once, once per pair (the
   record's action is ``prompt_tools``; the pair's budget grows by one, as for a truncation);
   the next provider starts native again.
+* ``stream_chat`` with tools also uses providers that stream but declare
+  ``supports_native_tools = False``; a prompt-guided stream is read to its end before its
+  events are replayed (:func:`guided_stream`): text first, then the tool calls.
 
 :func:`prompt_guided` rewrites the request: no ``tools`` field, a system prompt that lists the
 tools (name, description, JSON Schema of the arguments) and the answer format, and the history's
@@ -35,17 +38,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from reliable_rules.chat import ChatRequest, ChatResponse, Message, ToolCall
+from reliable_rules.chat import ChatRequest, ChatResponse, Message, StreamEvent, ToolCall
 from reliable_rules.errors import InvalidToolCall
 from reliable_rules.executor.state import Failed, Pair, Step, log_info
 
 __all__ = [
     "TOOL_CALL_CLOSE",
     "TOOL_CALL_OPEN",
+    "guided_response",
+    "guided_stream",
     "parse_tool_calls",
     "prompt_guided",
     "switch_to_prompt_tools",
@@ -200,6 +205,40 @@ def guided_response(response: ChatResponse, request: ChatRequest) -> ChatRespons
         response.text, request.tools or (), salt=str(len(request.messages))
     )
     return replace(response, text=text, tool_calls=(*response.tool_calls, *calls))
+
+
+def guided_stream(events: Iterator[StreamEvent], request: ChatRequest) -> Iterator[StreamEvent]:
+    """The provider's stream of an answer to a prompt-guided request, read to its end (a block
+    can only be parsed whole), then replayed as one text event, the tool calls read from the
+    text and the provider's ``final`` event. Closing it closes the provider's stream."""
+    texts: list[str] = []
+    native: list[StreamEvent] = []
+    final = StreamEvent("final")
+    try:
+        for event in events:
+            if event.kind == "text":
+                texts.append(event.text)
+            elif event.kind == "tool_call":
+                native.append(event)
+            else:
+                final = event
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()
+    try:
+        text, calls = parse_tool_calls(
+            "".join(texts), request.tools or (), salt=str(len(request.messages))
+        )
+    except InvalidToolCall as invalid:
+        invalid.usage = final.usage  # billed even though rejected
+        raise
+    if text is not None:
+        yield StreamEvent("text", text=text)
+    yield from native
+    for call in calls:
+        yield StreamEvent("tool_call", tool_call=call)
+    yield final
 
 
 def uses_prompt_tools(request: ChatRequest | None, pair: Pair) -> bool:
