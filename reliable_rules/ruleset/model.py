@@ -169,6 +169,8 @@ class RuleSet:
     classifier: Classifier = field(repr=False)
     unused_conditions: tuple[str, ...] = ()
     invariants: tuple[Invariant, ...] = ()
+    #: sha256 (hex) of the bytes each file of :attr:`files` was parsed from, by its name there.
+    file_digests: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     # Decisions for lone exceptions, by (class, message, provider, model): an executor sees
     # the same few errors again and again (503, rate limits), and a classification is a pure
     # function of those four. Bounded; cleared when full. Dict reads and writes are atomic.
