@@ -22,6 +22,11 @@ logger = logging.getLogger("reliable_rules")
 
 _MEMO_SIZE = 1024
 
+
+def _exact(name: object) -> bool:
+    """None or an exact ``str`` (not a subclass), safe to use in a memo key."""
+    return name is None or type(name) is str
+
 #: The expectations a test case may state besides its category (``expect``).
 CASE_FLAGS = ("reason", "retryable", "rate_limited", "action", "retry_after_ms", "rule")
 
@@ -203,7 +208,9 @@ class RuleSet:
         try:
             if status is None and headers is None and body is None:
                 plain = plain_exception_key(error)
-                if plain is not None:
+                # Only exact strings in the key: a str subclass's __eq__/__hash__ could make
+                # two different calls share one decision.
+                if plain is not None and _exact(provider) and _exact(model):
                     key = (*plain, provider, model)
                     decision = self._memo.get(key)
                     if decision is None:
