@@ -30,6 +30,8 @@ __all__ = [
 # far more than any provider error needs and still bounded in time.
 MAX_TEXT_CHARS = 1_000_000
 _MAX_CHAIN = 16
+# Longest exception message whose classification is memoised (see plain_exception_key).
+_MAX_MEMO_MESSAGE = 4096
 _EMPTY_HEADERS: Mapping[str, str] = MappingProxyType({})
 
 
@@ -71,7 +73,11 @@ def _safe_str(obj: object) -> str:
             return f"<{type(obj).__name__}>"
         except Exception:  # noqa: BLE001 — even the class name can be a raising property
             return "<unprintable error>"
-    return text if isinstance(text, str) else ""
+    if type(text) is str:
+        return text
+    # A str subclass can lie through __eq__/__hash__ (and memo keys compare texts): keep only
+    # its characters, as an exact str.
+    return str.__str__(text) if isinstance(text, str) else ""
 
 
 def _as_text(value: object) -> str | None:
@@ -220,10 +226,16 @@ def _from_exception(
 ) -> tuple[str, int | None, dict[str, str], str | None, frozenset[str]]:
     chain = _chain(error)
     parts: list[str] = []
+    # Each link's text is cut to what is left of the message's bound before it is kept, so a
+    # chain of huge messages costs one bound, not one copy per link.
+    left = MAX_TEXT_CHARS
     for item in chain:
-        text = _safe_str(item)
+        if left <= 0:
+            break
+        text = _safe_str(item)[:left]
         if text and not any(text in part for part in parts):
             parts.append(text)
+            left -= len(text) + 2
     message = ": ".join(parts)[:MAX_TEXT_CHARS]
 
     status = None
@@ -278,7 +290,10 @@ def plain_exception_key(error: object) -> tuple[type, str] | None:
     """``(class, message)`` when ``error`` is a lone exception with nothing attached (so that
     pair determines its :class:`Failure`), else None. Used to memoise classifications."""
     if isinstance(error, BaseException) and _plain_exception(error):
-        return (type(error), _safe_str(error))
+        message = _safe_str(error)
+        # A long message is rare and would keep its whole text alive in the memo.
+        if len(message) <= _MAX_MEMO_MESSAGE:
+            return (type(error), message)
     return None
 
 

@@ -149,12 +149,11 @@ class ReloadingRuleSet:
         self._generation = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        if not builtin:
-            self._scan((self._source,))  # before loading: a write during the load is seen
         ruleset = load_rules(self._source)
-        self._files = () if builtin else _watched(ruleset)
-        self._scan(self._files)
-        self._served_digest = self._digest()
+        self._files: tuple[str, ...] = ()
+        self._served_digest = ""
+        if not builtin:
+            self._remember(ruleset)
         self._current = ruleset
         self._next_check = self._clock() + self.interval_s
 
@@ -348,13 +347,20 @@ class ReloadingRuleSet:
             except Exception:  # a callback bug must not stop reloading
                 logger.exception("reliable_rules: on_error callback raised; ignoring it")
 
-    def _swap(self, ruleset: RuleSet) -> None:
-        files = _watched(ruleset)
-        if files != self._files:
-            self._seen = {path: seen for path, seen in self._seen.items() if path in files}
-            self._files = files
-            self._scan(files)
+    def _remember(self, ruleset: RuleSet) -> None:
+        """Watch ``ruleset``'s files as the loader read them.
+
+        What is served is what the loader read, which may differ from what a check before it
+        hashed (a write in between): keep the digests of the loaded bytes, with no stat, so
+        the next check hashes the disk again and reloads when it holds something else.
+        """
+        read = {os.path.abspath(name): digest for name, digest in ruleset.file_digests.items()}
+        self._files = _watched(ruleset)
+        self._seen = {path: _Seen(None, read.get(path), True) for path in self._files}
         self._served_digest = self._digest()
+
+    def _swap(self, ruleset: RuleSet) -> None:
+        self._remember(ruleset)
         old = self._current
         self._current = ruleset  # the swap: one assignment of an immutable rule set
         self._generation += 1

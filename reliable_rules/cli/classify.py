@@ -52,7 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "text", nargs="?", metavar="TEXT", help="the error message ('-': read stdin)"
     )
-    parser.add_argument("--status", type=int, metavar="N", help="the HTTP status of the response")
+    parser.add_argument(
+        "--status", type=_status, metavar="N", help="the HTTP status of the response (100-599)"
+    )
     parser.add_argument(
         "--header",
         type=_header,
@@ -92,6 +94,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE.jsonl",
         help="classify every JSON record of FILE ('-': stdin), one answer per line",
     )
+
+
+def _status(value: str) -> int:
+    """An HTTP status: an integer from 100 to 599, never a silently ignored number."""
+    text = value.strip()
+    if not (text.isascii() and text.isdigit() and len(text) == 3 and 100 <= int(text) <= 599):
+        raise argparse.ArgumentTypeError(f"expected an HTTP status 100-599, got {value[:40]!r}")
+    return int(text)
 
 
 def _header(value: str) -> tuple[str, str]:

@@ -13,6 +13,7 @@ merged; ``policy`` is merged key by key.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Mapping
@@ -147,6 +148,9 @@ class _Loader:
         self._done: dict[FsPath, _Layer | None] = {}
         self._stack: list[FsPath] = []
         self._names: dict[FsPath, str] = {}
+        # sha256 of the bytes each file was parsed from, by shown name: a watcher compares
+        # the disk with what was loaded, not with a second read that may see another write.
+        self.digests: dict[str, str] = {}
 
     def load(self, path: FsPath, reference: str) -> _Layer | None:
         if path in self._done:
@@ -171,6 +175,7 @@ class _Loader:
                 )
             )
             return None
+        self.digests[shown] = hashlib.sha256(raw).hexdigest()
         text, problems = decode(shown, raw)
         self.problems.extend(problems)
         if text is None:
@@ -523,7 +528,11 @@ def _invariants(
 
 
 def _build(
-    layer: _Layer, source_name: str, top_file: str, problems: list[Problem]
+    layer: _Layer,
+    source_name: str,
+    top_file: str,
+    problems: list[Problem],
+    digests: Mapping[str, str],
 ) -> RuleSet | None:
     categories: dict[str, Category] = dict(DEFAULT_CATEGORIES)
     for name, (category_spec, category_source, category_path) in layer.categories.items():
@@ -614,6 +623,9 @@ def _build(
         source=source_name,
         file=top_file,
         files=tuple(layer.files),
+        file_digests=MappingProxyType(
+            {name: digests[name] for name in layer.files if name in digests}
+        ),
         rules=tuple(rules),
         categories=MappingProxyType(categories),
         policy=policy,
@@ -655,7 +667,11 @@ def load_rules(source: str | os.PathLike[str] = "builtin:default") -> RuleSet:
         problems = loader.problems
         # Compile even when parsing found problems: compile problems (bad regexes, unknown
         # categories) of the same files belong in the same report.
-        ruleset = _build(layer, reference, top_file, problems) if layer is not None else None
+        ruleset = (
+            _build(layer, reference, top_file, problems, loader.digests)
+            if layer is not None
+            else None
+        )
     except RecursionError:
         raise RuleSetError(
             [Problem(top_file, 1, 1, "the rule set nests too deeply to load", "too-deep")]

@@ -22,6 +22,11 @@ logger = logging.getLogger("reliable_rules")
 
 _MEMO_SIZE = 1024
 
+
+def _exact(name: object) -> bool:
+    """None or an exact ``str`` (not a subclass), safe to use in a memo key."""
+    return name is None or type(name) is str
+
 #: The expectations a test case may state besides its category (``expect``).
 CASE_FLAGS = ("reason", "retryable", "rate_limited", "action", "retry_after_ms", "rule")
 
@@ -169,6 +174,8 @@ class RuleSet:
     classifier: Classifier = field(repr=False)
     unused_conditions: tuple[str, ...] = ()
     invariants: tuple[Invariant, ...] = ()
+    #: sha256 (hex) of the bytes each file of :attr:`files` was parsed from, by its name there.
+    file_digests: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     # Decisions for lone exceptions, by (class, message, provider, model): an executor sees
     # the same few errors again and again (503, rate limits), and a classification is a pure
     # function of those four. Bounded; cleared when full. Dict reads and writes are atomic.
@@ -201,7 +208,9 @@ class RuleSet:
         try:
             if status is None and headers is None and body is None:
                 plain = plain_exception_key(error)
-                if plain is not None:
+                # Only exact strings in the key: a str subclass's __eq__/__hash__ could make
+                # two different calls share one decision.
+                if plain is not None and _exact(provider) and _exact(model):
                     key = (*plain, provider, model)
                     decision = self._memo.get(key)
                     if decision is None:
