@@ -44,6 +44,7 @@ from reliable_rules.engine.nodes import (
     TextStatus,
     unwrap,
 )
+from reliable_rules.engine.regex_safety import backtracking_risk
 from reliable_rules.errors import BadRecord, Problem, RuleSetError, RuleSourceError
 from reliable_rules.failure import Failure
 from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules, resolve_source
@@ -300,6 +301,13 @@ def _nested_quantifier(pattern: str) -> bool:
     return walk(parsed, False)
 
 
+def _backtracking(pattern: str, sensitive: bool) -> str | None:
+    """Why ``pattern`` may backtrack catastrophically, or None."""
+    if _nested_quantifier(pattern):
+        return "nests a quantifier inside a repeated group"
+    return backtracking_risk(pattern, ignore_case=not sensitive)
+
+
 def _broad_regex(pattern: str, sensitive: bool) -> bool:
     if pattern.strip() in (".*", ".+", "^.*", "^.+", ".*$", ".+$", "(.*)", "(.+)"):
         return True
@@ -508,12 +516,13 @@ class _Linter:
                         "anchor it on the words it is about",
                         rules,
                     )
-                elif _nested_quantifier(value):
+                elif risk := _backtracking(value, case == "sensitive"):
                     self.add(
                         "regex-backtracking",
                         where,
-                        f"regex {value!r} nests a quantifier inside a repeated group",
-                        "rewrite without a repeat inside a repeat, e.g. `(a+)+` -> `a+`",
+                        f"rule {', '.join(rules) or '?'}: regex {value!r} {risk}",
+                        "rewrite without a repeat inside a repeat (`(a+)+` -> `a+`) and with "
+                        "alternatives that cannot start alike (`(a|ab)+` -> `(ab?)+`)",
                         rules,
                     )
 

@@ -382,6 +382,7 @@ def _policy(data: Mapping[str, Any]) -> Policy:
         retry_after_cap_ms=int(data.get("retry_after_cap_ms", defaults.retry_after_cap_ms)),
         over_cap=str(data.get("over_cap", defaults.over_cap)),
         max_wait_ms=_max_wait(data.get("max_wait_ms", defaults.max_wait_ms)),
+        regex_budget_ms=int(data.get("regex_budget_ms", defaults.regex_budget_ms)),
     )
 
 
@@ -607,6 +608,7 @@ def _build(
         categories=categories,
         extractors=extractors,
         max_wait_ms=policy.max_wait_ms,
+        regex_budget_ms=policy.regex_budget_ms,
     )
     return RuleSet(
         name=layer.name,

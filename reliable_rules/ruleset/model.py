@@ -40,6 +40,9 @@ class Policy:
     #: A retryable rate limit asking for a longer wait is decided as ``quota_exhausted``
     #: (None or 0: never).
     max_wait_ms: int | None = 120_000
+    #: The regex time one classification may spend on searches not proven cheap, in
+    #: milliseconds; past it the remaining ones are skipped (counted as no match).
+    regex_budget_ms: int = 20
 
 
 @dataclass(frozen=True, slots=True)
