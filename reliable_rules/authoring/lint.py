@@ -47,7 +47,12 @@ from reliable_rules.engine.nodes import (
 from reliable_rules.engine.regex_safety import backtracking_risk
 from reliable_rules.errors import BadRecord, Problem, RuleSetError, RuleSourceError
 from reliable_rules.failure import Failure
-from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules, resolve_source
+from reliable_rules.ruleset.loader import (
+    BUILTIN_PREFIX,
+    extends_permitted,
+    load_rules,
+    resolve_source,
+)
 from reliable_rules.ruleset.model import Invariant, RuleSet
 from reliable_rules.ruleset.resources import rules_dir
 from reliable_rules.ruleset.yamlpos import Path, SourceMap, decode, parse_yaml
@@ -239,8 +244,10 @@ def _bases(data: Any, path: FsPath) -> list[RuleSet]:
         if not isinstance(reference, str):
             continue
         target, _ = resolve_source(reference, path.parent)
-        if target is None:
-            continue
+        if target is None or not (
+            reference.startswith(BUILTIN_PREFIX) or extends_permitted(target, path.parent)
+        ):
+            continue  # load_rules reports it (extends-missing, extends-outside)
         try:
             result.append(load_rules(reference if reference.startswith(BUILTIN_PREFIX) else target))
         except (RuleSetError, RuleSourceError):
