@@ -13,7 +13,13 @@ from typing import Any
 from reliable_rules.decision import Decision
 from reliable_rules.engine.classifier import Classifier
 from reliable_rules.engine.nodes import Node
-from reliable_rules.failure import Failure, plain_exception_key, to_failure, with_exception_types
+from reliable_rules.failure import (
+    Failure,
+    exact_str,
+    plain_exception_key,
+    to_failure,
+    with_exception_types,
+)
 from reliable_rules.taxonomy import Category
 
 __all__ = ["CASE_FLAGS", "Invariant", "Policy", "Rule", "RuleSet", "RuleTest"]
@@ -205,7 +211,9 @@ class RuleSet:
             if status is None and headers is None and body is None:
                 plain = plain_exception_key(error)
                 if plain is not None:
-                    key = (*plain, provider, model)
+                    # Exact strs and the class's identity: a str subclass (or a metaclass)
+                    # with its own __eq__/__hash__ cannot make two failures share a key.
+                    key = (id(plain[0]), *plain, exact_str(provider), exact_str(model))
                     decision = self._memo.get(key)
                     if decision is None:
                         decision = self.classifier.decide(
