@@ -40,7 +40,27 @@ CASES = {
     "slow_drip_deadline_2s": "one byte every 0.3 s, executor deadline_s=2",
     "stalled_stream_deadline_2s": "stream stalled after its first event, deadline_s=2",
     "stalled_stream_cancel": "stream stalled after its first event, cancel at 0.5 s",
+    "regex_200_catastrophic": "classify with 200 rules whose regex backtracks catastrophically",
 }
+
+
+def _regex_case() -> None:
+    """200 rules with ``^(?:a|a)*$`` (exponential on ``"a" * 28 + "!"``), one classify."""
+    import logging  # noqa: PLC0415
+    import tempfile  # noqa: PLC0415
+
+    from reliable_rules import load_rules  # noqa: PLC0415
+
+    rules = "".join(
+        f"  - id: slow.r{index}\n    when: {{regex: '^(?:a|a)*$'}}\n"
+        "    then: {category: server_error}\n"
+        for index in range(200)
+    )
+    path = Path(tempfile.mkdtemp()) / "slow.yaml"
+    path.write_text("format: reliable-rules/v1\nname: slow\nrules:\n" + rules, encoding="utf-8")
+    loaded = load_rules(path)
+    logging.disable(logging.WARNING)
+    loaded.classify("a" * 28 + "!")
 
 
 def _rss_mb() -> float:
@@ -65,6 +85,17 @@ def _run_case(name: str) -> dict[str, Any]:
         "stalled_stream_deadline_2s": lambda: hs.sse_then([hs.openai_delta("first")], hs.stall),
         "stalled_stream_cancel": lambda: hs.sse_then([hs.openai_delta("first")], hs.stall),
     }
+    if name == "regex_200_catastrophic":
+        before = _rss_mb()
+        started = time.monotonic()
+        _regex_case()
+        return {
+            "case": name,
+            "seconds": round(time.monotonic() - started, 2),
+            "peak_rss_growth_mb": round(_rss_mb() - before, 1),
+            "error": "no error",
+            "package": str(Path(reliable_rules.__file__).parent),
+        }
     server = hs.HostileServer(responders[name]())
     adapter = OpenAICompatible(server.url + "/v1", api_key="sk-bench", timeout=60)
     request = ChatRequest([Message.user("hi")])
