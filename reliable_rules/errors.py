@@ -23,6 +23,9 @@ the whole family with a single ``except``::
     ├── ProviderHTTPError         a provider adapter got a non-2xx answer (status, headers, body)
     ├── ProviderStreamError       a provider reported an error inside a stream
     ├── MalformedResponseError    a 2xx answer that is not the expected shape
+    │   └── ResponseTooLarge      a 2xx answer or stream line past the adapter's size limit
+    ├── ResponseTimeout           reading an answer outlived a time bound (a ``TimeoutError``)
+    ├── ResponseInterrupted       the connection broke mid-answer (a ``ConnectionError``)
     ├── EmptyResponse             a 2xx answer with no text and no tool calls (the rules classify
     │                             it: ``empty_response`` in builtin:default)
     ├── InvalidToolCall           a prompt-guided tool call in an answer is not a call of an

@@ -27,7 +27,6 @@ counter, cooldowns, circuit breakers, the set of live calls) is lock-protected.
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import math
 import threading
@@ -40,7 +39,6 @@ from reliable_rules.chat import ChatRequest, ChatResponse, Message, StreamEvent
 from reliable_rules.decision import Decision
 from reliable_rules.errors import (
     AllProvidersFailed,
-    AttemptTimeout,
     CallCancelled,
     DeadlineExceeded,
     ExecutionError,
@@ -50,6 +48,7 @@ from reliable_rules.executor.actions import HANDLERS
 from reliable_rules.executor.aliases import expand_fallbacks
 from reliable_rules.executor.attempt import Attempt, chat_op, open_stream_op
 from reliable_rules.executor.backoff import Backoff
+from reliable_rules.executor.bounded import follow, run_bounded
 from reliable_rules.executor.fallback import record_provider_fallback
 from reliable_rules.executor.health import CircuitBreakerPolicy, Health
 from reliable_rules.executor.keys import KeyRing
@@ -392,17 +391,15 @@ class ReliableExecutor:
         if not capable:
             what = "streaming tool events" if needs_tool_events else "streaming"
             raise NoStreamingProvider(f"No provider supports {what}")
+        timing, limit = self._clock(), self.deadline_s if deadline_s is None else deadline_s
+        deadline = None if limit is None else timing.monotonic() + limit
         first, events = self._run(
             open_stream_op, model, request, cancel, deadline_s, providers=capable
         )
-        try:
-            if first is not None:
-                yield first
-            yield from events
-        finally:
-            close = getattr(events, "close", None)
-            if close is not None:
-                close()
+        yield from follow(
+            first, events, register=self._register, unregister=self._live.discard,
+            cancel=cancel, deadline=deadline, timing=timing,
+        )
 
     # ── the loop ───────────────────────────────────────────────────────────────────────
 
@@ -714,27 +711,11 @@ class ReliableExecutor:
                 raise Halt("deadline", "Deadline exceeded.")
             if limit is None or left < limit:
                 limit, deadline_bound = left, True
-        done = threading.Event()
-        context = contextvars.copy_context()
-        pool = self._worker_pool()
-        task = pool.submit(lambda: context.run(op, attempt), done)
-        if state.begin_wait(done):
-            try:
-                done.wait(limit)
-            finally:
-                state.end_wait()
-        self._halt_if_cancelled(state)
-        if not task.done.is_set():
-            if deadline_bound:
-                raise Halt("deadline", "Deadline exceeded.")
-            raise AttemptTimeout(
-                f"attempt timed out after {limit:g}s "
-                f"(provider={attempt.provider_name} model={attempt.model})"
-            )
-        if task.error is not None:
-            raise task.error
-        result: T = task.result  # the worker ran op, which returns a T
-        return result
+        assert limit is not None  # _bounded runs only with an attempt timeout or a deadline
+        return run_bounded(
+            op, attempt, state=state, limit=limit, deadline_bound=deadline_bound,
+            pool=self._worker_pool,
+        )
 
     def _worker_pool(self) -> WorkerPool:
         with self._lock:

@@ -13,7 +13,13 @@ from typing import Any
 from reliable_rules.decision import Decision
 from reliable_rules.engine.classifier import Classifier
 from reliable_rules.engine.nodes import Node
-from reliable_rules.failure import Failure, plain_exception_key, to_failure, with_exception_types
+from reliable_rules.failure import (
+    Failure,
+    exact_str,
+    plain_exception_key,
+    to_failure,
+    with_exception_types,
+)
 from reliable_rules.taxonomy import Category
 
 __all__ = ["CASE_FLAGS", "Invariant", "Policy", "Rule", "RuleSet", "RuleTest"]
@@ -21,11 +27,6 @@ __all__ = ["CASE_FLAGS", "Invariant", "Policy", "Rule", "RuleSet", "RuleTest"]
 logger = logging.getLogger("reliable_rules")
 
 _MEMO_SIZE = 1024
-
-
-def _exact(name: object) -> bool:
-    """None or an exact ``str`` (not a subclass), safe to use in a memo key."""
-    return name is None or type(name) is str
 
 #: The expectations a test case may state besides its category (``expect``).
 CASE_FLAGS = ("reason", "retryable", "rate_limited", "action", "retry_after_ms", "rule")
@@ -45,6 +46,9 @@ class Policy:
     #: A retryable rate limit asking for a longer wait is decided as ``quota_exhausted``
     #: (None or 0: never).
     max_wait_ms: int | None = 120_000
+    #: The regex time one classification may spend on searches not proven cheap, in
+    #: milliseconds; past it the remaining ones are skipped (counted as no match).
+    regex_budget_ms: int = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +178,6 @@ class RuleSet:
     classifier: Classifier = field(repr=False)
     unused_conditions: tuple[str, ...] = ()
     invariants: tuple[Invariant, ...] = ()
-    #: sha256 (hex) of the bytes each file of :attr:`files` was parsed from, by its name there.
-    file_digests: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
     # Decisions for lone exceptions, by (class, message, provider, model): an executor sees
     # the same few errors again and again (503, rate limits), and a classification is a pure
     # function of those four. Bounded; cleared when full. Dict reads and writes are atomic.
@@ -208,10 +210,10 @@ class RuleSet:
         try:
             if status is None and headers is None and body is None:
                 plain = plain_exception_key(error)
-                # Only exact strings in the key: a str subclass's __eq__/__hash__ could make
-                # two different calls share one decision.
-                if plain is not None and _exact(provider) and _exact(model):
-                    key = (*plain, provider, model)
+                if plain is not None:
+                    # Exact strs and the class's identity: a str subclass (or a metaclass)
+                    # with its own __eq__/__hash__ cannot make two failures share a key.
+                    key = (id(plain[0]), *plain, exact_str(provider), exact_str(model))
                     decision = self._memo.get(key)
                     if decision is None:
                         decision = self.classifier.decide(

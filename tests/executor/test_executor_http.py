@@ -21,7 +21,9 @@ from reliable_rules import (
     ChatRequest,
     Hooks,
     Message,
+    ReliableRulesError,
 )
+from reliable_rules.providers import ResponseInterrupted
 from reliable_rules.testing import FakeTiming, Reply
 
 MODEL = "test-model"
@@ -379,7 +381,8 @@ def test_stream_retries_a_503_before_the_first_event(rig: Rig) -> None:
 
 
 def test_stream_failure_after_the_first_event_reaches_the_caller(rig: Rig) -> None:
-    """A stream cut off after its first event raises to the caller; nothing is retried."""
+    """A stream cut off after its first event raises to the caller, as the library's
+    ResponseInterrupted (never a raw ChunkedEncodingError); nothing is retried."""
     server = rig.server("a")
     server.script(
         Reply.stream_openai(["first ", "second ", "third"], sse_drop_after=2),
@@ -389,8 +392,11 @@ def test_stream_failure_after_the_first_event_reaches_the_caller(rig: Rig) -> No
     stream = executor.stream_chat(ask(), MODEL)
     first = next(stream)
     assert (first.kind, first.text) == ("text", "first ")
-    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+    with pytest.raises(ResponseInterrupted) as caught:
         next(stream)
+    assert not isinstance(caught.value, requests.exceptions.RequestException)
+    assert isinstance(caught.value, ReliableRulesError)
+    assert isinstance(caught.value, ConnectionError)
     assert len(server.requests) == 1
     assert server.pending == 1
 

@@ -1,18 +1,20 @@
-"""Classification's memo cannot be fooled by hostile strings, and huge exception chains cost
-one bounded message, not one copy per link (issue 13, item 12)."""
+"""Classification memoisation cannot be fooled by str subclasses, and chained huge exceptions
+do not multiply memory (issue 13, item 12)."""
 
 from __future__ import annotations
 
 import tracemalloc
 from pathlib import Path
 
+from helpers.rulefiles import write_rules
+
 from reliable_rules import load_rules
 
+MB = 1024 * 1024
 
-class Liar(str):
-    """A str that claims to equal every string, hashes like ``twin`` and prints as itself."""
 
-    twin = ""
+class EqualToAll(str):
+    """A str that claims to equal every other and hashes like ``"anthropic"``."""
 
     def __eq__(self, other: object) -> bool:
         return True
@@ -21,67 +23,66 @@ class Liar(str):
         return False
 
     def __hash__(self) -> int:
-        return hash(self.twin)
+        return hash("anthropic")
+
+
+class Shouting(Exception):
+    """An exception whose text is an EqualToAll."""
 
     def __str__(self) -> str:
-        return self
+        return EqualToAll(self.args[0])
 
 
-def test_str_subclass_message_cannot_borrow_another_messages_decision() -> None:
-    """Two exceptions whose messages compare equal only by a lying ``__eq__`` get their own
-    decisions, not the memoised decision of the first."""
+def test_a_str_subclass_message_cannot_share_a_memo_key() -> None:
+    """Two exceptions whose messages claim equality are still classified apart."""
     rules = load_rules("builtin:default")
-    assert rules.classify(RuntimeError("Rate limit exceeded, slow down")).category == "rate_limited"
-
-    class Twin(Liar):
-        twin = "Rate limit exceeded, slow down"
-
-    decision = rules.classify(RuntimeError(Twin("Incorrect API key provided")))
-    assert decision.category == "auth_failed"
+    first = rules.classify(Shouting("Rate limit exceeded, please slow down"))
+    second = rules.classify(Shouting("Incorrect API key provided"))
+    assert first.category == "rate_limited"
+    assert second.category == "auth_failed"
 
 
-def test_str_subclass_provider_cannot_borrow_another_providers_decision(tmp_path: Path) -> None:
-    """A provider name that lies about equality does not reuse a provider-scoped decision."""
-    path = tmp_path / "rules.yaml"
-    path.write_text(
-        "format: reliable-rules/v1\nname: scoped\nrules:\n"
-        "  - id: acme.boom\n    when: {all: [{provider: acme}, {contains: zq-boom}]}\n"
-        "    then: {category: quota_exhausted}\n",
-        encoding="utf-8",
+def test_a_str_subclass_provider_cannot_share_a_memo_key(tmp_path: Path) -> None:
+    """A provider given as a str subclass that equals everything does not answer for a
+    later call with another provider."""
+    path = write_rules(
+        tmp_path / "scoped.yaml",
+        "name: scoped\nrules:\n"
+        "  - id: scoped.openai\n    when: {all: [{provider: openai}, {contains: boom}]}\n"
+        "    then: {category: server_error}\n"
+        "  - id: scoped.any\n    when: {contains: boom}\n    then: {category: rate_limited}\n",
     )
     rules = load_rules(path)
-    assert rules.classify(RuntimeError("zq-boom"), provider="acme").category == "quota_exhausted"
+    error = ValueError("boom")
+    assert rules.classify(error, provider=EqualToAll("openai")).category == "server_error"
+    assert rules.classify(error, provider="anthropic").category == "rate_limited"
+    for key in rules._memo:
+        assert all(type(part) is str for part in key if isinstance(part, str))
 
-    class Other(Liar):
-        twin = "acme"
 
-    assert rules.classify(RuntimeError("zq-boom"), provider=Other("other")).category == "unknown"
+def _chained(texts: list[str]) -> KeyError:
+    """KeyError(texts[2]) from ValueError(texts[1]) from RuntimeError(texts[0])."""
+    first = RuntimeError(texts[0])
+    second = ValueError(texts[1])
+    second.__cause__ = first
+    third = KeyError(texts[2])
+    third.__cause__ = second
+    return third
 
 
-def test_chain_of_huge_messages_costs_one_bounded_message() -> None:
-    """Six chained exceptions of 50 MB each are classified within a few MB of new memory
-    (the message is bounded before the links are joined, not after)."""
-    size = 50_000_000
-    error: BaseException | None = None
-    for letter in "abcdef":
-        link = RuntimeError(letter * size)
-        link.__cause__ = error
-        error = link
-    assert error is not None
+def test_chained_50_mb_exceptions_do_not_multiply_memory() -> None:
+    """Three chained exceptions of 50 MB each classify within a few MB of extra memory (the
+    message keeps at most MAX_TEXT_CHARS), and the memo does not keep a 50 MB key."""
     rules = load_rules("builtin:default")
-    rules.classify("warm up")
+    texts = [c * (50 * MB) for c in "xyz"]
+    error = _chained(texts)
     tracemalloc.start()
-    try:
-        decision = rules.classify(error)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert decision.category == "unknown"
-    assert peak < 20_000_000, f"classification allocated {peak / 1e6:.0f} MB at its peak"
-
-
-def test_long_messages_are_not_kept_alive_by_the_memo() -> None:
-    """A lone exception with a long message is classified without entering the memo."""
-    rules = load_rules("builtin:default")
-    rules.classify(RuntimeError("x" * 100_000))
-    assert all(len(key[1]) <= 4096 for key in rules._memo)
+    decision = rules.classify(error)
+    rules.classify(RuntimeError(texts[0]))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert decision.category is not None
+    assert peak < 12 * MB, f"peak {peak / MB:.0f} MB"
+    assert all(
+        len(part) <= 1_000_000 for key in rules._memo for part in key if isinstance(part, str)
+    )
