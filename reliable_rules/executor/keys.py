@@ -1,9 +1,12 @@
-"""Round-robin API key rotation shared by every thread that uses one executor."""
+"""Round-robin API key rotation shared by every thread that uses one executor, and by every
+process that shares its :class:`~reliable_rules.executor.store.StateStore`."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
+
+from reliable_rules.executor.store.base import StateStore, key_digest, scope
+from reliable_rules.executor.store.memory import MemoryState
 
 __all__ = ["KeyRing"]
 
@@ -11,16 +14,28 @@ __all__ = ["KeyRing"]
 class KeyRing:
     """Hands out keys in order, ``keys[0]`` first, wrapping around.
 
-    One counter serves all threads (the seed's ``AtomicUsize``), so concurrent rate-limited
-    calls spread over the keys instead of all jumping to the same one.
+    One counter serves all threads (the seed's ``AtomicUsize``), and all processes with a
+    shared store, so concurrent rate-limited calls spread over the keys instead of all jumping
+    to the same one. Keys cooling down (:meth:`cool_down`) are skipped while another is not.
+    The store sees digests of the keys, never the keys.
     """
 
-    __slots__ = ("_index", "_keys", "_lock")
+    __slots__ = ("_cooling", "_keys", "_ring", "_store")
 
-    def __init__(self, keys: Sequence[str]) -> None:
+    def __init__(
+        self,
+        keys: Sequence[str],
+        store: StateStore | None = None,
+        name: str = "shared",
+        *,
+        skip_cooling: bool = False,
+    ) -> None:
         self._keys = tuple(keys)
-        self._index = 0
-        self._lock = threading.Lock()
+        self._store: StateStore = store if store is not None else MemoryState()
+        self._ring = scope("ring", name, key_digest(*self._keys))
+        self._cooling = (
+            tuple(scope("key", key_digest(key)) for key in self._keys) if skip_cooling else ()
+        )
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -32,7 +47,5 @@ class KeyRing:
         """The next key, or None when there are none."""
         if not self._keys:
             return None
-        with self._lock:
-            index = self._index
-            self._index = index + 1
-        return self._keys[index % len(self._keys)]
+        index = self._store.next_key(self._ring, len(self._keys), self._cooling)
+        return self._keys[index]

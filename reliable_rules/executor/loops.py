@@ -49,6 +49,7 @@ from reliable_rules.errors import (
 from reliable_rules.executor.actions import HANDLERS
 from reliable_rules.executor.attempt import Attempt, chat_op, open_stream_op
 from reliable_rules.executor.backoff import Backoff
+from reliable_rules.executor.budgets import admit
 from reliable_rules.executor.fallback import record_provider_fallback
 from reliable_rules.executor.health import CircuitBreakerPolicy, Health
 from reliable_rules.executor.keys import KeyRing
@@ -73,6 +74,7 @@ from reliable_rules.executor.state import (
     call_hook,
     log_info,
 )
+from reliable_rules.executor.store import MemoryState, RateBudget, StateStore
 from reliable_rules.executor.timing import Timing, current_default
 from reliable_rules.executor.workers import WorkerPool
 from reliable_rules.ruleset.loader import load_rules
@@ -135,6 +137,11 @@ class ReliableExecutor:
             again. A rate-limited pair is never slept on while another candidate of the
             chain is not cooling down: the call moves on at once and comes back to it, after
             the rest of its wait, only if nothing else answers.
+        state: where cooldowns, circuits, key positions and budgets live: a
+            :class:`~reliable_rules.MemoryState` of this executor by default; a
+            :class:`~reliable_rules.RedisState` shares them between processes.
+        rate_budgets: ``{provider_name: RateBudget(requests, per_s)}``: attempts wait for a
+            slot of the provider's sliding window (shared through ``state``).
     """
 
     def __init__(
@@ -154,6 +161,8 @@ class ReliableExecutor:
         max_workers: int = 32,
         timing: Timing | None = None,
         max_wait_s: float = DEFAULT_MAX_WAIT_S,
+        state: StateStore | None = None,
+        rate_budgets: Mapping[str, RateBudget] | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -172,12 +181,17 @@ class ReliableExecutor:
         self.model_fallbacks: Mapping[str, tuple[str, ...]] = {
             model: tuple(chain) for model, chain in (model_fallbacks or {}).items()
         }
+        self.state = state if state is not None else MemoryState(clock=self._monotonic)
+        self.rate_budgets: Mapping[str, RateBudget] = dict(rate_budgets or {})
         self._shared_keys: KeyRing | None = None
         self._keys: dict[str, KeyRing] = {}
         if isinstance(api_keys, Mapping):
-            self._keys = {name: KeyRing(keys) for name, keys in api_keys.items()}
+            self._keys = {
+                name: KeyRing(keys, self.state, name, skip_cooling=cooldown)
+                for name, keys in api_keys.items()
+            }
         elif api_keys is not None:
-            self._shared_keys = KeyRing(api_keys)
+            self._shared_keys = KeyRing(api_keys, self.state, skip_cooling=cooldown)
         self.attempt_timeout_s = attempt_timeout_s
         self.deadline_s = deadline_s
         self.hooks = hooks
@@ -187,9 +201,7 @@ class ReliableExecutor:
         self._lock = threading.Lock()
         self._live: set[CallState] = set()
         self._closed = False
-        self.health = Health(
-            lambda: self._clock().monotonic(), cooldown=cooldown, breaker=circuit_breaker
-        )
+        self.health = Health(self.state, cooldown=cooldown, breaker=circuit_breaker)
 
     # ── lifecycle ──────────────────────────────────────────────────────────────────────
 
@@ -391,6 +403,9 @@ class ReliableExecutor:
     def _clock(self) -> Timing:
         return self._timing if self._timing is not None else current_default()
 
+    def _monotonic(self) -> float:
+        return self._clock().monotonic()
+
     @overload
     def _run(
         self,
@@ -556,6 +571,8 @@ class ReliableExecutor:
         step = Step.NEXT_PROVIDER
         while pair.number < pair.budget:
             pair.number += 1
+            if self.rate_budgets:
+                admit(self, run, name, timing)
             now = timing.monotonic()
             if run.deadline is not None and now >= run.deadline:
                 raise Halt("deadline", "Deadline exceeded.")
