@@ -84,7 +84,9 @@ def _retry(host: Host, failed: Failed, timing: Timing) -> Step:
         if pair.api_key is not None:
             host.health.cool_key(key_digest(pair.api_key), decision.retry_after_ms / 1000)
     rotated = pair.api_key
-    if category.rotate_key and category.retryable:
+    # No rotation when no attempt follows: an unused turn would skew a ring that other
+    # processes share (each key's share of the calls must stay within one of the others).
+    if category.rotate_key and category.retryable and pair.number < pair.budget:
         new_key = host.rotate_key(pair.name)
         if new_key is not None:
             rotated = new_key

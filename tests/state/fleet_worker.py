@@ -1,0 +1,96 @@
+"""One worker process of the multi-process tests (run as ``python fleet_worker.py SPEC``).
+
+SPEC (JSON) says which store (``redis`` with a URL and namespace, or ``memory``), the
+providers (name, OpenAI-compatible base URL), the executor's options and how many calls to
+make. The worker builds everything, touches ``ready``, waits for ``go`` to exist (so all
+workers start together), makes its calls and prints one JSON line: per call the provider
+that answered (or the error's class), the monotonic start time of every attempt and the
+call's duration; the store's fallback counts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from reliable_rules import (
+    Attempt,
+    ChatRequest,
+    CircuitBreakerPolicy,
+    MemoryState,
+    Message,
+    RateBudget,
+    RedisState,
+    ReliableExecutor,
+    ReliableRulesError,
+    StateStore,
+)
+from reliable_rules.providers import OpenAICompatible
+
+
+def build(spec: dict[str, Any]) -> tuple[ReliableExecutor, StateStore]:
+    """The executor (and its store) that SPEC describes."""
+    state: StateStore = (
+        RedisState.from_url(spec["redis"], namespace=spec["namespace"])
+        if spec.get("redis") else MemoryState()
+    )
+    providers = [
+        (name, OpenAICompatible(url, api_key="sk-own-key-9999", timeout=5.0))
+        for name, url in spec["providers"]
+    ]
+    breaker = spec.get("breaker")
+    executor = ReliableExecutor(
+        providers,
+        state=state,
+        cooldown=spec.get("cooldown", False),
+        circuit_breaker=None if breaker is None else CircuitBreakerPolicy(*breaker),
+        api_keys=spec.get("api_keys"),
+        max_retries=spec.get("max_retries", 2),
+        base_backoff_ms=spec.get("base_backoff_ms"),
+        rate_budgets={
+            name: RateBudget(requests, per_s=per_s)
+            for name, (requests, per_s) in spec.get("budgets", {}).items()
+        },
+    )
+    return executor, state
+
+
+def main(spec: dict[str, Any]) -> dict[str, Any]:
+    """Build, wait for ``go``, make the calls, report."""
+    executor, state = build(spec)
+    starts: list[float] = []
+
+    def send(attempt: Attempt) -> str:
+        starts.append(time.monotonic())
+        attempt.provider.chat(attempt.request, attempt.model, api_key=attempt.api_key)
+        return attempt.provider_name
+
+    request = ChatRequest([Message.user("hi")])
+    Path(spec["ready"]).touch()
+    go = Path(spec["go"])
+    while not go.exists():
+        time.sleep(0.002)
+    answers: list[str] = []
+    durations: list[float] = []
+    for _ in range(spec["calls"]):
+        started = time.monotonic()
+        try:
+            answers.append(executor.call(send, model="test-model", request=request))
+        except ReliableRulesError as error:
+            answers.append(type(error).__name__)
+        durations.append(time.monotonic() - started)
+    executor.close()
+    return {
+        "answers": answers,
+        "starts": starts,
+        "durations": durations,
+        "fallbacks": getattr(state, "fallbacks", 0),
+        "outages": getattr(state, "outages", 0),
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(main(json.loads(sys.argv[1]))))

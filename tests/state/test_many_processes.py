@@ -1,0 +1,218 @@
+"""Real processes sharing one Redis namespace behave as one fleet: a cooldown or an open
+circuit learned by one is honoured by all, keys rotate fairly across them, a rate budget
+holds for all together, and killing Redis mid-run loses no call. Each test starts its
+workers (``fleet_worker.py``) together against FakeProviderServer; where it shows a
+difference, the same fleet on per-process MemoryState is the control."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fleet_worker import build
+
+from reliable_rules import ChatRequest, Message
+from reliable_rules.testing import FakeProviderServer, RedisServer, Reply
+
+WORKER = Path(__file__).with_name("fleet_worker.py")
+KEYS = ["sk-ring-key-0000", "sk-ring-key-1111", "sk-ring-key-2222"]
+#: Generous: four interpreters start on a 2-core CI machine.
+START_TIMEOUT_S = 60.0
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def servers() -> Iterator[tuple[FakeProviderServer, FakeProviderServer]]:
+    with FakeProviderServer(name="primary") as primary, FakeProviderServer(name="backup") as backup:
+        yield primary, backup
+
+
+def run_fleet(
+    specs: list[dict[str, Any]], tmp_path: Path, during: Callable[[], None] | None = None
+) -> list[dict[str, Any]]:
+    """Start one worker per spec, release them together, run ``during`` while they work, and
+    return their reports."""
+    go = tmp_path / f"go-{time.monotonic_ns()}"
+    processes = []
+    readies = []
+    for index, spec in enumerate(specs):
+        ready = tmp_path / f"ready-{time.monotonic_ns()}-{index}"
+        readies.append(ready)
+        full = {**spec, "ready": str(ready), "go": str(go)}
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, str(WORKER), json.dumps(full)],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not all(ready.exists() for ready in readies):
+            failed = [p for p in processes if p.poll() is not None]
+            assert not failed, failed[0].communicate()[1]
+            assert time.monotonic() < deadline, "workers did not start"
+            time.sleep(0.01)
+        go.touch()
+        if during is not None:
+            during()
+        reports = []
+        for process in processes:
+            out, err = process.communicate(timeout=120)
+            assert process.returncode == 0, err
+            reports.append(json.loads(out.strip().splitlines()[-1]))
+        return reports
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+
+
+def spec(
+    store: str, redis: RedisServer | None, namespace: str, providers: list[FakeProviderServer],
+    **options: Any,
+) -> dict[str, Any]:
+    """A worker's spec: the store, the providers by name, the executor's options."""
+    return {
+        "redis": redis.url if store == "redis" and redis is not None else None,
+        "namespace": namespace,
+        "providers": [[server.name, server.openai_base_url] for server in providers],
+        **options,
+    }
+
+
+def learn(worker: dict[str, Any]) -> str:
+    """One call from this (the test's) process, built as a worker is: who answered."""
+    executor, _ = build(worker)
+    try:
+        return executor.execute(ChatRequest([Message.user("hi")]), "test-model").provider
+    finally:
+        executor.close()
+
+
+@pytest.fixture(params=["redis", "memory"])
+def store(request: pytest.FixtureRequest) -> str:
+    """Which store the fleet shares: Redis (the point) or per-process memory (the control)."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_server")
+    return str(request.param)
+
+
+def test_a_cooldown_learned_by_one_process_is_honoured_by_all(
+    servers: tuple[FakeProviderServer, FakeProviderServer], redis_server: RedisServer,
+    namespace: str, tmp_path: Path, store: str,
+) -> None:
+    """This process meets a 429 with Retry-After: 30 on the primary; then 3 worker processes
+    x 5 calls all go straight to the backup. With memory state each of them uses the primary."""
+    primary, backup = servers
+    primary.script(Reply.openai_error(429, "Rate limit reached", headers={"Retry-After": "30"}))
+    worker = spec(store, redis_server, namespace, [primary, backup], cooldown=True, calls=5)
+    assert learn(worker) == "backup"
+    fleet = run_fleet([worker] * 3, tmp_path)
+    answers = Counter(answer for report in fleet for answer in report["answers"])
+    if store == "redis":
+        assert answers == {"backup": 15}
+        assert len(primary.requests) == 1
+    else:
+        assert answers == {"primary": 15}
+        assert len(primary.requests) == 16
+
+
+def test_keys_rotate_fairly_across_processes(
+    servers: tuple[FakeProviderServer, FakeProviderServer], redis_server: RedisServer,
+    namespace: str, tmp_path: Path, store: str,
+) -> None:
+    """4 processes x 5 rate-limited calls, one rotation each: over the 20 rotations every key
+    is used within one of the others (7/7/6). Per-process rings all start at keys[0]: 8/8/4."""
+    primary, _ = servers
+    primary.default = Reply.openai_error(429, "Rate limit reached")
+    options = {"api_keys": KEYS, "max_retries": 1, "base_backoff_ms": 1, "calls": 5}
+    fleet = run_fleet([spec(store, redis_server, namespace, [primary], **options)] * 4, tmp_path)
+    assert all(answer == "AllProvidersFailed" for r in fleet for answer in r["answers"])
+    used = Counter(request.api_key for request in primary.requests)
+    rotated = sorted(used[key] for key in KEYS)
+    assert used["sk-own-key-9999"] == 20
+    assert sum(rotated) == 20
+    assert rotated == ([6, 7, 7] if store == "redis" else [4, 8, 8])
+
+
+def test_a_circuit_opened_by_one_process_is_open_for_all(
+    servers: tuple[FakeProviderServer, FakeProviderServer], redis_server: RedisServer,
+    namespace: str, tmp_path: Path,
+) -> None:
+    """Two 500s open the primary's circuit in this process; 3 worker processes x 5 calls
+    never call the primary again."""
+    primary, backup = servers
+    primary.script(Reply.openai_error(500, "boom"), Reply.openai_error(500, "boom"))
+    worker = spec(
+        "redis", redis_server, namespace, [primary, backup],
+        breaker=[2, 30.0], max_retries=1, base_backoff_ms=1, calls=5,
+    )
+    assert learn(worker) == "backup"
+    fleet = run_fleet([worker] * 3, tmp_path)
+    assert [answer for report in fleet for answer in report["answers"]] == ["backup"] * 15
+    assert len(primary.requests) == 2
+
+
+def test_a_budget_of_60_per_window_holds_for_4_processes_x_50_calls(
+    servers: tuple[FakeProviderServer, FakeProviderServer], redis_server: RedisServer,
+    namespace: str, tmp_path: Path,
+) -> None:
+    """``RateBudget(60, per_s=0.5)`` (a minute shrunk to half a second so the test stays
+    fast): 200 calls from 4 processes, and no half-second window holds more than 60 attempts;
+    the budget did bind (the 200 took more than two windows)."""
+    primary, _ = servers
+    window = 0.5
+    options = {"budgets": {"primary": [60, window]}, "calls": 50}
+    fleet = run_fleet([spec("redis", redis_server, namespace, [primary], **options)] * 4, tmp_path)
+    assert all(answer == "primary" for r in fleet for answer in r["answers"])
+    starts = sorted(start for report in fleet for start in report["starts"])
+    assert len(starts) == len(primary.requests) == 200
+    # Attempts start a few ms after Redis admitted them: allow that much of the window.
+    span = window - 0.01
+    busiest = max(
+        sum(1 for other in starts[index:] if other < start + span)
+        for index, start in enumerate(starts)
+    )
+    assert busiest <= 60
+    assert starts[-1] - starts[0] > 2 * window
+
+
+def test_killing_redis_mid_run_loses_no_call(
+    servers: tuple[FakeProviderServer, FakeProviderServer], own_redis_server: RedisServer,
+    namespace: str, tmp_path: Path,
+) -> None:
+    """4 processes x 50 calls with every shared feature on; Redis is SIGKILLed once 40
+    requests were served: all 200 calls answer, none waits long, every process saw one
+    outage and answered from local state after it."""
+    primary, backup = servers
+    primary.default = Reply(delay_s=0.005)
+    options = {
+        "cooldown": True, "breaker": [5, 30.0], "api_keys": KEYS,
+        "budgets": {"primary": [10_000, 60.0]}, "calls": 50,
+    }
+
+    def kill_redis() -> None:
+        deadline = time.monotonic() + 30
+        while len(primary.requests) < 40:
+            assert time.monotonic() < deadline
+            time.sleep(0.002)
+        own_redis_server.kill()
+
+    fleet = run_fleet(
+        [spec("redis", own_redis_server, namespace, [primary, backup], **options)] * 4,
+        tmp_path, during=kill_redis,
+    )
+    assert [answer for report in fleet for answer in report["answers"]] == ["primary"] * 200
+    assert len(primary.requests) == 200
+    assert max(duration for report in fleet for duration in report["durations"]) < 0.5
+    assert [report["outages"] for report in fleet] == [1, 1, 1, 1]
+    assert all(report["fallbacks"] > 0 for report in fleet)
