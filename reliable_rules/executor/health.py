@@ -5,6 +5,7 @@ available, so they can make a call faster but never make it fail where it would 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reliable_rules.executor.store.base import StateStore, scope
@@ -72,6 +73,14 @@ class Health:
     def available(self, provider: str, model: str) -> bool:
         """Whether neither a cooldown nor an open circuit asks to skip the pair."""
         return self.cooling(provider) == 0.0 and not self.circuit_open(provider, model)
+
+    def available_all(self, providers: Sequence[str], model: str) -> list[bool]:
+        """:meth:`available` for each provider, asked of the store at once."""
+        cool = [scope("cool", provider) for provider in providers]
+        circuits = (
+            [scope("cb", provider, model) for provider in providers] if self.breaker else []
+        )
+        return [not blocked for blocked in self.store.blocked(cool, circuits)]
 
     def record(self, provider: str, model: str, category: str | None) -> None:
         """Feed one attempt's result (category None: success) to the breaker."""

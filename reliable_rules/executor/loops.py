@@ -608,7 +608,8 @@ class ReliableExecutor:
         while at least one other is available."""
         if health is None:
             return providers
-        healthy = tuple(pair for pair in providers if health.available(pair[0], model))
+        flags = health.available_all([name for name, _ in providers], model)
+        healthy = tuple(pair for pair, ok in zip(providers, flags, strict=True) if ok)
         if healthy and len(healthy) < len(providers):
             kept = {name for name, _ in healthy}
             skipped = [name for name, _ in providers if name not in kept]

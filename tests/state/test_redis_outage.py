@@ -79,7 +79,7 @@ def test_killing_redis_mid_run_fails_no_call_and_slows_none(
     assert max(durations) < 0.25
     assert state.outages == 1
     assert state.fallbacks == len(fallbacks) > 0
-    assert set(fallbacks) <= {"acquire", "cooling", "circuit_open", "circuit_success"}
+    assert set(fallbacks) <= {"acquire", "blocked", "cooling", "circuit_success"}
     assert len(_warnings(caplog)) == 1
     assert "using local state" in _warnings(caplog)[0]
 

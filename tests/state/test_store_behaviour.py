@@ -76,6 +76,19 @@ def test_an_open_circuit_half_opens_after_its_reset(stores: StoreFactory) -> Non
     assert store.circuit_open("cb:p:m")
 
 
+def test_blocked_reads_every_candidate_at_once(stores: StoreFactory) -> None:
+    """``blocked`` answers, per candidate, cooling down or circuit open, as the single reads
+    would; without circuits only cooldowns count."""
+    first, second = stores(), stores()
+    first.cool_down("cool:a", 5.0)
+    for _ in range(2):
+        first.circuit_failure("cb:b:m", 2, 30.0)
+    cool = ["cool:a", "cool:b", "cool:c"]
+    assert second.blocked(cool, ["cb:a:m", "cb:b:m", "cb:c:m"]) == [True, True, False]
+    assert second.blocked(cool, []) == [True, False, False]
+    assert second.blocked([], []) == []
+
+
 def test_keys_rotate_round_robin_through_every_user(stores: StoreFactory) -> None:
     """One ring position for everyone: two users alternating see 0, 1, 2, 0, 1, 2."""
     first, second = stores(), stores()

@@ -86,6 +86,12 @@ class StateStore(Protocol):
         one frees up (nothing was taken)."""
         ...
 
+    def blocked(self, cooling: Sequence[str], circuits: Sequence[str]) -> list[bool]:
+        """For each position, whether ``cooling[i]`` is cooling down or ``circuits[i]`` (when
+        given: the lists are the same length, or ``circuits`` is empty) is open: the reads of
+        :meth:`cooling` and :meth:`circuit_open` for many candidates at once (one round trip)."""
+        ...
+
 
 def scope(kind: str, *parts: str) -> str:
     """``kind:part:part``, each part quoted so that no two different tuples give one name."""

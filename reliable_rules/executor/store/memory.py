@@ -89,6 +89,13 @@ class MemoryState:
                 return index
         return start % count
 
+    def blocked(self, cooling: Sequence[str], circuits: Sequence[str]) -> list[bool]:
+        """Whether each candidate is cooling down or has its circuit open."""
+        return [
+            self.cooling(name) > 0.0 or (bool(circuits) and self.circuit_open(circuits[index]))
+            for index, name in enumerate(cooling)
+        ]
+
     def acquire(self, scope: str, budget: RateBudget) -> float:
         """A slot of the sliding window now (0.0), or the seconds until one frees up."""
         now = self._clock()

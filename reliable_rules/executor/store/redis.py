@@ -273,6 +273,24 @@ class RedisState:
             lambda: self.local.acquire(scope, budget),
         )
 
+    def blocked(self, cooling: Sequence[str], circuits: Sequence[str]) -> list[bool]:
+        """Every candidate's cooldown and circuit in one pipelined round trip."""
+
+        def remote() -> list[bool]:
+            pipe = self.client.pipeline(transaction=False)
+            for name in cooling:
+                pipe.pttl(self._prefix + name)
+            for name in circuits:
+                pipe.exists(f"{self._prefix}{name}:open")
+            replies = pipe.execute()
+            left, opened = replies[: len(cooling)], replies[len(cooling):]
+            return [
+                int(left[index]) > 0 or (bool(opened) and bool(opened[index]))
+                for index in range(len(cooling))
+            ]
+
+        return self._run("blocked", remote, lambda: self.local.blocked(cooling, circuits))
+
     # -- availability ----------------------------------------------------------------------
 
     def _run(self, name: str, remote: Callable[[], T], local: Callable[[], T]) -> T:
