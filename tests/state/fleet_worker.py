@@ -31,12 +31,32 @@ from reliable_rules import (
 from reliable_rules.providers import OpenAICompatible
 
 
+class Recording:
+    """The store, with every admitted :meth:`acquire` noted as the monotonic times just
+    before and just after it: Redis admitted it somewhere in between."""
+
+    def __init__(self, inner: StateStore) -> None:
+        self.inner = inner
+        self.admitted: list[tuple[float, float]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def acquire(self, scope: str, budget: RateBudget) -> float:
+        before = time.monotonic()
+        wait = self.inner.acquire(scope, budget)
+        if wait == 0.0:
+            self.admitted.append((before, time.monotonic()))
+        return wait
+
+
 def build(spec: dict[str, Any]) -> tuple[ReliableExecutor, StateStore]:
     """The executor (and its store) that SPEC describes."""
     state: StateStore = (
         RedisState.from_url(spec["redis"], namespace=spec["namespace"])
         if spec.get("redis") else MemoryState()
     )
+    recording = Recording(state)
     providers = [
         (name, OpenAICompatible(url, api_key="sk-own-key-9999", timeout=5.0))
         for name, url in spec["providers"]
@@ -44,7 +64,7 @@ def build(spec: dict[str, Any]) -> tuple[ReliableExecutor, StateStore]:
     breaker = spec.get("breaker")
     executor = ReliableExecutor(
         providers,
-        state=state,
+        state=recording,  # type: ignore[arg-type]  # a StateStore by delegation
         cooldown=spec.get("cooldown", False),
         circuit_breaker=None if breaker is None else CircuitBreakerPolicy(*breaker),
         api_keys=spec.get("api_keys"),
@@ -55,7 +75,7 @@ def build(spec: dict[str, Any]) -> tuple[ReliableExecutor, StateStore]:
             for name, (requests, per_s) in spec.get("budgets", {}).items()
         },
     )
-    return executor, state
+    return executor, recording  # type: ignore[return-value]
 
 
 def main(spec: dict[str, Any]) -> dict[str, Any]:
@@ -87,6 +107,7 @@ def main(spec: dict[str, Any]) -> dict[str, Any]:
         "answers": answers,
         "starts": starts,
         "durations": durations,
+        "admitted": state.admitted,  # type: ignore[attr-defined]
         "fallbacks": getattr(state, "fallbacks", 0),
         "outages": getattr(state, "outages", 0),
     }

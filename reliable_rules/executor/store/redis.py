@@ -140,7 +140,6 @@ class RedisState:
     ) -> None:
         if not namespace or any(char in namespace for char in "{}\r\n "):
             raise ValueError("namespace must be non-empty, without braces, spaces or newlines")
-        self._errors: tuple[type[Exception], ...] = (_redis().RedisError, OSError)
         self.client = client
         self.namespace = namespace
         self.on_fallback = on_fallback
@@ -299,7 +298,7 @@ class RedisState:
             return self._fall_back(name, local)
         try:
             result = remote()
-        except self._errors as error:
+        except Exception as error:  # noqa: BLE001 — whatever breaks, the store must not fail a call
             self._failed(error)
             return self._fall_back(name, local)
         if self._down or self._probing:
