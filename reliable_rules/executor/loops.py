@@ -49,7 +49,7 @@ from reliable_rules.errors import (
 from reliable_rules.executor.actions import HANDLERS
 from reliable_rules.executor.attempt import Attempt, chat_op, open_stream_op
 from reliable_rules.executor.backoff import Backoff
-from reliable_rules.executor.budgets import admit
+from reliable_rules.executor.budgets import admit, check_budgets
 from reliable_rules.executor.fallback import record_provider_fallback
 from reliable_rules.executor.health import CircuitBreakerPolicy, Health
 from reliable_rules.executor.keys import KeyRing
@@ -74,7 +74,7 @@ from reliable_rules.executor.state import (
     call_hook,
     log_info,
 )
-from reliable_rules.executor.store import MemoryState, RateBudget, StateStore
+from reliable_rules.executor.store import RateBudget, StateStore, resolve_state
 from reliable_rules.executor.timing import Timing, current_default
 from reliable_rules.executor.workers import WorkerPool
 from reliable_rules.ruleset.loader import load_rules
@@ -181,8 +181,8 @@ class ReliableExecutor:
         self.model_fallbacks: Mapping[str, tuple[str, ...]] = {
             model: tuple(chain) for model, chain in (model_fallbacks or {}).items()
         }
-        self.state = state if state is not None else MemoryState(clock=self._monotonic)
-        self.rate_budgets: Mapping[str, RateBudget] = dict(rate_budgets or {})
+        self.state = resolve_state(state, self._monotonic)
+        self.rate_budgets = check_budgets(rate_budgets)
         self._shared_keys: KeyRing | None = None
         self._keys: dict[str, KeyRing] = {}
         if isinstance(api_keys, Mapping):

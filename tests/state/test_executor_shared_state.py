@@ -5,6 +5,7 @@ virtual (FakeTiming) except where a budget's real wait is the point."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 
@@ -18,6 +19,7 @@ from reliable_rules import (
     DeadlineExceeded,
     Message,
     RateBudget,
+    ReliableExecutor,
 )
 from reliable_rules.testing import FakeTiming, Reply
 
@@ -134,3 +136,34 @@ def test_a_rate_budget_is_shared_and_makes_calls_wait(rig: Rig, stores: StoreFac
     first.chat(ask(), MODEL)
     assert 1.0 <= time.monotonic() - started < 3.0
     assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"state": object()}, "state must be a StateStore"),
+        ({"state": {"cool": 1}}, "state must be a StateStore"),
+        ({"rate_budgets": {"primary": 60}}, "rate_budgets['primary'] must be a RateBudget"),
+    ],
+)
+def test_a_bad_state_or_budget_is_refused(options: dict[str, object], message: str) -> None:
+    """The executor checks ``state=`` and ``rate_budgets=`` when it is built."""
+    with pytest.raises(TypeError, match=re.escape(message)):
+        ReliableExecutor([], **options)  # type: ignore[arg-type]
+
+
+def test_a_budget_wait_longer_than_the_deadline_ends_the_call_at_once(
+    rig: Rig, stores: StoreFactory
+) -> None:
+    """No slot for 30 s and a 5 s deadline: DeadlineExceeded at once, no sleep, no request."""
+    server = rig.server("primary")
+    executor = rig.executor(
+        [("primary", rig.openai(server))], state=stores(), timing=None,
+        rate_budgets={"primary": RateBudget(1, per_s=30.0)},
+    )
+    executor.chat(ask(), MODEL)
+    started = time.monotonic()
+    with pytest.raises(DeadlineExceeded):
+        executor.chat(ask(), MODEL, deadline_s=5.0)
+    assert time.monotonic() - started < 1.0
+    assert len(server.requests) == 1

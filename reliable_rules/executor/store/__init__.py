@@ -4,6 +4,7 @@ Redis; needs the ``redis`` extra and is imported only when asked for)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from reliable_rules.executor.store.base import RateBudget, StateStore
@@ -12,7 +13,18 @@ from reliable_rules.executor.store.memory import MemoryState
 if TYPE_CHECKING:
     from reliable_rules.executor.store.redis import RedisState
 
-__all__ = ["MemoryState", "RateBudget", "RedisState", "StateStore"]
+__all__ = ["MemoryState", "RateBudget", "RedisState", "StateStore", "resolve_state"]
+
+
+def resolve_state(state: StateStore | None, clock: Callable[[], float]) -> StateStore:
+    """The executor's ``state=``, checked; None gives a :class:`MemoryState` on ``clock``."""
+    if state is None:
+        return MemoryState(clock=clock)
+    if not isinstance(state, StateStore):
+        raise TypeError(
+            f"state must be a StateStore (MemoryState, RedisState), got {type(state).__name__}"
+        )
+    return state
 
 
 def __getattr__(name: str) -> object:
