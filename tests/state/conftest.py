@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
+from helpers.state_stores import NO_REDIS, StoreFactory
 
 from reliable_rules import MemoryState, RedisState, StateStore
 from reliable_rules.testing import RedisServer
 from reliable_rules.testing.redis_server import redis_server_path
-
-NO_REDIS = "redis-server is not installed (apt-get install redis-server; .ci/run installs it)"
-
-StoreFactory = Callable[[], StateStore]
 
 
 def _need_redis_server() -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import NO_REDIS
+from helpers.state_stores import NO_REDIS
 
 from reliable_rules.testing.redis_server import redis_server_path
 

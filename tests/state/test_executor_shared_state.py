@@ -10,8 +10,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import StoreFactory
 from helpers.executor_rig import Rig
+from helpers.state_stores import StoreFactory
 
 from reliable_rules import (
     ChatRequest,

@@ -9,7 +9,7 @@ import time
 from collections import Counter
 
 import pytest
-from conftest import StoreFactory
+from helpers.state_stores import StoreFactory
 
 from reliable_rules import RateBudget, StateStore
 
