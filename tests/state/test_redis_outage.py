@@ -224,3 +224,33 @@ def test_threads_during_an_outage_all_answer_quickly(
     assert len(slowest) == 16
     assert max(slowest) < 0.3
     state.close()
+
+
+def test_a_flapping_redis_fails_no_call(
+    rig: Rig, own_redis_server: RedisServer, namespace: str
+) -> None:
+    """Redis killed and restarted three times while calls go on: every call answers quickly,
+    and the store is back on Redis at the end."""
+    server = rig.server("primary")
+    state = RedisState.from_url(own_redis_server.url, namespace=namespace)
+    executor = rig.executor(
+        [("primary", rig.openai(server))], state=state, cooldown=True,
+        circuit_breaker=CircuitBreakerPolicy(), rate_budgets={"primary": RateBudget(10_000)},
+    )
+    slowest = 0.0
+    for _ in range(3):
+        for up in (False, True):
+            if up:
+                own_redis_server.start()
+            else:
+                own_redis_server.kill()
+            for _ in range(10):
+                started = time.monotonic()
+                assert executor.chat(ChatRequest([Message.user("hi")]), MODEL).text
+                slowest = max(slowest, time.monotonic() - started)
+            time.sleep(0.05)
+    assert len(server.requests) == 60
+    assert slowest < 0.5
+    assert state.outages >= 1
+    _wait_until_available(state)
+    state.close()
