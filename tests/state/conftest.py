@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from helpers.state_stores import NO_REDIS, StoreFactory
+from helpers.state_stores import NO_REDIS, SHARING_TIMEOUT_S, StoreFactory
 
 from reliable_rules import MemoryState, RedisState, StateStore
 from reliable_rules.testing import RedisServer
@@ -53,7 +53,11 @@ def redis_stores(redis_server: RedisServer, namespace: str) -> Iterator[StoreFac
     made: list[RedisState] = []
 
     def make() -> StateStore:
-        store = RedisState.from_url(redis_server.url, namespace=namespace)
+        # Sharing is under test here, not timeouts: a loaded machine must not turn a slow
+        # command into a fallback (test_redis_outage.py tests the 50 ms default).
+        store = RedisState.from_url(
+            redis_server.url, namespace=namespace, timeout_s=SHARING_TIMEOUT_S
+        )
         made.append(store)
         return store
 

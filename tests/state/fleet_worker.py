@@ -75,7 +75,9 @@ class Recording:
 def build(spec: dict[str, Any]) -> tuple[ReliableExecutor, Recording]:
     """The executor (and its store) that SPEC describes."""
     state: StateStore = (
-        RedisState.from_url(spec["redis"], namespace=spec["namespace"])
+        RedisState.from_url(
+            spec["redis"], namespace=spec["namespace"], timeout_s=spec.get("timeout_s", 0.05)
+        )
         if spec.get("redis") else MemoryState()
     )
     recording = Recording(state)

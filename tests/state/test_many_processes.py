@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from fleet_worker import build
+from helpers.state_stores import SHARING_TIMEOUT_S
 
 from reliable_rules import ChatRequest, Message
 from reliable_rules.testing import FakeProviderServer, RedisServer, Reply
@@ -84,6 +85,7 @@ def spec(
     return {
         "redis": redis.url if store == "redis" and redis is not None else None,
         "namespace": namespace,
+        "timeout_s": SHARING_TIMEOUT_S,  # sharing is under test, not timeouts
         "providers": [[server.name, server.openai_base_url] for server in providers],
         **options,
     }
@@ -118,6 +120,7 @@ def test_a_cooldown_learned_by_one_process_is_honoured_by_all(
     assert learn(worker) == "backup"
     fleet = run_fleet([worker] * 3, tmp_path)
     answers = Counter(answer for report in fleet for answer in report["answers"])
+    assert [report["fallbacks"] for report in fleet] == [0, 0, 0]
     if store == "redis":
         assert answers == {"backup": 15}
         assert len(primary.requests) == 1
@@ -137,6 +140,7 @@ def test_keys_rotate_fairly_across_processes(
     options = {"api_keys": KEYS, "max_retries": 1, "base_backoff_ms": 1, "calls": 5}
     fleet = run_fleet([spec(store, redis_server, namespace, [primary], **options)] * 4, tmp_path)
     assert all(answer == "AllProvidersFailed" for r in fleet for answer in r["answers"])
+    assert [report["fallbacks"] for report in fleet] == [0, 0, 0, 0]
     used = Counter(request.api_key for request in primary.requests)
     rotated = sorted(used[key] for key in KEYS)
     assert used["sk-own-key-9999"] == 20
@@ -159,6 +163,7 @@ def test_a_circuit_opened_by_one_process_is_open_for_all(
     assert learn(worker) == "backup"
     fleet = run_fleet([worker] * 3, tmp_path)
     assert [answer for report in fleet for answer in report["answers"]] == ["backup"] * 15
+    assert [report["fallbacks"] for report in fleet] == [0, 0, 0]
     assert len(primary.requests) == 2
 
 
@@ -174,6 +179,7 @@ def test_a_budget_of_60_per_window_holds_for_4_processes_x_50_calls(
     options = {"budgets": {"primary": [60, window]}, "calls": 50}
     fleet = run_fleet([spec("redis", redis_server, namespace, [primary], **options)] * 4, tmp_path)
     assert all(answer == "primary" for r in fleet for answer in r["answers"])
+    assert [report["fallbacks"] for report in fleet] == [0, 0, 0, 0]
     assert len(primary.requests) == 200
     admitted = [pair for report in fleet for pair in report["admitted"]]
     assert len(admitted) == 200
@@ -212,8 +218,10 @@ def test_killing_redis_mid_run_loses_no_call(
             time.sleep(0.002)
         own_redis_server.kill()
 
+    worker = {**spec("redis", own_redis_server, namespace, [primary, backup], **options)}
+    worker["timeout_s"] = 0.05  # the default: what a fleet runs with
     fleet = run_fleet(
-        [spec("redis", own_redis_server, namespace, [primary, backup], **options)] * 4,
+        [worker] * 4,
         tmp_path, during=kill_redis,
     )
     assert [answer for report in fleet for answer in report["answers"]] == ["primary"] * 200

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from helpers.executor_rig import Rig
+from helpers.state_stores import SHARING_TIMEOUT_S
 
 from reliable_rules import (
     AllProvidersFailed,
@@ -43,7 +44,9 @@ def test_every_key_is_namespaced_has_a_ttl_and_hides_api_keys(
         Reply.openai_error(429, "Rate limit reached", headers={"Retry-After": "20"}),
     )
     backup.script(Reply.openai_error(500, "boom"), Reply.openai_error(500, "boom"))
-    state = RedisState.from_url(own_redis_server.url, namespace=namespace)
+    state = RedisState.from_url(
+        own_redis_server.url, namespace=namespace, timeout_s=SHARING_TIMEOUT_S
+    )
     keyed = rig.executor(
         [("primary", rig.openai(primary))], state=state, cooldown=True, api_keys=KEYS,
         rate_budgets={"primary": RateBudget(100)},
