@@ -35,6 +35,7 @@ from reliable_rules.errors import (
     ContextWindowExceeded,
     DeadlineExceeded,
     ExecutionError,
+    MissingExtra,
     NoStreamingProvider,
     Problem,
     ReliableRulesError,
@@ -57,6 +58,7 @@ from reliable_rules.executor.records import (
     Outcome,
     RetryEvent,
 )
+from reliable_rules.executor.store import MemoryState, RateBudget, StateStore
 from reliable_rules.failure import Failure, to_failure
 from reliable_rules.reloading import ReloadingRuleSet
 from reliable_rules.retrying import retrying
@@ -70,6 +72,8 @@ _logging.getLogger("reliable_rules").addHandler(_logging.NullHandler())
 
 if _typing.TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from reliable_rules.executor.store.redis import RedisState
 
 __all__ = [
     "DEFAULT_CATEGORIES",
@@ -94,11 +98,15 @@ __all__ = [
     "FallbackInfo",
     "GiveUpEvent",
     "Hooks",
+    "MemoryState",
     "Message",
+    "MissingExtra",
     "NoStreamingProvider",
     "Outcome",
     "Policy",
     "Problem",
+    "RateBudget",
+    "RedisState",
     "ReliableExecutor",
     "ReliableRulesError",
     "ReloadingRuleSet",
@@ -111,6 +119,7 @@ __all__ = [
     "RuleSourceError",
     "RuleTest",
     "RulesRetry",
+    "StateStore",
     "StreamEvent",
     "ToolCall",
     "Usage",
@@ -139,3 +148,14 @@ def classify(
     return load_rules().classify(
         error, status=status, headers=headers, body=body, provider=provider, model=model
     )
+
+
+def __getattr__(name: str) -> object:
+    # PEP 562: RedisState's module (and with it the redis client) loads on first use only.
+    if name == "RedisState":
+        from reliable_rules.executor.store.redis import (  # noqa: PLC0415 — lazy on purpose
+            RedisState,
+        )
+
+        return RedisState
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

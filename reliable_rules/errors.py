@@ -20,6 +20,8 @@ the whole family with a single ``except``::
     ├── BadRecord                 a corpus line that cannot be read (also a ``ValueError``)
     ├── AmbiguousCorpusRules      corpora given with several rule files and no ``--rules``
     │                             (also a ``ValueError``)
+    ├── MissingExtra              an optional integration's package is not installed
+    │                             (``pip install 'reliable-rules[redis]'``; an ``ImportError``)
     ├── ProviderHTTPError         a provider adapter got a non-2xx answer (status, headers, body)
     ├── ProviderStreamError       a provider reported an error inside a stream
     ├── MalformedResponseError    a 2xx answer that is not the expected shape
@@ -63,6 +65,7 @@ __all__ = [
     "EmptyResponse",
     "ExecutionError",
     "InvalidToolCall",
+    "MissingExtra",
     "ModelFallbackError",
     "NoStreamingProvider",
     "Problem",
@@ -381,3 +384,8 @@ class BadRecord(ReliableRulesError, ValueError):
 
 class AmbiguousCorpusRules(ReliableRulesError, ValueError):
     """Corpora were given with several rule files and no rule set to classify them with."""
+
+
+class MissingExtra(ReliableRulesError, ImportError):
+    """An optional integration was used without its package; the message names the extra to
+    install (``pip install 'reliable-rules[redis]'``)."""

@@ -34,6 +34,7 @@ from reliable_rules.executor.state import (
     log_info,
     logger,
 )
+from reliable_rules.executor.store.base import key_digest
 from reliable_rules.executor.timing import Timing
 from reliable_rules.executor.truncation import truncate_for_context
 from reliable_rules.taxonomy import Action
@@ -80,6 +81,13 @@ def _retry(host: Host, failed: Failed, timing: Timing) -> Step:
     if switched is not None:
         return switched
     pair, category = failed.pair, failed.decision.verdict.category
+    decision = failed.decision
+    if decision.retry_after_ms and decision.rate_limited and host.health.cooldown_enabled:
+        # Remembered whatever the retry budget: the next call must not go straight back,
+        # and no rotation (here or in another process) hands out this key before its wait.
+        host.health.cool_down(pair.name, decision.retry_after_ms / 1000)
+        if pair.api_key is not None:
+            host.health.cool_key(key_digest(pair.api_key), decision.retry_after_ms / 1000)
     rotated = pair.api_key
     if category.rotate_key and category.retryable:
         new_key = host.next_key(pair.name, pair.api_key)
@@ -89,10 +97,6 @@ def _retry(host: Host, failed: Failed, timing: Timing) -> Step:
                 "Rate limited; rotated to the next API key",
                 provider=pair.name, key=key_hint(new_key),
             )
-    decision = failed.decision
-    if decision.retry_after_ms and decision.rate_limited and host.health.cooldown_enabled:
-        # Remembered whatever the retry budget: the next call must not go straight back.
-        host.health.cool_down(pair.name, decision.retry_after_ms / 1000)
     if not category.retryable:
         return _next_provider(host, failed, timing)
     if pair.number >= pair.budget:

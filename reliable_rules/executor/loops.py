@@ -49,6 +49,7 @@ from reliable_rules.executor.aliases import expand_fallbacks
 from reliable_rules.executor.attempt import Attempt, chat_op, open_stream_op
 from reliable_rules.executor.backoff import Backoff
 from reliable_rules.executor.bounded import follow, run_bounded
+from reliable_rules.executor.budgets import admit, check_budgets
 from reliable_rules.executor.fallback import record_provider_fallback
 from reliable_rules.executor.health import CircuitBreakerPolicy, Health
 from reliable_rules.executor.keys import KeyRing
@@ -74,6 +75,7 @@ from reliable_rules.executor.state import (
     call_hook,
     log_info,
 )
+from reliable_rules.executor.store import RateBudget, StateStore, resolve_state
 from reliable_rules.executor.timing import Timing, current_default
 from reliable_rules.executor.usage import with_billed_usage
 from reliable_rules.executor.workers import WorkerPool
@@ -139,6 +141,11 @@ class ReliableExecutor:
             again. A rate-limited pair is never slept on while another candidate of the
             chain is not cooling down: the call moves on at once and comes back to it, after
             the rest of its wait, only if nothing else answers.
+        state: where cooldowns, circuits, key positions and budgets live: a
+            :class:`~reliable_rules.MemoryState` of this executor by default; a
+            :class:`~reliable_rules.RedisState` shares them between processes.
+        rate_budgets: ``{provider_name: RateBudget(requests, per_s)}``: attempts wait for a
+            slot of the provider's sliding window (shared through ``state``).
     """
 
     def __init__(
@@ -158,6 +165,8 @@ class ReliableExecutor:
         max_workers: int = 32,
         timing: Timing | None = None,
         max_wait_s: float = DEFAULT_MAX_WAIT_S,
+        state: StateStore | None = None,
+        rate_budgets: Mapping[str, RateBudget] | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -177,12 +186,17 @@ class ReliableExecutor:
             model: tuple(chain) for model, chain in (model_fallbacks or {}).items()
         }
         self._chains = expand_fallbacks(self.model_fallbacks)
+        self.state = resolve_state(state, self._monotonic)
+        self.rate_budgets = check_budgets(rate_budgets)
         self._shared_keys: KeyRing | None = None
         self._keys: dict[str, KeyRing] = {}
         if isinstance(api_keys, Mapping):
-            self._keys = {name: KeyRing(keys) for name, keys in api_keys.items()}
+            self._keys = {
+                name: KeyRing(keys, self.state, name, skip_cooling=cooldown)
+                for name, keys in api_keys.items()
+            }
         elif api_keys is not None:
-            self._shared_keys = KeyRing(api_keys)
+            self._shared_keys = KeyRing(api_keys, self.state, skip_cooling=cooldown)
         self.attempt_timeout_s = attempt_timeout_s
         self.deadline_s = deadline_s
         self.hooks = hooks
@@ -192,9 +206,7 @@ class ReliableExecutor:
         self._lock = threading.Lock()
         self._live: set[CallState] = set()
         self._closed = False
-        self.health = Health(
-            lambda: self._clock().monotonic(), cooldown=cooldown, breaker=circuit_breaker
-        )
+        self.health = Health(self.state, cooldown=cooldown, breaker=circuit_breaker)
 
     # ── lifecycle ──────────────────────────────────────────────────────────────────────
 
@@ -406,6 +418,9 @@ class ReliableExecutor:
     def _clock(self) -> Timing:
         return self._timing if self._timing is not None else current_default()
 
+    def _monotonic(self) -> float:
+        return self._clock().monotonic()
+
     @overload
     def _run(
         self,
@@ -572,6 +587,8 @@ class ReliableExecutor:
         step = Step.NEXT_PROVIDER
         while pair.number < pair.budget:
             pair.number += 1
+            if self.rate_budgets:
+                admit(self, run, name, timing)
             now = timing.monotonic()
             if run.deadline is not None and now >= run.deadline:
                 raise Halt("deadline", "Deadline exceeded.")
@@ -610,7 +627,8 @@ class ReliableExecutor:
         while at least one other is available."""
         if health is None:
             return providers
-        healthy = tuple(pair for pair in providers if health.available(pair[0], model))
+        flags = health.available_all([name for name, _ in providers], model)
+        healthy = tuple(pair for pair, ok in zip(providers, flags, strict=True) if ok)
         if healthy and len(healthy) < len(providers):
             kept = {name for name, _ in healthy}
             skipped = [name for name, _ in providers if name not in kept]

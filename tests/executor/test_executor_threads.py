@@ -379,8 +379,8 @@ def test_sixteen_threads_share_one_executor(
     attempt_timeout_s: float | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """16 threads x 50 calls on one executor with 4 keys: every call gets its own payload once,
-    starts on a pool key (never the provider's own), asks for the next key once per rate limit
-    and retries on another key than the limited one; every key gets used."""
+    starts on a pool key (never the provider's own), asks for the next key once per rate limit,
+    and the rate limits' turns hand every key out within one of the others."""
     threads, per_thread = 16, 50
     keys = [f"sk-pool-{letter * 12}{index}" for index, letter in enumerate("abcd")]
     provider = RateLimitedOnFirstTry()
@@ -434,8 +434,8 @@ def test_sixteen_threads_share_one_executor(
     assert sum(provider.failed_with.values()) == total
     assert sum(rotations.values()) == total
     assert rotations == provider.answered_with
-    assert all(first != retry for first, retry in provider.keys.values())
     assert set(provider.answered_with) == set(keys)
+    assert max(rotations.values()) - min(rotations.values()) <= 1
 
 
 @pytest.mark.parametrize("attempt_timeout_s", [None, 5.0], ids=["caller-thread", "worker"])
