@@ -13,6 +13,7 @@ answer = executor.chat(reliable_rules.ChatRequest([reliable_rules.Message.user("
 
 from __future__ import annotations
 
+import importlib as _importlib
 import logging as _logging
 import typing as _typing
 
@@ -35,6 +36,7 @@ from reliable_rules.errors import (
     ContextWindowExceeded,
     DeadlineExceeded,
     ExecutionError,
+    MissingExtra,
     NoStreamingProvider,
     Problem,
     ReliableRulesError,
@@ -50,12 +52,18 @@ from reliable_rules.executor.health import CircuitBreakerPolicy
 from reliable_rules.executor.loops import Attempt, CancelToken, ReliableExecutor
 from reliable_rules.executor.records import (
     AttemptRecord,
+    AttemptStartEvent,
+    CallEndEvent,
+    CallStartEvent,
+    CircuitEvent,
     FallbackEvent,
     FallbackInfo,
     GiveUpEvent,
     Hooks,
     Outcome,
     RetryEvent,
+    SkipEvent,
+    StoreFallbackEvent,
 )
 from reliable_rules.failure import Failure, to_failure
 from reliable_rules.reloading import ReloadingRuleSet
@@ -71,20 +79,33 @@ _logging.getLogger("reliable_rules").addHandler(_logging.NullHandler())
 if _typing.TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from reliable_rules.observability import OpenTelemetryHooks, PrometheusHooks
+
+# PEP 562: the metrics and traces hooks load on first use, so ``import reliable_rules`` never
+# imports them (nor, until one is built, opentelemetry or prometheus_client).
+_LAZY = {
+    "OpenTelemetryHooks": "reliable_rules.observability.otel",
+    "PrometheusHooks": "reliable_rules.observability.prometheus",
+}
+
 __all__ = [
     "DEFAULT_CATEGORIES",
     "Action",
     "AllProvidersFailed",
     "Attempt",
     "AttemptRecord",
+    "AttemptStartEvent",
     "AttemptTimeout",
     "CallCancelled",
+    "CallEndEvent",
+    "CallStartEvent",
     "CancelToken",
     "Category",
     "ChatProvider",
     "ChatRequest",
     "ChatResponse",
     "CircuitBreakerPolicy",
+    "CircuitEvent",
     "ContextWindowExceeded",
     "DeadlineExceeded",
     "Decision",
@@ -95,10 +116,13 @@ __all__ = [
     "GiveUpEvent",
     "Hooks",
     "Message",
+    "MissingExtra",
     "NoStreamingProvider",
+    "OpenTelemetryHooks",
     "Outcome",
     "Policy",
     "Problem",
+    "PrometheusHooks",
     "ReliableExecutor",
     "ReliableRulesError",
     "ReloadingRuleSet",
@@ -111,6 +135,8 @@ __all__ = [
     "RuleSourceError",
     "RuleTest",
     "RulesRetry",
+    "SkipEvent",
+    "StoreFallbackEvent",
     "StreamEvent",
     "ToolCall",
     "Usage",
@@ -139,3 +165,17 @@ def classify(
     return load_rules().classify(
         error, status=status, headers=headers, body=body, provider=provider, model=model
     )
+
+
+def __getattr__(name: str) -> object:
+    """Load a lazily exported name (:data:`_LAZY`) on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'reliable_rules' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -17,6 +17,8 @@ the whole family with a single ``except``::
     │   └── NoStreamingProvider   no provider can stream this request
     ├── AttemptTimeout            one attempt outlived ``attempt_timeout_s`` (a ``TimeoutError``);
     │                             never raised to callers: it is the failure the rules classify
+    ├── MissingExtra              an optional integration's package is not installed (also an
+    │                             ``ImportError``); the message names the extra to install
     ├── BadRecord                 a corpus line that cannot be read (also a ``ValueError``)
     ├── AmbiguousCorpusRules      corpora given with several rule files and no ``--rules``
     │                             (also a ``ValueError``)
@@ -54,6 +56,7 @@ __all__ = [
     "DeadlineExceeded",
     "EmptyResponse",
     "ExecutionError",
+    "MissingExtra",
     "NoStreamingProvider",
     "Problem",
     "ReliableRulesError",
@@ -325,6 +328,18 @@ class ResponseFormatMismatch(ReliableRulesError):
     def __init__(self, message: str, *, expected: str | None = None) -> None:
         super().__init__(message)
         self.expected = expected
+
+
+class MissingExtra(ReliableRulesError, ImportError):
+    """An optional integration needs a package that is not installed:
+    ``pip install 'reliable-rules[EXTRA]'`` (the message names it)."""
+
+    def __init__(self, feature: str, extra: str, package: str) -> None:
+        super().__init__(
+            f"{feature} needs the {package!r} package: pip install 'reliable-rules[{extra}]'",
+            name=package,
+        )
+        self.extra = extra
 
 
 class BadRecord(ReliableRulesError, ValueError):

@@ -8,6 +8,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+from reliable_rules.executor.records import CircuitEvent
 
 __all__ = ["CircuitBreakerPolicy", "Health"]
 
@@ -36,8 +39,10 @@ class Health:
         *,
         cooldown: bool,
         breaker: CircuitBreakerPolicy | None,
+        on_change: Callable[[CircuitEvent], Any] | None = None,
     ) -> None:
         self._clock = clock
+        self._on_change = on_change
         self.cooldown_enabled = cooldown
         self.breaker = breaker
         self._lock = threading.Lock()
@@ -82,15 +87,20 @@ class Health:
         if breaker is None:
             return
         pair = (provider, model)
+        changed = None
         with self._lock:
             if category is None:
                 self._failures.pop(pair, None)
-                self._open_until.pop(pair, None)
-                return
-            if category not in breaker.categories:
-                return
-            count = self._failures.get(pair, 0) + 1
-            self._failures[pair] = count
-            if count >= breaker.failure_threshold:
-                self._open_until[pair] = self._clock() + breaker.reset_after_s
-                self._failures[pair] = breaker.failure_threshold - 1  # half-open after reset
+                if self._open_until.pop(pair, None) is not None:
+                    changed = "closed"
+            elif category in breaker.categories:
+                count = self._failures.get(pair, 0) + 1
+                self._failures[pair] = count
+                if count >= breaker.failure_threshold:
+                    now = self._clock()
+                    if self._open_until.get(pair, 0.0) <= now:
+                        changed = "open"  # closed or half-open before: a change of state
+                    self._open_until[pair] = now + breaker.reset_after_s
+                    self._failures[pair] = breaker.failure_threshold - 1  # half-open after reset
+        if changed is not None and self._on_change is not None:
+            self._on_change(CircuitEvent(provider, model, changed))

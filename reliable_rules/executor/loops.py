@@ -52,6 +52,13 @@ from reliable_rules.executor.backoff import Backoff
 from reliable_rules.executor.fallback import record_provider_fallback
 from reliable_rules.executor.health import CircuitBreakerPolicy, Health
 from reliable_rules.executor.keys import KeyRing
+from reliable_rules.executor.observe import (
+    attempt_started,
+    circuit_changed,
+    merge_hooks,
+    report_skips,
+    watch_call,
+)
 from reliable_rules.executor.records import (
     AttemptRecord,
     FallbackEvent,
@@ -121,7 +128,9 @@ class ReliableExecutor:
             :class:`~reliable_rules.errors.AttemptTimeout` failure that the rules classify.
         deadline_s: bound the whole call, sleeps included
             (:class:`~reliable_rules.errors.DeadlineExceeded`).
-        hooks: callbacks observing attempts, retries, fallbacks and give-ups.
+        hooks: callbacks observing calls, attempts, retries, fallbacks, skips, circuits and
+            give-ups; a sequence of :class:`Hooks` shows every event to each in order
+            (e.g. ``[OpenTelemetryHooks(), PrometheusHooks()]``).
         cooldown: after a rate limit with Retry-After, other calls skip that provider until it
             expires, while another provider is available. Off by default.
         circuit_breaker: open a (provider, model) circuit after repeated server errors,
@@ -148,7 +157,7 @@ class ReliableExecutor:
         api_keys: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
         attempt_timeout_s: float | None = None,
         deadline_s: float | None = None,
-        hooks: Hooks | None = None,
+        hooks: Hooks | Sequence[Hooks] | None = None,
         cooldown: bool = False,
         circuit_breaker: CircuitBreakerPolicy | None = None,
         max_workers: int = 32,
@@ -180,7 +189,7 @@ class ReliableExecutor:
             self._shared_keys = KeyRing(api_keys)
         self.attempt_timeout_s = attempt_timeout_s
         self.deadline_s = deadline_s
-        self.hooks = hooks
+        self.hooks = merge_hooks(hooks)
         self._timing = timing
         self._max_workers = max_workers
         self._pool: WorkerPool | None = None
@@ -188,7 +197,8 @@ class ReliableExecutor:
         self._live: set[CallState] = set()
         self._closed = False
         self.health = Health(
-            lambda: self._clock().monotonic(), cooldown=cooldown, breaker=circuit_breaker
+            lambda: self._clock().monotonic(), cooldown=cooldown, breaker=circuit_breaker,
+            on_change=lambda event: circuit_changed(self.hooks, event),
         )
 
     # ── lifecycle ──────────────────────────────────────────────────────────────────────
@@ -431,7 +441,20 @@ class ReliableExecutor:
         single_turn: bool = False,
         providers: tuple[tuple[str, Any], ...] | None = None,
     ) -> T | Outcome[T]:
-        """Run ``op`` through the loops: its result, or with ``outcome`` the :class:`Outcome`."""
+        """Run ``op`` through the loops: its result, or with ``outcome`` the :class:`Outcome`;
+        hooks that watch calls see it start and end (observe.py)."""
+        args = (op, model, request, cancel, deadline_s, outcome, single_turn, providers)
+        watch = watch_call(self.hooks, model, op, providers or self.providers, self._clock)
+        if watch is None:
+            return self._call(*args)
+        with watch:
+            return self._call(*args)
+
+    def _call(  # noqa: PLR0917 — private: _run's arguments passed on as they came
+        self, op: Callable[[Attempt], T], model: str, request: ChatRequest | None,
+        cancel: CancelToken | None, deadline_s: float | None, outcome: bool, single_turn: bool,
+        providers: tuple[tuple[str, Any], ...] | None,
+    ) -> T | Outcome[T]:
         if self._closed:
             raise CallCancelled("Executor is closed.")
         timing = self._clock()
@@ -567,6 +590,7 @@ class ReliableExecutor:
                 for other in later
             )
             attempt = Attempt(provider, name, model, run.request, pair.api_key, pair.number)
+            attempt_started(self.hooks, pair)
             pair.started = now
             try:
                 result = self._bounded(op, attempt, run, timing) if bounded else op(attempt)
@@ -596,6 +620,7 @@ class ReliableExecutor:
             kept = {name for name, _ in healthy}
             skipped = [name for name, _ in providers if name not in kept]
             log_info("Skipping unhealthy providers", skipped=", ".join(skipped), model=model)
+            report_skips(self.hooks, health, skipped, model)
             return healthy
         return providers
 
