@@ -443,12 +443,14 @@ class ReliableExecutor:
     ) -> T | Outcome[T]:
         """Run ``op`` through the loops: its result, or with ``outcome`` the :class:`Outcome`;
         hooks that watch calls see it start and end (observe.py)."""
-        args = (op, model, request, cancel, deadline_s, outcome, single_turn, providers)
-        watch = watch_call(self.hooks, model, op, providers or self.providers, self._clock)
+        hooks, call = self.hooks, self._call
+        watch = None if hooks is None else watch_call(
+            hooks, model, op, providers or self.providers, self._clock
+        )
         if watch is None:
-            return self._call(*args)
+            return call(op, model, request, cancel, deadline_s, outcome, single_turn, providers)
         with watch:
-            return self._call(*args)
+            return call(op, model, request, cancel, deadline_s, outcome, single_turn, providers)
 
     def _call(  # noqa: PLR0917 — private: _run's arguments passed on as they came
         self, op: Callable[[Attempt], T], model: str, request: ChatRequest | None,
