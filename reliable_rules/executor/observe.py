@@ -53,7 +53,7 @@ def merge_hooks(hooks: Hooks | Sequence[Hooks] | None) -> Hooks | None:
     if not isinstance(hooks, Sequence):
         raise TypeError(f"hooks must be a Hooks or a sequence of Hooks, not {type(hooks).__name__}")
     items = list(hooks)
-    wrong = [type(item).__name__ for item in items if not isinstance(item, Hooks)]
+    wrong = sorted({type(item).__name__ for item in items if not isinstance(item, Hooks)})
     if wrong:
         raise TypeError(f"hooks must be a Hooks or a sequence of Hooks; got {', '.join(wrong)}")
     if not items:
