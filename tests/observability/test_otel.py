@@ -376,3 +376,24 @@ def test_both_hooks_together(telemetry: Telemetry) -> None:
         "reliable_rules_call_duration_seconds_count",
         {"operation": "call", "model": "m", "outcome": "success"},
     ) == 1
+
+
+def test_a_stream_is_a_chat_call_whose_span_ends_at_the_first_event(
+    rig: Rig, telemetry: Telemetry
+) -> None:
+    """stream_chat: a 503 before the stream is retried; the call span (operation chat) has
+    ended with outcome success by the time the first event reaches the caller."""
+    server = rig.server("a")
+    server.script(Reply.openai_error(503, "busy"), Reply.stream_openai(["hel", "lo"]))
+    executor = rig.executor([("a", rig.openai(server))], hooks=telemetry.hooks())
+    stream = executor.stream_chat(ask(), MODEL)
+    first = next(stream)
+    assert first.text == "hel"
+    (call,) = telemetry.calls()
+    assert call.attributes["gen_ai.operation.name"] == "chat"
+    assert call.attributes["reliable_rules.outcome"] == "success"
+    assert [span.attributes["reliable_rules.action"] for span in telemetry.attempts()] == [
+        "retry", "success",
+    ]
+    assert [event.text for event in stream] == ["lo", ""]
+    assert not trace.get_current_span().get_span_context().is_valid
