@@ -397,3 +397,42 @@ def test_a_stream_is_a_chat_call_whose_span_ends_at_the_first_event(
     ]
     assert [event.text for event in stream] == ["lo", ""]
     assert not trace.get_current_span().get_span_context().is_valid
+
+
+def test_concurrent_calls_keep_their_own_spans(telemetry: Telemetry) -> None:
+    """8 threads x 5 calls through one executor, half of them retried once: every attempt
+    span is the child of its own call's span, and each call span counts its attempts."""
+    executor = ReliableExecutor([("fn", None)], hooks=telemetry.hooks(), timing=FakeTiming())
+
+    def worker(index: int) -> None:
+        for _ in range(5):
+            failures = [index % 2]  # odd threads fail once, then answer
+
+            def op(_attempt: Any, failures: list[int] = failures) -> int:
+                if failures[0]:
+                    failures[0] -= 1
+                    raise ConnectionError("503 Service Unavailable")
+                return index
+
+            assert executor.call(op, model=MODEL) == index
+
+    threads = [threading.Thread(target=worker, args=(index,)) for index in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    executor.close()
+    calls = {span.context.span_id: span for span in telemetry.calls()}
+    attempts = telemetry.attempts()
+    assert len(calls) == 40
+    assert len(attempts) == 60
+    children: dict[int, int] = {}
+    for span in attempts:
+        assert span.parent is not None
+        children[span.parent.span_id] = children.get(span.parent.span_id, 0) + 1
+    assert set(children) == set(calls)
+    assert all(
+        children[span_id] == call.attributes["reliable_rules.attempts"]
+        for span_id, call in calls.items()
+    )
+    assert sorted(children.values()).count(2) == 20
