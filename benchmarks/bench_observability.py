@@ -4,7 +4,10 @@
     python benchmarks/bench_observability.py --json     # machine-readable
 
 Hooks measured (each on its own executor, timed in many short interleaved rounds in one
-process; the best round of each, so machine noise mostly cancels):
+process; the best round of each). Times are the process's CPU time (``time.process_time``),
+not wall time: on a machine shared with other jobs, wall time mostly measures how long the
+process waited for a core. For ``http`` that CPU time includes the in-process fake server's
+threads, the same for every configuration.
 
 * ``none``: no hooks (the baseline);
 * ``noop``: a :class:`Hooks` with every callback set to a function that does nothing (what
@@ -38,6 +41,7 @@ import functools
 import json
 import sys
 import tempfile
+import time
 import timeit
 from collections.abc import Callable, Sequence
 from dataclasses import fields
@@ -164,7 +168,7 @@ def measure(
                 call()
         for _ in range(rounds):
             for name, (call, _executor, _adapter) in made.items():
-                seconds = timeit.timeit(call, number=number)
+                seconds = timeit.timeit(call, number=number, timer=time.process_time)
                 best[name] = min(best[name], seconds / number * 1e6)
     finally:
         for _call, executor, adapter in made.values():
@@ -210,7 +214,8 @@ def sdk_floor(*, number: int, rounds: int) -> float:
         durations.record(0.001, {"a": "call", "b": "m", "c": "success"})
 
     one_call()
-    return min(timeit.repeat(one_call, number=number, repeat=rounds)) / number * 1e6
+    timings = timeit.repeat(one_call, number=number, repeat=rounds, timer=time.process_time)
+    return min(timings) / number * 1e6
 
 
 def run(*, rounds: int = 25, number: int = 1_000, http_number: int = 100) -> dict[str, float]:
@@ -245,7 +250,7 @@ def render(results: dict[str, float]) -> str:
             else:
                 overhead = results[f"{scenario}_{name}_overhead_us"]
                 ratio = results[f"{scenario}_{name}_ratio"]
-                cells.append(f"{per_call:.1f}, +{overhead:.1f}, {ratio:.2f}x")
+                cells.append(f"{per_call:.1f}, {overhead:+.1f}, {ratio:.2f}x")
         lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
     lines.append("")
     lines.append(
