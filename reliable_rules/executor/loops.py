@@ -46,19 +46,13 @@ from reliable_rules.errors import (
     ExecutionError,
     NoStreamingProvider,
 )
+from reliable_rules.executor import observe
 from reliable_rules.executor.actions import HANDLERS
 from reliable_rules.executor.attempt import Attempt, chat_op, open_stream_op
 from reliable_rules.executor.backoff import Backoff
 from reliable_rules.executor.fallback import record_provider_fallback
 from reliable_rules.executor.health import CircuitBreakerPolicy, Health
 from reliable_rules.executor.keys import KeyRing
-from reliable_rules.executor.observe import (
-    attempt_started,
-    circuit_changed,
-    merge_hooks,
-    report_skips,
-    watch_call,
-)
 from reliable_rules.executor.records import (
     AttemptRecord,
     FallbackEvent,
@@ -189,7 +183,7 @@ class ReliableExecutor:
             self._shared_keys = KeyRing(api_keys)
         self.attempt_timeout_s = attempt_timeout_s
         self.deadline_s = deadline_s
-        self.hooks = merge_hooks(hooks)
+        self.hooks = observe.merge_hooks(hooks)
         self._timing = timing
         self._max_workers = max_workers
         self._pool: WorkerPool | None = None
@@ -198,7 +192,7 @@ class ReliableExecutor:
         self._closed = False
         self.health = Health(
             lambda: self._clock().monotonic(), cooldown=cooldown, breaker=circuit_breaker,
-            on_change=lambda event: circuit_changed(self.hooks, event),
+            on_change=lambda event: observe.circuit_changed(self.hooks, event),
         )
 
     # ── lifecycle ──────────────────────────────────────────────────────────────────────
@@ -444,7 +438,7 @@ class ReliableExecutor:
         """Run ``op`` through the loops: its result, or with ``outcome`` the :class:`Outcome`;
         hooks that watch calls see it start and end (observe.py)."""
         hooks, call = self.hooks, self._call
-        watch = None if hooks is None else watch_call(
+        watch = None if hooks is None else observe.watch_call(
             hooks, model, op, providers or self.providers, self._clock
         )
         if watch is None:
@@ -592,7 +586,7 @@ class ReliableExecutor:
                 for other in later
             )
             attempt = Attempt(provider, name, model, run.request, pair.api_key, pair.number)
-            attempt_started(self.hooks, pair)
+            observe.attempt_started(self.hooks, pair)
             pair.started = now
             try:
                 result = self._bounded(op, attempt, run, timing) if bounded else op(attempt)
@@ -622,7 +616,7 @@ class ReliableExecutor:
             kept = {name for name, _ in healthy}
             skipped = [name for name, _ in providers if name not in kept]
             log_info("Skipping unhealthy providers", skipped=", ".join(skipped), model=model)
-            report_skips(self.hooks, health, skipped, model)
+            observe.report_skips(self.hooks, health, skipped, model)
             return healthy
         return providers
 
