@@ -22,6 +22,7 @@ from reliable_rules.errors import (
 )
 from reliable_rules.executor.backoff import Backoff
 from reliable_rules.executor.health import Health
+from reliable_rules.executor.prompt_tools import switch_to_prompt_tools
 from reliable_rules.executor.records import key_hint
 from reliable_rules.executor.state import (
     CONTEXT_CANNOT_REDUCE,
@@ -55,8 +56,8 @@ class Host(Protocol):
     def max_wait_s(self) -> float:
         """The longest single wait on a rate-limited provider."""
 
-    def rotate_key(self, provider: str | None = None) -> str | None:
-        """The next API key for ``provider`` (None without keys)."""
+    def next_key(self, provider: str, used: str | None) -> str | None:
+        """The key after ``used`` for ``provider`` (None without keys)."""
 
     def _give_up(self, error: ExecutionError, run: Run) -> None:
         """Log and show ``error`` to ``on_give_up`` before it is raised."""
@@ -72,12 +73,16 @@ Handler = Callable[[Host, Failed, Timing], Step]
 
 
 def _retry(host: Host, failed: Failed, timing: Timing) -> Step:
-    """``retry``: rotate the key when the category says so; wait (backoff or Retry-After) and go
-    again, or move on when the budget is spent or the wait is too long."""
+    """``retry``: after rejected tools, the tools in the prompt at once; otherwise rotate the key
+    when the category says so, wait (backoff or Retry-After) and go again, or move on when the
+    budget is spent or the wait is too long."""
+    switched = switch_to_prompt_tools(failed)
+    if switched is not None:
+        return switched
     pair, category = failed.pair, failed.decision.verdict.category
     rotated = pair.api_key
     if category.rotate_key and category.retryable:
-        new_key = host.rotate_key(pair.name)
+        new_key = host.next_key(pair.name, pair.api_key)
         if new_key is not None:
             rotated = new_key
             log_info(
@@ -174,8 +179,8 @@ def _next_model(_host: Host, failed: Failed, _timing: Timing) -> Step:
 
 
 def _truncate_history(host: Host, failed: Failed, _timing: Timing) -> Step:
-    """``truncate_history``: drop the oldest half of the history and go again, or fail:
-    nothing left to drop."""
+    """``truncate_history``: drop the oldest whole turns (about half of the history) and go
+    again, or fail: the history is a single turn."""
     run, pair = failed.run, failed.pair
     request = run.request
     kept, dropped = (

@@ -11,8 +11,12 @@ __all__ = ["KeyRing"]
 class KeyRing:
     """Hands out keys in order, ``keys[0]`` first, wrapping around.
 
-    One counter serves all threads (the seed's ``AtomicUsize``), so concurrent rate-limited
-    calls spread over the keys instead of all jumping to the same one.
+    One counter serves all threads (the seed's ``AtomicUsize``). The executor starts every
+    (provider, model) pair on :meth:`current` and, after a rate limit, moves on with
+    :meth:`after`: the counter advances only if it still points at the key that was rate
+    limited, so concurrent calls that hit the limit on the same key move the ring on once,
+    to a fresh key, instead of skipping over several. :meth:`rotate` is the seed's operation
+    (hand out the key under the counter, then advance).
     """
 
     __slots__ = ("_index", "_keys", "_lock")
@@ -36,3 +40,20 @@ class KeyRing:
             index = self._index
             self._index = index + 1
         return self._keys[index % len(self._keys)]
+
+    def current(self) -> str | None:
+        """The key under the counter (what a first attempt uses), or None when there are none."""
+        if not self._keys:
+            return None
+        with self._lock:
+            return self._keys[self._index % len(self._keys)]
+
+    def after(self, used: str | None) -> str | None:
+        """The key to use after ``used`` was rate limited: the next one if the counter still
+        points at ``used`` (it advances), else the one another call already moved it to."""
+        if not self._keys:
+            return None
+        with self._lock:
+            if self._keys[self._index % len(self._keys)] == used:
+                self._index += 1
+            return self._keys[self._index % len(self._keys)]

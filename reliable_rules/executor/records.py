@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from reliable_rules.errors import AttemptRecord
+from reliable_rules.executor.usage import total_usage
 
 if TYPE_CHECKING:
-    from reliable_rules.chat import ChatRequest
+    from reliable_rules.chat import ChatRequest, Usage
     from reliable_rules.errors import ExecutionError
 
 __all__ = [
@@ -81,6 +82,12 @@ class Outcome(Generic[T]):
     def format_switched(self) -> bool:
         """Whether the answer needed the fallback response format."""
         return self.fallback is not None and self.fallback.format_switched
+
+    @property
+    def usage(self) -> Usage | None:
+        """The tokens billed over every attempt of the call (rejected answers included), or
+        None when no attempt reported usage."""
+        return total_usage(record.usage for record in self.attempts)
 
     @property
     def trail(self) -> tuple[str, ...]:

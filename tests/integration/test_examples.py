@@ -52,7 +52,7 @@ EXPECTED: dict[str, list[str]] = {
         "  requests the backup received: 0",
     ],
     "official_sdks.py": [
-        "openai: 'Paris.' after 2 attempts; keys the server saw: ['...0000', '...1111']",
+        "openai: 'Paris.' after 2 attempts; keys the server saw: ['...1111', '...2222']",
         "anthropic: rate_limit_error -> rate_limited (default.rate.throttled), "
         "retry after 1000 ms",
         "fallback: 'Bonjour.' from openai-backup after anthropic said auth_failed; "
@@ -69,9 +69,9 @@ EXPECTED: dict[str, list[str]] = {
         "  attempt 2 failed: HTTP 503 server_error (seed.status.server-error); retry 3 in 100 ms",
         "  result: {'status': 'ok'}",
         "  attempt 1 failed: HTTP 429 rate_limited (default.rate.throttled); retry 2 in 50 ms "
-        "with key ...1111",
+        "with key ...2222",
         "  result: {'items': 3}",
-        "  keys the server saw: ['...0000', '...1111']",
+        "  keys the server saw: ['...1111', '...2222']",
     ],
 }
 
