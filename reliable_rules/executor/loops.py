@@ -126,9 +126,8 @@ class ReliableExecutor:
             :class:`~reliable_rules.errors.AttemptTimeout` failure that the rules classify.
         deadline_s: bound the whole call, sleeps included
             (:class:`~reliable_rules.errors.DeadlineExceeded`).
-        hooks: callbacks observing calls, attempts, retries, fallbacks, skips, circuits and
-            give-ups; a sequence of :class:`Hooks` shows every event to each in order
-            (e.g. ``[OpenTelemetryHooks(), PrometheusHooks()]``).
+        hooks: a :class:`Hooks`, or a list of them (each sees every event in order): calls,
+            attempts, retries, fallbacks, skips, circuits, give-ups.
         cooldown: after a rate limit with Retry-After, other calls skip that provider until it
             expires, while another provider is available. Off by default.
         circuit_breaker: open a (provider, model) circuit after repeated server errors,
@@ -450,22 +449,7 @@ class ReliableExecutor:
         single_turn: bool = False,
         providers: tuple[tuple[str, Any], ...] | None = None,
     ) -> T | Outcome[T]:
-        """Run ``op`` through the loops: its result, or with ``outcome`` the :class:`Outcome`;
-        hooks that watch calls see it start and end (observe.py)."""
-        hooks, call = self.hooks, self._call
-        watch = None if hooks is None else observe.watch_call(
-            hooks, model, op, providers or self.providers, self._clock
-        )
-        if watch is None:
-            return call(op, model, request, cancel, deadline_s, outcome, single_turn, providers)
-        with watch:
-            return call(op, model, request, cancel, deadline_s, outcome, single_turn, providers)
-
-    def _call(  # noqa: PLR0917 — private: _run's arguments passed on as they came
-        self, op: Callable[[Attempt], T], model: str, request: ChatRequest | None,
-        cancel: CancelToken | None, deadline_s: float | None, outcome: bool, single_turn: bool,
-        providers: tuple[tuple[str, Any], ...] | None,
-    ) -> T | Outcome[T]:
+        """Run ``op`` through the loops: its result, or with ``outcome`` the :class:`Outcome`."""
         if self._closed:
             raise CallCancelled("Executor is closed.")
         timing = self._clock()
@@ -481,22 +465,27 @@ class ReliableExecutor:
         if cancel is not None:
             run.state = self._register(CallState())
             cancel._attach(run.state)
-        try:
-            return self._loop(op, run, timing, outcome, providers or self.providers)
-        except Halt as halt:
-            error: ExecutionError = (
-                DeadlineExceeded(halt.headline, run.records())
-                if halt.kind == "deadline"
-                else CallCancelled(halt.headline, run.records())
-            )
-            self._give_up(error, run)
-            raise error from run.last_error()
-        finally:
-            if run.state is not None:
-                if cancel is not None:
-                    cancel._detach(run.state)
-                with self._lock:
-                    self._live.discard(run.state)
+        # Hooks that watch calls see it start and end (observe.py); no hooks, nothing to do.
+        hooks = self.hooks
+        with observe.NO_WATCH if hooks is None else observe.watch_call(
+            hooks, model, op, providers or self.providers, timing
+        ):
+            try:
+                return self._loop(op, run, timing, outcome, providers or self.providers)
+            except Halt as halt:
+                error: ExecutionError = (
+                    DeadlineExceeded(halt.headline, run.records())
+                    if halt.kind == "deadline"
+                    else CallCancelled(halt.headline, run.records())
+                )
+                self._give_up(error, run)
+                raise error from run.last_error()
+            finally:
+                if run.state is not None:
+                    if cancel is not None:
+                        cancel._detach(run.state)
+                    with self._lock:
+                        self._live.discard(run.state)
 
     def _loop(
         self,

@@ -34,6 +34,7 @@ from reliable_rules.executor.state import Pair, call_hook
 from reliable_rules.executor.timing import Timing
 
 __all__ = [
+    "NO_WATCH",
     "CallWatch",
     "attempt_started",
     "call_outcome",
@@ -133,19 +134,34 @@ class CallWatch:
             call_hook(hook, event)
 
 
+class _NoWatch:
+    """The watch of a call no hook watches: does nothing."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+
+NO_WATCH = _NoWatch()
+
+
 def watch_call(
     hooks: Hooks | None,
     model: str,
     op: object,
     providers: Sequence[tuple[str, Any]],
-    clock: Callable[[], Timing],
-) -> CallWatch | None:
-    """A :class:`CallWatch` for one call, or None when no hook watches calls."""
+    timing: Timing,
+) -> CallWatch | _NoWatch:
+    """A :class:`CallWatch` for one call, or :data:`NO_WATCH` when no hook watches calls."""
     if hooks is None or (hooks.on_call_start is None and hooks.on_call_end is None):
-        return None
+        return NO_WATCH
     operation = "chat" if op is chat_op or op is open_stream_op else "call"
     names = tuple(name for name, _ in providers)
-    return CallWatch(hooks, model, operation, names, clock())
+    return CallWatch(hooks, model, operation, names, timing)
 
 
 def attempt_started(hooks: Hooks | None, pair: Pair) -> None:

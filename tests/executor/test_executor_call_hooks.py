@@ -19,6 +19,7 @@ from reliable_rules import (
     CallCancelled,
     CallEndEvent,
     CallStartEvent,
+    CancelToken,
     ChatRequest,
     CircuitBreakerPolicy,
     CircuitEvent,
@@ -127,9 +128,10 @@ def _deadline(executor: ReliableExecutor) -> None:
     executor.call(lambda _a: _raise(ConnectionError("down")), model="m", deadline_s=0.2)
 
 
-def _closed(executor: ReliableExecutor) -> None:
-    executor.close()
-    executor.call(lambda _a: 1, model="m")
+def _cancelled(executor: ReliableExecutor) -> None:
+    token = CancelToken()
+    token.cancel()
+    executor.call(lambda _a: 1, model="m", cancel=token)
 
 
 @pytest.mark.parametrize(
@@ -142,7 +144,7 @@ def _closed(executor: ReliableExecutor) -> None:
         ("context_exceeded", ContextWindowExceeded,
          lambda ex: ex.chat_with_system(None, "hi", "m"), None),
         ("deadline", DeadlineExceeded, _deadline, None),
-        ("cancelled", CallCancelled, _closed, None),
+        ("cancelled", CallCancelled, _cancelled, None),
         ("error", Stop, lambda ex: ex.call(lambda _a: _raise(Stop()), model="m"), None),
     ],
 )
@@ -268,3 +270,13 @@ def test_store_fallbacks_reach_the_hook() -> None:
     store_fell_back(seen.hooks(), "redis", "unavailable")
     store_fell_back(None, "redis", "unavailable")  # no hooks: nothing, no error
     assert seen.of("on_store_fallback") == [StoreFallbackEvent("redis", "unavailable")]
+
+
+def test_a_call_refused_by_a_closed_executor_shows_no_event() -> None:
+    """close() first: the call is refused before it starts (CallCancelled), nothing watched."""
+    seen = Recorded()
+    executor = ReliableExecutor([("p", None)], hooks=seen.hooks(), timing=FakeTiming())
+    executor.close()
+    with pytest.raises(CallCancelled):
+        executor.call(lambda _a: 1, model="m")
+    assert seen.events == []
