@@ -13,6 +13,7 @@ answer = executor.chat(reliable_rules.ChatRequest([reliable_rules.Message.user("
 
 from __future__ import annotations
 
+import importlib as _importlib
 import logging as _logging
 import typing as _typing
 
@@ -51,12 +52,18 @@ from reliable_rules.executor.health import CircuitBreakerPolicy
 from reliable_rules.executor.loops import Attempt, CancelToken, ReliableExecutor
 from reliable_rules.executor.records import (
     AttemptRecord,
+    AttemptStartEvent,
+    CallEndEvent,
+    CallStartEvent,
+    CircuitEvent,
     FallbackEvent,
     FallbackInfo,
     GiveUpEvent,
     Hooks,
     Outcome,
     RetryEvent,
+    SkipEvent,
+    StoreFallbackEvent,
 )
 from reliable_rules.executor.store import MemoryState, RateBudget, StateStore
 from reliable_rules.failure import Failure, to_failure
@@ -74,6 +81,16 @@ if _typing.TYPE_CHECKING:
     from collections.abc import Mapping
 
     from reliable_rules.executor.store.redis import RedisState
+    from reliable_rules.observability import OpenTelemetryHooks, PrometheusHooks
+
+# PEP 562: the metrics and traces hooks and RedisState load on first use, so ``import
+# reliable_rules`` never imports them (nor, until one is built, opentelemetry,
+# prometheus_client or redis).
+_LAZY = {
+    "OpenTelemetryHooks": "reliable_rules.observability.otel",
+    "PrometheusHooks": "reliable_rules.observability.prometheus",
+    "RedisState": "reliable_rules.executor.store.redis",
+}
 
 __all__ = [
     "DEFAULT_CATEGORIES",
@@ -81,14 +98,18 @@ __all__ = [
     "AllProvidersFailed",
     "Attempt",
     "AttemptRecord",
+    "AttemptStartEvent",
     "AttemptTimeout",
     "CallCancelled",
+    "CallEndEvent",
+    "CallStartEvent",
     "CancelToken",
     "Category",
     "ChatProvider",
     "ChatRequest",
     "ChatResponse",
     "CircuitBreakerPolicy",
+    "CircuitEvent",
     "ContextWindowExceeded",
     "DeadlineExceeded",
     "Decision",
@@ -102,9 +123,11 @@ __all__ = [
     "Message",
     "MissingExtra",
     "NoStreamingProvider",
+    "OpenTelemetryHooks",
     "Outcome",
     "Policy",
     "Problem",
+    "PrometheusHooks",
     "RateBudget",
     "RedisState",
     "ReliableExecutor",
@@ -119,7 +142,9 @@ __all__ = [
     "RuleSourceError",
     "RuleTest",
     "RulesRetry",
+    "SkipEvent",
     "StateStore",
+    "StoreFallbackEvent",
     "StreamEvent",
     "ToolCall",
     "Usage",
@@ -151,11 +176,14 @@ def classify(
 
 
 def __getattr__(name: str) -> object:
-    # PEP 562: RedisState's module (and with it the redis client) loads on first use only.
-    if name == "RedisState":
-        from reliable_rules.executor.store.redis import (  # noqa: PLC0415 — lazy on purpose
-            RedisState,
-        )
+    """Load a lazily exported name (:data:`_LAZY`) on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'reliable_rules' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
 
-        return RedisState
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

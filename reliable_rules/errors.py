@@ -17,11 +17,11 @@ the whole family with a single ``except``::
     │   └── NoStreamingProvider   no provider can stream this request
     ├── AttemptTimeout            one attempt outlived ``attempt_timeout_s`` (a ``TimeoutError``);
     │                             never raised to callers: it is the failure the rules classify
+    ├── MissingExtra              an optional integration's package is not installed (also an
+    │                             ``ImportError``); the message names the extra to install
     ├── BadRecord                 a corpus line that cannot be read (also a ``ValueError``)
     ├── AmbiguousCorpusRules      corpora given with several rule files and no ``--rules``
     │                             (also a ``ValueError``)
-    ├── MissingExtra              an optional integration's package is not installed
-    │                             (``pip install 'reliable-rules[redis]'``; an ``ImportError``)
     ├── ProviderHTTPError         a provider adapter got a non-2xx answer (status, headers, body)
     ├── ProviderStreamError       a provider reported an error inside a stream
     ├── MalformedResponseError    a 2xx answer that is not the expected shape
@@ -378,14 +378,21 @@ class ResponseFormatMismatch(ReliableRulesError):
         self.usage = usage
 
 
+class MissingExtra(ReliableRulesError, ImportError):
+    """An optional integration needs a package that is not installed:
+    ``pip install 'reliable-rules[EXTRA]'`` (the message names it)."""
+
+    def __init__(self, feature: str, extra: str, package: str) -> None:
+        super().__init__(
+            f"{feature} needs the {package!r} package: pip install 'reliable-rules[{extra}]'",
+            name=package,
+        )
+        self.extra = extra
+
+
 class BadRecord(ReliableRulesError, ValueError):
     """A corpus line (JSONL) that cannot be read as a record; the message says what is wrong."""
 
 
 class AmbiguousCorpusRules(ReliableRulesError, ValueError):
     """Corpora were given with several rule files and no rule set to classify them with."""
-
-
-class MissingExtra(ReliableRulesError, ImportError):
-    """An optional integration was used without its package; the message names the extra to
-    install (``pip install 'reliable-rules[redis]'``)."""

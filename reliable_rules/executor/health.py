@@ -5,9 +5,11 @@ available, so they can make a call faster but never make it fail where it would 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from reliable_rules.executor.records import CircuitEvent
 from reliable_rules.executor.store.base import StateStore, scope
 
 __all__ = ["CircuitBreakerPolicy", "Health"]
@@ -38,8 +40,12 @@ class Health:
         *,
         cooldown: bool,
         breaker: CircuitBreakerPolicy | None,
+        on_change: Callable[[CircuitEvent], Any] | None = None,
     ) -> None:
         self.store = store
+        self._on_change = on_change
+        # Circuits this process saw open, to report their closing (an event per process).
+        self._opened: set[str] = set()
         self.cooldown_enabled = cooldown
         self.breaker = breaker
 
@@ -90,5 +96,22 @@ class Health:
         pair = scope("cb", provider, model)
         if category is None:
             self.store.circuit_success(pair)
+            try:
+                self._opened.remove(pair)  # atomic: one closing event per opening
+            except KeyError:
+                return
+            self._changed(provider, model, "closed")
         elif category in breaker.categories:
-            self.store.circuit_failure(pair, breaker.failure_threshold, breaker.reset_after_s)
+            # Failures while the circuit is open (no other candidate was left) change nothing;
+            # a failure while half-open opens it again. Only a circuit seen open is asked.
+            was_open = pair in self._opened and self.store.circuit_open(pair)
+            opened = self.store.circuit_failure(
+                pair, breaker.failure_threshold, breaker.reset_after_s
+            )
+            if opened and not was_open:
+                self._opened.add(pair)
+                self._changed(provider, model, "open")
+
+    def _changed(self, provider: str, model: str, state: str) -> None:
+        if self._on_change is not None:
+            self._on_change(CircuitEvent(provider, model, state))

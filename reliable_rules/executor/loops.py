@@ -44,6 +44,7 @@ from reliable_rules.errors import (
     ExecutionError,
     NoStreamingProvider,
 )
+from reliable_rules.executor import observe
 from reliable_rules.executor.actions import HANDLERS
 from reliable_rules.executor.aliases import expand_fallbacks
 from reliable_rules.executor.attempt import Attempt, chat_op, open_stream_op
@@ -127,7 +128,8 @@ class ReliableExecutor:
             :class:`~reliable_rules.errors.AttemptTimeout` failure that the rules classify.
         deadline_s: bound the whole call, sleeps included
             (:class:`~reliable_rules.errors.DeadlineExceeded`).
-        hooks: callbacks observing attempts, retries, fallbacks and give-ups.
+        hooks: a :class:`Hooks`, or a list of them (each sees every event in order): calls,
+            attempts, retries, fallbacks, skips, circuits, give-ups.
         cooldown: after a rate limit with Retry-After, other calls skip that provider until it
             expires, while another provider is available. Off by default.
         circuit_breaker: open a (provider, model) circuit after repeated server errors,
@@ -159,7 +161,7 @@ class ReliableExecutor:
         api_keys: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
         attempt_timeout_s: float | None = None,
         deadline_s: float | None = None,
-        hooks: Hooks | None = None,
+        hooks: Hooks | Sequence[Hooks] | None = None,
         cooldown: bool = False,
         circuit_breaker: CircuitBreakerPolicy | None = None,
         max_workers: int = 32,
@@ -199,14 +201,17 @@ class ReliableExecutor:
             self._shared_keys = KeyRing(api_keys, self.state, skip_cooling=cooldown)
         self.attempt_timeout_s = attempt_timeout_s
         self.deadline_s = deadline_s
-        self.hooks = hooks
+        self.hooks = observe.merge_hooks(hooks)
         self._timing = timing
         self._max_workers = max_workers
         self._pool: WorkerPool | None = None
         self._lock = threading.Lock()
         self._live: set[CallState] = set()
         self._closed = False
-        self.health = Health(self.state, cooldown=cooldown, breaker=circuit_breaker)
+        self.health = Health(
+            self.state, cooldown=cooldown, breaker=circuit_breaker,
+            on_change=lambda event: observe.circuit_changed(self.hooks, event),
+        )
 
     # ── lifecycle ──────────────────────────────────────────────────────────────────────
 
@@ -477,22 +482,27 @@ class ReliableExecutor:
         if cancel is not None:
             run.state = self._register(CallState())
             cancel._attach(run.state)
-        try:
-            return self._loop(op, run, timing, outcome, providers or self.providers)
-        except Halt as halt:
-            error: ExecutionError = (
-                DeadlineExceeded(halt.headline, run.records())
-                if halt.kind == "deadline"
-                else CallCancelled(halt.headline, run.records())
-            )
-            self._give_up(error, run)
-            raise error from run.last_error()
-        finally:
-            if run.state is not None:
-                if cancel is not None:
-                    cancel._detach(run.state)
-                with self._lock:
-                    self._live.discard(run.state)
+        # Hooks that watch calls see it start and end (observe.py); no hooks, nothing to do.
+        hooks = self.hooks
+        with observe.NO_WATCH if hooks is None else observe.watch_call(
+            hooks, model, op, providers or self.providers, timing
+        ):
+            try:
+                return self._loop(op, run, timing, outcome, providers or self.providers)
+            except Halt as halt:
+                error: ExecutionError = (
+                    DeadlineExceeded(halt.headline, run.records())
+                    if halt.kind == "deadline"
+                    else CallCancelled(halt.headline, run.records())
+                )
+                self._give_up(error, run)
+                raise error from run.last_error()
+            finally:
+                if run.state is not None:
+                    if cancel is not None:
+                        cancel._detach(run.state)
+                    with self._lock:
+                        self._live.discard(run.state)
 
     def _loop(
         self,
@@ -603,6 +613,7 @@ class ReliableExecutor:
                 provider, name, model, run.request, pair.api_key, pair.number,
                 uses_prompt_tools(run.request, pair),
             )
+            observe.attempt_started(self.hooks, pair)
             pair.started = now
             try:
                 result = self._bounded(op, attempt, run, timing) if bounded else op(attempt)
@@ -633,6 +644,7 @@ class ReliableExecutor:
             kept = {name for name, _ in healthy}
             skipped = [name for name, _ in providers if name not in kept]
             log_info("Skipping unhealthy providers", skipped=", ".join(skipped), model=model)
+            observe.report_skips(self.hooks, health, skipped, model)
             return healthy
         return providers
 

@@ -15,6 +15,23 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = PROJECT_ROOT / "examples"
 
 EXPECTED: dict[str, list[str]] = {
+    "metrics.py": [
+        "answer: 'Paris.'",
+        "  span chat gpt-4o-mini (CLIENT): primary attempt 1: server_error "
+        "(default.server.transient-state) -> retry [status_code=503]",
+        "  span chat gpt-4o-mini (CLIENT): backup attempt 1: rate_limited "
+        "(default.rate.throttled) -> retry [status_code=429, retry_after_ms=1000]",
+        "  span chat gpt-4o-mini (CLIENT): backup attempt 2: ok -> success",
+        "span reliable_rules.call (INTERNAL): outcome=success attempts=4 "
+        "answered_by=backup/gpt-4o-mini events=['reliable_rules.retry', "
+        "'reliable_rules.fallback', 'reliable_rules.retry']",
+        'reliable_rules_attempts_total{action="give_up",category="server_error",'
+        'model="gpt-4o-mini",outcome="failure",provider="primary"} 1.0',
+        'reliable_rules_fallbacks_total{category="server_error",model="gpt-4o-mini",'
+        'provider="primary"} 1.0',
+        'reliable_rules_call_duration_seconds_count{model="gpt-4o-mini",operation="chat",'
+        'outcome="success"} 1.0',
+    ],
     "openai_compatible_fallback.py": [
         "answer: 'Paris.' from primary/gpt-4o-mini",
         "  primary/gpt-4o 1/2: server_error (default.server.transient-state) -> retry",

@@ -122,9 +122,7 @@ def _redis() -> ModuleType:
     try:
         return importlib.import_module("redis")
     except ImportError as error:
-        raise MissingExtra(
-            "RedisState needs the redis client: pip install 'reliable-rules[redis]'"
-        ) from error
+        raise MissingExtra("RedisState", "redis", "redis") from error
 
 
 class RedisState:
