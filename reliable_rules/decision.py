@@ -33,6 +33,9 @@ class Verdict:
     ruleset: str
     revision: str
     classifier: Explainer | None = field(default=None, repr=False, compare=False)
+    #: Whether the rule needs more than the status to match (text, JSON, a header, an
+    #: exception type); False for status-only and catch-all rules and for no match.
+    specific: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +85,13 @@ class Decision:
     def rule_id(self) -> str | None:
         """The id of the deciding rule; None when no rule matched."""
         return self.verdict.rule_id
+
+    @property
+    def specific(self) -> bool:
+        """Whether a specific rule recognised the failure: False when only a status-level or
+        catch-all rule matched (``status: {min: 500, max: 599}``, ``text_status``, ``status:
+        any``) or nothing did. Such failures are what ``capture=`` records for new rules."""
+        return self.verdict.specific and self.verdict.rule_id is not None
 
     @property
     def ruleset(self) -> str:

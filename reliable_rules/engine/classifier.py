@@ -32,16 +32,20 @@ from reliable_rules.engine.nodes import (
     GateKey,
     JsonKey,
     Near,
+    Never,
     Node,
     Not,
     Probe,
+    Scope,
+    Status,
+    TextStatus,
     unwrap,
 )
 from reliable_rules.failure import Failure
 from reliable_rules.sanitize import compact
 from reliable_rules.taxonomy import UNKNOWN, Category
 
-__all__ = ["OVER_WAIT_CATEGORY", "SCAN_THRESHOLD", "Classifier", "CompiledRule"]
+__all__ = ["OVER_WAIT_CATEGORY", "SCAN_THRESHOLD", "Classifier", "CompiledRule", "is_specific"]
 
 #: What a retryable rate limit becomes when its Retry-After exceeds ``policy.max_wait_ms``.
 OVER_WAIT_CATEGORY = "quota_exhausted"
@@ -82,6 +86,20 @@ def _walk(node: Node) -> Iterable[Node]:
         yield from _walk(node.child)
     elif isinstance(node, ConditionRef):
         yield from _walk(node.target)
+
+
+def is_specific(node: Node) -> bool:
+    """Whether every way ``node`` can match needs more than the status: text, a JSON field, a
+    header or an exception type. Status, ``text_status`` and provider/model scopes alone are
+    not specific; ``all`` is when one part is, ``any`` when every branch is; ``not`` never is
+    (an absence tells nothing about the error)."""
+    if isinstance(node, All):
+        return any(is_specific(child) for child in node.children)
+    if isinstance(node, Any_):
+        return all(is_specific(child) for child in node.children)
+    if isinstance(node, ConditionRef):
+        return is_specific(node.target)
+    return not isinstance(node, Status | TextStatus | Scope | Not | Never)
 
 
 _Trie = dict[str, "_Trie"]
@@ -170,10 +188,12 @@ class Classifier:
         self.revision = revision
         self.extractors = tuple(extractors)
         self.rules = tuple(
-            CompiledRule(rule_id, node, Verdict(category, rule_id, name, revision, self))
+            CompiledRule(
+                rule_id, node, Verdict(category, rule_id, name, revision, self, is_specific(node))
+            )
             for rule_id, node, category in rules
         )
-        self.unknown = Verdict(categories[UNKNOWN], None, name, revision, self)
+        self.unknown = Verdict(categories[UNKNOWN], None, name, revision, self, specific=False)
         self._verdicts = tuple(rule.verdict for rule in self.rules)
         # A retryable rate limit asking for a wait over max_wait_ms is decided as
         # quota_exhausted by the same rule (when the rule set has that category).
@@ -181,7 +201,7 @@ class Classifier:
         self.max_wait_ms = max_wait_ms or None
         self._over_wait: dict[Verdict, Verdict] = (
             {
-                rule.verdict: Verdict(quota, rule.id, name, revision, self)
+                rule.verdict: Verdict(quota, rule.id, name, revision, self, rule.verdict.specific)
                 for rule in self.rules
                 if rule.verdict.category.rate_limited and rule.verdict.category.retryable
             }

@@ -49,6 +49,7 @@ from reliable_rules.errors import (
 from reliable_rules.executor.actions import HANDLERS
 from reliable_rules.executor.attempt import Attempt, chat_op, open_stream_op
 from reliable_rules.executor.backoff import Backoff
+from reliable_rules.executor.capture import CaptureLog
 from reliable_rules.executor.fallback import record_provider_fallback
 from reliable_rules.executor.health import CircuitBreakerPolicy, Health
 from reliable_rules.executor.keys import KeyRing
@@ -135,6 +136,9 @@ class ReliableExecutor:
             again. A rate-limited pair is never slept on while another candidate of the
             chain is not cooling down: the call moves on at once and comes back to it, after
             the rest of its wait, only if nothing else answers.
+        capture: a path or :class:`~reliable_rules.executor.capture.CaptureLog`: append every
+            failure no specific rule recognised, as a corpus record for ``reliable-rules
+            suggest`` (sanitised, size-bounded, repeats counted).
     """
 
     def __init__(
@@ -154,12 +158,14 @@ class ReliableExecutor:
         max_workers: int = 32,
         timing: Timing | None = None,
         max_wait_s: float = DEFAULT_MAX_WAIT_S,
+        capture: CaptureLog | str | PathLike[str] | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
         if not 0 < max_wait_s <= MAX_WAIT_LIMIT_S:
             raise ValueError(f"max_wait_s must be in (0, {MAX_WAIT_LIMIT_S:g}] seconds")
         self.max_wait_s = float(max_wait_s)
+        self.capture = CaptureLog.of(capture)
         for name, value in (("attempt_timeout_s", attempt_timeout_s), ("deadline_s", deadline_s)):
             if value is not None and not (value > 0 and math.isfinite(value)):
                 raise ValueError(f"{name} must be a positive number of seconds")
@@ -210,6 +216,8 @@ class ReliableExecutor:
             state.cancel("closed")
         if pool is not None:
             pool.close(timeout_s)
+        if self.capture is not None:
+            self.capture.flush()
 
     @property
     def closed(self) -> bool:
@@ -572,6 +580,8 @@ class ReliableExecutor:
                 result = self._bounded(op, attempt, run, timing) if bounded else op(attempt)
             except Exception as error:  # noqa: BLE001 — every failure goes to the rules
                 decision = self.rules.classify(error, provider=name, model=model)
+                if self.capture is not None:
+                    self.capture.record(decision)
                 if health is not None:
                     health.record(name, model, decision.category)
                 step = self._after_failure(run, pair, decision, error, timing)
