@@ -7,7 +7,14 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-__all__ = ["closest", "fingerprint", "plural", "stable_text"]
+__all__ = [
+    "GENERIC_EXCEPTIONS",
+    "closest",
+    "error_fingerprint",
+    "fingerprint",
+    "plural",
+    "stable_text",
+]
 
 
 def closest(name: str, candidates: Iterable[object]) -> str:
@@ -60,3 +67,16 @@ def fingerprint(*parts: object) -> str:
     errors: 16 hexadecimal digits."""
     joined = "\x1f".join("" if part is None else str(part) for part in parts)
     return hashlib.sha256(joined.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+#: Exception names every exception has: they tell nothing about the failure.
+GENERIC_EXCEPTIONS = frozenset({"BaseException", "Exception"})
+
+
+def error_fingerprint(
+    provider: str | None, status: int | None, exceptions: Iterable[str], text: str
+) -> str:
+    """The fingerprint of identical errors: provider, status, exception names (but the
+    generic ones) and the text with ids, numbers and timestamps normalised."""
+    names = ",".join(sorted(set(exceptions) - GENERIC_EXCEPTIONS))
+    return fingerprint((provider or "").lower(), status, names, stable_text(text))

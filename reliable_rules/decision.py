@@ -19,6 +19,11 @@ class Explainer(Protocol):
         """The evaluation trace for ``failure``."""
         ...
 
+    def matches_bare(self, rule_id: str, failure: Failure) -> bool:
+        """Whether rule ``rule_id`` still matches ``failure`` stripped to its status, scope
+        and the numbers of its text (no words, body, headers or exception names)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -33,8 +38,9 @@ class Verdict:
     ruleset: str
     revision: str
     classifier: Explainer | None = field(default=None, repr=False, compare=False)
-    #: Whether the rule needs more than the status to match (text, JSON, a header, an
-    #: exception type); False for status-only and catch-all rules and for no match.
+    #: Whether every way the rule can match needs more than the status (text, JSON, a
+    #: header, an exception type); False for status-only and catch-all rules, for rules with
+    #: a status-only branch, and for no match.
     specific: bool = True
 
 
@@ -88,10 +94,17 @@ class Decision:
 
     @property
     def specific(self) -> bool:
-        """Whether a specific rule recognised the failure: False when only a status-level or
-        catch-all rule matched (``status: {min: 500, max: 599}``, ``text_status``, ``status:
-        any``) or nothing did. Such failures are what ``capture=`` records for new rules."""
-        return self.verdict.specific and self.verdict.rule_id is not None
+        """Whether a specific rule recognised the failure: False when nothing matched, or when
+        the deciding rule matched on the status alone (``status: {min: 500, max: 599}``,
+        ``text_status``, ``status: any``, or a status-only branch of an ``any``: the rule
+        still matches the failure stripped of its words, body, headers and exception names).
+        Such failures are what ``capture=`` records for new rules."""
+        verdict = self.verdict
+        if verdict.rule_id is None:
+            return False
+        if verdict.specific or verdict.classifier is None:
+            return verdict.specific
+        return not verdict.classifier.matches_bare(verdict.rule_id, self.failure)
 
     @property
     def ruleset(self) -> str:

@@ -54,6 +54,8 @@ OVER_WAIT_CATEGORY = "quota_exhausted"
 # evaluation is faster than scanning; above it, the index keeps cost flat as rules grow.
 SCAN_THRESHOLD = 96
 
+_DIGITS = re.compile(r"[0-9]+")
+
 logger = logging.getLogger("reliable_rules")
 
 
@@ -193,6 +195,7 @@ class Classifier:
             )
             for rule_id, node, category in rules
         )
+        self._by_id = {rule.id: rule for rule in self.rules}
         self.unknown = Verdict(categories[UNKNOWN], None, name, revision, self, specific=False)
         self._verdicts = tuple(rule.verdict for rule in self.rules)
         # A retryable rate limit asking for a wait over max_wait_ms is decided as
@@ -328,6 +331,16 @@ class Classifier:
         if limit is not None and retry is not None and retry > limit:
             verdict = self._over_wait.get(verdict, verdict)
         return Decision(verdict, retry, failure)
+
+    def matches_bare(self, rule_id: str, failure: Failure) -> bool:
+        """Whether rule ``rule_id`` matches ``failure`` stripped to its status, provider, model
+        and the numbers of its text: True means the rule decided on the status alone."""
+        rule = self._by_id.get(rule_id)
+        if rule is None:
+            return False
+        digits = " ".join(_DIGITS.findall(failure.text))
+        bare = Failure(digits, failure.status, provider=failure.provider, model=failure.model)
+        return rule.match(Probe(bare, digits, digits, None))
 
     def explain(self, failure: Failure) -> str:
         """The evaluation trace for ``failure``: every rule tried, why it matched or not."""

@@ -44,7 +44,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from reliable_rules._text import fingerprint, stable_text
+from reliable_rules._text import GENERIC_EXCEPTIONS, error_fingerprint
 from reliable_rules.decision import Decision
 from reliable_rules.failure import Failure
 from reliable_rules.sanitize import REDACTED, sanitize
@@ -67,17 +67,14 @@ SECRET_HEADERS = frozenset(
         "api-key", "x-goog-api-key", "x-auth-token", "x-amz-security-token",
     }
 )  # fmt: skip
-#: Exception names every exception has: they tell nothing about the failure.
-_GENERIC_EXCEPTIONS = frozenset({"BaseException", "Exception"})
 
 
 def failure_fingerprint(failure: Failure) -> str:
     """The fingerprint of identical errors: provider, status, exception names and the text
     with ids, numbers and timestamps normalised (the model is left out: a new error usually
     comes from every model of a provider)."""
-    names = ",".join(sorted(failure.exception_types - _GENERIC_EXCEPTIONS))
-    return fingerprint(
-        (failure.provider or "").lower(), failure.status, names, stable_text(failure.text)
+    return error_fingerprint(
+        failure.provider, failure.status, failure.exception_types, failure.text
     )
 
 
@@ -110,7 +107,7 @@ def capture_record(
         "headers": headers or None,
         "body": _cut(failure.body, max_field_chars),
         "message": _cut(failure.message, max_field_chars),
-        "exception": sorted(failure.exception_types - _GENERIC_EXCEPTIONS),
+        "exception": sorted(failure.exception_types - GENERIC_EXCEPTIONS),
         "decision": answer,
     }
 

@@ -63,6 +63,9 @@ def rig() -> Iterator[Rig]:
         ({"error": "something odd happened"}, None, False),
         ({"status": 429, "body": "You exceeded your current quota"}, "default.quota.plain", True),
         ({"error": "ReadTimeout: read timed out"}, "default.transport.timeout-text", True),
+        # a rule with a status-only branch: specific when its words decided, not on the status
+        ({"error": "Tenant 88123 over budget for this month"}, "default.quota.billing", True),
+        ({"status": 402}, "default.quota.billing", False),
     ],
 )
 def test_decision_says_whether_a_specific_rule_decided(
