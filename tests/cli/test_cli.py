@@ -785,4 +785,4 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
     """Without a command the CLI prints its usage and lists the commands (exit 2)."""
     assert main([]) == 2
     err = capsys.readouterr().err
-    assert "a command is required (validate, classify, test, demo, diff, lint, schema)" in err
+    assert "a command is required (validate, classify, test, suggest, demo, diff, lint, schema)" in err
