@@ -13,8 +13,8 @@ each group gets one rule:
 * the stable phrases of the error text (runs of words holding no number, id, timestamp or
   redacted secret), at most :data:`MAX_PHRASES`, each at most :data:`MAX_PHRASE_WORDS` words;
 * the category given, or guessed (:func:`guess_category`) and marked as a question;
-* two embedded tests: the captured record, and a variant of it with other numbers and ids
-  (:func:`variant`), both expected to be decided by the new rule.
+* embedded tests: the captured record, and a variant of it with other numbers and ids
+  (:func:`variant`) when it has any, both expected to be decided by the new rule.
 
 A group with nothing stable to match (an empty body, only numbers) gets no rule: it is listed
 as skipped, since a status-only rule is what already decided it.
@@ -191,7 +191,8 @@ def guess_category(
 ) -> tuple[str, str]:
     """A category for a record and why: the base rule set's concept families decide its
     stable words alone when a specific rule recognises them; otherwise the status says it
-    (429 rate limit, 5xx server error, 401/403 auth, other 4xx client error)."""
+    (429 rate limit, 5xx server error, 401/403 auth, other 4xx client error); else the
+    category it was captured with, unless that is ``unknown``: then ``server_error``."""
     if phrases:
         decision = base.classify(" ".join(phrases))
         if decision.specific:
@@ -207,9 +208,11 @@ def guess_category(
         if 400 <= status < 500:
             return "client_error", f"status {status}"
     decided = record.get("decision")
-    if isinstance(decided, Mapping) and isinstance(decided.get("category"), str):
+    if isinstance(decided, Mapping) and decided.get("category") not in (None, "unknown"):
         return str(decided["category"]), "the decision it was captured with"
-    return "unknown", "nothing"
+    # Nothing says what it is: server_error is retried as unknown is, and a rule should not
+    # decide unknown (that is what no match means).
+    return "server_error", "nothing known (retried, as unknown is)"
 
 
 _DIGIT = re.compile(r"[0-9]")
@@ -323,10 +326,10 @@ def suggest_rules(
             number += 1
         taken.add(rule_id)
         shown = {**record, "provider": scope} if scope and not named else record
-        tests = (
-            _case(shown, rule_id, "the captured failure"),
-            _case(variant(shown), rule_id, "the same failure with other numbers and ids"),
-        )
+        tests = (_case(shown, rule_id, "the captured failure"),)
+        other = variant(shown)
+        if other != shown:
+            tests += (_case(other, rule_id, "the same failure with other numbers and ids"),)
         suggestions.append(
             Suggestion(rule_id, chosen, question, tuple(conditions), tests, captured)
         )

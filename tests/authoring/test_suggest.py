@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reliable_rules import load_rules
-from reliable_rules.authoring.corpus import record_failure
+from reliable_rules.authoring.corpus import parse_line, record_failure
 from reliable_rules.authoring.suggest import (
     group_captures,
     guess_category,
@@ -133,6 +133,8 @@ def test_suggestions_generalise_over_numbers_and_ids(
         (503, "ACME gateway lane is closed for the night", "server_error", "status 503"),
         (429, "ACME gateway lane is closed for the night", "rate_limited", "status 429"),
         (418, "ACME gateway lane is closed for the night", "client_error", "status 418"),
+        # a rule never decides unknown: server_error is retried alike
+        (None, "ACME gateway lane is closed for the night", "server_error", "nothing known"),
     ],
 )
 def test_category_is_guessed_from_the_families_then_the_status(
@@ -185,3 +187,10 @@ def test_rule_ids_are_unique_and_new() -> None:
     suggestions, _ = suggest_rules(group_captures(records), base=BASE)
     ids = [s.rule_id for s in suggestions]
     assert ids == ["suggested.acme.acme-busy", "suggested.acme.acme-busy-2"]
+
+
+def test_corpus_readers_skip_capture_count_lines(tmp_path: Path) -> None:
+    """classify/diff --corpus read a capture file: count lines are not records."""
+    assert parse_line('{"fingerprint": "f", "count": 3, "time": "t"}', 2) is None
+    record = captured(503, "lane closed")
+    assert parse_line(json.dumps(record), 1) == record

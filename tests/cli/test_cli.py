@@ -785,4 +785,5 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
     """Without a command the CLI prints its usage and lists the commands (exit 2)."""
     assert main([]) == 2
     err = capsys.readouterr().err
-    assert "a command is required (validate, classify, test, suggest, demo, diff, lint, schema)" in err
+    commands = "validate, classify, test, suggest, demo, diff, lint, schema"
+    assert f"a command is required ({commands})" in err
