@@ -326,12 +326,12 @@ def suggest_rules(
             number += 1
         taken.add(rule_id)
         shown = {**record, "provider": scope} if scope and not named else record
-        tests = (_case(shown, rule_id, "the captured failure"),)
+        tests = [_case(shown, rule_id, "the captured failure")]
         other = variant(shown)
         if other != shown:
-            tests += (_case(other, rule_id, "the same failure with other numbers and ids"),)
+            tests.append(_case(other, rule_id, "the same failure with other numbers and ids"))
         suggestions.append(
-            Suggestion(rule_id, chosen, question, tuple(conditions), tests, captured)
+            Suggestion(rule_id, chosen, question, tuple(conditions), tuple(tests), captured)
         )
     return suggestions, skipped
 
