@@ -74,6 +74,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also check the invariants against every record of this corpus (repeatable)",
     )
     parser.add_argument(
+        "--include-builtins",
+        action="store_true",
+        help="also report findings only about the shipped files a rule file extends (by "
+        "default a finding a rule of yours causes is placed at that rule)",
+    )
+    parser.add_argument(
         "--fail-on",
         choices=("error", "warning"),
         default="error",
@@ -101,7 +107,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         corpus.extend(records)
         bad.extend(errors)
     files, empty = expand_paths(list(args.paths))
-    options = LintOptions(severities, frozenset(args.exclude), tuple(corpus))
+    options = LintOptions(
+        severities, frozenset(args.exclude), tuple(corpus), bool(args.include_builtins)
+    )
     findings, missing = lint_paths(files, options)
     errors = [*missing, *(f"{d!r} contains no rule files (*.yaml, *.yml)" for d in empty)]
     fmt = str(args.format)

@@ -63,6 +63,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="also run lint; its error and warning findings count as problems (exit 1)",
     )
+    parser.add_argument(
+        "--include-builtins",
+        action="store_true",
+        help="with --strict: also report findings only about the shipped files a rule file "
+        "extends (by default a finding a rule of yours causes is placed at that rule)",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +204,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     fmt = str(args.format)
     loaded, pairs = _collect(list(args.paths))
     if args.strict:
-        pairs = _with_lint_errors(pairs)
+        pairs = _with_lint_errors(pairs, include_builtins=bool(args.include_builtins))
     problems = [p for item, new in pairs for p in new if not _is_input(item, p)]
     input_error = any(item.input_error for item in loaded)
     if fmt == "sarif":
@@ -239,7 +245,7 @@ _STRICT_SEVERITIES = frozenset({"error", "warning"})
 
 
 def _with_lint_errors(
-    pairs: Sequence[tuple[_Loaded, tuple[Problem, ...]]],
+    pairs: Sequence[tuple[_Loaded, tuple[Problem, ...]]], *, include_builtins: bool
 ) -> list[tuple[_Loaded, tuple[Problem, ...]]]:
     """``validate --strict``: add each loaded file's ``error`` and ``warning`` lint findings
     as problems (``info`` findings are advice, not problems)."""
@@ -248,7 +254,8 @@ def _with_lint_errors(
     for item, new in pairs:
         extra: list[Problem] = []
         if item.ruleset is not None:
-            findings, _ = lint_paths([item.path], LintOptions())
+            options = LintOptions(include_builtins=include_builtins)
+            findings, _ = lint_paths([item.path], options)
             for finding in findings:
                 problem = Problem(
                     finding.file, finding.line, finding.column, finding.message, finding.code

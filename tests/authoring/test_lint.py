@@ -334,7 +334,7 @@ def test_json_and_github_formats(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert document["ok"] is False
     assert document["findings"][0]["code"] == "duplicate-id"
     assert set(document["findings"][0]) == {
-        "file", "line", "column", "code", "severity", "message", "hint", "rules",
+        "file", "line", "column", "code", "severity", "message", "hint", "rules", "related",
     }  # fmt: skip
     _, out, _ = run(capsys, "lint", str(path), "--format", "github")
     assert out.startswith("::error file=")
