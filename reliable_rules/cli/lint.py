@@ -8,6 +8,7 @@ import json
 from reliable_rules._text import plural as _plural
 from reliable_rules._version import __version__
 from reliable_rules.authoring.lint import (
+    Finding,
     LintOptions,
     corpus_failures,
     lint_paths,
@@ -25,6 +26,7 @@ from reliable_rules.cli._common import (
     UsageError,
     add_rule_paths,
 )
+from reliable_rules.cli.excerpt import render
 from reliable_rules.cli.formats import (
     github_line,
     sarif_document,
@@ -41,7 +43,8 @@ DESCRIPTION = (
 )
 EPILOG = (
     "output:\n"
-    "  text    FILE:LINE:COL: severity[code]: message (hint: ...); summary on stderr\n"
+    "  text    RRnnn FILE:LINE:COL: severity[code]: message (hint: ...), the source\n"
+    "          line and a caret under the column; summary on stderr\n"
     '  json    {"ok", "findings": [{"file", "line", "column", "code", "severity", '
     '"message", "hint", "rules"}]}\n'
     "  github  ::error|warning|notice file=F,line=L,col=C,title=reliable-rules (CODE)::msg\n"
@@ -87,6 +90,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _text(finding: Finding) -> str:
+    hint = f" (hint: {finding.hint})" if finding.hint else ""
+    return render(
+        finding.code,
+        finding.file,
+        finding.line,
+        finding.column,
+        f"{finding.severity}[{finding.code}]: {finding.message}{hint}",
+        related=[str(place) for place in finding.related],
+    )
+
+
 def run(args: argparse.Namespace, streams: Streams) -> int:
     """Run the command; return the exit code."""
     severities: dict[str, str] = {}
@@ -123,7 +138,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         streams.out.write(json.dumps(sarif_document(findings, __version__), indent=2) + "\n")
     else:
         for finding in findings:
-            streams.out.write((github_line(finding) if fmt == "github" else str(finding)) + "\n")
+            streams.out.write((github_line(finding) if fmt == "github" else _text(finding)) + "\n")
     streams.out.flush()
     for message in bad:
         streams.err.write(message + "\n")

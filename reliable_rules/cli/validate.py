@@ -24,6 +24,7 @@ from reliable_rules.cli._common import (
     Streams,
     add_rule_paths,
 )
+from reliable_rules.cli.excerpt import render
 from reliable_rules.cli.formats import (
     gh_data,
     gh_property,
@@ -48,7 +49,8 @@ DESCRIPTION = (
 )
 EPILOG = (
     "output:\n"
-    "  text    FILE:LINE:COL: message per problem on stdout; summary on stderr\n"
+    "  text    RRnnn FILE:LINE:COL: message per problem on stdout, the source line and a\n"
+    "          caret under the column; summary on stderr\n"
     '  json    {"ok", "files": [{"path", "ok", "rules", "problems"}]}\n'
     "  github  ::error file=F,line=L,col=C,title=reliable-rules (CODE)::message\n\n"
     + EXIT_CODES
@@ -196,7 +198,12 @@ def _write_problems(
             else:
                 findings.append(problem)
     for problem in sorted(findings, key=Problem.sort_key):
-        streams.out.write((github_problem(problem) if fmt == "github" else str(problem)) + "\n")
+        shown = (
+            github_problem(problem)
+            if fmt == "github"
+            else render(problem.code, problem.file, problem.line, problem.column, problem.message)
+        )
+        streams.out.write(shown + "\n")
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:

@@ -211,13 +211,17 @@ def test_finding_points_at_the_subsumed_rule_and_names_the_earlier_one(tmp_path:
 
 
 def test_text_line_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Text output is FILE:LINE:COL: severity[code]: message (hint: ...)."""
+    """Text output is RRnnn FILE:LINE:COL: severity[code]: message (hint: ...), then the
+    source line with a caret under the column."""
     body = "rules:" + CLEAN_RULE + "conditions: {c: {status: 500}}"
     path = write_rules(tmp_path / "r.yaml", body)
     code, out, err = run(capsys, "lint", str(path))
     assert code == 0
-    line = out.strip()
-    assert line.startswith(f"{path.as_posix()}:")
+    line, source, caret = out.rstrip("\n").splitlines()
+    assert line.startswith(f"RR303 {path.as_posix()}:")
+    column = int(line.split(":")[2])
+    assert source.split(" | ", 1)[1][column - 1 :].startswith("c: {status: 500}")
+    assert caret.index("^") - caret.index("|") - 2 == column - 1
     assert ": warning[unused-condition]: condition 'c' " in line
     assert line.endswith(")")
     assert "(hint: " in line
@@ -291,7 +295,7 @@ def test_corpus_records_are_checked(tmp_path: Path, capsys: pytest.CaptureFixtur
     corpus.write_text('{"message": "ok"}\n\n{"message": "boom", "status": 429}\n', "utf-8")
     code, out, _ = run(capsys, "lint", str(rules), "--corpus", str(corpus))
     assert code == 1
-    assert out.startswith(f"{corpus}:3:1: error[invariant-violated]: invariant 'x' violated")
+    assert out.startswith(f"RR308 {corpus}:3:1: error[invariant-violated]: invariant 'x' violated")
 
 
 def test_shipped_rules_lint_clean(capsys: pytest.CaptureFixture[str]) -> None:
@@ -378,7 +382,7 @@ def test_validate_strict_counts_lint_errors(
     assert run(capsys, "validate", str(path))[0] == 0
     code, out, err = run(capsys, "validate", "--strict", str(path))
     assert code == 1
-    assert out.count("\n") == 2
+    assert len([line for line in out.splitlines() if line.startswith("RR")]) == 2
     assert "seed.nope" in out
     assert "condition 'c'" in out
     assert "2 problems in 1 file" in err
