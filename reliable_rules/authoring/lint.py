@@ -47,7 +47,12 @@ from reliable_rules.engine.nodes import (
 )
 from reliable_rules.errors import BadRecord, Problem, RuleSetError, RuleSourceError
 from reliable_rules.failure import Failure
-from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules, resolve_source
+from reliable_rules.ruleset.loader import (
+    BUILTIN_PREFIX,
+    load_rules,
+    registered_text,
+    resolve_source,
+)
 from reliable_rules.ruleset.model import Invariant, RuleSet
 from reliable_rules.ruleset.resources import rules_dir
 from reliable_rules.ruleset.yamlpos import Path, SourceMap, decode, parse_yaml
@@ -223,7 +228,7 @@ def _raw(file: str) -> tuple[Any, SourceMap] | None:
     else:
         path = FsPath(file)
     try:
-        text, _ = decode(file, path.read_bytes())
+        text, _ = decode(file, registered_text(file) or path.read_bytes())
     except OSError:
         return None
     if text is None:

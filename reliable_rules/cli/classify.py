@@ -21,6 +21,7 @@ from reliable_rules.cli._common import (
     corpus_lines,
     load_rules_or_exit,
     read_stdin,
+    stdin_paths,
 )
 from reliable_rules.decision import Decision
 from reliable_rules.errors import (
@@ -78,7 +79,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--rules",
         default="builtin:default",
         metavar="PATH|builtin:NAME",
-        help="the rule set to classify with (default: builtin:default)",
+        help="the rule set to classify with (default: builtin:default; '-': read it from stdin)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print the decision as one JSON object"
@@ -143,6 +144,19 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         "--provider": args.provider is not None,
         "--model": args.model is not None,
     }
+    if args.rules == "-":
+        readers = [
+            name
+            for name, reads in (
+                ("TEXT '-'", args.text == "-"),
+                ("--body @-", args.body == "@-"),
+                ("--corpus -", args.corpus == "-"),
+            )
+            if reads
+        ]
+        if readers:
+            raise UsageError("classify", f"--rules - and {readers[0]} cannot both read stdin")
+        args.rules = stdin_paths(["-"], streams)[0]
     if args.corpus is not None:
         given = [name for name, present in single.items() if present]
         if given:

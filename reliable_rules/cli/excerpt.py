@@ -9,23 +9,18 @@ source line with a caret under the column and, for a common YAML mistake, what t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
 from reliable_rules.authoring.codes import advice, number_of
+from reliable_rules.ruleset.loader import registered_text
 from reliable_rules.ruleset.resources import rules_dir
 
 __all__ = ["render", "source_line"]
 
-#: Texts that are not files (``<stdin>``), by the name problems give them.
-TEXTS: dict[str, str] = {}
-
-
 @lru_cache(maxsize=64)
 def _lines(file: str) -> tuple[str, ...]:
-    if file in TEXTS:
-        return tuple(TEXTS[file].splitlines())
     if file.startswith("builtin:"):
         name = file[len("builtin:") :]
         path = rules_dir() / (name if name.endswith((".yaml", ".yml")) else f"{name}.yaml")
@@ -39,7 +34,12 @@ def _lines(file: str) -> tuple[str, ...]:
 
 def source_line(file: str, line: int) -> str | None:
     """Line ``line`` (1-based) of ``file``, or None when it cannot be read."""
-    lines = _lines(file)
+    registered = registered_text(file)  # <stdin>: not cached, another run may register anew
+    lines = (
+        tuple(registered.decode("utf-8", "replace").splitlines())
+        if registered is not None
+        else _lines(file)
+    )
     return lines[line - 1] if 0 < line <= len(lines) else None
 
 
@@ -51,13 +51,9 @@ def render(
     message: str,
     *,
     related: Iterable[str] = (),
-    texts: Mapping[str, str] | None = None,
 ) -> str:
     """The finding as text: ``RRnnn FILE:LINE:COL: message``, its source line with a caret,
     a help sentence for a common YAML mistake, and ``related:`` places."""
-    if texts:
-        TEXTS.update(texts)
-        _lines.cache_clear()
     out = [f"{number_of(code)} {file}:{line}:{column}: {message}"]
     text = source_line(file, line)
     if text is not None:

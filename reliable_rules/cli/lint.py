@@ -25,6 +25,7 @@ from reliable_rules.cli._common import (
     Streams,
     UsageError,
     add_rule_paths,
+    stdin_paths,
 )
 from reliable_rules.cli.excerpt import render
 from reliable_rules.cli.formats import (
@@ -121,7 +122,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             raise InputError(f"{PROG}: error: cannot read corpus {name!r}: {error}") from None
         corpus.extend(records)
         bad.extend(errors)
-    files, empty = expand_paths(list(args.paths))
+    files, empty = expand_paths(stdin_paths(list(args.paths), streams))
     options = LintOptions(
         severities, frozenset(args.exclude), tuple(corpus), bool(args.include_builtins)
     )

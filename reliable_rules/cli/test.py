@@ -14,6 +14,7 @@ from reliable_rules.cli._common import (
     TEST_EXIT_CODES,
     Streams,
     UsageError,
+    stdin_paths,
 )
 from reliable_rules.errors import (
     AmbiguousCorpusRules,
@@ -112,6 +113,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError("test", "--corpus needs a file name (FILE.jsonl, or '-' for stdin)")
     if not paths and not corpus:
         raise UsageError("test", "nothing to test: give PATH... and/or --corpus FILE.jsonl")
+    if "-" in paths and "-" in corpus:
+        raise UsageError("test", "PATH '-' and --corpus - cannot both read stdin")
+    paths = stdin_paths(paths, streams)
     if not corpus:
         for option, value in (
             ("--rules", args.rules),

@@ -23,6 +23,7 @@ from reliable_rules.cli._common import (
     PROG,
     Streams,
     add_rule_paths,
+    stdin_paths,
 )
 from reliable_rules.cli.excerpt import render
 from reliable_rules.cli.formats import (
@@ -209,7 +210,7 @@ def _write_problems(
 def run(args: argparse.Namespace, streams: Streams) -> int:
     """Run the command; return the exit code."""
     fmt = str(args.format)
-    loaded, pairs = _collect(list(args.paths))
+    loaded, pairs = _collect(stdin_paths(list(args.paths), streams))
     if args.strict:
         pairs = _with_lint_errors(pairs, include_builtins=bool(args.include_builtins))
     problems = [p for item, new in pairs for p in new if not _is_input(item, p)]

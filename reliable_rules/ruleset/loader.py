@@ -41,6 +41,7 @@ from reliable_rules.taxonomy import DEFAULT_CATEGORIES, UNKNOWN, Action, Categor
 # The model is re-exported here for code written against the flat module of old.
 __all__ = [
     "BUILTIN_PREFIX",
+    "STDIN",
     "Invariant",
     "Policy",
     "Rule",
@@ -48,9 +49,29 @@ __all__ = [
     "RuleTest",
     "load_rules",
     "no_match_conflicts",
+    "register_text",
+    "registered_text",
     "resolve_source",
     "shown_path",
 ]
+
+#: The name of a rule file read from standard input (``reliable-rules validate -``).
+STDIN = "<stdin>"
+# Rule files that are not on disk, by the name problems give them: the command line
+# registers what it reads from standard input, and every reader (the loader, lint, the
+# excerpts of text findings) finds it under that name. Relative `extends` resolve from the
+# current directory.
+_texts: dict[str, bytes] = {}
+
+
+def register_text(name: str, data: bytes) -> None:
+    """Make ``load_rules(name)`` read ``data`` (for ``-``: standard input as ``<stdin>``)."""
+    _texts[name] = data
+
+
+def registered_text(name: str) -> bytes | None:
+    """The bytes registered under ``name``, or None."""
+    return _texts.get(name)
 
 logger = logging.getLogger("reliable_rules")
 
@@ -109,6 +130,8 @@ def _shipped_name(path: FsPath) -> str | None:
 
 def resolve_source(reference: str, relative_to: FsPath | None) -> tuple[FsPath | None, str | None]:
     """A rule source reference → (path, error message)."""
+    if reference in _texts:
+        return FsPath.cwd() / reference, None
     if reference.startswith(BUILTIN_PREFIX):
         name = reference[len(BUILTIN_PREFIX) :]
         path = rules_dir() / f"{name}.yaml"
@@ -163,7 +186,7 @@ class _Loader:
     def _load_file(self, path: FsPath) -> _Layer | None:
         shown = self._names[path]
         try:
-            raw = path.read_bytes()
+            raw = _texts[shown] if shown in _texts else path.read_bytes()
         except OSError as error:
             self.problems.append(
                 Problem(
