@@ -143,6 +143,8 @@ class CorpusRecord:
     also_behaviours: tuple[str, ...] = ()
     #: Whether the decision matched only thanks to ``also`` (not ``expected``).
     matched_by_also: bool = False
+    #: The record's provider (per-provider accuracy in reports).
+    provider: str | None = None
 
     @property
     def behaviour_matched(self) -> bool:
@@ -507,6 +509,7 @@ def run_corpus(
                 dict.fromkeys(behaviour_of(ruleset.categories[name]) for name in also)
             ),
             matched_by_also=by_also,
+            provider=failure.provider,
         )
 
     try:
