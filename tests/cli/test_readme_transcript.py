@@ -66,3 +66,39 @@ def test_the_tutorial_transcript_is_what_the_commands_print(
             output.extend(line.rstrip() for line in (captured.out + captured.err).splitlines())
         missing = [line for line in shown if line not in output]
         assert not missing, f"$ {commands}: not printed: {missing}\nprinted: {output}"
+
+
+def section(heading: str) -> str:
+    """One ``## `` section of the README."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(heading)
+    end = text.find("\n## ", start + 1)
+    return text[start:end]
+
+
+def test_the_command_line_transcript_is_what_the_commands_print(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's command-line examples print what it shows (counts, revisions, codes),
+    run next to the shipped rules/ and the broken.yaml it shows."""
+    monkeypatch.delenv("RELIABLE_RULES_DEBUG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    text = section("## Command line")
+    (tmp_path / "rules").symlink_to(README.parent / "rules", target_is_directory=True)
+    broken = re.search(r"shown here for this `broken\.yaml`:\n\n```yaml\n(.*?)```", text, re.S)
+    assert broken is not None
+    Path("broken.yaml").write_text(broken.group(1), encoding="utf-8")
+    runs = 0
+    for block in re.findall(r"```console\n(.*?)```", text, re.S):
+        for chunk in re.split(r"^\$ ", block, flags=re.M)[1:]:
+            command, *shown = chunk.splitlines()
+            command, _, tail = command.partition("; ")
+            code = main(shlex.split(command)[1:])
+            captured = capsys.readouterr()
+            output = [line.rstrip() for line in (captured.out + captured.err).splitlines()]
+            if tail == 'echo "exit $?"':
+                output.append(f"exit {code}")
+            missing = [line for line in shown if line.strip() and line not in output]
+            assert not missing, f"$ {command}: not printed: {missing}"
+            runs += 1
+    assert runs >= 4

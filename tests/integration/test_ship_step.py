@@ -124,3 +124,33 @@ def test_no_release_tag_or_index_package_is_named(path: Path) -> None:
     assert "v0.1.0" not in text
     assert not re.search(r"pip install (-q )?reliable-rules\b", text)
     assert "pypi.org/project/reliable-rules" not in text
+
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+#: What installing reliable-rules brings (its dependencies), by import name.
+PROVIDED = {"reliable_rules", "yaml", "jsonschema", "regex", "requests", "urllib3"}
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.name)
+def test_examples_say_what_they_need(path: Path) -> None:
+    """Item 11: each example's docstring has a Needs: line naming every package it imports
+    that installing reliable-rules does not bring (official_sdks.py: openai, anthropic)."""
+    import ast  # noqa: PLC0415 — only this test reads sources
+    import sys  # noqa: PLC0415
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            imported.add(node.module.split(".")[0])
+    extra = sorted(imported - set(sys.stdlib_module_names) - PROVIDED)
+    doc = ast.get_docstring(tree) or ""
+    needs = doc[doc.index("Needs:") :] if "Needs:" in doc else ""
+    assert needs, f"{path.name} does not say what it needs"
+    assert "pip install" in needs
+    for package in extra:
+        assert package in needs, f"{path.name} imports {package} but its Needs: line omits it"
+    if path.name == "official_sdks.py":
+        assert extra == ["anthropic", "openai"]
