@@ -47,6 +47,8 @@ def _id_or_token(match: re.Match[str]) -> str:
     # An id mixes cases (req_011CSHo7b5, chatcmpl-9XyZ12ab) or holds 4+ digits (hex runs,
     # dated model names); a code such as ACME_QUOTA_7 or gpt-4o-mini is kept.
     token = match.group()
+    if token.isdigit():
+        return token  # a plain number: <n> below, whatever its length
     digits = sum(char.isdigit() for char in token)
     mixed = any(c.islower() for c in token) and any(c.isupper() for c in token)
     return "<id>" if mixed or digits >= 4 else token
