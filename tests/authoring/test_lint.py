@@ -298,6 +298,7 @@ def test_corpus_records_are_checked(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert out.startswith(f"RR308 {corpus}:3:1: error[invariant-violated]: invariant 'x' violated")
 
 
+@pytest.mark.slow
 def test_shipped_rules_lint_clean(capsys: pytest.CaptureFixture[str]) -> None:
     """`reliable-rules lint rules/` reports nothing and exits 0."""
     code, out, err = run(capsys, "lint", "rules/")
@@ -373,6 +374,7 @@ def test_validate_sarif(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert [(r["ruleId"], r["level"]) for r in results] == [("duplicate-id", "error")]
 
 
+@pytest.mark.slow
 def test_validate_strict_counts_lint_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -466,6 +468,7 @@ def test_bad_corpus_line_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert f"{corpus}:2: record must be a JSON object, got array" in err
 
 
+@pytest.mark.slow
 def test_shipped_invariants_hold_on_the_public_corpus(capsys: pytest.CaptureFixture[str]) -> None:
     """The invariants of builtin:default hold for every record of the public corpus."""
     code, out, _ = run(

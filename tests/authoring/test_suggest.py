@@ -96,6 +96,7 @@ def test_suggested_rule_uses_stable_fields_and_words_only(tmp_path: Path) -> Non
 WORDS = st.sampled_from(["quota", "tenant", "region", "shard", "pool", "window", "lane"])
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None)
 @given(
     words=st.lists(WORDS, min_size=2, max_size=4, unique=True),

@@ -38,6 +38,7 @@ def transcript() -> list[tuple[list[list[str]], list[str]]]:
     return steps
 
 
+@pytest.mark.slow
 def test_the_tutorial_transcript_is_what_the_commands_print(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -220,6 +220,7 @@ log.close()
 """
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("max_bytes", "count"), [(100_000_000, 150), (20_000, 150)])
 def test_processes_append_whole_lines_and_rotate(
     tmp_path: Path, max_bytes: int, count: int
