@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import IO, Protocol, TextIO
 
 from reliable_rules._version import __version__
-from reliable_rules.cli import classify, demo, diff, lint, schema, test, validate
+from reliable_rules.cli import classify, demo, diff, lint, schema, suggest, test, validate
 from reliable_rules.cli._common import (
     DEBUG_ENV,
     EXIT_BROKEN_PIPE,
@@ -58,6 +58,7 @@ COMMANDS: Mapping[str, Command] = {
     "validate": validate,
     "classify": classify,
     "test": test,
+    "suggest": suggest,
     "demo": demo,
     "diff": diff,
     "lint": lint,

@@ -45,6 +45,7 @@ from reliable_rules.taxonomy import DEFAULT_CATEGORIES, UNKNOWN, Action, Categor
 # The model is re-exported here for code written against the flat module of old.
 __all__ = [
     "BUILTIN_PREFIX",
+    "STDIN",
     "Invariant",
     "Policy",
     "Rule",
@@ -52,9 +53,29 @@ __all__ = [
     "RuleTest",
     "load_rules",
     "no_match_conflicts",
+    "register_text",
+    "registered_text",
     "resolve_source",
     "shown_path",
 ]
+
+#: The name of a rule file read from standard input (``reliable-rules validate -``).
+STDIN = "<stdin>"
+# Rule files that are not on disk, by the name problems give them: the command line
+# registers what it reads from standard input, and every reader (the loader, lint, the
+# excerpts of text findings) finds it under that name. Relative `extends` resolve from the
+# current directory.
+_texts: dict[str, bytes] = {}
+
+
+def register_text(name: str, data: bytes) -> None:
+    """Make ``load_rules(name)`` read ``data`` (for ``-``: standard input as ``<stdin>``)."""
+    _texts[name] = data
+
+
+def registered_text(name: str) -> bytes | None:
+    """The bytes registered under ``name``, or None."""
+    return _texts.get(name)
 
 logger = logging.getLogger("reliable_rules")
 
@@ -171,6 +192,8 @@ def extends_permitted(target: FsPath, home: FsPath, allow: Iterable[FsPath] = ()
 def resolve_source(reference: str, relative_to: FsPath | None) -> tuple[FsPath | None, str | None]:
     """A rule source reference → (path, error message); the message quotes the reference
     sanitized (a path can carry a secret as well as anything else)."""
+    if reference in _texts:
+        return FsPath.cwd() / reference, None
     if reference.startswith(BUILTIN_PREFIX):
         name = reference[len(BUILTIN_PREFIX) :]
         path = rules_dir() / f"{name}.yaml"
@@ -255,7 +278,7 @@ class _Loader:
     def _read_file(self, path: FsPath) -> _Layer | None:
         shown = self._names[path]
         try:
-            raw = _read(path)
+            raw = _texts[shown] if shown in _texts else _read(path)
         except OSError as error:
             self.problems.append(
                 Problem(
