@@ -162,6 +162,7 @@ class _Loader:
         self.home = home
         self.allow = allow
         self.problems: list[Problem] = []
+        self._claims_format: set[FsPath] = set()
         self._done: dict[FsPath, _Layer | None] = {}
         self._stack: list[FsPath] = []
         self._names: dict[FsPath, str] = {}
@@ -188,7 +189,11 @@ class _Loader:
         before = len(self.problems)
         layer = self._read_file(path)
         problems = self.problems[before:]
-        if layer is None and any(p.code in _NOT_A_RULE_FILE for p in problems):
+        if (
+            layer is None
+            and path not in self._claims_format
+            and any(p.code in _NOT_A_RULE_FILE for p in problems)
+        ):
             shown = self._names[path]
             del self.problems[before:]
             self.problems.append(
@@ -200,6 +205,9 @@ class _Loader:
         shown = self._names[path]
         try:
             raw = read_rule_file(path)
+            if FORMAT.encode() in raw:
+                # It says it is a rule file: its defects are worth reporting in full.
+                self._claims_format.add(path)
         except OSError as error:
             self.problems.append(
                 Problem(
@@ -216,7 +224,11 @@ class _Loader:
         if document is None:
             return None
         data, source = document.data, document.source
-        if self._stack[:-1] and (not isinstance(data, dict) or data.get("format") != FORMAT):
+        if (
+            self._stack[:-1]
+            and path not in self._claims_format
+            and (not isinstance(data, dict) or data.get("format") != FORMAT)
+        ):
             # A base that does not even claim to be a rule file: stop before the schema
             # check, whose messages would quote its values.
             self.problems.append(
