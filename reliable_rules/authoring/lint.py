@@ -12,7 +12,6 @@ the second matcher matches is matched by the first; when unsure it answers False
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
@@ -45,12 +44,12 @@ from reliable_rules.engine.nodes import (
     TextStatus,
     unwrap,
 )
-from reliable_rules.engine.regex_safety import backtracking_risk
+from reliable_rules.engine.regex_safety import backtracking_risk, parse_pattern
 from reliable_rules.errors import BadRecord, Problem, RuleSetError, RuleSourceError
 from reliable_rules.failure import Failure
+from reliable_rules.ruleset.access import extends_permitted
 from reliable_rules.ruleset.loader import (
     BUILTIN_PREFIX,
-    extends_permitted,
     load_rules,
     registered_text,
     resolve_source,
@@ -295,7 +294,7 @@ _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 def _nested_quantifier(pattern: str) -> bool:
     """Whether a repeated group itself contains an unbounded repeat (``(a+)+``, ``(.*)*``)."""
     try:
-        parsed = importlib.import_module("re._parser").parse(pattern)
+        parsed = parse_pattern(pattern)
     except Exception:  # noqa: BLE001 — a syntax `re` does not know: no opinion
         return False
 

@@ -34,7 +34,7 @@ from reliable_rules.cli._common import (
     one_line,
     wrap,
 )
-from reliable_rules.ruleset.loader import allowed_paths
+from reliable_rules.ruleset.access import allowed_paths
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
 
