@@ -9,6 +9,9 @@ once, from the worker's local state. Without redis-server every worker keeps its
 and each of them calls the rate-limited primary again.
 
     python examples/fleet.py
+
+Needs: ``pip install 'reliable-rules[redis]'`` (the redis client) and, to share anything,
+Debian's ``redis-server`` program (``apt-get install redis-server``).
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ up on it), ``backup`` answers 429 with ``Retry-After: 1`` once, then 200. The ex
 made (from the OpenTelemetry SDK's in-memory exporter) and the Prometheus exposition text (from
 the registry, as a ``/metrics`` endpoint would serve it).
 
-Needs the extras: ``pip install 'reliable-rules[otel,prometheus]' opentelemetry-sdk``.
+Needs: ``pip install 'reliable-rules[otel,prometheus]' opentelemetry-sdk`` (the extras bring
+opentelemetry-api and prometheus_client; the SDK prints the spans).
 Run: ``python examples/metrics.py`` (about 1.5 s: the backoff and the Retry-After are real).
 """
 

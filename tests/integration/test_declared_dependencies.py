@@ -16,7 +16,11 @@ tomllib = pytest.importorskip("tomllib")  # Python 3.11+; the 3.10 lowest-pins r
 ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 #: Import names that differ from their distribution's name.
-DISTRIBUTION = {"yaml": "pyyaml"}
+DISTRIBUTION = {
+    "yaml": "pyyaml",
+    "opentelemetry": "opentelemetry-sdk",
+    "prometheus_client": "prometheus-client",
+}
 LOCAL = {"reliable_rules", "helpers"}
 
 
