@@ -12,10 +12,14 @@ an error then adds (almost) nothing to classifying it.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
 
 from reliable_rules.decision import Decision, Verdict
 from reliable_rules.engine.codegen import (
@@ -35,6 +39,7 @@ from reliable_rules.engine.nodes import (
     Node,
     Not,
     Probe,
+    Regex,
     unwrap,
 )
 from reliable_rules.failure import Failure
@@ -153,6 +158,53 @@ class _LiteralScan:
         return found
 
 
+class _AhoScan:
+    """The same answer as :class:`_LiteralScan`, from a ``pyahocorasick`` automaton.
+
+    One pass in C reports every occurrence of every literal (overlapping ones included), so
+    the cost no longer grows with the number of distinct first characters.
+    """
+
+    __slots__ = ("_iter",)
+
+    def __init__(self, literals: Iterable[str], module: Any) -> None:
+        automaton = module.Automaton()
+        for literal in literals:
+            automaton.add_word(literal, literal)
+        automaton.make_automaton()
+        self._iter = automaton.iter
+
+    def __call__(self, lower: str) -> set[str]:
+        # (end, literal) pairs: the literals collected without a Python-level loop
+        return set(map(_second, self._iter(lower)))
+
+
+_second = itemgetter(1)
+
+#: Set to "0" to use the pure-Python scan even when the accelerator is installed.
+ACCELERATOR_ENV = "RELIABLE_RULES_ACCELERATOR"
+
+
+def accelerator() -> Any:
+    """The ``ahocorasick`` module (extra ``fast``) when installed and not switched off."""
+    if os.environ.get(ACCELERATOR_ENV, "1") == "0":
+        return None
+    try:  # optional (no type information): imported only when a large rule set loads
+        module = importlib.import_module("ahocorasick")
+    except ImportError:
+        return None
+    return module if getattr(module, "unicode", False) else None
+
+
+def literal_scan(literals: Iterable[str]) -> Callable[[str], set[str]]:
+    """The fastest available scan for ``literals``; every one gives the same answer."""
+    unique = {literal for literal in literals if literal}
+    module = accelerator() if unique else None
+    if module is not None:
+        return _AhoScan(unique, module)
+    return _LiteralScan(unique)
+
+
 class Classifier:
     """Compiled rules of one layered rule set."""
 
@@ -191,6 +243,7 @@ class Classifier:
         self._max_wait = self.max_wait_ms if self._over_wait else None
 
         literals: set[str] = set()
+        regex_literals: set[str] = set()
         for rule in self.rules:
             for node in _walk(rule.node):
                 if isinstance(node, Contains):
@@ -199,9 +252,13 @@ class Classifier:
                     literals.update(node.literals)  # every term is checked against the scan
                 elif isinstance(node, JsonKey) and node.gate is not None:
                     literals.update(str(key) for key in node.gate)
+                elif isinstance(node, Regex) and node.needles is not None:
+                    literals.update(node.needles)
+                    regex_literals.update(node.needles)
         literals.update(e.literal for e in self.extractors if isinstance(e, PrefixSource))
         self.indexed = len(literals) > SCAN_THRESHOLD
-        self._scan = _LiteralScan(literals) if self.indexed else None
+        self._scan_literals = frozenset(literals)
+        self._scan = literal_scan(literals) if self.indexed else None
         self._all_rules = (1 << len(self.rules)) - 1
         nodes = [rule.node for rule in self.rules]
         self._decide_all = None if self.indexed else compile_decider(nodes)
@@ -220,19 +277,26 @@ class Classifier:
             else compile_retry_after(general)
         )
 
+        self._build_index(regex_literals)
+
+    def _build_index(self, regex_literals: set[str]) -> None:
         # Candidate rules are bit sets (bit i = rule i): one OR per key present, then the set
         # bits are visited in rule order until one rule matches.
         index: dict[GateKey, int] = {}
         ungated = 0
+        ascii_gated = 0  # gated on a regex's literals: valid for ASCII texts only
         for position, rule in enumerate(self.rules):
             gate = rule.node.gate
             if gate is None:
                 ungated |= 1 << position
                 continue
+            if not regex_literals.isdisjoint(gate):
+                ascii_gated |= 1 << position
             for key in gate:
                 index[key] = index.get(key, 0) | 1 << position
         self._index = index
         self._ungated = ungated
+        self._ascii_gated = ascii_gated
         self._status_masks = {
             key[1]: mask
             for key, mask in index.items()
@@ -259,6 +323,8 @@ class Classifier:
         mask = self._ungated
         for literal in found:
             mask |= index.get(literal, 0)
+        if not probe.text.isascii():
+            mask |= self._ascii_gated
         failure = probe.failure
         status = failure.status
         mask |= self._status_masks.get(status, 0)

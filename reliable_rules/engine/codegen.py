@@ -17,8 +17,24 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from reliable_rules.engine.extractors import Extractor, PrefixSource, RegexSource
-from reliable_rules.engine.nodes import All, Any_, ConditionRef, Contains, Node, Not, Probe, Status
+from reliable_rules.engine.extractors import (
+    Extractor,
+    HeaderSource,
+    JsonSource,
+    PrefixSource,
+    RegexSource,
+)
+from reliable_rules.engine.nodes import (
+    All,
+    Any_,
+    ConditionRef,
+    Contains,
+    Node,
+    Not,
+    Probe,
+    Regex,
+    Status,
+)
 
 __all__ = ["MAX_SOURCE_CHARS", "DecideFn", "RetryFn", "compile_decider", "compile_retry_after"]
 
@@ -68,6 +84,18 @@ class _Emitter:
                 return inner
             local = self.memo.setdefault(node.name, f"c{len(self.memo)}")
             return f"({local} if {local} is not None else ({local} := {inner}))"
+        if isinstance(node, Regex) and (node.requirements or node.weak):
+            # None of the literals every match needs: no search (exact for ASCII texts only,
+            # see regex_literals)
+            scanned = node.requirements if self.indexed else ()
+            tests = [f"not found.isdisjoint({self.constant(need, 'K')})" for need in scanned]
+            tests.extend(
+                "(" + " or ".join(f"{needle!r} in lower" for needle in sorted(need)) + ")"
+                for need in (node.weak if self.indexed else node.requirements + node.weak)
+            )
+            present = " and ".join(tests)
+            search = self.constant(node.search, "F")
+            return f"(({present} or not text.isascii()) and {search}(P))"
         # Regex, JSON, headers, exceptions, scopes, text_status: the node does the work.
         return f"{self.constant(node.match, 'F')}(P)"
 
@@ -129,8 +157,20 @@ def compile_rule_matchers(
 def compile_retry_after(extractors: Sequence[Extractor]) -> RetryFn:
     """One function ``(probe, lower) -> milliseconds or None`` trying the sources in order."""
     emitter = _Emitter(indexed=False)
-    lines = ["def retry_after(P, lower):"]
+    lines = ["def retry_after(P, lower):", "    H = P.failure.headers", "    text = P.text"]
     for extractor in extractors:
+        guard = None
+        if isinstance(extractor, HeaderSource):
+            # most failures carry no headers, and few carry this one: a dict lookup
+            guard = f"H and {extractor.name!r} in H"
+        elif isinstance(extractor, JsonSource) and extractor.keys:
+            # JSON keys occur verbatim in the text when the path can resolve
+            guard = " and ".join(f"{key!r} in text" for key in extractor.keys)
+        if guard is not None:
+            lines.append(f"    if {guard}:")
+            lines.append(f"        value = {emitter.constant(extractor.extract, 'E')}(P)")
+            lines.append("        if value is not None:\n            return value")
+            continue
         needle = (
             extractor.literal
             if isinstance(extractor, PrefixSource)

@@ -20,6 +20,7 @@ from typing import Any
 
 import regex
 
+from reliable_rules.engine.regex_literals import required_all
 from reliable_rules.engine.regex_safety import untimed_max_length
 from reliable_rules.failure import Failure
 
@@ -353,15 +354,40 @@ def untimed_for(compiled: regex.Pattern[str]) -> int:
 
 
 class Regex(Node):
-    __slots__ = ("compiled", "pattern", "untimed_max")
+    """A regex search over the text.
+
+    ``needles`` (see :mod:`regex_literals`) are literals of which every match contains one in
+    the lowercased text, when the text is ASCII: the node's gate, and a set lookup that spares
+    the search when the classifier's scan found none of them.
+    """
+
+    __slots__ = ("compiled", "needles", "pattern", "requirements", "untimed_max", "weak")
 
     def __init__(self, pattern: str, compiled: regex.Pattern[str]) -> None:
         self.pattern = pattern
         self.compiled = compiled
         self.untimed_max = -1  # proven on first use: loading does not pay for the proof
-        self.gate = None
+        verbose = bool(compiled.flags & regex.VERBOSE)
+        self.requirements = required_all(pattern, verbose=verbose)
+        # short literals every match needs: a substring test each, not scanned for
+        self.weak = tuple(
+            need
+            for need in required_all(pattern, verbose=verbose, weak=True, limit=5)
+            if need not in self.requirements
+        )[:2]
+        self.needles = frozenset().union(*self.requirements) if self.requirements else None
+        self.gate = frozenset[GateKey](self.requirements[0]) if self.requirements else None
 
     def match(self, probe: Probe) -> bool:
+        found = probe.found
+        if found is not None and self.requirements and probe.text.isascii():
+            for need in self.requirements:
+                if found.isdisjoint(need):
+                    return False
+        return self.search(probe)
+
+    def search(self, probe: Probe) -> bool:
+        """The search itself, without the needle check (generated code does that inline)."""
         limit = self.untimed_max
         if limit < 0:
             limit = self.untimed_max = untimed_for(self.compiled)
