@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+import regex
+
 from reliable_rules.decision import Decision, Verdict
 from reliable_rules.engine.codegen import (
     compile_decider,
@@ -42,6 +44,8 @@ from reliable_rules.engine.nodes import (
     Regex,
     unwrap,
 )
+from reliable_rules.engine.regex_literals import gates_hold, re2_equivalent
+from reliable_rules.engine.shapes import ShapeScan, re2_module
 from reliable_rules.failure import Failure
 from reliable_rules.sanitize import compact
 from reliable_rules.taxonomy import UNKNOWN, Category
@@ -205,6 +209,58 @@ def literal_scan(literals: Iterable[str]) -> Callable[[str], set[str]]:
     return _LiteralScan(unique)
 
 
+def _gate_options(node: Node) -> list[frozenset[GateKey]]:
+    """Gates ``node`` could use: its own, and each requirement of a regex it needs."""
+    node = unwrap(node)
+    options = [] if node.gate is None else [node.gate]
+    if isinstance(node, Regex):
+        options.extend(frozenset[GateKey](need) for need in node.requirements[1:])
+    elif isinstance(node, All):
+        for child in node.children:
+            options.extend(option for option in _gate_options(child) if option not in options)
+    return options
+
+
+def _rarest_gates(rules: Sequence[CompiledRule]) -> list[frozenset[GateKey] | None]:
+    """Each rule's gate: of the keys it could be gated on, those fewest rules share.
+
+    A literal many rules need ("exceeded") occurs in many texts too; an ID only one rule
+    names is the better gate. Nodes choose by length alone; across the rule set, how many
+    rules share a key is the better guess of how often it occurs.
+    """
+    options = [_gate_options(rule.node) for rule in rules]
+    shared: dict[GateKey, int] = {}
+    for choices in options:
+        for key in set().union(*choices) if choices else ():
+            shared[key] = shared.get(key, 0) + 1
+    gates: list[frozenset[GateKey] | None] = []
+    for rule, choices in zip(rules, options, strict=True):
+        if len(choices) < 2:
+            gates.append(rule.node.gate)
+            continue
+        gates.append(min(choices, key=lambda gate: (sum(shared[key] for key in gate), len(gate))))
+    return gates
+
+
+def _shape_rules(
+    rules: Sequence[CompiledRule], ungated: int
+) -> list[tuple[int, str, bool, bool]]:
+    """(position, pattern, ignore case, projectable) of ungated rules needing such a regex."""
+    entries = []
+    for position, rule in enumerate(rules):
+        if not ungated >> position & 1:
+            continue
+        node = unwrap(rule.node)
+        needed = [unwrap(child) for child in node.children] if isinstance(node, All) else [node]
+        for candidate in needed:
+            if isinstance(candidate, Regex) and re2_equivalent(candidate.pattern):
+                ignore_case = bool(candidate.flags & regex.IGNORECASE)
+                projectable = re2_equivalent(candidate.pattern, projected=True)
+                entries.append((position, candidate.pattern, ignore_case, projectable))
+                break
+    return entries
+
+
 class Classifier:
     """Compiled rules of one layered rule set."""
 
@@ -284,9 +340,8 @@ class Classifier:
         # bits are visited in rule order until one rule matches.
         index: dict[GateKey, int] = {}
         ungated = 0
-        ascii_gated = 0  # gated on a regex's literals: valid for ASCII texts only
-        for position, rule in enumerate(self.rules):
-            gate = rule.node.gate
+        ascii_gated = 0  # gated on a regex's literals: valid where gates_hold(text)
+        for position, gate in enumerate(_rarest_gates(self.rules)):
             if gate is None:
                 ungated |= 1 << position
                 continue
@@ -295,6 +350,18 @@ class Classifier:
             for key in gate:
                 index[key] = index.get(key, 0) | 1 << position
         self._index = index
+        # Ungated rules that need a literal-free regex (shapes of IDs and codes): one RE2 set
+        # scan says which can match (extra `fast`; see shapes.py)
+        self._shapes: ShapeScan | None = None
+        shape_rules = _shape_rules(self.rules, ungated) if self.indexed else []
+        module = re2_module() if shape_rules else None
+        if module is not None:
+            try:
+                self._shapes = ShapeScan(shape_rules, module)
+            except Exception:  # noqa: BLE001 — RE2 refusing a set only costs speed
+                logger.debug("reliable_rules: RE2 set not built; shape rules stay ungated")
+            else:
+                ungated &= ~self._shapes.mask
         self._ungated = ungated
         self._ascii_gated = ascii_gated
         self._status_masks = {
@@ -323,8 +390,10 @@ class Classifier:
         mask = self._ungated
         for literal in found:
             mask |= index.get(literal, 0)
-        if not probe.text.isascii():
+        if not gates_hold(probe.text):
             mask |= self._ascii_gated
+        if self._shapes is not None:
+            mask |= self._shapes(probe.text)
         failure = probe.failure
         status = failure.status
         mask |= self._status_masks.get(status, 0)

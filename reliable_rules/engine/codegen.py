@@ -35,6 +35,7 @@ from reliable_rules.engine.nodes import (
     Regex,
     Status,
 )
+from reliable_rules.engine.regex_literals import gates_hold
 
 __all__ = ["MAX_SOURCE_CHARS", "DecideFn", "RetryFn", "compile_decider", "compile_retry_after"]
 
@@ -85,8 +86,8 @@ class _Emitter:
             local = self.memo.setdefault(node.name, f"c{len(self.memo)}")
             return f"({local} if {local} is not None else ({local} := {inner}))"
         if isinstance(node, Regex) and (node.requirements or node.weak):
-            # None of the literals every match needs: no search (exact for ASCII texts only,
-            # see regex_literals)
+            # None of the literals every match needs: no search (unless the text holds one of
+            # the three non-ASCII letters case folding equates with ASCII: see regex_literals)
             scanned = node.requirements if self.indexed else ()
             tests = [f"not found.isdisjoint({self.constant(need, 'K')})" for need in scanned]
             tests.extend(
@@ -95,7 +96,8 @@ class _Emitter:
             )
             present = " and ".join(tests)
             search = self.constant(node.search, "F")
-            return f"(({present} or not text.isascii()) and {search}(P))"
+            holds = self.constant(gates_hold, "G")
+            return f"(({present} or not {holds}(text)) and {search}(P))"
         # Regex, JSON, headers, exceptions, scopes, text_status: the node does the work.
         return f"{self.constant(node.match, 'F')}(P)"
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import regex
 
-from reliable_rules.engine.regex_literals import required_all
+from reliable_rules.engine.regex_literals import gates_hold, gates_of
 from reliable_rules.engine.regex_safety import untimed_max_length
 from reliable_rules.failure import Failure
 
@@ -357,30 +357,36 @@ class Regex(Node):
     """A regex search over the text.
 
     ``needles`` (see :mod:`regex_literals`) are literals of which every match contains one in
-    the lowercased text, when the text is ASCII: the node's gate, and a set lookup that spares
-    the search when the classifier's scan found none of them.
+    the lowercased text (unless :func:`gates_hold` says otherwise): the node's gate, and a set
+    lookup that spares the search when the classifier's scan found none of them.
     """
 
-    __slots__ = ("compiled", "needles", "pattern", "requirements", "untimed_max", "weak")
+    __slots__ = ("_compiled", "flags", "needles", "pattern", "requirements", "untimed_max", "weak")
 
-    def __init__(self, pattern: str, compiled: regex.Pattern[str]) -> None:
+    def __init__(
+        self, pattern: str, compiled: regex.Pattern[str] | None, *, flags: int | None = None
+    ) -> None:
         self.pattern = pattern
-        self.compiled = compiled
+        # None: compiled at the first search (shipped files, proven valid by the tests, so a
+        # process that loads builtin:default does not pay for ~50 compilations up front)
+        self._compiled = compiled
+        self.flags = compiled.flags if compiled is not None else (flags or 0)
         self.untimed_max = -1  # proven on first use: loading does not pay for the proof
-        verbose = bool(compiled.flags & regex.VERBOSE)
-        self.requirements = required_all(pattern, verbose=verbose)
-        # short literals every match needs: a substring test each, not scanned for
-        self.weak = tuple(
-            need
-            for need in required_all(pattern, verbose=verbose, weak=True, limit=5)
-            if need not in self.requirements
-        )[:2]
+        self.requirements, self.weak = gates_of(pattern, verbose=bool(self.flags & regex.VERBOSE))
         self.needles = frozenset().union(*self.requirements) if self.requirements else None
         self.gate = frozenset[GateKey](self.requirements[0]) if self.requirements else None
 
+    @property
+    def compiled(self) -> regex.Pattern[str]:
+        """The compiled pattern (compiled now if it was deferred)."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = regex.compile(self.pattern, self.flags)
+        return compiled
+
     def match(self, probe: Probe) -> bool:
         found = probe.found
-        if found is not None and self.requirements and probe.text.isascii():
+        if found is not None and self.requirements and gates_hold(probe.text):
             for need in self.requirements:
                 if found.isdisjoint(need):
                     return False

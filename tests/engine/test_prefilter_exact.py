@@ -51,7 +51,7 @@ def reference() -> list[tuple[object, ...]]:
     """The corpus decided with no prefilter at all: pure-Python scan, every regex searched."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(classifier_module.ACCELERATOR_ENV, "0")
-        patch.setattr(nodes, "required_all", lambda *_args, **_kwargs: ())
+        patch.setattr(nodes, "gates_of", lambda *_args, **_kwargs: ((), ()))
         return decisions(load_default())
 
 
