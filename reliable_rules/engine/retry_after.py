@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from email.utils import parsedate_to_datetime
 from fractions import Fraction
 
 __all__ = [
@@ -112,6 +111,9 @@ def parse_duration_ms(value: str, *, unit: str = "auto", now: float | None = Non
             for amount, suffix in _DURATION_PART.findall(lowered)
         )
         return _clamp(nanos)
+    # an HTTP date is rare: email.utils (and the modules it pulls in) is imported only then
+    from email.utils import parsedate_to_datetime  # noqa: PLC0415
+
     try:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):

@@ -44,7 +44,7 @@ from reliable_rules.engine.nodes import (
     words,
 )
 from reliable_rules.errors import Problem
-from reliable_rules.ruleset.yamlpos import Path, SourceMap
+from reliable_rules.ruleset.sourcemap import Path, SourceMap
 
 __all__ = [
     "MATCHER_KEYS",

@@ -27,6 +27,7 @@ from reliable_rules.engine.classifier import Classifier
 from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.nodes import Never, Node
 from reliable_rules.errors import Problem, RuleSetError, RuleSourceError
+from reliable_rules.ruleset import doccache
 from reliable_rules.ruleset.compile import (
     ConditionSource,
     MatcherCompiler,
@@ -35,7 +36,7 @@ from reliable_rules.ruleset.compile import (
 from reliable_rules.ruleset.model import Invariant, Policy, Rule, RuleSet, RuleTest
 from reliable_rules.ruleset.resources import builtin_names, rules_dir
 from reliable_rules.ruleset.schema import validate_document
-from reliable_rules.ruleset.yamlpos import Path, SourceMap, decode, parse_yaml
+from reliable_rules.ruleset.sourcemap import Path, SourceMap, decode
 from reliable_rules.taxonomy import DEFAULT_CATEGORIES, UNKNOWN, Action, Category
 
 # The model is re-exported here for code written against the flat module of old.
@@ -171,21 +172,27 @@ class _Loader:
                 )
             )
             return None
-        text, problems = decode(shown, raw)
-        self.problems.extend(problems)
-        if text is None:
-            return None
-        document, problems = parse_yaml(shown, text)
-        self.problems.extend(problems)
+        shipped = shown.startswith(BUILTIN_PREFIX)
+        document = doccache.read(raw, shown) if shipped else None
         if document is None:
-            return None
+            text, problems = decode(shown, raw)
+            self.problems.extend(problems)
+            if text is None:
+                return None
+            # PyYAML is imported only here: a cached built-in set never needs it
+            from reliable_rules.ruleset.yamlpos import parse_yaml  # noqa: PLC0415
+
+            document, problems = parse_yaml(shown, text)
+            self.problems.extend(problems)
+            if document is None:
+                return None
+            if shipped and not problems:
+                doccache.write(raw, document)
         data, source = document.data, document.source
         # A shipped file reached as builtin:NAME is valid (tests/ruleset/test_shipped_valid.py
         # proves it at test time); `reliable-rules validate rules/` reaches them by path and
         # still checks them fully. The schema check is 40% of loading builtin:default.
-        schema_problems = (
-            [] if shown.startswith(BUILTIN_PREFIX) else validate_document(data, source)
-        )
+        schema_problems = [] if shipped else validate_document(data, source)
         self.problems.extend(schema_problems)
         if not isinstance(data, dict) or any(p.code == "format-version" for p in schema_problems):
             return None
