@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 __all__ = ["closest", "plural"]
@@ -11,6 +10,8 @@ __all__ = ["closest", "plural"]
 def closest(name: str, candidates: Iterable[object]) -> str:
     """`` (did you mean 'x'?)`` for the nearest candidate, or an empty string."""
     names = [str(candidate) for candidate in candidates]
+    import difflib  # noqa: PLC0415 — only when a name is misspelt: not on every import
+
     match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
 

@@ -375,6 +375,12 @@ class Classifier:
         self._gates_provider = "provider" in kinds
         self._gates_model = "model" in kinds
 
+    def ungated_positions(self) -> tuple[int, ...]:
+        """Positions of the rules tried on every error (none when not indexed: small sets)."""
+        if not self.indexed:
+            return ()
+        return tuple(p for p in range(len(self.rules)) if self._ungated >> p & 1)
+
     def _probe(self, failure: Failure) -> Probe:
         text = failure.text
         lower = text.lower()

@@ -31,6 +31,7 @@ __all__ = [
     "gates_hold",
     "gates_of",
     "re2_equivalent",
+    "remember_gates",
     "required_all",
     "required_any",
 ]
@@ -171,11 +172,25 @@ def required_all(
     return tuple(need for need in needs[:limit] if _usable(need) or weak)
 
 
-def gates_of(
-    pattern: str, *, verbose: bool = False
-) -> tuple[tuple[frozenset[str], ...], tuple[frozenset[str], ...]]:
+Gates = tuple[tuple[frozenset[str], ...], tuple[frozenset[str], ...]]
+# gates_of answers for patterns already analysed (the shipped files' ones come from doccache)
+_KNOWN: dict[str, Gates] = {}
+_KNOWN_MAX = 20_000
+
+
+def remember_gates(known: dict[str, Gates]) -> None:
+    """Answers of :func:`gates_of` computed earlier (by this version of this module)."""
+    if len(_KNOWN) + len(known) <= _KNOWN_MAX:
+        _KNOWN.update(known)
+
+
+def gates_of(pattern: str, *, verbose: bool = False) -> Gates:
     """The requirements worth scanning for (up to 6), and up to 2 short ones (one substring
     test each before a search, too common to scan for)."""
+    if not verbose:
+        known = _KNOWN.get(pattern)
+        if known is not None:
+            return known
     needs = required_all(pattern, verbose=verbose, weak=True, limit=8)
     strong = tuple(need for need in needs if _usable(need))
     return strong[:6], tuple(need for need in needs if need not in strong)[:2]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from fractions import Fraction
 
 __all__ = [
     "MAX_RETRY_AFTER_MS",
@@ -106,6 +105,8 @@ def parse_duration_ms(value: str, *, unit: str = "auto", now: float | None = Non
         return None
     lowered = text.lower()
     if _DURATION.fullmatch(lowered):
+        from fractions import Fraction  # noqa: PLC0415 — rare; fractions imports decimal
+
         nanos = sum(
             round(Fraction(amount) * _UNIT_NANOS[suffix])
             for amount, suffix in _DURATION_PART.findall(lowered)
@@ -122,4 +123,6 @@ def parse_duration_ms(value: str, *, unit: str = "auto", now: float | None = Non
         return None
     current = time.time() if now is None else now
     delta = moment.timestamp() - current
+    from fractions import Fraction  # noqa: PLC0415 — rare; fractions imports decimal
+
     return _clamp(round(Fraction(max(delta, 0.0)) * 10**9))

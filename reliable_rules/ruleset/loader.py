@@ -35,7 +35,6 @@ from reliable_rules.ruleset.compile import (
 )
 from reliable_rules.ruleset.model import Invariant, Policy, Rule, RuleSet, RuleTest
 from reliable_rules.ruleset.resources import builtin_names, rules_dir
-from reliable_rules.ruleset.schema import validate_document
 from reliable_rules.ruleset.sourcemap import Path, SourceMap, decode
 from reliable_rules.taxonomy import DEFAULT_CATEGORIES, UNKNOWN, Action, Category
 
@@ -140,6 +139,13 @@ def _merge_policy(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str
         else:
             merged[key] = value
     return merged
+
+
+def validate_document(data: Any, source: SourceMap) -> list[Problem]:
+    """The schema check (schema.py, and jsonschema, imported only for files that are checked)."""
+    from reliable_rules.ruleset import schema  # noqa: PLC0415
+
+    return schema.validate_document(data, source)
 
 
 class _Loader:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import marshal
 import os
 import subprocess
 import sys
@@ -37,7 +37,7 @@ def summary(rules: reliable_rules.RuleSet) -> list[tuple[object, ...]]:
 def test_a_cached_load_builds_the_same_rule_set(cache: Path) -> None:
     """The second load reads every shipped file from the cache and yields the same set."""
     first = summary(reliable_rules.load_rules("builtin:default"))
-    entries = sorted(cache.glob("*.json"))
+    entries = sorted(cache.glob("*.marshal"))
     assert len(entries) >= 10
     assert __version__ in cache.name
     loader._builtin_cache.clear()
@@ -45,22 +45,35 @@ def test_a_cached_load_builds_the_same_rule_set(cache: Path) -> None:
 
 
 def test_entries_are_private_and_only_for_the_same_bytes(cache: Path) -> None:
-    """Entries are 0600 in a 0700 directory, named by the SHA-256 of the file's bytes."""
+    """Entries are 0600 in a 0700 directory, named by the CRC-32 and length of the bytes."""
     reliable_rules.load_rules("builtin:seed")
-    (entry,) = cache.glob("*.json")
+    (entry,) = cache.glob("*.marshal")
     assert entry.stat().st_mode & 0o777 == 0o600
     assert cache.stat().st_mode & 0o777 == 0o700
     assert doccache.read(b"other bytes", "builtin:seed") is None
+
+
+def test_a_planted_entry_in_a_private_cache_is_used_so_the_checks_are_what_protects(
+    cache: Path,
+) -> None:
+    """The counterpart of the test below: an untampered-looking private entry is trusted."""
+    reliable_rules.load_rules("builtin:seed")
+    (entry,) = cache.glob("*.marshal")
+    planted = marshal.loads(entry.read_bytes())
+    planted[1]["rules"] = planted[1]["rules"][:1]
+    entry.write_bytes(marshal.dumps(planted))
+    loader._builtin_cache.clear()
+    assert len(reliable_rules.load_rules("builtin:seed").rules) == 1
 
 
 @pytest.mark.parametrize("tamper", ["world-writable dir", "foreign owner", "garbage", "symlink"])
 def test_a_cache_not_safely_ours_is_ignored(cache: Path, tamper: str) -> None:
     """A shared, foreign, linked or corrupt entry is never used: the file is parsed again."""
     reliable_rules.load_rules("builtin:seed")
-    (entry,) = cache.glob("*.json")
-    planted = json.loads(entry.read_text(encoding="utf-8"))
-    planted["data"]["rules"] = []  # a cache that would silently drop every rule
-    entry.write_text(json.dumps(planted), encoding="utf-8")
+    (entry,) = cache.glob("*.marshal")
+    planted = marshal.loads(entry.read_bytes())
+    planted[1]["rules"] = []  # a cache that would silently drop every rule
+    entry.write_bytes(marshal.dumps(planted))
     if tamper == "world-writable dir":
         cache.chmod(0o777)
     elif tamper == "foreign owner":
