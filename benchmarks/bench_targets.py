@@ -362,9 +362,8 @@ def run(
         results.update(big_body(rounds=max(3, rounds // 3)))
         results.update(processes(pairs=pairs, small_file=small))
     results.update(executor_rows(rounds=rounds, number=number))
-    results["accelerated"] = float(
-        type(getattr(reliable_rules.load_rules().classifier, "_scan", None)).__name__ == "_AhoScan"
-    )
+    scan_kind = getattr(reliable_rules.load_rules().classifier, "scan_kind", None)
+    results["accelerated"] = float(scan_kind == "aho-corasick")
     return results
 
 

@@ -28,8 +28,9 @@ from reliable_rules.engine.codegen import (
     compile_decider,
     compile_retry_after,
     compile_rule_matchers,
+    retry_literals,
 )
-from reliable_rules.engine.extractors import Extractor, PrefixSource
+from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.nodes import (
     All,
     Any_,
@@ -200,13 +201,40 @@ def accelerator() -> Any:
     return module if getattr(module, "unicode", False) else None
 
 
+#: Texts longer than this are scanned once per distinct line (see :class:`_DistinctLines`).
+LONG_TEXT = 65_536
+
+
+class _DistinctLines:
+    """A scan that reads each distinct line of a long text once.
+
+    A 1 MB body is mostly the same lines again (log records, HTML); the scan's cost is per
+    occurrence, so the same answer comes far cheaper from the distinct lines joined: no
+    literal holds a line break, so none can occur across two lines, and the set of literals
+    found is exactly the same.
+    """
+
+    __slots__ = ("_scan", "inner")
+
+    def __init__(self, scan: Callable[[str], set[str]]) -> None:
+        self._scan = self.inner = scan
+
+    def __call__(self, lower: str) -> set[str]:
+        if len(lower) > LONG_TEXT:
+            lower = "\n".join(dict.fromkeys(lower.split("\n")))
+        return self._scan(lower)
+
+
 def literal_scan(literals: Iterable[str]) -> Callable[[str], set[str]]:
     """The fastest available scan for ``literals``; every one gives the same answer."""
     unique = {literal for literal in literals if literal}
     module = accelerator() if unique else None
-    if module is not None:
-        return _AhoScan(unique, module)
-    return _LiteralScan(unique)
+    scan: Callable[[str], set[str]] = (
+        _AhoScan(unique, module) if module is not None else _LiteralScan(unique)
+    )
+    if any("\n" in literal for literal in unique):
+        return scan
+    return _DistinctLines(scan)
 
 
 def _gate_options(node: Node) -> list[frozenset[GateKey]]:
@@ -311,10 +339,16 @@ class Classifier:
                 elif isinstance(node, Regex) and node.needles is not None:
                     literals.update(node.needles)
                     regex_literals.update(node.needles)
-        literals.update(e.literal for e in self.extractors if isinstance(e, PrefixSource))
+        literals.update(retry_literals(self.extractors))
         self.indexed = len(literals) > SCAN_THRESHOLD
         self._scan_literals = frozenset(literals)
         self._scan = literal_scan(literals) if self.indexed else None
+        inner = getattr(self._scan, "inner", self._scan)
+        #: Which literal scan runs: "aho-corasick" (extra `fast`), "trie" (pure Python), or
+        #: None (a small set evaluated in order).
+        self.scan_kind = (
+            None if inner is None else "aho-corasick" if isinstance(inner, _AhoScan) else "trie"
+        )
         self._all_rules = (1 << len(self.rules)) - 1
         nodes = [rule.node for rule in self.rules]
         self._decide_all = None if self.indexed else compile_decider(nodes)

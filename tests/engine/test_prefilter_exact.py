@@ -61,7 +61,7 @@ def test_the_pure_python_scan_decides_the_whole_corpus_like_no_prefilter(
     """Without the accelerator, the regex gates change no decision of the 1,748 records."""
     monkeypatch.setenv(classifier_module.ACCELERATOR_ENV, "0")
     rules = load_default()
-    assert type(rules.classifier._scan).__name__ == "_LiteralScan"
+    assert rules.classifier.scan_kind == "trie"
     assert len(reference) >= 1700
     assert decisions(rules) == reference
 
@@ -73,7 +73,7 @@ def test_the_accelerated_scan_decides_the_whole_corpus_identically(
     pytest.importorskip("ahocorasick")
     monkeypatch.setenv(classifier_module.ACCELERATOR_ENV, "1")
     rules = load_default()
-    assert type(rules.classifier._scan).__name__ == "_AhoScan"
+    assert rules.classifier.scan_kind == "aho-corasick"
     assert decisions(rules) == reference
 
 
@@ -177,3 +177,14 @@ def test_a_non_ascii_text_is_searched_even_when_the_literal_is_missing(tmp_path:
     assert rules.classify("the \u017ftatus exhausted").rule_id == "r.status"
     assert rules.classify("the status exhausted").rule_id == "r.status"
     assert rules.classify("the stat exhausted").rule_id != "r.status"
+
+
+def test_a_long_body_is_scanned_by_distinct_lines_with_the_same_answer() -> None:
+    """A 1 MB body of repeated lines: the literals found equal a scan of the whole text."""
+    scan = load_default().classifier._scan
+    assert isinstance(scan, classifier_module._DistinctLines)
+    line = '{"level":"warn","msg":"Rate limit reached","detail":"retry after 2 s"}\n'
+    body = (line * 20_000 + "context length exceeded\n" + line * 10).lower()
+    assert len(body) > classifier_module.LONG_TEXT
+    assert scan(body) == scan.inner(body)
+    assert "context length exceeded" in scan(body)
