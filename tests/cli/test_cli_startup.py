@@ -20,5 +20,6 @@ def test_version_imports_no_command_module(flag: str) -> None:
         "heavy = ('reliable_rules.cli.app', 'reliable_rules.ruleset.loader', 'yaml', 'regex')\n"
         "print(code, sorted(name for name in heavy if name in sys.modules))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    command = [sys.executable, "-c", code]
+    result = subprocess.run(command, capture_output=True, text=True, check=True)
     assert result.stdout.splitlines() == [f"reliable-rules {reliable_rules.__version__}", "0 []"]
