@@ -18,7 +18,7 @@ import reliable_rules
 from reliable_rules import Attempt, Hooks, ReliableExecutor, RetryEvent
 from reliable_rules.testing import FakeProviderServer, Reply
 
-OWN_KEY = "sk-example-own-key-0000"  # what the function uses until the executor rotates
+OWN_KEY = "sk-example-own-key-0000"  # what the function uses when the executor has no keys
 SPARE_KEYS = ["sk-example-key-one-1111", "sk-example-key-two-2222"]
 
 

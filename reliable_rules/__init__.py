@@ -43,6 +43,7 @@ if _typing.TYPE_CHECKING:
         ContextWindowExceeded,
         DeadlineExceeded,
         ExecutionError,
+        MissingExtra,
         NoStreamingProvider,
         Problem,
         ReliableRulesError,
@@ -58,14 +59,23 @@ if _typing.TYPE_CHECKING:
     from reliable_rules.executor.loops import Attempt, CancelToken, ReliableExecutor
     from reliable_rules.executor.records import (
         AttemptRecord,
+        AttemptStartEvent,
+        CallEndEvent,
+        CallStartEvent,
+        CircuitEvent,
         FallbackEvent,
         FallbackInfo,
         GiveUpEvent,
         Hooks,
         Outcome,
         RetryEvent,
+        SkipEvent,
+        StoreFallbackEvent,
     )
+    from reliable_rules.executor.store import MemoryState, RateBudget, StateStore
+    from reliable_rules.executor.store.redis import RedisState
     from reliable_rules.failure import Failure, to_failure
+    from reliable_rules.observability import OpenTelemetryHooks, PrometheusHooks
     from reliable_rules.reloading import ReloadingRuleSet
     from reliable_rules.retrying import retrying
     from reliable_rules.ruleset.loader import load_rules
@@ -73,22 +83,26 @@ if _typing.TYPE_CHECKING:
     from reliable_rules.taxonomy import DEFAULT_CATEGORIES, Action, Category
     from reliable_rules.urllib3_retry import RulesRetry
 
-# Public names are imported on first use (PEP 562): `import reliable_rules` then costs what its
+# PEP 562: every public name loads on first use, so ``import reliable_rules`` costs what its
 # caller uses (a CLI's `--version` imports nothing else; classifying never imports the executor,
-# requests or urllib3).
+# requests, urllib3, nor, until one is built, opentelemetry, prometheus_client or redis).
 _LAZY: dict[str, str] = {
     'Action': 'reliable_rules.taxonomy',
     'AllProvidersFailed': 'reliable_rules.errors',
     'Attempt': 'reliable_rules.executor.loops',
     'AttemptRecord': 'reliable_rules.executor.records',
+    'AttemptStartEvent': 'reliable_rules.executor.records',
     'AttemptTimeout': 'reliable_rules.errors',
     'CallCancelled': 'reliable_rules.errors',
+    'CallEndEvent': 'reliable_rules.executor.records',
+    'CallStartEvent': 'reliable_rules.executor.records',
     'CancelToken': 'reliable_rules.executor.loops',
     'Category': 'reliable_rules.taxonomy',
     'ChatProvider': 'reliable_rules.chat',
     'ChatRequest': 'reliable_rules.chat',
     'ChatResponse': 'reliable_rules.chat',
     'CircuitBreakerPolicy': 'reliable_rules.executor.health',
+    'CircuitEvent': 'reliable_rules.executor.records',
     'ContextWindowExceeded': 'reliable_rules.errors',
     'DEFAULT_CATEGORIES': 'reliable_rules.taxonomy',
     'DeadlineExceeded': 'reliable_rules.errors',
@@ -99,11 +113,17 @@ _LAZY: dict[str, str] = {
     'FallbackInfo': 'reliable_rules.executor.records',
     'GiveUpEvent': 'reliable_rules.executor.records',
     'Hooks': 'reliable_rules.executor.records',
+    'MemoryState': 'reliable_rules.executor.store',
     'Message': 'reliable_rules.chat',
+    'MissingExtra': 'reliable_rules.errors',
     'NoStreamingProvider': 'reliable_rules.errors',
+    'OpenTelemetryHooks': 'reliable_rules.observability.otel',
     'Outcome': 'reliable_rules.executor.records',
     'Policy': 'reliable_rules.ruleset.model',
     'Problem': 'reliable_rules.errors',
+    'PrometheusHooks': 'reliable_rules.observability.prometheus',
+    'RateBudget': 'reliable_rules.executor.store',
+    'RedisState': 'reliable_rules.executor.store.redis',
     'ReliableExecutor': 'reliable_rules.executor.loops',
     'ReliableRulesError': 'reliable_rules.errors',
     'ReloadingRuleSet': 'reliable_rules.reloading',
@@ -116,6 +136,9 @@ _LAZY: dict[str, str] = {
     'RuleSourceError': 'reliable_rules.errors',
     'RuleTest': 'reliable_rules.ruleset.model',
     'RulesRetry': 'reliable_rules.urllib3_retry',
+    'SkipEvent': 'reliable_rules.executor.records',
+    'StateStore': 'reliable_rules.executor.store',
+    'StoreFallbackEvent': 'reliable_rules.executor.records',
     'StreamEvent': 'reliable_rules.chat',
     'ToolCall': 'reliable_rules.chat',
     'Usage': 'reliable_rules.chat',
@@ -127,34 +150,24 @@ _LAZY: dict[str, str] = {
     'to_failure': 'reliable_rules.failure',
 }
 
-
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'reliable_rules' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(module), name)
-    globals()[name] = value  # the next access is a plain module attribute
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
-
-
 __all__ = [
     "DEFAULT_CATEGORIES",
     "Action",
     "AllProvidersFailed",
     "Attempt",
     "AttemptRecord",
+    "AttemptStartEvent",
     "AttemptTimeout",
     "CallCancelled",
+    "CallEndEvent",
+    "CallStartEvent",
     "CancelToken",
     "Category",
     "ChatProvider",
     "ChatRequest",
     "ChatResponse",
     "CircuitBreakerPolicy",
+    "CircuitEvent",
     "ContextWindowExceeded",
     "DeadlineExceeded",
     "Decision",
@@ -164,11 +177,17 @@ __all__ = [
     "FallbackInfo",
     "GiveUpEvent",
     "Hooks",
+    "MemoryState",
     "Message",
+    "MissingExtra",
     "NoStreamingProvider",
+    "OpenTelemetryHooks",
     "Outcome",
     "Policy",
     "Problem",
+    "PrometheusHooks",
+    "RateBudget",
+    "RedisState",
     "ReliableExecutor",
     "ReliableRulesError",
     "ReloadingRuleSet",
@@ -181,6 +200,9 @@ __all__ = [
     "RuleSourceError",
     "RuleTest",
     "RulesRetry",
+    "SkipEvent",
+    "StateStore",
+    "StoreFallbackEvent",
     "StreamEvent",
     "ToolCall",
     "Usage",
@@ -211,3 +233,17 @@ def classify(
     return load_rules().classify(
         error, status=status, headers=headers, body=body, provider=provider, model=model
     )
+
+
+def __getattr__(name: str) -> object:
+    """Load a lazily exported name (:data:`_LAZY`) on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'reliable_rules' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(module), name)
+    globals()[name] = value  # later lookups are plain attribute reads
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

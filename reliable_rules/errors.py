@@ -17,14 +17,23 @@ the whole family with a single ``except``::
     │   └── NoStreamingProvider   no provider can stream this request
     ├── AttemptTimeout            one attempt outlived ``attempt_timeout_s`` (a ``TimeoutError``);
     │                             never raised to callers: it is the failure the rules classify
+    ├── MissingExtra              an optional integration's package is not installed (also an
+    │                             ``ImportError``); the message names the extra to install
     ├── BadRecord                 a corpus line that cannot be read (also a ``ValueError``)
     ├── AmbiguousCorpusRules      corpora given with several rule files and no ``--rules``
     │                             (also a ``ValueError``)
     ├── ProviderHTTPError         a provider adapter got a non-2xx answer (status, headers, body)
     ├── ProviderStreamError       a provider reported an error inside a stream
     ├── MalformedResponseError    a 2xx answer that is not the expected shape
+    │   └── ResponseTooLarge      a 2xx answer or stream line past the adapter's size limit
+    ├── ResponseTimeout           reading an answer outlived a time bound (a ``TimeoutError``)
+    ├── ResponseInterrupted       the connection broke mid-answer (a ``ConnectionError``)
     ├── EmptyResponse             a 2xx answer with no text and no tool calls (the rules classify
     │                             it: ``empty_response`` in builtin:default)
+    ├── InvalidToolCall           a prompt-guided tool call in an answer is not a call of an
+    │                             offered tool (``tool_schema_error`` in the shipped rules)
+    ├── ModelFallbackError        ``model_fallbacks`` has a cycle or a chain deeper than 3 (also a
+    │                             ``ValueError``; raised when the executor is built)
     └── ResponseFormatMismatch    the answer did not parse in the requested format (raise it
                                   from your own parsing to trigger the format fallback)
 
@@ -41,6 +50,7 @@ from typing import TYPE_CHECKING
 from reliable_rules.sanitize import compact
 
 if TYPE_CHECKING:
+    from reliable_rules.chat import Usage
     from reliable_rules.decision import Decision
 
 __all__ = [
@@ -54,6 +64,9 @@ __all__ = [
     "DeadlineExceeded",
     "EmptyResponse",
     "ExecutionError",
+    "InvalidToolCall",
+    "MissingExtra",
+    "ModelFallbackError",
     "NoStreamingProvider",
     "Problem",
     "ReliableRulesError",
@@ -106,8 +119,11 @@ class AttemptRecord:
     ``attempt`` counts calls on this (provider, model) pair from 1; ``max_attempts`` is the
     pair's budget (``max_retries + 1``, plus one per repair: a truncation or format switch).
     ``action`` is what the executor did next: ``success``, ``retry``, ``rotate_key``,
-    ``next_provider``, ``next_model``, ``truncate_history``, ``switch_format``, ``abort`` or
-    ``give_up`` (budget exhausted). ``wait_ms`` is the sleep before the next attempt.
+    ``next_provider``, ``next_model``, ``truncate_history``, ``switch_format``,
+    ``prompt_tools`` (tools rejected: the same pair again with the tools in the prompt),
+    ``cool_down``, ``abort`` or ``give_up`` (budget exhausted). ``wait_ms`` is the sleep
+    before the next attempt. ``usage`` is the tokens the provider billed for this attempt
+    (an answer, or one rejected after it was billed: an empty answer, say), when known.
     """
 
     provider: str
@@ -120,6 +136,7 @@ class AttemptRecord:
     wait_ms: int = 0
     api_key_hint: str | None = None
     elapsed_ms: float = 0.0
+    usage: Usage | None = None
 
     @property
     def failed(self) -> bool:
@@ -311,8 +328,38 @@ class EmptyResponse(ReliableRulesError):
 
     The executor raises it inside the attempt, so the rules decide what happens next
     (``empty_response`` in builtin:default: retried, then the next provider); its message
-    starts with ``Empty response from model``.
+    starts with ``Empty response from model``. ``usage`` is what the provider billed for it.
     """
+
+    def __init__(self, message: str, *, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+class InvalidToolCall(ReliableRulesError):
+    """An answer to a prompt-guided tools request has a ``<tool_call>`` block that is not a
+    call of an offered tool (not JSON, no name, an unknown name).
+
+    The rules classify it (``tool_schema_error`` in the shipped rules: retried, then the next
+    provider); ``usage`` is what the provider billed for the answer.
+    """
+
+    def __init__(self, message: str, *, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+class ModelFallbackError(ReliableRulesError, ValueError):
+    """``model_fallbacks`` cannot be followed: a model falls back to itself through its
+    fallbacks (a cycle), or a chain of fallbacks of fallbacks is deeper than the limit (3).
+
+    ``chain`` is the path that shows it, from the requested model (``("a", "b", "a")`` for a
+    cycle).
+    """
+
+    def __init__(self, message: str, *, chain: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.chain = tuple(chain)
 
 
 class ResponseFormatMismatch(ReliableRulesError):
@@ -320,11 +367,27 @@ class ResponseFormatMismatch(ReliableRulesError):
 
     Raise it from your own parsing inside ``executor.call``; the rules map it to
     ``format_mismatch`` and the executor retries once with the fallback format (YAML → JSON).
+    Pass the rejected answer's ``usage`` so the outcome counts the tokens it cost.
     """
 
-    def __init__(self, message: str, *, expected: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, expected: str | None = None, usage: Usage | None = None
+    ) -> None:
         super().__init__(message)
         self.expected = expected
+        self.usage = usage
+
+
+class MissingExtra(ReliableRulesError, ImportError):
+    """An optional integration needs a package that is not installed:
+    ``pip install 'reliable-rules[EXTRA]'`` (the message names it)."""
+
+    def __init__(self, feature: str, extra: str, package: str) -> None:
+        super().__init__(
+            f"{feature} needs the {package!r} package: pip install 'reliable-rules[{extra}]'",
+            name=package,
+        )
+        self.extra = extra
 
 
 class BadRecord(ReliableRulesError, ValueError):

@@ -71,7 +71,39 @@ def _safe_str(obj: object) -> str:
             return f"<{type(obj).__name__}>"
         except Exception:  # noqa: BLE001 — even the class name can be a raising property
             return "<unprintable error>"
-    return text if isinstance(text, str) else ""
+    return exact_str(text) or ""
+
+
+def _exception_text(error: object) -> str:
+    """``str(error)``, without building a huge text only to cut it: an exception holding one
+    string longer than :data:`MAX_TEXT_CHARS` gives its prefix (``KeyError`` its quoted
+    prefix, as ``str(KeyError(...))`` quotes)."""
+    try:
+        args = getattr(error, "args", None) if isinstance(error, BaseException) else None
+        method = type(error).__str__
+    except Exception:  # noqa: BLE001 — odd objects take the general path
+        return _safe_str(error)
+    if isinstance(args, tuple) and len(args) == 1 and type(args[0]) is str:
+        text = args[0]
+        if len(text) > MAX_TEXT_CHARS:
+            if method is BaseException.__str__:
+                return text[:MAX_TEXT_CHARS]
+            if method is KeyError.__str__:
+                return repr(text[:MAX_TEXT_CHARS])[:MAX_TEXT_CHARS]
+    return _safe_str(error)
+
+
+def exact_str(value: object) -> str | None:
+    """``value`` as a plain ``str`` (a subclass's own ``__eq__``, ``__hash__`` or
+    ``__contains__`` dropped, its characters kept), or None when it is no string."""
+    if type(value) is str:
+        return value
+    if isinstance(value, str):
+        try:
+            return str.__str__(value)
+        except TypeError:  # an object that only claims to be a str through __class__
+            return None
+    return None
 
 
 def _as_text(value: object) -> str | None:
@@ -233,10 +265,18 @@ def _from_exception(
 ) -> tuple[str, int | None, dict[str, str], str | None, frozenset[str]]:
     chain = _chain(error)
     parts: list[str] = []
+    # Each text is cut to what the message can hold, and the walk stops once it is full:
+    # sixteen chained 50 MB messages must not become an 800 MB join.
+    held = 0
     for item in chain:
-        text = _safe_str(item)
+        if held >= MAX_TEXT_CHARS:
+            break
+        text = _exception_text(item)
+        if len(text) > MAX_TEXT_CHARS - held:
+            text = text[: MAX_TEXT_CHARS - held]
         if text and not any(text in part for part in parts):
             parts.append(text)
+            held += len(text) + 2
     message = ": ".join(parts)[:MAX_TEXT_CHARS]
 
     status = None
@@ -280,7 +320,7 @@ def to_failure(
         )
     except Exception:  # noqa: BLE001 — the promise is "never raises", whatever the input does
         return Failure(
-            message=_safe_str(error)[:MAX_TEXT_CHARS],
+            message=_exception_text(error)[:MAX_TEXT_CHARS],
             status=_as_status(status),
             provider=provider if isinstance(provider, str) else None,
             model=model if isinstance(model, str) else None,
@@ -291,7 +331,9 @@ def plain_exception_key(error: object) -> tuple[type, str] | None:
     """``(class, message)`` when ``error`` is a lone exception with nothing attached (so that
     pair determines its :class:`Failure`), else None. Used to memoise classifications."""
     if isinstance(error, BaseException) and _plain_exception(error):
-        return (type(error), _safe_str(error))
+        # Only the first MAX_TEXT_CHARS characters reach the Failure: the key needs no more
+        # (a 50 MB message must not be kept alive by the memo).
+        return (type(error), _exception_text(error)[:MAX_TEXT_CHARS])
     return None
 
 
@@ -325,7 +367,7 @@ def _normalise(
         and _plain_exception(error)
     ):
         return Failure(
-            _safe_str(error)[:MAX_TEXT_CHARS],
+            _exception_text(error)[:MAX_TEXT_CHARS],
             None,
             _EMPTY_HEADERS,
             None,
@@ -350,7 +392,7 @@ def _normalise(
         if r_body is None and nested is not None:
             r_body = _as_text(nested)
         if r_status is None and not r_headers and r_body is None:
-            base = Failure(message=_safe_str(error)[:MAX_TEXT_CHARS])
+            base = Failure(message=_exception_text(error)[:MAX_TEXT_CHARS])
         else:
             base = Failure("", r_status, MappingProxyType(r_headers), r_body)
 

@@ -55,7 +55,7 @@ from types import TracebackType
 
 from reliable_rules.decision import Decision
 from reliable_rules.errors import RuleSetError
-from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules
+from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules, recording_reads
 from reliable_rules.ruleset.model import RuleSet
 
 __all__ = ["ReloadingRuleSet"]
@@ -149,11 +149,9 @@ class ReloadingRuleSet:
         self._generation = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        if not builtin:
-            self._scan((self._source,))  # before loading: a write during the load is seen
-        ruleset = load_rules(self._source)
+        ruleset, reads = self._load()
         self._files = () if builtin else _watched(ruleset)
-        self._scan(self._files)
+        self._note_reads(reads)
         self._served_digest = self._digest()
         self._current = ruleset
         self._next_check = self._clock() + self.interval_s
@@ -317,12 +315,32 @@ class ReloadingRuleSet:
             if digest == self._failed_digest:
                 return False
         try:
-            ruleset = load_rules(self._source)
+            ruleset, reads = self._load()
         except RuleSetError as error:
             self._failed(error, digest)
             return False
-        self._swap(ruleset)
+        self._swap(ruleset, reads)
         return True
+
+    def _load(self) -> tuple[RuleSet, dict[str, tuple[os.stat_result, str]]]:
+        """Load the rule set, noting what each file held when the loader read it."""
+        with recording_reads() as reads:
+            ruleset = load_rules(self._source)
+        return ruleset, reads
+
+    def _note_reads(self, reads: Mapping[str, tuple[os.stat_result, str]]) -> None:
+        """Remember each watched file as the loader read it: what is served is what was read,
+        whatever the file held when it was hashed before (it may have changed in between)."""
+        for path in self._files:
+            read = reads.get(os.path.realpath(path))
+            if read is None:
+                self._scan((path,))
+                continue
+            result, digest = read
+            stat = (result.st_dev, result.st_ino, result.st_mtime_ns, result.st_size)
+            # A file read so recently can change again without its stat changing: re-hash it.
+            racy = time.time_ns() - result.st_mtime_ns < _RACY_NS
+            self._seen[path] = _Seen(stat, digest, racy)
 
     def _failed(self, error: RuleSetError, digest: str) -> None:
         self._last_error = error
@@ -348,12 +366,14 @@ class ReloadingRuleSet:
             except Exception:  # a callback bug must not stop reloading
                 logger.exception("reliable_rules: on_error callback raised; ignoring it")
 
-    def _swap(self, ruleset: RuleSet) -> None:
+    def _swap(
+        self, ruleset: RuleSet, reads: Mapping[str, tuple[os.stat_result, str]]
+    ) -> None:
         files = _watched(ruleset)
         if files != self._files:
             self._seen = {path: seen for path, seen in self._seen.items() if path in files}
             self._files = files
-            self._scan(files)
+        self._note_reads(reads)
         self._served_digest = self._digest()
         old = self._current
         self._current = ruleset  # the swap: one assignment of an immutable rule set

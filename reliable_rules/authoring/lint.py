@@ -45,9 +45,15 @@ from reliable_rules.engine.nodes import (
     TextStatus,
     unwrap,
 )
+from reliable_rules.engine.regex_safety import backtracking_risk
 from reliable_rules.errors import BadRecord, Problem, RuleSetError, RuleSourceError
 from reliable_rules.failure import Failure
-from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules, resolve_source
+from reliable_rules.ruleset.loader import (
+    BUILTIN_PREFIX,
+    extends_permitted,
+    load_rules,
+    resolve_source,
+)
 from reliable_rules.ruleset.model import Invariant, RuleSet
 from reliable_rules.ruleset.resources import rules_dir
 from reliable_rules.ruleset.yamlpos import Path, SourceMap, decode, parse_yaml
@@ -240,8 +246,10 @@ def _bases(data: Any, path: FsPath) -> list[RuleSet]:
         if not isinstance(reference, str):
             continue
         target, _ = resolve_source(reference, path.parent)
-        if target is None:
-            continue
+        if target is None or not (
+            reference.startswith(BUILTIN_PREFIX) or extends_permitted(target, path.parent)
+        ):
+            continue  # load_rules reports it (extends-missing, extends-outside)
         try:
             result.append(load_rules(reference if reference.startswith(BUILTIN_PREFIX) else target))
         except (RuleSetError, RuleSourceError):
@@ -300,6 +308,13 @@ def _nested_quantifier(pattern: str) -> bool:
         return False
 
     return walk(parsed, False)
+
+
+def _backtracking(pattern: str, sensitive: bool) -> str | None:
+    """Why ``pattern`` may backtrack catastrophically, or None."""
+    if _nested_quantifier(pattern):
+        return "nests a quantifier inside a repeated group"
+    return backtracking_risk(pattern, ignore_case=not sensitive)
 
 
 def _broad_regex(pattern: str, sensitive: bool) -> bool:
@@ -525,12 +540,13 @@ class _Linter:
                         "anchor it on the words it is about",
                         rules,
                     )
-                elif _nested_quantifier(value):
+                elif risk := _backtracking(value, case == "sensitive"):
                     self.add(
                         "regex-backtracking",
                         where,
-                        f"regex {value!r} nests a quantifier inside a repeated group",
-                        "rewrite without a repeat inside a repeat, e.g. `(a+)+` -> `a+`",
+                        f"rule {', '.join(rules) or '?'}: regex {value!r} {risk}",
+                        "rewrite without a repeat inside a repeat (`(a+)+` -> `a+`) and with "
+                        "alternatives that cannot start alike (`(a|ab)+` -> `(ab?)+`)",
                         rules,
                     )
 

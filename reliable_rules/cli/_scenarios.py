@@ -23,11 +23,20 @@ import textwrap
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any
 
 import requests
 
 from reliable_rules.chat import ChatRequest, Message
+from reliable_rules.cli._demo_results import (
+    DemoAttempt,
+    DemoEvent,
+    DemoReport,
+    DemoServer,
+    DemoStart,
+    Fact,
+    ScenarioResult,
+)
 from reliable_rules.errors import ExecutionError
 from reliable_rules.executor.loops import ReliableExecutor
 from reliable_rules.executor.records import (
@@ -61,7 +70,7 @@ __all__ = [
 #: The API keys the executor rotates through for ``openai`` (demo strings, not secrets; only
 #: their hints are ever shown).
 DEMO_KEYS: tuple[str, ...] = ("sk-demo-key-one-0001", "sk-demo-key-two-0002")
-#: The keys the adapters hold themselves (used until the executor rotates).
+#: The keys the adapters hold themselves (used when the executor has no keys for them).
 _OWN_KEYS: Mapping[str, str] = {
     "openai": "sk-demo-own-openai-0000",
     "zai": "sk-demo-own-zai-00000000",
@@ -100,198 +109,6 @@ _LLAMA_CPP_OVERFLOW = {
     }
 }
 
-
-# ── results ─────────────────────────────────────────────────────────────────────────────
-
-
-@dataclass(frozen=True, slots=True)
-class DemoServer:
-    """One fake provider the demo started: its name, wire shape and loopback URL."""
-
-    name: str
-    api: str
-    url: str
-
-
-@dataclass(frozen=True, slots=True)
-class DemoStart:
-    """The demo is about to run: the rule set in use, the servers, and the timing mode."""
-
-    ruleset: str
-    revision: str
-    servers: tuple[DemoServer, ...]
-    fast: bool
-
-
-@dataclass(frozen=True, slots=True)
-class DemoAttempt:
-    """One attempt of a scenario as the executor decided it (from its ``AttemptRecord``).
-
-    ``status`` is the HTTP status (200 for a success: the adapters only return on 2xx; None
-    when no HTTP answer arrived); ``category``, ``reason`` and ``rule`` are None on success;
-    ``key_hint`` is the rotated key's hint (None: the provider's own key).
-    """
-
-    scenario: int
-    provider: str
-    model: str
-    attempt: int
-    max_attempts: int
-    status: int | None
-    category: str | None
-    reason: str
-    rule: str | None
-    action: str
-    wait_ms: int
-    key_hint: str | None
-    detail: str
-
-    @classmethod
-    def from_record(cls, scenario: int, record: AttemptRecord) -> DemoAttempt:
-        """The attempt as the demo shows it."""
-        decision = record.decision
-        return cls(
-            scenario=scenario,
-            provider=record.provider,
-            model=record.model,
-            attempt=record.attempt,
-            max_attempts=record.max_attempts,
-            status=200 if decision is None else decision.failure.status,
-            category=None if decision is None else decision.category,
-            reason=record.reason,
-            rule=None if decision is None else decision.rule_id,
-            action=record.action,
-            wait_ms=record.wait_ms,
-            key_hint=record.api_key_hint,
-            detail=record.detail,
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """The attempt as one JSON object (``"event": "attempt"``)."""
-        return {
-            "event": "attempt",
-            "scenario": self.scenario,
-            "provider": self.provider,
-            "model": self.model,
-            "attempt": self.attempt,
-            "max_attempts": self.max_attempts,
-            "status": self.status,
-            "category": self.category,
-            "reason": self.reason,
-            "rule": self.rule,
-            "action": self.action,
-            "wait_ms": self.wait_ms,
-            "key_hint": self.key_hint,
-            "detail": self.detail,
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class Fact:
-    """Something a scenario demonstrates beyond its attempts: ``key`` and ``value`` for JSON,
-    ``label`` and ``text`` for people."""
-
-    key: str
-    label: str
-    text: str
-    value: Any
-
-
-@dataclass(frozen=True, slots=True)
-class ScenarioResult:
-    """How one scenario went.
-
-    ``answer``/``provider``/``model``/``fallback`` describe the answer when there was one;
-    ``error`` is the executor's error message (its attempts trail included) when there was
-    not. ``facts`` are what the scenario demonstrates beyond the attempts (the keys the server
-    saw, message counts); ``problems`` say how the scenario did not end as scripted (empty
-    when it did).
-    """
-
-    number: int
-    title: str
-    setup: str
-    attempts: tuple[DemoAttempt, ...]
-    answer: str | None = None
-    provider: str | None = None
-    model: str | None = None
-    fallback: FallbackInfo | None = None
-    error: str | None = None
-    facts: tuple[Fact, ...] = ()
-    problems: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        """Whether the scenario ended as scripted."""
-        return not self.problems
-
-    def as_dict(self) -> dict[str, Any]:
-        """The scenario's outcome as one JSON object (``"event": "scenario"``)."""
-        fallback = self.fallback
-        return {
-            "event": "scenario",
-            "scenario": self.number,
-            "title": self.title,
-            "ok": self.ok,
-            "answer": self.answer,
-            "provider": self.provider,
-            "model": self.model,
-            "fallback": None
-            if fallback is None
-            else {
-                "requested_provider": fallback.requested_provider,
-                "requested_model": fallback.requested_model,
-                "actual_provider": fallback.actual_provider,
-                "actual_model": fallback.actual_model,
-                "attempts": fallback.attempts,
-                "history_truncated": fallback.history_truncated,
-                "format_switched": fallback.format_switched,
-            },
-            "error": self.error,
-            "facts": {fact.key: fact.value for fact in self.facts},
-            "problems": list(self.problems),
-        }
-
-
-@dataclass(frozen=True, slots=True)
-class DemoReport:
-    """The whole demo: setup, every scenario, wall time and the total wait (slept for real,
-    or virtual with ``fast``)."""
-
-    start: DemoStart
-    scenarios: tuple[ScenarioResult, ...]
-    elapsed_s: float
-    waited_ms: int
-
-    @property
-    def ok(self) -> bool:
-        """Whether every scenario ended as scripted."""
-        return all(scenario.ok for scenario in self.scenarios)
-
-    @property
-    def problems(self) -> tuple[str, ...]:
-        """Every problem, prefixed with its scenario (``scenario 2 (title): ...``)."""
-        return tuple(
-            f"scenario {scenario.number} ({scenario.title}): {problem}"
-            for scenario in self.scenarios
-            for problem in scenario.problems
-        )
-
-    def as_dict(self) -> dict[str, Any]:
-        """The summary as one JSON object (``"event": "summary"``)."""
-        return {
-            "event": "summary",
-            "ok": self.ok,
-            "scenarios": len(self.scenarios),
-            "failed": [scenario.number for scenario in self.scenarios if not scenario.ok],
-            "problems": list(self.problems),
-            "elapsed_ms": round(self.elapsed_s * 1000),
-            "waited_ms": self.waited_ms,
-            "fast": self.start.fast,
-        }
-
-
-DemoEvent: TypeAlias = "DemoStart | ScenarioResult"
 
 
 # ── running ─────────────────────────────────────────────────────────────────────────────
@@ -498,22 +315,22 @@ def _rate_limit_then_success(lab: _Lab) -> ScenarioResult:
         api_keys={"openai": DEMO_KEYS},
     )
     hints = _hints(openai)
-    rotated = key_hint(DEMO_KEYS[0]) or ""
+    expected = [key_hint(key) or "" for key in DEMO_KEYS]
     problems = []
-    if not hints or hints[-1] != rotated:
-        problems.append(f"expected the retry to carry the rotated key {rotated}, saw {hints}")
+    if hints != expected:
+        problems.append(f"expected keys[0] then the rotated keys[1] ({expected}), saw {hints}")
     return _result(
         lab, 1,
         "Rate limit with Retry-After, then success on the same provider with the next key",
-        "openai answers 429 with 'Retry-After: 1', then 200; the executor rotates to the next "
-        "of its 2 demo keys for openai.",
+        "openai answers 429 with 'Retry-After: 1', then 200; the first request carries the "
+        "first of the executor's 2 demo keys for openai, the retry the next.",
         run,
         trail=[("openai", "retry"), ("openai", "success")],
         answered_by="openai",
         facts=[
             Fact(
                 "server_key_hints",
-                "API keys the openai server saw (own key, then rotated)",
+                "API keys the openai server saw (keys[0], then rotated)",
                 " -> ".join(hints),
                 hints,
             )
@@ -663,6 +480,149 @@ def _everything_fails(lab: _Lab) -> ScenarioResult:
     )
 
 
+def _long_wait_moves_on(lab: _Lab) -> ScenarioResult:
+    openai = lab.servers["openai"]
+    openai.script(
+        Reply.openai_error(
+            429,
+            "Rate limit reached for gpt-4o on tokens per min (TPM): Limit 30000, Used 30000. "
+            "Please try again in 20s.",
+            code="rate_limit_exceeded",
+            headers={"Retry-After": "20"},
+        )
+    )
+    run = _call(lab, 7, lab.providers("openai", "zai"), _ask(), "gpt-4o")
+    records = run.outcome.attempts if run.outcome is not None else ()
+    first = records[0].decision if records else None
+    asked_ms = None if first is None else first.retry_after_ms
+    slept_ms = sum(a.wait_ms for a in run.attempts if a.action == "retry")
+    # Rules that read the Retry-After header let the call move on at once; rules that do not
+    # (builtin:seed reads only the message) retry openai after the backoff, as the seed does.
+    trail = (
+        [("openai", "cool_down"), ("zai", "success")]
+        if asked_ms
+        else [("openai", "retry"), ("openai", "success")]
+    )
+    return _result(
+        lab, 7,
+        "A long Retry-After while another provider can answer: no sleep, the next provider",
+        "openai answers 429 with 'Retry-After: 20'; zai is not rate limited, so the call moves "
+        "on at once and openai cools down (it would be tried again, after its wait, only if "
+        "nothing else answered). Rules that ignore the header (builtin:seed) retry openai "
+        "after the backoff instead.",
+        run,
+        trail=trail,
+        answered_by="zai" if asked_ms else "openai",
+        facts=[
+            Fact(
+                "asked_wait_ms", "openai asked to wait",
+                "-" if asked_ms is None else f"{asked_ms} ms", asked_ms,
+            ),
+            Fact("slept_ms", "the call slept", f"{slept_ms} ms", slept_ms),
+        ],
+    )
+
+
+def _reasoning_only(tokens: int) -> dict[str, Any]:
+    """A 200 whose message has only reasoning content (no text, no tool call), billed."""
+    return {
+        "id": "chatcmpl-demo-empty",
+        "object": "chat.completion",
+        "model": "glm-4.6",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "", "reasoning_content": "Hmm…"},
+                "finish_reason": "length",
+            }
+        ],
+        "usage": {"prompt_tokens": 12, "completion_tokens": tokens},
+    }
+
+
+def _empty_answer(lab: _Lab) -> ScenarioResult:
+    lab.servers["zai"].script(*[Reply.error(200, _reasoning_only(256))] * 2)
+    lab.servers["anthropic"].script(Reply.ok("Paris."))
+    run = _call(lab, 8, lab.providers("zai", "anthropic"), _ask(), "glm-4.6")
+    usage = run.outcome.usage if run.outcome is not None else None
+    billed = (
+        "-" if usage is None
+        else f"{usage.input_tokens} in, {usage.output_tokens} out (the empty answers included)"
+    )
+    problems = []
+    if usage is not None and (usage.output_tokens or 0) < 512:
+        problems.append(f"expected the 2 x 256 tokens of the empty answers counted, got {usage}")
+    return _result(
+        lab, 8,
+        "An empty answer (reasoning only): a failure, retried, then the next provider",
+        "zai answers 200 twice with only reasoning content and no text; that is no answer "
+        "(empty_response), so it is retried and then anthropic is asked.",
+        run,
+        trail=[("zai", "retry"), ("zai", "give_up"), ("anthropic", "success")],
+        answered_by="anthropic",
+        facts=[
+            Fact(
+                "billed_tokens", "tokens billed for the call", billed,
+                None if usage is None else [usage.input_tokens, usage.output_tokens],
+            )
+        ],
+        problems=problems,
+    )
+
+
+_WEATHER_TOOL = {
+    "name": "get_weather",
+    "description": "The current weather in a city.",
+    "parameters": {
+        "type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"],
+    },
+}
+
+
+def _prompt_guided_tools(lab: _Lab) -> ScenarioResult:
+    openai = lab.servers["openai"]
+    openai.script(
+        Reply.openai_error(
+            400,
+            "tool call validation failed: attempted to call tool 'get_weather' which was not "
+            "in request",
+            code="tool_use_failed",
+        ),
+        Reply.ok(
+            "Let me check.\n<tool_call>\n"
+            '{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>'
+        ),
+    )
+    request = ChatRequest([Message.user("What is the weather in Paris?")], tools=[_WEATHER_TOOL])
+    run = _call(lab, 9, lab.providers("openai", "zai"), request, "llama-3.3-70b-versatile")
+    response = run.outcome.response if run.outcome is not None else None
+    calls = [] if response is None else [f"{c.name} {c.arguments}" for c in response.tool_calls]
+    native = ["tools" in recorded.json for recorded in openai.requests]
+    problems = []
+    if calls != ['get_weather {"city": "Paris"}']:
+        problems.append(f"expected one get_weather call read from the text, got {calls}")
+    if native != [True, False]:
+        problems.append(f"expected native tools, then none in the request body, saw {native}")
+    return _result(
+        lab, 9,
+        "Tools rejected: the tools described in the prompt, the call read from the text",
+        "openai (answering as Groq does) rejects the native tools with 400 'tool call "
+        "validation failed'; the executor asks again at once with the tools described in the "
+        "system prompt and reads the <tool_call> block of the answer as a tool call.",
+        run,
+        trail=[("openai", "prompt_tools"), ("openai", "success")],
+        answered_by="openai",
+        facts=[
+            Fact("tool_calls", "tool calls returned", "; ".join(calls) or "-", calls),
+            Fact(
+                "native_tools", "request body had a tools field",
+                " -> ".join("yes" if flag else "no" for flag in native), native,
+            ),
+        ],
+        problems=problems,
+    )
+
+
 _SCENARIOS: tuple[Callable[[_Lab], ScenarioResult], ...] = (
     _rate_limit_then_success,
     _server_errors_then_fallback,
@@ -670,6 +630,9 @@ _SCENARIOS: tuple[Callable[[_Lab], ScenarioResult], ...] = (
     _auth_failure,
     _zai_quota,
     _everything_fails,
+    _long_wait_moves_on,
+    _empty_answer,
+    _prompt_guided_tools,
 )
 
 
@@ -687,7 +650,7 @@ def _cells(attempt: DemoAttempt) -> tuple[str, ...]:
         attempt.category or "-",
         attempt.rule or "-",
         attempt.action,
-        f"{attempt.wait_ms} ms" if attempt.action == "retry" else "-",
+        f"{attempt.wait_ms} ms" if attempt.action in ("retry", "cool_down") else "-",
         attempt.key_hint or "-",
     )
 

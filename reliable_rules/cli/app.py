@@ -34,6 +34,7 @@ from reliable_rules.cli._common import (
     one_line,
     wrap,
 )
+from reliable_rules.ruleset.loader import allowed_paths
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
 
@@ -154,7 +155,8 @@ def _main(argv: list[str] | None, streams: Streams) -> int:
         )
         return EXIT_USAGE
     try:
-        code = command.run(args, streams)
+        with allowed_paths(getattr(args, "allow_paths", None) or ()):
+            code = command.run(args, streams)
     except UsageError as error:
         streams.err.write(f"{PROG} {error.command}: error: {error}\n")
         return EXIT_USAGE
@@ -190,4 +192,14 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=formatter,
         )
         command.add_arguments(subparser)
+        if name == "schema":
+            continue  # prints the schemas; loads no rule file
+        subparser.add_argument(
+            "--allow-path",
+            dest="allow_paths",
+            action="append",
+            metavar="DIR",
+            help="a folder (or file) a rule file's `extends` may read besides its own folder "
+            "and the built-in rules (repeatable)",
+        )
     return parser

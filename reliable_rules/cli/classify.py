@@ -52,7 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "text", nargs="?", metavar="TEXT", help="the error message ('-': read stdin)"
     )
-    parser.add_argument("--status", type=int, metavar="N", help="the HTTP status of the response")
+    parser.add_argument(
+        "--status", type=_status, metavar="N", help="the HTTP status of the response (100-999)"
+    )
     parser.add_argument(
         "--header",
         type=_header,
@@ -124,6 +126,14 @@ def _human(decision: Decision) -> str:
         f"({decision.ruleset} {decision.revision})"
     )
 
+
+
+def _status(value: str) -> int:
+    """An HTTP status, 100-999: anything else is a usage error, not a silently absent status."""
+    text = value.strip()
+    if not (text.isascii() and text.isdigit() and len(text) == 3 and text[0] != "0"):
+        raise argparse.ArgumentTypeError(f"expected an HTTP status 100-999, got {value[:40]!r}")
+    return int(text)
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     """Run the command; return the exit code."""

@@ -74,11 +74,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--max-records",
-        type=int,
+        type=_count,
         default=20,
         metavar="N",
         help="records listed per transition in text and markdown (0: all; default 20)",
     )
+
+
+def _count(value: str) -> int:
+    """A count from 0 to 1,000,000."""
+    text = value.strip()
+    if not (text.isascii() and text.isdigit() and len(text) <= 7 and int(text) <= 1_000_000):
+        raise argparse.ArgumentTypeError(f"expected a count 0-1000000, got {value[:40]!r}")
+    return int(text)
 
 
 def _load_diff_sides(old: str, new: str) -> tuple[RuleSet, RuleSet]:

@@ -46,6 +46,7 @@ from reliable_rules.engine.nodes import (
     unwrap,
 )
 from reliable_rules.engine.regex_literals import gates_hold, re2_equivalent
+from reliable_rules.engine.regex_safety import REGEX_BUDGET_MS
 from reliable_rules.engine.shapes import ShapeScan, re2_module
 from reliable_rules.failure import Failure
 from reliable_rules.sanitize import compact
@@ -81,6 +82,21 @@ def _as_rule_fn(
     match: Callable[[Probe], bool],
 ) -> Callable[[Probe, str, str, object, object], bool]:
     return lambda probe, _text, _lower, _status, _found: match(probe)
+
+
+def _name_regexes(node: Node, rule_id: str, seen: set[int]) -> None:
+    """Tell every regex under ``node`` the first rule that uses it (its warnings name it)."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, Regex):
+        node.rule_id = node.rule_id or rule_id
+    for child in getattr(node, "children", ()):
+        _name_regexes(child, rule_id, seen)
+    for name in ("child", "target"):
+        inner = getattr(node, name, None)
+        if isinstance(inner, Node):
+            _name_regexes(inner, rule_id, seen)
 
 
 def _walk(node: Node) -> Iterable[Node]:
@@ -301,8 +317,11 @@ class Classifier:
         categories: Mapping[str, Category],
         extractors: Sequence[Extractor],
         max_wait_ms: int | None = None,
+        regex_budget_ms: float = REGEX_BUDGET_MS,
     ) -> None:
         self.name = name
+        #: The regex time one classification may spend on timed searches (policy).
+        self.regex_budget_s = regex_budget_ms / 1000
         self.revision = revision
         self.extractors = tuple(extractors)
         self.rules = tuple(
@@ -311,6 +330,8 @@ class Classifier:
         )
         self.unknown = Verdict(categories[UNKNOWN], None, name, revision, self)
         self._verdicts = tuple(rule.verdict for rule in self.rules)
+        for rule in self.rules:
+            _name_regexes(rule.node, rule.id, set())
         # A retryable rate limit asking for a wait over max_wait_ms is decided as
         # quota_exhausted by the same rule (when the rule set has that category).
         quota = categories.get(OVER_WAIT_CATEGORY)
@@ -419,7 +440,9 @@ class Classifier:
         text = failure.text
         lower = text.lower()
         scan = self._scan
-        return Probe(failure, text, lower, None if scan is None else scan(lower))
+        probe = Probe(failure, text, lower, None if scan is None else scan(lower))
+        probe.regex_left_s = self.regex_budget_s
+        return probe
 
     def _candidates(self, probe: Probe) -> int:
         """The bit set of rules whose gate keys are present (all rules when not indexed)."""
@@ -456,12 +479,14 @@ class Classifier:
         decide_all = self._decide_all
         if decide_all is not None:
             probe = Probe(failure, text, lower, None)
+            probe.regex_left_s = self.regex_budget_s
             position = decide_all(probe, text, lower, status)
             verdict = self._verdicts[position] if position >= 0 else self.unknown
             return self._decision(verdict, probe, lower, failure)
         scan = self._scan
         found = scan(lower) if scan is not None else None
         probe = Probe(failure, text, lower, found)
+        probe.regex_left_s = self.regex_budget_s
         matchers = self._matchers
         verdict = self.unknown
         mask = self._candidates(probe)
@@ -511,6 +536,12 @@ class Classifier:
                 break
         if skipped:
             lines.append(f"  ({skipped} rules skipped by the index: none of their keys occur)")
+        if probe.regex_skipped:
+            lines.append(
+                f"regex time budget ({self.regex_budget_s * 1000:g} ms) spent: the regex of "
+                f"{len(probe.regex_skipped)} rule(s) was skipped and counted as no match "
+                f"({', '.join(dict.fromkeys(probe.regex_skipped))})"
+            )
         retry = None
         rate_limited = decided.category.rate_limited
         for extractor in self.extractors:

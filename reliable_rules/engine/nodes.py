@@ -21,7 +21,12 @@ from typing import Any
 import regex
 
 from reliable_rules.engine.regex_literals import gates_hold, gates_of
-from reliable_rules.engine.regex_safety import untimed_max_length
+from reliable_rules.engine.regex_safety import (
+    REGEX_BUDGET_MS,
+    REGEX_TIMEOUT_S,
+    search_bounded,
+    untimed_max_length,
+)
 from reliable_rules.failure import Failure
 
 __all__ = [
@@ -40,8 +45,8 @@ __all__ = [
 
 logger = logging.getLogger("reliable_rules")
 
-# A rule regex that backtracks catastrophically on some input is cut off, counted as no match.
-REGEX_TIMEOUT_S = 0.05
+#: The default regex budget of one classification, in seconds (see ``regex_safety``).
+REGEX_BUDGET_S = REGEX_BUDGET_MS / 1000
 GateKey = str | tuple[str, object]
 _DIGIT_RUNS = re.compile(r"[0-9]+")
 _JSON_START = re.compile(r"[\[{]")
@@ -67,9 +72,16 @@ class Probe:
     (small rule sets, where a few substring tests are cheaper than any scan).
     """
 
-    __slots__ = ("_digits", "_json", "failure", "found", "lower", "status", "text")
+    __slots__ = (
+        "_digits", "_json", "failure", "found", "lower", "regex_left_s", "regex_skipped",
+        "status", "text",
+    )
 
     def __init__(self, failure: Failure, text: str, lower: str, found: set[str] | None) -> None:
+        # The regex time budget of this classification: what timed searches may still spend,
+        # and the rules whose searches were skipped once it ran out.
+        self.regex_left_s = REGEX_BUDGET_S
+        self.regex_skipped: list[str] | None = None
         self.failure = failure
         self.text = text
         self.lower = lower
@@ -333,21 +345,6 @@ class TextStatus(Node):
         return matched
 
 
-def search_bounded(compiled: regex.Pattern[str], text: str, untimed_max: int) -> bool:
-    """Whether ``compiled`` finds a match; timed out (no match) unless proven cheap on ``text``.
-
-    ``untimed_max`` comes from :func:`untimed_for`: a text no longer than it cannot make the
-    pattern backtrack catastrophically, so the search skips ``regex``'s costly timeout.
-    """
-    if len(text) <= untimed_max:
-        return compiled.search(text) is not None
-    try:
-        return compiled.search(text, timeout=REGEX_TIMEOUT_S) is not None
-    except TimeoutError:
-        logger.warning("rule regex %r timed out; counted as no match", compiled.pattern)
-        return False
-
-
 def untimed_for(compiled: regex.Pattern[str]) -> int:
     """The longest text ``compiled`` may search without a timeout (see ``regex_safety``)."""
     return untimed_max_length(compiled.pattern, ignore_case=bool(compiled.flags & regex.IGNORECASE))
@@ -361,7 +358,9 @@ class Regex(Node):
     lookup that spares the search when the classifier's scan found none of them.
     """
 
-    __slots__ = ("_compiled", "flags", "needles", "pattern", "requirements", "untimed_max", "weak")
+    __slots__ = (
+        "_compiled", "flags", "needles", "pattern", "requirements", "rule_id", "untimed_max", "weak"
+    )  # fmt: skip
 
     def __init__(
         self, pattern: str, compiled: regex.Pattern[str] | None, *, flags: int | None = None
@@ -372,6 +371,7 @@ class Regex(Node):
         self._compiled = compiled
         self.flags = compiled.flags if compiled is not None else (flags or 0)
         self.untimed_max = -1  # proven on first use: loading does not pay for the proof
+        self.rule_id = ""  # the first rule using it (set by the classifier): for messages
         self.requirements, self.weak = gates_of(pattern, verbose=bool(self.flags & regex.VERBOSE))
         self.needles = frozenset().union(*self.requirements) if self.requirements else None
         self.gate = frozenset[GateKey](self.requirements[0]) if self.requirements else None
@@ -397,7 +397,7 @@ class Regex(Node):
         limit = self.untimed_max
         if limit < 0:
             limit = self.untimed_max = untimed_for(self.compiled)
-        return search_bounded(self.compiled, probe.text, limit)
+        return search_bounded(self.compiled, probe.text, limit, probe, self.rule_id)
 
     def describe(self) -> str:
         return f"regex {self.pattern!r}"

@@ -19,9 +19,31 @@ is dropped only while that bound stays under :data:`UNTIMED_STEPS`; longer texts
 from __future__ import annotations
 
 import importlib
-from typing import Any
+import logging
+import time
+from typing import Any, Protocol
 
-__all__ = ["UNTIMED_STEPS", "untimed_max_length"]
+import regex
+
+__all__ = [
+    "REGEX_BUDGET_MS",
+    "REGEX_TIMEOUT_S",
+    "UNTIMED_STEPS",
+    "backtracking_risk",
+    "search_bounded",
+    "untimed_max_length",
+]
+
+logger = logging.getLogger("reliable_rules")
+
+#: The most one timed search may take, in seconds: a rule regex that backtracks
+#: catastrophically on some input is cut off, counted as no match.
+REGEX_TIMEOUT_S = 0.05
+
+#: The regex time one classification may spend on searches that run under a timeout (those
+#: not proven cheap), in milliseconds; past it the remaining timed searches are skipped
+#: (counted as no match) and the trace says so. A policy's ``regex_budget_ms`` overrides it.
+REGEX_BUDGET_MS = 20
 
 #: ``len(text) ** (1 + unbounded repeats)`` at most this: the search runs without a timeout.
 UNTIMED_STEPS = 10**8
@@ -30,7 +52,8 @@ _ZERO_WIDTH = ("AT", "ASSERT", "ASSERT_NOT")
 
 
 class _Unsafe(Exception):
-    """The pattern is not provably free of catastrophic backtracking."""
+    """The pattern is not provably free of catastrophic backtracking (``args[0]``: why, or
+    nothing for constructs that are merely unreadable to the proof)."""
 
 
 # A first-character set: (negated, characters); None: unknown (anything may come first).
@@ -99,12 +122,13 @@ def _walk(items: Any, repeated: bool, ignore_case: bool) -> int:
     for op, arg in items:
         name = str(op)
         if name in ("GROUPREF", "GROUPREF_EXISTS"):
-            raise _Unsafe
+            raise _Unsafe("")
         if name in _REPEATS:
             low, high, sub = arg
             repeats = high > 1
             if repeated and low != high:
-                raise _Unsafe  # a variable repeat (even ``?``) inside a repeated group
+                # A variable repeat (even ``?``) inside a repeated group.
+                raise _Unsafe("nests a quantifier inside a repeated group")
             unbounded += int(str(high) == "MAXREPEAT")
             unbounded += _walk(sub, repeated or repeats, ignore_case)
         elif name == "SUBPATTERN":
@@ -115,7 +139,9 @@ def _walk(items: Any, repeated: bool, ignore_case: bool) -> int:
                 firsts = [_first(branch, ignore_case) for branch in branches]
                 for index, first in enumerate(firsts):
                     if not all(_disjoint(first, other) for other in firsts[index + 1 :]):
-                        raise _Unsafe
+                        raise _Unsafe(
+                            "repeats an alternation whose branches can start alike"
+                        )
             unbounded += sum(_walk(branch, repeated, ignore_case) for branch in branches)
         elif name in ("ASSERT", "ASSERT_NOT"):
             unbounded += _walk(arg[1], repeated, ignore_case)
@@ -130,3 +156,66 @@ def untimed_max_length(pattern: str, *, ignore_case: bool) -> int:
     except Exception:  # noqa: BLE001 — _Unsafe, or unreadable by `re`: not proven safe
         return 0
     return int(UNTIMED_STEPS ** (1 / (1 + unbounded)))
+
+
+def backtracking_risk(pattern: str, *, ignore_case: bool) -> str | None:
+    """Why ``pattern`` may backtrack catastrophically (a nested variable quantifier, or a
+    repeated alternation whose branches overlap, like ``(a|a)+b``), or None when the proof
+    finds neither (or cannot read the pattern: the loader reports bad syntax)."""
+    try:
+        parsed = importlib.import_module("re._parser").parse(pattern)
+        _walk(parsed, False, ignore_case)
+    except _Unsafe as unsafe:
+        return str(unsafe) or None
+    except Exception:  # noqa: BLE001 — unreadable by `re`: no opinion
+        return None
+    return None
+
+
+class Budgeted(Protocol):
+    """What a timed search spends (the engine's ``Probe``: one per classification)."""
+
+    regex_left_s: float
+    regex_skipped: list[str] | None
+
+
+def search_bounded(
+    compiled: regex.Pattern[str],
+    text: str,
+    untimed_max: int,
+    probe: Budgeted | None = None,
+    rule_id: str = "",
+) -> bool:
+    """Whether ``compiled`` finds a match; timed out (no match) unless proven cheap on ``text``.
+
+    ``untimed_max`` comes from :func:`untimed_for`: a text no longer than it cannot make the
+    pattern backtrack catastrophically, so the search skips ``regex``'s costly timeout. A timed
+    search also spends the ``probe``'s regex budget (the whole classification's); once that is
+    gone the search is skipped, counted as no match and noted on the probe.
+    """
+    if len(text) <= untimed_max:
+        return compiled.search(text) is not None
+    timeout = REGEX_TIMEOUT_S
+    if probe is not None:
+        timeout = min(timeout, probe.regex_left_s)
+        if timeout <= 0:
+            if probe.regex_skipped is None:
+                probe.regex_skipped = []
+                logger.warning(
+                    "regex time budget of this classification spent; skipping the regex of "
+                    "rule %s and every later timed regex (counted as no match)",
+                    rule_id or "?",
+                )
+            probe.regex_skipped.append(rule_id or compiled.pattern[:60])
+            return False
+    started = time.perf_counter()
+    try:
+        return compiled.search(text, timeout=timeout) is not None
+    except TimeoutError:
+        logger.warning(
+            "rule %s: regex %r timed out; counted as no match", rule_id or "?", compiled.pattern
+        )
+        return False
+    finally:
+        if probe is not None:
+            probe.regex_left_s -= time.perf_counter() - started

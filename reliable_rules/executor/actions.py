@@ -22,6 +22,7 @@ from reliable_rules.errors import (
 )
 from reliable_rules.executor.backoff import Backoff
 from reliable_rules.executor.health import Health
+from reliable_rules.executor.prompt_tools import switch_to_prompt_tools
 from reliable_rules.executor.records import key_hint
 from reliable_rules.executor.state import (
     CONTEXT_CANNOT_REDUCE,
@@ -33,6 +34,7 @@ from reliable_rules.executor.state import (
     log_info,
     logger,
 )
+from reliable_rules.executor.store.base import key_digest
 from reliable_rules.executor.timing import Timing
 from reliable_rules.executor.truncation import truncate_for_context
 from reliable_rules.taxonomy import Action
@@ -55,8 +57,8 @@ class Host(Protocol):
     def max_wait_s(self) -> float:
         """The longest single wait on a rate-limited provider."""
 
-    def rotate_key(self, provider: str | None = None) -> str | None:
-        """The next API key for ``provider`` (None without keys)."""
+    def next_key(self, provider: str, used: str | None) -> str | None:
+        """The key after ``used`` for ``provider`` (None without keys)."""
 
     def _give_up(self, error: ExecutionError, run: Run) -> None:
         """Log and show ``error`` to ``on_give_up`` before it is raised."""
@@ -72,22 +74,29 @@ Handler = Callable[[Host, Failed, Timing], Step]
 
 
 def _retry(host: Host, failed: Failed, timing: Timing) -> Step:
-    """``retry``: rotate the key when the category says so; wait (backoff or Retry-After) and go
-    again, or move on when the budget is spent or the wait is too long."""
+    """``retry``: after rejected tools, the tools in the prompt at once; otherwise rotate the key
+    when the category says so, wait (backoff or Retry-After) and go again, or move on when the
+    budget is spent or the wait is too long."""
+    switched = switch_to_prompt_tools(failed)
+    if switched is not None:
+        return switched
     pair, category = failed.pair, failed.decision.verdict.category
+    decision = failed.decision
+    if decision.retry_after_ms and decision.rate_limited and host.health.cooldown_enabled:
+        # Remembered whatever the retry budget: the next call must not go straight back,
+        # and no rotation (here or in another process) hands out this key before its wait.
+        host.health.cool_down(pair.name, decision.retry_after_ms / 1000)
+        if pair.api_key is not None:
+            host.health.cool_key(key_digest(pair.api_key), decision.retry_after_ms / 1000)
     rotated = pair.api_key
     if category.rotate_key and category.retryable:
-        new_key = host.rotate_key(pair.name)
+        new_key = host.next_key(pair.name, pair.api_key)
         if new_key is not None:
             rotated = new_key
             log_info(
                 "Rate limited; rotated to the next API key",
                 provider=pair.name, key=key_hint(new_key),
             )
-    decision = failed.decision
-    if decision.retry_after_ms and decision.rate_limited and host.health.cooldown_enabled:
-        # Remembered whatever the retry budget: the next call must not go straight back.
-        host.health.cool_down(pair.name, decision.retry_after_ms / 1000)
     if not category.retryable:
         return _next_provider(host, failed, timing)
     if pair.number >= pair.budget:
@@ -174,8 +183,8 @@ def _next_model(_host: Host, failed: Failed, _timing: Timing) -> Step:
 
 
 def _truncate_history(host: Host, failed: Failed, _timing: Timing) -> Step:
-    """``truncate_history``: drop the oldest half of the history and go again, or fail:
-    nothing left to drop."""
+    """``truncate_history``: drop the oldest whole turns (about half of the history) and go
+    again, or fail: the history is a single turn."""
     run, pair = failed.run, failed.pair
     request = run.request
     kept, dropped = (

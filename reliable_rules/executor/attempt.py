@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from reliable_rules.chat import ChatRequest, ChatResponse, StreamEvent
-from reliable_rules.errors import EmptyResponse
+from reliable_rules.errors import EmptyResponse, InvalidToolCall
+from reliable_rules.executor.prompt_tools import guided_response, guided_stream, prompt_guided
 from reliable_rules.executor.records import key_hint
 
 __all__ = ["Attempt", "chat_op", "open_stream_op"]
@@ -17,7 +18,10 @@ class Attempt(NamedTuple):
 
     ``request`` is the possibly truncated or format-switched request (None when the call was
     made without one); ``api_key`` is the rotated key to use, or None for the provider's own;
-    ``number`` counts attempts on this (provider, model) pair from 1.
+    ``number`` counts attempts on this (provider, model) pair from 1; ``tools_in_prompt`` says
+    the request's tools are to be sent prompt-guided (the provider declares
+    ``supports_native_tools = False`` or rejected them: see
+    :mod:`~reliable_rules.executor.prompt_tools`, whose helpers a ``call`` function can use).
     """
 
     provider: Any
@@ -26,41 +30,80 @@ class Attempt(NamedTuple):
     request: ChatRequest | None
     api_key: str | None
     number: int
+    tools_in_prompt: bool = False
 
     def __repr__(self) -> str:
         # The default NamedTuple repr would print the key; show what records show of it.
         return (
             f"Attempt(provider={self.provider!r}, provider_name={self.provider_name!r}, "
             f"model={self.model!r}, request={self.request!r}, "
-            f"api_key={key_hint(self.api_key)!r}, number={self.number!r})"
+            f"api_key={key_hint(self.api_key)!r}, number={self.number!r}, "
+            f"tools_in_prompt={self.tools_in_prompt!r})"
         )
 
 
 def chat_op(attempt: Attempt) -> ChatResponse:
-    """Send the attempt's request to its provider; an answer with nothing in it is a failure."""
-    assert attempt.request is not None  # every chat entry point passes a request
-    response: ChatResponse = attempt.provider.chat(
-        attempt.request, attempt.model, api_key=attempt.api_key
-    )
+    """Send the attempt's request to its provider (prompt-guided when the attempt says so);
+    an answer with nothing in it is a failure."""
+    request = attempt.request
+    assert request is not None  # every chat entry point passes a request
+    sent = prompt_guided(request) if attempt.tools_in_prompt else request
+    response: ChatResponse = attempt.provider.chat(sent, attempt.model, api_key=attempt.api_key)
+    if attempt.tools_in_prompt:
+        try:
+            response = guided_response(response, request)
+        except InvalidToolCall as invalid:
+            invalid.usage = response.usage  # billed even though rejected
+            raise
     if not (response.text or "").strip() and not response.tool_calls:
         raise EmptyResponse(
             "Empty response from model: no text and no tool calls "
-            f"(provider={attempt.provider_name} model={attempt.model})"
+            f"(provider={attempt.provider_name} model={attempt.model})",
+            usage=response.usage,
         )
     return response
 
 
 def open_stream_op(attempt: Attempt) -> tuple[StreamEvent | None, Iterator[StreamEvent]]:
-    """Open the stream and read its first event, so a failure before it can be retried."""
-    assert attempt.request is not None
-    events = iter(attempt.provider.stream(attempt.request, attempt.model, api_key=attempt.api_key))
+    """Open the stream and read it up to its first event with something in it (text that is
+    not only whitespace, or a tool call), so a failure before it can be retried; a stream that
+    ends first is an :class:`EmptyResponse`, retried like an empty answer. The events read
+    ahead are replayed, in order, before the rest."""
+    request = attempt.request
+    assert request is not None
+    sent = prompt_guided(request) if attempt.tools_in_prompt else request
+    events = iter(attempt.provider.stream(sent, attempt.model, api_key=attempt.api_key))
+    if attempt.tools_in_prompt:
+        events = guided_stream(events, request)
+    ahead: list[StreamEvent] = []
     try:
-        first = next(events)
-    except StopIteration:
-        return None, events
+        for event in events:
+            ahead.append(event)
+            if event.kind == "tool_call" or (event.kind == "text" and event.text.strip()):
+                return ahead[0], _replay(ahead[1:], events)
+            if event.kind == "final":
+                break
     except BaseException:
-        close = getattr(events, "close", None)
-        if close is not None:
-            close()
+        _close(events)
         raise
-    return first, events
+    _close(events)
+    raise EmptyResponse(
+        "Empty response from model: the stream ended with no text and no tool calls "
+        f"(provider={attempt.provider_name} model={attempt.model})",
+        usage=ahead[-1].usage if ahead else None,
+    )
+
+
+def _replay(ahead: list[StreamEvent], events: Iterator[StreamEvent]) -> Iterator[StreamEvent]:
+    """The events read ahead, then the rest; closing it closes the provider's stream."""
+    try:
+        yield from ahead
+        yield from events
+    finally:
+        _close(events)
+
+
+def _close(events: Iterator[StreamEvent]) -> None:
+    close = getattr(events, "close", None)
+    if close is not None:
+        close()

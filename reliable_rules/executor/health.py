@@ -5,9 +5,12 @@ available, so they can make a call faster but never make it fail where it would 
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from reliable_rules.executor.records import CircuitEvent
+from reliable_rules.executor.store.base import StateStore, scope
 
 __all__ = ["CircuitBreakerPolicy", "Health"]
 
@@ -28,22 +31,23 @@ class CircuitBreakerPolicy:
 
 
 class Health:
-    """The mutable, lock-protected state behind cooldowns and circuit breakers."""
+    """Cooldowns and circuit breakers: the policy here, the memory in a :class:`StateStore`
+    (shared by every process using the same Redis namespace, with ``RedisState``)."""
 
     def __init__(
         self,
-        clock: Callable[[], float],
+        store: StateStore,
         *,
         cooldown: bool,
         breaker: CircuitBreakerPolicy | None,
+        on_change: Callable[[CircuitEvent], Any] | None = None,
     ) -> None:
-        self._clock = clock
+        self.store = store
+        self._on_change = on_change
+        # Circuits this process saw open, to report their closing (an event per process).
+        self._opened: set[str] = set()
         self.cooldown_enabled = cooldown
         self.breaker = breaker
-        self._lock = threading.Lock()
-        self._cool_until: dict[str, float] = {}
-        self._failures: dict[tuple[str, str], int] = {}
-        self._open_until: dict[tuple[str, str], float] = {}
 
     @property
     def enabled(self) -> bool:
@@ -54,43 +58,60 @@ class Health:
         """Skip ``provider`` for ``seconds`` (after a rate limit that named a Retry-After)."""
         if not self.cooldown_enabled or seconds <= 0:
             return
-        until = self._clock() + seconds
-        with self._lock:
-            self._cool_until[provider] = max(until, self._cool_until.get(provider, 0.0))
+        self.store.cool_down(scope("cool", provider), seconds)
+
+    def cool_key(self, digest: str, seconds: float) -> None:
+        """Skip the API key with this digest in every rotation for ``seconds``."""
+        if not self.cooldown_enabled or seconds <= 0:
+            return
+        self.store.cool_down(scope("key", digest), seconds)
 
     def cooling(self, provider: str) -> float:
         """Seconds left of ``provider``'s cooldown (0 when none)."""
-        with self._lock:
-            until = self._cool_until.get(provider)
-        return 0.0 if until is None else max(0.0, until - self._clock())
+        return self.store.cooling(scope("cool", provider))
 
     def circuit_open(self, provider: str, model: str) -> bool:
         """Whether the pair's circuit is open (half-open pairs report closed: one may pass)."""
         if self.breaker is None:
             return False
-        with self._lock:
-            until = self._open_until.get((provider, model))
-        return until is not None and self._clock() < until
+        return self.store.circuit_open(scope("cb", provider, model))
 
     def available(self, provider: str, model: str) -> bool:
         """Whether neither a cooldown nor an open circuit asks to skip the pair."""
         return self.cooling(provider) == 0.0 and not self.circuit_open(provider, model)
+
+    def available_all(self, providers: Sequence[str], model: str) -> list[bool]:
+        """:meth:`available` for each provider, asked of the store at once."""
+        cool = [scope("cool", provider) for provider in providers]
+        circuits = (
+            [scope("cb", provider, model) for provider in providers] if self.breaker else []
+        )
+        return [not blocked for blocked in self.store.blocked(cool, circuits)]
 
     def record(self, provider: str, model: str, category: str | None) -> None:
         """Feed one attempt's result (category None: success) to the breaker."""
         breaker = self.breaker
         if breaker is None:
             return
-        pair = (provider, model)
-        with self._lock:
-            if category is None:
-                self._failures.pop(pair, None)
-                self._open_until.pop(pair, None)
+        pair = scope("cb", provider, model)
+        if category is None:
+            self.store.circuit_success(pair)
+            try:
+                self._opened.remove(pair)  # atomic: one closing event per opening
+            except KeyError:
                 return
-            if category not in breaker.categories:
-                return
-            count = self._failures.get(pair, 0) + 1
-            self._failures[pair] = count
-            if count >= breaker.failure_threshold:
-                self._open_until[pair] = self._clock() + breaker.reset_after_s
-                self._failures[pair] = breaker.failure_threshold - 1  # half-open after reset
+            self._changed(provider, model, "closed")
+        elif category in breaker.categories:
+            # Failures while the circuit is open (no other candidate was left) change nothing;
+            # a failure while half-open opens it again. Only a circuit seen open is asked.
+            was_open = pair in self._opened and self.store.circuit_open(pair)
+            opened = self.store.circuit_failure(
+                pair, breaker.failure_threshold, breaker.reset_after_s
+            )
+            if opened and not was_open:
+                self._opened.add(pair)
+                self._changed(provider, model, "open")
+
+    def _changed(self, provider: str, model: str, state: str) -> None:
+        if self._on_change is not None:
+            self._on_change(CircuitEvent(provider, model, state))

@@ -12,7 +12,7 @@ action, never the error text, says what happens next:
 ``next_provider`` / ``next_model``
     no more calls on this pair (exactly one call), or on this model.
 ``truncate_history``
-    drop the oldest half of the history and try again at once; abort with
+    drop the oldest whole user turns (about half the history) and try again at once; abort with
     :class:`~reliable_rules.errors.ContextWindowExceeded` when nothing can be dropped.
 ``switch_format``
     try again at once with the fallback format (YAML/TOML/Markdown → JSON), once.
@@ -27,7 +27,6 @@ counter, cooldowns, circuit breakers, the set of live calls) is lock-protected.
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import math
 import threading
@@ -40,18 +39,22 @@ from reliable_rules.chat import ChatRequest, ChatResponse, Message, StreamEvent
 from reliable_rules.decision import Decision
 from reliable_rules.errors import (
     AllProvidersFailed,
-    AttemptTimeout,
     CallCancelled,
     DeadlineExceeded,
     ExecutionError,
     NoStreamingProvider,
 )
+from reliable_rules.executor import observe
 from reliable_rules.executor.actions import HANDLERS
+from reliable_rules.executor.aliases import expand_fallbacks
 from reliable_rules.executor.attempt import Attempt, chat_op, open_stream_op
 from reliable_rules.executor.backoff import Backoff
+from reliable_rules.executor.bounded import follow, run_bounded
+from reliable_rules.executor.budgets import admit, check_budgets
 from reliable_rules.executor.fallback import record_provider_fallback
 from reliable_rules.executor.health import CircuitBreakerPolicy, Health
 from reliable_rules.executor.keys import KeyRing
+from reliable_rules.executor.prompt_tools import uses_prompt_tools
 from reliable_rules.executor.records import (
     AttemptRecord,
     FallbackEvent,
@@ -73,7 +76,9 @@ from reliable_rules.executor.state import (
     call_hook,
     log_info,
 )
+from reliable_rules.executor.store import RateBudget, StateStore, resolve_state
 from reliable_rules.executor.timing import Timing, current_default
+from reliable_rules.executor.usage import with_billed_usage
 from reliable_rules.executor.workers import WorkerPool
 from reliable_rules.ruleset.loader import load_rules
 from reliable_rules.ruleset.model import RuleSet
@@ -110,18 +115,21 @@ class ReliableExecutor:
         base_backoff_ms: the first backoff; None uses the rule set's policy (500 ms in the
             shipped rules). The policy's floor (50 ms) still applies.
         model_fallbacks: ``{model: [fallback, ...]}``, tried in order after every provider
-            failed the requested model.
-        api_keys: keys to rotate through on rate limits: a list shared by all providers (the
-            seed's behaviour), or ``{provider_name: [keys]}``. The rotated key is passed to the
-            next attempt as ``api_key``. The first attempt uses the provider's own key, on
-            purpose: these keys are the rotation pool for rate limits (as in the seed), and
-            the first rate limit moves to ``keys[0]``; give the provider ``keys[0]`` as its own
-            key to start there.
+            failed the requested model. A fallback's own fallbacks follow it (to depth 3;
+            see :mod:`~reliable_rules.executor.aliases`); a cycle or a deeper chain raises
+            :class:`~reliable_rules.errors.ModelFallbackError` here.
+        api_keys: the keys to call with, passed to each attempt as ``api_key``: a list shared
+            by all providers (the seed's behaviour), or ``{provider_name: [keys]}``. A
+            provider's first attempt uses the key under the ring's counter (``keys[0]`` until
+            a rate limit moved it), never the provider's own key; a rate limit moves to the
+            next key (:meth:`~reliable_rules.executor.keys.KeyRing.after`). Providers without
+            keys here use their own.
         attempt_timeout_s: bound each attempt; a late attempt becomes an
             :class:`~reliable_rules.errors.AttemptTimeout` failure that the rules classify.
         deadline_s: bound the whole call, sleeps included
             (:class:`~reliable_rules.errors.DeadlineExceeded`).
-        hooks: callbacks observing attempts, retries, fallbacks and give-ups.
+        hooks: a :class:`Hooks`, or a list of them (each sees every event in order): calls,
+            attempts, retries, fallbacks, skips, circuits, give-ups.
         cooldown: after a rate limit with Retry-After, other calls skip that provider until it
             expires, while another provider is available. Off by default.
         circuit_breaker: open a (provider, model) circuit after repeated server errors,
@@ -135,6 +143,11 @@ class ReliableExecutor:
             again. A rate-limited pair is never slept on while another candidate of the
             chain is not cooling down: the call moves on at once and comes back to it, after
             the rest of its wait, only if nothing else answers.
+        state: where cooldowns, circuits, key positions and budgets live: a
+            :class:`~reliable_rules.MemoryState` of this executor by default; a
+            :class:`~reliable_rules.RedisState` shares them between processes.
+        rate_budgets: ``{provider_name: RateBudget(requests, per_s)}``: attempts wait for a
+            slot of the provider's sliding window (shared through ``state``).
     """
 
     def __init__(
@@ -148,12 +161,14 @@ class ReliableExecutor:
         api_keys: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
         attempt_timeout_s: float | None = None,
         deadline_s: float | None = None,
-        hooks: Hooks | None = None,
+        hooks: Hooks | Sequence[Hooks] | None = None,
         cooldown: bool = False,
         circuit_breaker: CircuitBreakerPolicy | None = None,
         max_workers: int = 32,
         timing: Timing | None = None,
         max_wait_s: float = DEFAULT_MAX_WAIT_S,
+        state: StateStore | None = None,
+        rate_budgets: Mapping[str, RateBudget] | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
@@ -172,15 +187,21 @@ class ReliableExecutor:
         self.model_fallbacks: Mapping[str, tuple[str, ...]] = {
             model: tuple(chain) for model, chain in (model_fallbacks or {}).items()
         }
+        self._chains = expand_fallbacks(self.model_fallbacks)
+        self.state = resolve_state(state, self._monotonic)
+        self.rate_budgets = check_budgets(rate_budgets)
         self._shared_keys: KeyRing | None = None
         self._keys: dict[str, KeyRing] = {}
         if isinstance(api_keys, Mapping):
-            self._keys = {name: KeyRing(keys) for name, keys in api_keys.items()}
+            self._keys = {
+                name: KeyRing(keys, self.state, name, skip_cooling=cooldown)
+                for name, keys in api_keys.items()
+            }
         elif api_keys is not None:
-            self._shared_keys = KeyRing(api_keys)
+            self._shared_keys = KeyRing(api_keys, self.state, skip_cooling=cooldown)
         self.attempt_timeout_s = attempt_timeout_s
         self.deadline_s = deadline_s
-        self.hooks = hooks
+        self.hooks = observe.merge_hooks(hooks)
         self._timing = timing
         self._max_workers = max_workers
         self._pool: WorkerPool | None = None
@@ -188,7 +209,8 @@ class ReliableExecutor:
         self._live: set[CallState] = set()
         self._closed = False
         self.health = Health(
-            lambda: self._clock().monotonic(), cooldown=cooldown, breaker=circuit_breaker
+            self.state, cooldown=cooldown, breaker=circuit_breaker,
+            on_change=lambda event: observe.circuit_changed(self.hooks, event),
         )
 
     # ── lifecycle ──────────────────────────────────────────────────────────────────────
@@ -239,14 +261,22 @@ class ReliableExecutor:
         )
 
     def model_chain(self, model: str) -> tuple[str, ...]:
-        """The models tried for ``model``: itself, then its fallbacks."""
-        return (model, *self.model_fallbacks.get(model, ()))
+        """The models tried for ``model``: itself, then its fallbacks (and theirs)."""
+        return (model, *self._chains.get(model, ()))
 
     def rotate_key(self, provider: str | None = None) -> str | None:
         """The next API key for ``provider`` (round-robin, ``keys[0]`` first), or None."""
-        ring = self._keys.get(provider) if provider is not None else None
-        ring = ring if ring is not None else self._shared_keys
+        ring = self._ring(provider)
         return None if ring is None else ring.rotate()
+
+    def next_key(self, provider: str, used: str | None) -> str | None:
+        """The key to retry ``provider`` with after ``used`` was rate limited, or None."""
+        ring = self._ring(provider)
+        return None if ring is None else ring.after(used)
+
+    def _ring(self, provider: str | None) -> KeyRing | None:
+        ring = self._keys.get(provider) if provider is not None else None
+        return ring if ring is not None else self._shared_keys
 
     # ── entry points ───────────────────────────────────────────────────────────────────
 
@@ -346,15 +376,19 @@ class ReliableExecutor:
         deadline_s: float | None = None,
     ) -> Iterator[StreamEvent]:
         """Stream the answer from the first provider that can (and can stream tool events when
-        the request has tools). Retries and fallbacks happen only before the first event;
-        an error after it reaches the caller. Raises
+        the request has tools, or takes them prompt-guided). Retries and fallbacks happen only
+        before the first event;
+        an error after it reaches the caller. A stream that ends with no text and no tool call
+        is an :class:`~reliable_rules.errors.EmptyResponse` before any event is yielded (the
+        first events are read ahead to the first one with content). Raises
         :class:`~reliable_rules.errors.NoStreamingProvider` when no provider qualifies."""
         needs_tool_events = request.has_tools
         capable = tuple(
             (name, provider)
             for name, provider in self.providers
             if getattr(provider, "supports_streaming", False)
-            and (not needs_tool_events or getattr(provider, "supports_tool_events", False))
+            and (not needs_tool_events or getattr(provider, "supports_tool_events", False)
+                 or getattr(provider, "supports_native_tools", None) is False)  # prompt-guided
         )
         return self._stream(
             request, model, capable=capable, needs_tool_events=needs_tool_events,
@@ -374,22 +408,23 @@ class ReliableExecutor:
         if not capable:
             what = "streaming tool events" if needs_tool_events else "streaming"
             raise NoStreamingProvider(f"No provider supports {what}")
+        timing, limit = self._clock(), self.deadline_s if deadline_s is None else deadline_s
+        deadline = None if limit is None else timing.monotonic() + limit
         first, events = self._run(
             open_stream_op, model, request, cancel, deadline_s, providers=capable
         )
-        try:
-            if first is not None:
-                yield first
-            yield from events
-        finally:
-            close = getattr(events, "close", None)
-            if close is not None:
-                close()
+        yield from follow(
+            first, events, register=self._register, unregister=self._live.discard,
+            cancel=cancel, deadline=deadline, timing=timing,
+        )
 
     # ── the loop ───────────────────────────────────────────────────────────────────────
 
     def _clock(self) -> Timing:
         return self._timing if self._timing is not None else current_default()
+
+    def _monotonic(self) -> float:
+        return self._clock().monotonic()
 
     @overload
     def _run(
@@ -447,22 +482,27 @@ class ReliableExecutor:
         if cancel is not None:
             run.state = self._register(CallState())
             cancel._attach(run.state)
-        try:
-            return self._loop(op, run, timing, outcome, providers or self.providers)
-        except Halt as halt:
-            error: ExecutionError = (
-                DeadlineExceeded(halt.headline, run.records())
-                if halt.kind == "deadline"
-                else CallCancelled(halt.headline, run.records())
-            )
-            self._give_up(error, run)
-            raise error from run.last_error()
-        finally:
-            if run.state is not None:
-                if cancel is not None:
-                    cancel._detach(run.state)
-                with self._lock:
-                    self._live.discard(run.state)
+        # Hooks that watch calls see it start and end (observe.py); no hooks, nothing to do.
+        hooks = self.hooks
+        with observe.NO_WATCH if hooks is None else observe.watch_call(
+            hooks, model, op, providers or self.providers, timing
+        ):
+            try:
+                return self._loop(op, run, timing, outcome, providers or self.providers)
+            except Halt as halt:
+                error: ExecutionError = (
+                    DeadlineExceeded(halt.headline, run.records())
+                    if halt.kind == "deadline"
+                    else CallCancelled(halt.headline, run.records())
+                )
+                self._give_up(error, run)
+                raise error from run.last_error()
+            finally:
+                if run.state is not None:
+                    if cancel is not None:
+                        cancel._detach(run.state)
+                    with self._lock:
+                        self._live.discard(run.state)
 
     def _loop(
         self,
@@ -489,6 +529,7 @@ class ReliableExecutor:
             for index, (name, provider) in enumerate(candidates):
                 previous = self._fallback_hook(run, previous, name, model)
                 pair = Pair(name, provider, model, self.max_retries + 1, self.backoff.base_ms)
+                pair.api_key = ring.current() if (ring := self._ring(name)) else None
                 later = [other for other, _ in candidates[index + 1:]]
                 later += [other for other, _ in providers for _m in models[model_index + 1:]]
                 step = self._attempts(op, run, pair, timing, outcome=outcome, later=later)
@@ -556,6 +597,8 @@ class ReliableExecutor:
         step = Step.NEXT_PROVIDER
         while pair.number < pair.budget:
             pair.number += 1
+            if self.rate_budgets:
+                admit(self, run, name, timing)
             now = timing.monotonic()
             if run.deadline is not None and now >= run.deadline:
                 raise Halt("deadline", "Deadline exceeded.")
@@ -566,7 +609,11 @@ class ReliableExecutor:
                 and (health is None or health.cooling(other) == 0.0)
                 for other in later
             )
-            attempt = Attempt(provider, name, model, run.request, pair.api_key, pair.number)
+            attempt = Attempt(
+                provider, name, model, run.request, pair.api_key, pair.number,
+                uses_prompt_tools(run.request, pair),
+            )
+            observe.attempt_started(self.hooks, pair)
             pair.started = now
             try:
                 result = self._bounded(op, attempt, run, timing) if bounded else op(attempt)
@@ -591,11 +638,13 @@ class ReliableExecutor:
         while at least one other is available."""
         if health is None:
             return providers
-        healthy = tuple(pair for pair in providers if health.available(pair[0], model))
+        flags = health.available_all([name for name, _ in providers], model)
+        healthy = tuple(pair for pair, ok in zip(providers, flags, strict=True) if ok)
         if healthy and len(healthy) < len(providers):
             kept = {name for name, _ in healthy}
             skipped = [name for name, _ in providers if name not in kept]
             log_info("Skipping unhealthy providers", skipped=", ".join(skipped), model=model)
+            observe.report_skips(self.hooks, health, skipped, model)
             return healthy
         return providers
 
@@ -612,6 +661,8 @@ class ReliableExecutor:
         self, result: T, run: Run, pair: Pair, timing: Timing, *, outcome: bool
     ) -> T | Outcome[T]:
         name, model, number = pair.name, pair.model, pair.number
+        own_usage = result.usage if isinstance(result, ChatResponse) else None
+        result = with_billed_usage(result, (row.usage for row in run.rows))
         first_provider = self.providers[0][0] if self.providers else ""
         info = None
         if (
@@ -637,7 +688,7 @@ class ReliableExecutor:
         elapsed_ms = (timing.monotonic() - pair.started) * 1000
         record = AttemptRecord(
             name, model, number, pair.budget, None, None, "success", 0, key_hint(pair.api_key),
-            elapsed_ms,
+            elapsed_ms, own_usage,
         )
         if hooks is not None and hooks.on_attempt is not None:
             call_hook(hooks.on_attempt, record)
@@ -690,27 +741,11 @@ class ReliableExecutor:
                 raise Halt("deadline", "Deadline exceeded.")
             if limit is None or left < limit:
                 limit, deadline_bound = left, True
-        done = threading.Event()
-        context = contextvars.copy_context()
-        pool = self._worker_pool()
-        task = pool.submit(lambda: context.run(op, attempt), done)
-        if state.begin_wait(done):
-            try:
-                done.wait(limit)
-            finally:
-                state.end_wait()
-        self._halt_if_cancelled(state)
-        if not task.done.is_set():
-            if deadline_bound:
-                raise Halt("deadline", "Deadline exceeded.")
-            raise AttemptTimeout(
-                f"attempt timed out after {limit:g}s "
-                f"(provider={attempt.provider_name} model={attempt.model})"
-            )
-        if task.error is not None:
-            raise task.error
-        result: T = task.result  # the worker ran op, which returns a T
-        return result
+        assert limit is not None  # _bounded runs only with an attempt timeout or a deadline
+        return run_bounded(
+            op, attempt, state=state, limit=limit, deadline_bound=deadline_bound,
+            pool=self._worker_pool,
+        )
 
     def _worker_pool(self) -> WorkerPool:
         with self._lock:

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, NamedTuple
 
-from reliable_rules.chat import ChatRequest
+from reliable_rules.chat import ChatRequest, Usage
 from reliable_rules.decision import Decision
 from reliable_rules.errors import AttemptRecord
 from reliable_rules.executor.records import Hooks, key_hint
+from reliable_rules.executor.usage import billed
 from reliable_rules.sanitize import compact
 
 __all__ = [
@@ -85,6 +86,7 @@ class Row(NamedTuple):
     wait_ms: int
     api_key_hint: str | None
     elapsed_ms: float
+    usage: Usage | None = None
 
 
 class CancelToken:
@@ -206,6 +208,8 @@ class Pair:
     started: float = 0.0
     #: When the pair may be called again (left with :attr:`Step.COOL_DOWN`).
     ready_at: float = 0.0
+    #: The tools go in the prompt (switched after a ``tool_schema_error``).
+    tools_in_prompt: bool = False
 
 
 @dataclass(slots=True)
@@ -226,6 +230,7 @@ class Failed:
         row = Row(
             pair.name, pair.model, pair.number, pair.budget + extra_budget, self.decision,
             self.error, action, wait_ms, key_hint(pair.api_key), self.elapsed_ms,
+            billed(self.error),
         )
         hooks = self.hooks
         if hooks is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,24 +23,47 @@ _STOP = object()
 
 
 class Task:
-    """One submitted callable; ``done`` is set when it finished, with ``result`` or ``error``."""
+    """One submitted callable; ``done`` is set when it finished, with ``result`` or ``error``.
 
-    __slots__ = ("done", "error", "fn", "result")
+    :meth:`abandon` (the caller stopped waiting) makes a task that has not started yet
+    never run: a queued call whose caller gave up is not sent.
+    """
+
+    __slots__ = ("_state_lock", "abandoned", "done", "error", "fn", "result", "started")
 
     def __init__(self, fn: Callable[[], Any], done: threading.Event) -> None:
         self.fn = fn
         self.done = done
         self.result: Any = None
         self.error: BaseException | None = None
+        self.started = False
+        self.abandoned = False
+        self._state_lock = threading.Lock()
+
+    def abandon(self) -> bool:
+        """Drop the task if it has not started; True when it will never run."""
+        with self._state_lock:
+            self.abandoned = True
+            return not self.started
 
     def run(self) -> None:
-        """Run the callable, keeping its result or the exception it raised."""
+        """Run the callable, keeping its result or the exception it raised (unless the task
+        was abandoned before it started)."""
+        with self._state_lock:
+            if self.abandoned:
+                self.fn = _nothing  # drop the closure (it holds the request) at once
+                return
+            self.started = True
         try:
             self.result = self.fn()
         except BaseException as error:  # noqa: BLE001 — handed back to the waiting caller
             self.error = error
         finally:
             self.done.set()
+
+
+def _nothing() -> None:
+    return None
 
 
 class WorkerPool:
@@ -103,6 +127,20 @@ class WorkerPool:
             with self._lock:
                 self._threads.discard(current)
 
+    def _drop_queued(self) -> None:
+        """Abandon every task still in the queue (their callers are told by ``close``)."""
+        kept: list[Any] = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, Task):
+                item.abandon()  # its caller is woken by the executor's close, not by this
+            kept.append(item)
+        for item in kept:
+            self._queue.put(item)
+
     @property
     def threads(self) -> int:
         """How many worker threads are alive."""
@@ -110,15 +148,18 @@ class WorkerPool:
             return len(self._threads)
 
     def close(self, timeout_s: float = 5.0) -> bool:
-        """Stop every worker; True when all exited within ``timeout_s`` (a worker stuck in a
-        provider call that never returns is left behind as a daemon thread and logged)."""
+        """Stop every worker; True when all exited within ``timeout_s`` in total, however many
+        there are (a worker stuck in a provider call that never returns is left behind as a
+        daemon thread and logged). Queued tasks that have not started never run."""
         with self._lock:
             self._closed = True
             threads = list(self._threads)
+        self._drop_queued()
         for _ in threads:
             self._queue.put(_STOP)
+        end = time.monotonic() + max(timeout_s, 0.0)
         for thread in threads:
-            thread.join(timeout_s)
+            thread.join(max(end - time.monotonic(), 0.0))
         stuck = [thread.name for thread in threads if thread.is_alive()]
         if stuck:
             logger.warning("Worker threads still busy after close: %s", ", ".join(stuck))

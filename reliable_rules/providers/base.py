@@ -1,8 +1,12 @@
 """What the provider adapters share: the HTTP session, error raising and an SSE parser.
 
 Only non-2xx answers are turned into exceptions here (:class:`ProviderHTTPError`). Connection
-failures and timeouts from ``requests`` propagate unchanged: the rule sets classify them by
-exception type (``ConnectionError``, ``Timeout``), and wrapping them would hide that.
+failures and timeouts from ``requests`` before the answer's headers propagate unchanged: the
+rule sets classify them by exception type (``ConnectionError``, ``Timeout``), and wrapping them
+would hide that. Bodies are read here, not by ``requests``, through
+:mod:`reliable_rules.providers._transport`: bounded in size (:class:`ResponseTooLarge`) and in
+time (:class:`ResponseTimeout`, a ``TimeoutError``), and a connection that breaks while the
+body is read raises :class:`ResponseInterrupted` (a ``ConnectionError``).
 
 Every exception message is built with :func:`reliable_rules.sanitize.compact`, so an error
 body that echoes an API key, or a URL that carries one in its query, never shows it in
@@ -12,13 +16,15 @@ attributes, unsanitised, for the rules to look at.
 
 from __future__ import annotations
 
-import codecs
+import copy
 import functools
 import http
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+import time
+import weakref
+from collections.abc import Generator, Iterator, Mapping
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any, TypeAlias, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -27,13 +33,26 @@ import requests
 
 from reliable_rules.chat import ChatRequest, ChatResponse, StreamEvent
 from reliable_rules.errors import ReliableRulesError
+from reliable_rules.providers import _transport as transport
+from reliable_rules.providers._transport import DEFAULT_LIMITS, Guard, GuardedStream, Limits
+from reliable_rules.providers.sse import (
+    SSEMessage,
+    bounded_events,
+    iter_sse,
+    iter_text_lines,
+)
 from reliable_rules.sanitize import REDACTED, compact, sanitize
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "MAX_BODY_CHARS",
+    "Limits",
     "MalformedResponseError",
     "ProviderHTTPError",
     "ProviderStreamError",
+    "ResponseInterrupted",
+    "ResponseTimeout",
+    "ResponseTooLarge",
     "SSEMessage",
     "iter_sse",
     "iter_text_lines",
@@ -49,7 +68,6 @@ _SECRET_QUERY = re.compile(
     r"(?i)^(?:.*[_-])?(?:key|apikey|token|secret|password|passwd|pwd|sig|signature|auth"
     r"|authorization|credential|credentials|code)$"
 )
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def safe_url(url: str) -> str:
@@ -73,16 +91,25 @@ def safe_url(url: str) -> str:
     return sanitize(cleaned)
 
 
-def _decode_body(response: requests.Response) -> str:
-    """The response body as text, at most :data:`MAX_BODY_CHARS` characters; never raises
-    for odd encodings (undecodable bytes become U+FFFD)."""
-    try:
-        raw = response.content or b""
-    except (requests.exceptions.RequestException, RuntimeError):
-        # The connection broke while reading an error body, or it was already consumed.
-        raw = b""
+def _decode_body(
+    response: requests.Response,
+    *,
+    limit: int = DEFAULT_LIMITS.max_error_body_bytes,
+    guard: Guard | None = None,
+    read_timeout: float | None = None,
+) -> str:
+    """The response body as text, from at most ``limit`` bytes of it (the rest is not read);
+    never raises for odd encodings (undecodable bytes become U+FFFD) or a broken connection
+    (what arrived is kept)."""
+    if getattr(response, "_content_consumed", False):
+        try:
+            raw = response.content or b""
+        except (requests.exceptions.RequestException, RuntimeError):
+            raw = b""
+    else:
+        raw = _read_prefix(response, limit, guard or Guard(), read_timeout)
     # Decoding more than 4 bytes per kept character is never needed; bound the work.
-    raw = raw[: MAX_BODY_CHARS * 4]
+    raw = raw[: min(limit, MAX_BODY_CHARS * 4)]
     encoding = response.encoding or "utf-8"
     try:
         text = raw.decode(encoding, "replace")
@@ -95,6 +122,25 @@ def _decode_body(response: requests.Response) -> str:
 def _short_name(name: str) -> str:
     # the same few provider names and reason phrases on every error: sanitised once each
     return compact(name, limit=100)
+
+
+def _read_prefix(
+    response: requests.Response, limit: int, guard: Guard, read_timeout: float | None
+) -> bytes:
+    parts: list[bytes] = []
+    size = 0
+    try:
+        for piece in transport.read_chunks(response, guard, read_timeout=read_timeout, limit=None):
+            parts.append(piece[: limit - size])
+            size += len(parts[-1])
+            if size >= limit:
+                break
+        else:
+            response._content = b"".join(parts)
+            setattr(response, "_content_consumed", True)  # noqa: B010 — not in the stubs
+    except (transport.Stopped, transport.Broken, transport.TooLarge):
+        pass  # keep what arrived: an error body is evidence, not a contract
+    return b"".join(parts)
 
 
 def _reason_phrase(status_code: int, reason: object) -> str:
@@ -151,14 +197,23 @@ class ProviderHTTPError(ReliableRulesError):
         super().__init__(f"{message}: {detail}" if detail else message)
 
     @classmethod
-    def from_response(cls, provider: str, response: requests.Response) -> ProviderHTTPError:
-        """The error for a non-2xx ``response`` (its body is read, so it can then be closed)."""
+    def from_response(
+        cls,
+        provider: str,
+        response: requests.Response,
+        *,
+        limit: int = DEFAULT_LIMITS.max_error_body_bytes,
+        guard: Guard | None = None,
+        read_timeout: float | None = None,
+    ) -> ProviderHTTPError:
+        """The error for a non-2xx ``response``: at most ``limit`` bytes of its body are read
+        (then it can be closed), within the ``guard``'s deadlines."""
         return cls(
             provider,
             response.status_code,
             reason=response.reason or "",
             headers=dict(response.headers.items()),
-            body=_decode_body(response),
+            body=_decode_body(response, limit=limit, guard=guard, read_timeout=read_timeout),
             response=response,
             url=response.url or "",
         )
@@ -259,105 +314,69 @@ def _rebuild_stream_error(provider: str, body: str, what: str) -> ProviderStream
     return ProviderStreamError(provider, body, what=what)
 
 
-# --- Server-sent events -----------------------------------------------------------------------
+class ResponseTooLarge(MalformedResponseError):
+    """A 2xx answer (or one line of a stream) went past the adapter's size limit
+    (:attr:`Limits.max_body_bytes`, :attr:`Limits.max_sse_line_bytes`), counted after
+    decompression; the rest was not read. ``limit`` is the bound in bytes; ``body`` is empty.
+    The rule sets classify it like any malformed answer."""
+
+    limit: int
+
+    def __init__(self, provider: str, what: str, *, limit: int, status_code: int | None) -> None:
+        super().__init__(provider, f"{what} exceeds the limit of {limit:,} bytes",
+                         status_code=status_code)
+        self.limit = limit
+        self._what = what
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_too_large, (self.provider, self._what, self.limit, self.status_code))
 
 
-@dataclass(frozen=True, slots=True)
-class SSEMessage:
-    """One dispatched server-sent event: its ``event`` type (None when the stream named none)
-    and its ``data`` (several ``data:`` lines joined with ``\\n``)."""
-
-    event: str | None
-    data: str
+def _rebuild_too_large(
+    provider: str, what: str, limit: int, status_code: int | None
+) -> ResponseTooLarge:
+    return ResponseTooLarge(provider, what, limit=limit, status_code=status_code)
 
 
-def _as_str(line: str | bytes) -> str:
-    if isinstance(line, str):
-        return line
-    return bytes(line).decode("utf-8", "replace")
+class ResponseTimeout(ReliableRulesError, TimeoutError):
+    """Reading an answer outlived a time bound: ``bound`` names it (``total``: the
+    adapter's total budget, ``idle``: the wait between two stream events, ``read``: the
+    read timeout between two bytes, ``attempt``/``deadline``: the executor's bounds) and
+    ``seconds`` says how long it was. A ``TimeoutError``, so the rule sets classify it as a
+    timeout."""
+
+    def __init__(self, provider: str, bound: str, seconds: float | None) -> None:
+        self.provider = provider
+        self.bound = bound
+        self.seconds = seconds
+        limit = "" if seconds is None else f" of {seconds:g}s"
+        super().__init__(
+            f"{compact(provider, limit=100)}: reading the answer exceeded the {bound} time "
+            f"bound{limit}"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ResponseTimeout, (self.provider, self.bound, self.seconds))
 
 
-def iter_sse(lines: Iterable[str | bytes]) -> Iterator[SSEMessage]:
-    """Parse server-sent events from ``lines`` (WHATWG HTML "event stream interpretation").
+class ResponseInterrupted(ReliableRulesError, ConnectionError):
+    """The connection broke, or the call was cancelled, while the answer was being read
+    (``requests`` would raise ``ChunkedEncodingError`` or ``ConnectionError``; the original
+    is the ``__cause__``). A ``ConnectionError``, so the rule sets classify it as a network
+    error. ``cancelled`` is True when :meth:`Guard.cancel` stopped it."""
 
-    Each item is one line, with or without its terminator (``\\n``, ``\\r\\n`` or ``\\r``); an
-    item holding several terminated lines is split. Bytes are decoded as UTF-8 (bad bytes
-    become U+FFFD) and a leading byte-order mark is dropped. Lines starting with ``:`` are
-    comments (keep-alives); a blank line dispatches the event collected so far; an event with
-    no ``data`` is not dispatched. Fields other than ``event`` and ``data`` are ignored.
+    def __init__(self, provider: str, detail: str, *, cancelled: bool = False) -> None:
+        self.provider = provider
+        self.detail = detail
+        self.cancelled = cancelled
+        super().__init__(f"{compact(provider, limit=100)}: {compact(detail, limit=300)}")
 
-    One deviation from the specification: an event still pending when ``lines`` ends is
-    dispatched rather than dropped, because some servers close the connection right after
-    their last ``data:`` line without the blank line.
-
-    Never raises on any input text.
-    """
-    event: str | None = None
-    data: list[str] = []
-    first = True
-    for item in lines:
-        text = _as_str(item)
-        if first:
-            first = False
-            if text.startswith("\ufeff"):
-                text = text[1:]
-        if "\r" in text or "\n" in text:
-            pieces = _LINE_BREAK.split(text)
-            # A terminated item ends in an empty piece that is not a line of its own.
-            if pieces[-1] == "":
-                pieces.pop()
-        else:
-            pieces = [text]
-        for line in pieces:
-            if line == "":
-                if data:
-                    yield SSEMessage(event, "\n".join(data))
-                event = None
-                data = []
-                continue
-            if line.startswith(":"):
-                continue
-            name, colon, value = line.partition(":")
-            if colon and value.startswith(" "):
-                value = value[1:]
-            if name == "data":
-                data.append(value)
-            elif name == "event":
-                event = value
-    if data:
-        yield SSEMessage(event, "\n".join(data))
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_interrupted, (self.provider, self.detail, self.cancelled))
 
 
-def iter_text_lines(chunks: Iterable[bytes]) -> Iterator[str]:
-    """Split a byte stream, chunked arbitrarily, into lines of text without terminators.
-
-    Unlike ``requests.Response.iter_lines`` this keeps a ``\\r\\n`` split across two chunks
-    as one line break, and decodes UTF-8 incrementally (a character split across chunks
-    survives). A last line without a terminator is yielded too.
-    """
-    decoder = codecs.getincrementaldecoder("utf-8")("replace")
-    parts: list[str] = []  # the current, unterminated line (kept in pieces: no quadratic +=)
-    for chunk in chunks:
-        text = decoder.decode(chunk) if chunk else ""
-        if not text:
-            continue
-        held_cr = bool(parts) and parts[-1].endswith("\r")
-        if not held_cr and "\r" not in text and "\n" not in text:
-            parts.append(text)
-            continue
-        parts.append(text)
-        pending = "".join(parts)
-        # A trailing "\r" may be the first half of "\r\n": wait for the next chunk.
-        cut = len(pending) - 1 if pending.endswith("\r") else len(pending)
-        *complete, rest = _LINE_BREAK.split(pending[:cut])
-        yield from complete
-        parts = [rest + pending[cut:]]
-    pending = "".join(parts) + decoder.decode(b"", final=True)
-    if pending:
-        pieces = _LINE_BREAK.split(pending)
-        if pieces[-1] == "":
-            pieces.pop()
-        yield from pieces
+def _rebuild_interrupted(provider: str, detail: str, cancelled: bool) -> ResponseInterrupted:
+    return ResponseInterrupted(provider, detail, cancelled=cancelled)
 
 
 # --- Session handling -------------------------------------------------------------------------
@@ -366,6 +385,24 @@ def iter_text_lines(chunks: Iterable[bytes]) -> Iterator[str]:
 #: What ``requests`` accepts as a timeout: seconds, (connect, read) seconds, or None.
 TimeoutSpec: TypeAlias = "float | tuple[float, float] | None"
 _Self = TypeVar("_Self", bound="HTTPAdapterBase")
+
+
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """How the body of one response is read (kept beside the response, for :meth:`_sse`)."""
+
+    guard: Guard
+    read_timeout: float | None
+    limits: Limits
+
+
+_READING: weakref.WeakKeyDictionary[requests.Response, _Reading] = weakref.WeakKeyDictionary()
+
+
+def _split_timeout(timeout: TimeoutSpec) -> tuple[float | None, float | None]:
+    if isinstance(timeout, tuple):
+        return timeout[0], timeout[1]
+    return timeout, timeout
 
 
 class HTTPAdapterBase:
@@ -382,12 +419,20 @@ class HTTPAdapterBase:
     sessions are shared across threads in practice. Pass your own session (one per thread, or
     one with custom adapters and retries) to control that; :meth:`close` never closes a session
     it was given.
+
+    Every call is bounded by :attr:`limits` (:data:`DEFAULT_LIMITS` unless changed with
+    :meth:`with_limits`): body sizes, the total time of a call, the wait between stream events
+    and the length of a stream line. ``timeout`` stays what ``requests`` gets for connecting
+    and for the wait between two reads.
     """
 
     name: str
     base_url: str
     timeout: TimeoutSpec
     headers: dict[str, str]
+    #: The bounds of every call (see :class:`Limits`); change them with :meth:`with_limits`.
+    limits: Limits = DEFAULT_LIMITS
+    _guard: Guard | None = None
 
     def __init__(
         self,
@@ -425,6 +470,72 @@ class HTTPAdapterBase:
         # Never the key; the URL without secrets.
         return f"{type(self).__name__}(name={self.name!r}, base_url={safe_url(self.base_url)!r})"
 
+    # --- bounds -----------------------------------------------------------------------------
+
+    def _copy(self: _Self) -> _Self:
+        clone = copy.copy(self)
+        clone._owns_session = False  # the original owns (and closes) the shared session
+        return clone
+
+    def with_limits(self: _Self, limits: Limits | None = None, **changes: Any) -> _Self:
+        """A copy of this adapter with other bounds: ``limits`` as given, or the current ones
+        with ``changes`` (``adapter.with_limits(max_body_bytes=50_000_000)``). The copy shares
+        the session and never closes it."""
+        clone = self._copy()
+        clone.limits = replace(limits or self.limits, **changes)
+        return clone
+
+    def with_timeout(self: _Self, seconds: float | None) -> _Self:
+        """A copy whose calls, streamed or not, end within ``seconds`` in total (None: no
+        total bound, on purpose)."""
+        return self.with_limits(total_timeout_s=seconds, stream_total_timeout_s=seconds)
+
+    def with_guard(self: _Self, guard: Guard | None = None) -> _Self:
+        """A copy whose calls obey ``guard`` (a new one by default, then :attr:`guard`): its
+        deadlines and its :meth:`Guard.cancel`, from any thread (the executor bounds an
+        attempt this way, without a worker thread)."""
+        clone = self._copy()
+        clone._guard = guard if guard is not None else Guard()
+        return clone
+
+    @property
+    def guard(self) -> Guard | None:
+        """The guard given to :meth:`with_guard`, if this copy has one."""
+        return self._guard
+
+    def _new_guard(self, name: str, seconds: float | None) -> Guard:
+        guard = self._guard if self._guard is not None else Guard()
+        if seconds is not None:
+            guard.set_deadline(name, time.monotonic() + seconds)
+        return guard
+
+    def _stopped(self, stop: transport.Stopped, *, stream: bool = False) -> ReliableRulesError:
+        """The typed error for a read the guard stopped."""
+        reason = stop.reason
+        if reason == "cancelled":
+            return ResponseInterrupted(self.name, "call cancelled", cancelled=True)
+        seconds: float | None = None
+        if reason == "total":
+            limits = self.limits
+            seconds = limits.stream_total_timeout_s if stream else limits.total_timeout_s
+        elif reason == "idle":
+            seconds = self.limits.stream_idle_timeout_s
+        elif reason == "read":
+            seconds = _split_timeout(self.timeout)[1]
+        return ResponseTimeout(self.name, reason, seconds)
+
+    def _read_error(
+        self, error: Exception, status_code: int | None, *, stream: bool = False
+    ) -> ReliableRulesError:
+        """The typed error for a failure of :mod:`transport` while reading an answer."""
+        if isinstance(error, transport.Stopped):
+            return self._stopped(error, stream=stream)
+        if isinstance(error, transport.TooLarge):
+            return ResponseTooLarge(
+                self.name, error.what, limit=error.limit, status_code=status_code
+            )
+        return ResponseInterrupted(self.name, str(error))
+
     # --- what an adapter states ---------------------------------------------------------
 
     @property
@@ -453,11 +564,21 @@ class HTTPAdapterBase:
     # --- chat and stream ------------------------------------------------------------------
 
     def chat(self, request: ChatRequest, model: str, *, api_key: str | None = None) -> ChatResponse:
-        """Send ``request`` to ``model`` and return the answer."""
+        """Send ``request`` to ``model`` and return the answer.
+
+        The answer is read up to :attr:`Limits.max_body_bytes` (past it:
+        :class:`ResponseTooLarge`) within :attr:`Limits.total_timeout_s` from the start
+        (past it: :class:`ResponseTimeout`).
+        """
         body = self.build_body(request, model)
-        with self._post(self.url, body, self._auth(api_key), stream=False) as response:
-            data = self._json_body(response)
+        guard = self._new_guard("total", self.limits.total_timeout_s)
+        response = self._post(self.url, body, self._auth(api_key), stream=False, guard=guard)
+        try:
+            data = self._json_body(response, guard)
             return self._parse(data, response)
+        finally:
+            guard.detach()
+            response.close()
 
     def stream(
         self, request: ChatRequest, model: str, *, api_key: str | None = None
@@ -467,49 +588,138 @@ class HTTPAdapterBase:
 
         The request is sent on the first ``next()``; a non-2xx status raises
         :class:`ProviderHTTPError` there, before any event. An error inside the stream raises
-        :class:`ProviderStreamError`. The response is closed however iteration ends
-        (exhausted, raised, or the generator closed early).
+        :class:`ProviderStreamError`. The wait for each event is bounded by
+        :attr:`Limits.stream_idle_timeout_s` and the whole stream by
+        :attr:`Limits.stream_total_timeout_s` (:class:`ResponseTimeout`); a broken
+        connection raises :class:`ResponseInterrupted` and a line longer than
+        :attr:`Limits.max_sse_line_bytes` :class:`ResponseTooLarge`. The response is closed
+        however iteration ends (exhausted, raised, or the generator closed early).
         """
         body = self.build_body(request, model, stream=True)
-        response = self._post(self.url, body, self._auth(api_key), stream=True)
-        with response:
-            yield from self._events(response)
+        guard = self._new_guard("total", self.limits.stream_total_timeout_s)
+        return GuardedStream(self._stream_events(body, api_key, guard), guard)
+
+    def _stream_events(
+        self, body: Mapping[str, Any], api_key: str | None, guard: Guard
+    ) -> Generator[StreamEvent, None, None]:
+        idle = self.limits.stream_idle_timeout_s
+        if idle is not None:
+            guard.set_deadline("idle", time.monotonic() + idle)
+        response = self._post(self.url, body, self._auth(api_key), stream=True, guard=guard)
+        try:
+            for event in self._events(response):
+                yield event
+                if idle is not None:
+                    # The consumer's own time between two next() calls is not idleness.
+                    guard.set_deadline("idle", time.monotonic() + idle)
+        except (transport.Stopped, transport.TooLarge, transport.Broken) as error:
+            raise self._read_error(error, response.status_code, stream=True) from (
+                error.__cause__ if isinstance(error, transport.Broken) else None
+            )
+        finally:
+            guard.detach()
+            response.close()
 
     def _post(
-        self, url: str, body: Mapping[str, Any], headers: Mapping[str, str], *, stream: bool
+        self,
+        url: str,
+        body: Mapping[str, Any],
+        headers: Mapping[str, str],
+        *,
+        stream: bool,
+        guard: Guard | None = None,
     ) -> requests.Response:
-        """POST ``body`` as JSON; raise :class:`ProviderHTTPError` (after reading the body and
-        closing the response) for a non-2xx status, redirects included. Connection errors and
-        timeouts propagate.
+        """POST ``body`` as JSON; raise :class:`ProviderHTTPError` (after reading at most
+        :attr:`Limits.max_error_body_bytes` of the body and closing the response) for a
+        non-2xx status, redirects included. Connection errors and timeouts before the
+        headers propagate from ``requests``; the body is left unread for the caller.
         """
-        merged = {"content-type": "application/json", "accept": "application/json"}
+        guard = guard if guard is not None else Guard()
+        merged = {
+            "content-type": "application/json",
+            "accept": "application/json",
+            # Only encodings this module decompresses itself, each step bounded.
+            "accept-encoding": "gzip, deflate",
+        }
         if stream:
             merged["accept"] = "text/event-stream"
         merged.update(self.headers)
         merged.update(headers)
         payload = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        # Redirects are not followed: requests strips only ``Authorization`` when a redirect
-        # changes host, so following one could hand ``x-api-key`` to another server. A 3xx is
-        # reported as a ProviderHTTPError like any other non-2xx answer.
-        response = self.session.post(
-            url,
-            data=payload,
-            headers=merged,
-            timeout=self.timeout,
-            stream=stream,
-            allow_redirects=False,
-        )
+        connect, read = _split_timeout(self.timeout)
+        try:
+            guard.check()
+            # Redirects are not followed: requests strips only ``Authorization`` when a
+            # redirect changes host, so following one could hand ``x-api-key`` to another
+            # server. A 3xx is reported as a ProviderHTTPError like any other non-2xx answer.
+            # The wait for the headers is cut to the guard's earliest deadline.
+            response = self.session.post(
+                url,
+                data=payload,
+                headers=merged,
+                timeout=(connect, guard.wait_s(read)),
+                stream=True,
+                allow_redirects=False,
+            )
+        except requests.exceptions.Timeout as error:
+            try:
+                guard.check()
+            except transport.Stopped as stop:
+                raise self._stopped(stop, stream=stream) from error
+            raise
+        except transport.Stopped as stop:
+            raise self._stopped(stop, stream=stream) from None
+        guard.attach(response)
+        _READING[response] = _Reading(guard, read, self.limits)
         if not 200 <= response.status_code < 300:
             try:
-                error = ProviderHTTPError.from_response(self.name, response)
+                failure = ProviderHTTPError.from_response(
+                    self.name,
+                    response,
+                    limit=self.limits.max_error_body_bytes,
+                    guard=guard,
+                    read_timeout=read,
+                )
             finally:
+                guard.detach()
                 response.close()
-            raise error
+            raise failure
+        try:
+            guard.check()
+        except transport.Stopped as stop:
+            guard.detach()
+            response.close()
+            raise self._stopped(stop, stream=stream) from None
         return response
 
-    def _json_body(self, response: requests.Response) -> Any:
-        """The decoded JSON of a 2xx answer, or :class:`MalformedResponseError`."""
-        text = _decode_body(response)
+    def _reading(self, response: requests.Response) -> _Reading:
+        reading = _READING.get(response)
+        if reading is None:
+            reading = _Reading(Guard(), _split_timeout(self.timeout)[1], self.limits)
+        return reading
+
+    def _json_body(self, response: requests.Response, guard: Guard | None = None) -> Any:
+        """The decoded JSON of a 2xx answer (at most :attr:`Limits.max_body_bytes` of it), or
+        :class:`MalformedResponseError`."""
+        reading = self._reading(response)
+        try:
+            raw = transport.read_body(
+                response,
+                guard or reading.guard,
+                read_timeout=reading.read_timeout,
+                limit=self.limits.max_body_bytes,
+            )
+        except (transport.Stopped, transport.TooLarge, transport.Broken) as error:
+            raise self._read_error(error, response.status_code) from (
+                error.__cause__ if isinstance(error, transport.Broken) else None
+            )
+        response._content = raw
+        setattr(response, "_content_consumed", True)  # noqa: B010 — not in the stubs
+        encoding = response.encoding or "utf-8"
+        try:
+            text = raw.decode(encoding, "replace")
+        except LookupError:
+            text = raw.decode("utf-8", "replace")
         try:
             return json.loads(text)
         except ValueError:
@@ -523,7 +733,13 @@ class HTTPAdapterBase:
         )
 
     def _sse(self, response: requests.Response) -> Iterator[SSEMessage]:
-        return iter_sse(iter_text_lines(response.iter_content(chunk_size=None)))
+        reading = self._reading(response)
+        chunks = transport.read_chunks(
+            response, reading.guard, read_timeout=reading.read_timeout, limit=None
+        )
+        line_limit = reading.limits.max_sse_line_bytes
+        lines = iter_text_lines(chunks, max_line_chars=line_limit)
+        return iter_sse(bounded_events(lines, reading.limits.max_body_bytes))
 
     def _event_json(self, data: str, response: requests.Response, what: str) -> dict[str, Any]:
         """The JSON object in a stream event's ``data`` (``what`` names it in the error), or

@@ -13,10 +13,13 @@ merged; ``policy`` is merged key by key.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import hashlib
 import logging
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from threading import Lock
 from types import MappingProxyType
@@ -33,9 +36,12 @@ from reliable_rules.ruleset.compile import (
     MatcherCompiler,
     compile_extractor,
 )
+from reliable_rules.ruleset.invariants import compile_invariants
 from reliable_rules.ruleset.model import Invariant, Policy, Rule, RuleSet, RuleTest
 from reliable_rules.ruleset.resources import builtin_names, rules_dir
+from reliable_rules.ruleset.schema import FORMAT, validate_document
 from reliable_rules.ruleset.sourcemap import Path, SourceMap, decode
+from reliable_rules.sanitize import compact, sanitize
 from reliable_rules.taxonomy import DEFAULT_CATEGORIES, UNKNOWN, Action, Category
 
 # The model is re-exported here for code written against the flat module of old.
@@ -107,8 +113,66 @@ def _shipped_name(path: FsPath) -> str | None:
     return BUILTIN_PREFIX + relative.as_posix()
 
 
+#: Folders ``extends`` may reach outside a rule set's own folder, for the current context
+#: (the CLI's ``--allow-path``; see :func:`allowed_paths`).
+_ALLOWED: contextvars.ContextVar[tuple[FsPath, ...]] = contextvars.ContextVar(
+    "reliable_rules_allowed_paths", default=()
+)
+
+
+#: When set (by :func:`recording_reads`), every rule file the loader reads is noted here:
+#: its resolved path -> (its ``os.fstat`` when read, the sha256 of the bytes read).
+_READS: contextvars.ContextVar[dict[str, tuple[os.stat_result, str]] | None] = (
+    contextvars.ContextVar("reliable_rules_reads", default=None)
+)
+
+
+@contextlib.contextmanager
+def recording_reads() -> Iterator[dict[str, tuple[os.stat_result, str]]]:
+    """Note what every rule file loaded within the block was when it was read (its stat and
+    the hash of exactly the bytes parsed): a reloader compares later versions with what it
+    serves, not with what it hashed before loading."""
+    reads: dict[str, tuple[os.stat_result, str]] = {}
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
+
+
+def _read(path: FsPath) -> bytes:
+    reads = _READS.get()
+    if reads is None:
+        return path.read_bytes()
+    with path.open("rb") as handle:
+        status = os.fstat(handle.fileno())
+        raw = handle.read()
+    reads[str(path)] = (status, hashlib.sha256(raw).hexdigest())
+    return raw
+
+
+@contextlib.contextmanager
+def allowed_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[None]:
+    """Within the block, ``extends`` may also reach into ``paths`` (folders or files)."""
+    token = _ALLOWED.set(
+        (*_ALLOWED.get(), *(FsPath(p).expanduser().resolve() for p in paths))
+    )
+    try:
+        yield
+    finally:
+        _ALLOWED.reset(token)
+
+
+def extends_permitted(target: FsPath, home: FsPath, allow: Iterable[FsPath] = ()) -> bool:
+    """Whether a base at ``target`` (resolved) may be read by a rule set whose folder is
+    ``home``: inside it, inside an allowed path, or a shipped rule file."""
+    roots = (home.resolve(), rules_dir().resolve(), *_ALLOWED.get(), *allow)
+    return any(target == root or target.is_relative_to(root) for root in roots)
+
+
 def resolve_source(reference: str, relative_to: FsPath | None) -> tuple[FsPath | None, str | None]:
-    """A rule source reference → (path, error message)."""
+    """A rule source reference → (path, error message); the message quotes the reference
+    sanitized (a path can carry a secret as well as anything else)."""
     if reference.startswith(BUILTIN_PREFIX):
         name = reference[len(BUILTIN_PREFIX) :]
         path = rules_dir() / f"{name}.yaml"
@@ -116,16 +180,18 @@ def resolve_source(reference: str, relative_to: FsPath | None) -> tuple[FsPath |
             return path.resolve(), None
         names = builtin_names()
         return None, (
-            f"unknown built-in rule set {reference!r}{closest(name, names)}; "
+            f"unknown built-in rule set {compact(reference, limit=200)!r}"
+            f"{closest(name, names)}; "
             f"available: {', '.join(BUILTIN_PREFIX + n for n in names)}"
         )
     path = FsPath(reference).expanduser()
     if relative_to is not None and not path.is_absolute():
         path = relative_to / path
+    shown = compact(reference, limit=200)
     if path.is_dir():
-        return None, f"{reference!r} is a directory, not a rule file"
+        return None, f"{shown!r} is a directory, not a rule file"
     if not path.is_file():
-        return None, f"rule file {reference!r} not found" + (
+        return None, f"rule file {shown!r} not found" + (
             f" (looked in {relative_to.as_posix()})" if relative_to is not None else ""
         )
     return path.resolve(), None
@@ -141,15 +207,18 @@ def _merge_policy(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str
     return merged
 
 
-def validate_document(data: Any, source: SourceMap) -> list[Problem]:
-    """The schema check (schema.py, and jsonschema, imported only for files that are checked)."""
-    from reliable_rules.ruleset import schema  # noqa: PLC0415
-
-    return schema.validate_document(data, source)
+#: Problem codes that mean "this is not a rule file" rather than "this rule file has a defect".
+_NOT_A_RULE_FILE = frozenset(
+    {"format-version", "yaml-syntax", "yaml-tag", "yaml-key", "yaml-alias", "encoding", "empty"}
+)
 
 
 class _Loader:
-    def __init__(self) -> None:
+    def __init__(self, home: FsPath | None = None, allow: tuple[FsPath, ...] = ()) -> None:
+        # The rule set's own folder (that of the file loaded first) and the extra allowed
+        # paths: ``extends`` reads nothing outside them.
+        self.home = home
+        self.allow = allow
         self.problems: list[Problem] = []
         self._done: dict[FsPath, _Layer | None] = {}
         self._stack: list[FsPath] = []
@@ -158,6 +227,8 @@ class _Loader:
     def load(self, path: FsPath, reference: str) -> _Layer | None:
         if path in self._done:
             return self._done[path]
+        if self.home is None:
+            self.home = path.parent
         self._names.setdefault(path, shown_path(path, reference))
         self._stack.append(path)
         try:
@@ -168,9 +239,25 @@ class _Loader:
         return layer
 
     def _load_file(self, path: FsPath) -> _Layer | None:
+        if not self._stack[:-1]:
+            return self._read_file(path)
+        # A base: when it is no rule file at all, say so once, without quoting what it holds
+        # (its YAML or schema errors would echo lines of whatever file it is).
+        before = len(self.problems)
+        layer = self._read_file(path)
+        problems = self.problems[before:]
+        if layer is None and any(p.code in _NOT_A_RULE_FILE for p in problems):
+            shown = self._names[path]
+            del self.problems[before:]
+            self.problems.append(
+                Problem(shown, 1, 1, f"not a {FORMAT} rule file", "extends-not-rules")
+            )
+        return layer
+
+    def _read_file(self, path: FsPath) -> _Layer | None:
         shown = self._names[path]
         try:
-            raw = path.read_bytes()
+            raw = _read(path)
         except OSError as error:
             self.problems.append(
                 Problem(
@@ -195,6 +282,13 @@ class _Loader:
             if shipped and not problems:
                 doccache.write(raw, document)
         data, source = document.data, document.source
+        if self._stack[:-1] and (not isinstance(data, dict) or data.get("format") != FORMAT):
+            # A base that does not even claim to be a rule file: stop before the schema
+            # check, whose messages would quote its values.
+            self.problems.append(
+                Problem(shown, 1, 1, f"not a {FORMAT} rule file", "extends-not-rules")
+            )
+            return None
         # A shipped file reached as builtin:NAME is valid (tests/ruleset/test_shipped_valid.py
         # proves it at test time); `reliable-rules validate rules/` reaches them by path and
         # still checks them fully. The schema check is 40% of loading builtin:default.
@@ -218,6 +312,21 @@ class _Loader:
             if target is None:
                 self.problems.append(
                     source.problem(where, f"extends: {message}", "extends-missing")
+                )
+                continue
+            if not reference.startswith(BUILTIN_PREFIX) and not extends_permitted(
+                target, self.home or path.parent, self.allow
+            ):
+                # Nothing of the file is read: a rule file from a pull request must not make
+                # the loader open (and quote) ~/.aws/credentials or /etc/shadow.
+                self.problems.append(
+                    source.problem(
+                        where,
+                        f"extends: {compact(reference, limit=200)!r} is outside the rule set's "
+                        "folder; allow it with load_rules(..., allow_paths=[...]) or "
+                        "--allow-path",
+                        "extends-outside",
+                    )
                 )
                 continue
             if target in self._stack:
@@ -395,6 +504,7 @@ def _policy(data: Mapping[str, Any]) -> Policy:
         retry_after_cap_ms=int(data.get("retry_after_cap_ms", defaults.retry_after_cap_ms)),
         over_cap=str(data.get("over_cap", defaults.over_cap)),
         max_wait_ms=_max_wait(data.get("max_wait_ms", defaults.max_wait_ms)),
+        regex_budget_ms=int(data.get("regex_budget_ms", defaults.regex_budget_ms)),
     )
 
 
@@ -482,59 +592,6 @@ def _lint_ignore(data: Mapping[str, Any]) -> list[Any]:
     return ignore if isinstance(ignore, list) else []
 
 
-_EXPECT_CATEGORY_KEYS = ("category", "not_category")
-
-
-def _invariants(
-    layer: _Layer,
-    compiler: MatcherCompiler,
-    categories: Mapping[str, Category],
-    problems: list[Problem],
-) -> tuple[Invariant, ...]:
-    """Compile the layered ``invariants:`` (``when`` with the rules' compiler)."""
-    result: list[Invariant] = []
-    for invariant_id, (spec, source, path) in layer.invariants.items():
-        if source.is_rejected(path):
-            continue
-        if "kind" in spec and ("when" in spec or "expect" in spec):
-            problems.append(
-                source.problem(
-                    (*path, "kind"),
-                    "an invariant takes either `kind` or `when` and `expect`, not both",
-                    "invariant-shape",
-                    at_key=True,
-                )
-            )
-            continue
-        expect: dict[str, Any] = dict(spec.get("expect") or {})
-        for key in _EXPECT_CATEGORY_KEYS:
-            value = expect.get(key)
-            for name in [value] if isinstance(value, str) else value or []:
-                if name not in categories:
-                    problems.append(
-                        source.problem(
-                            (*path, "expect", key),
-                            f"unknown category {name!r}{closest(name, categories)}",
-                            "unknown-category",
-                        )
-                    )
-        when = compiler.compile(spec["when"], source, (*path, "when")) if "when" in spec else None
-        line, column = source.value(path)
-        result.append(
-            Invariant(
-                id=invariant_id,
-                description=str(spec.get("description", "")),
-                file=source.file,
-                line=line,
-                column=column,
-                kind=spec.get("kind"),
-                when=when,
-                expect=MappingProxyType(expect),
-            )
-        )
-    return tuple(result)
-
-
 def _build(
     layer: _Layer, source_name: str, top_file: str, problems: list[Problem]
 ) -> RuleSet | None:
@@ -600,7 +657,7 @@ def _build(
                 lint_ignore=tuple(str(code) for code in _lint_ignore(spec.data)),
             )
         )
-    invariants = _invariants(layer, compiler, categories, problems)
+    invariants = compile_invariants(layer.invariants, compiler, categories, problems)
     compiler.compile_all_conditions()
 
     extractors: list[Extractor] = []
@@ -620,6 +677,7 @@ def _build(
         categories=categories,
         extractors=extractors,
         max_wait_ms=policy.max_wait_ms,
+        regex_budget_ms=policy.regex_budget_ms,
     )
     return RuleSet(
         name=layer.name,
@@ -637,16 +695,28 @@ def _build(
     )
 
 
+def _scrubbed(problem: Problem) -> Problem:
+    """``problem`` with any secret its message quotes (a value from the file) redacted."""
+    message = sanitize(problem.message)
+    return problem if message == problem.message else replace(problem, message=message)
+
+
 _builtin_cache: dict[str, RuleSet] = {}
 _builtin_lock = Lock()
 
 
-def load_rules(source: str | os.PathLike[str] = "builtin:default") -> RuleSet:
+def load_rules(
+    source: str | os.PathLike[str] = "builtin:default",
+    *,
+    allow_paths: Iterable[str | os.PathLike[str]] = (),
+) -> RuleSet:
     """Load, validate, layer and compile a rule set.
 
     Args:
         source: ``builtin:NAME`` (``default``, ``seed``, …) or a path to a YAML rule file,
-            which may ``extends:`` built-ins and other files.
+            which may ``extends:`` built-ins and other files inside its own folder.
+        allow_paths: further folders (or files) its ``extends`` may read; anything else
+            outside the file's folder is refused (``extends-outside``) without being read.
 
     Raises:
         RuleSourceError: ``source`` names no readable rule file.
@@ -661,7 +731,8 @@ def load_rules(source: str | os.PathLike[str] = "builtin:default") -> RuleSet:
     path, message = resolve_source(reference, None)
     if path is None:
         raise RuleSourceError([Problem(reference, 1, 1, message or "cannot load", "missing-file")])
-    loader = _Loader()
+    allow = tuple(FsPath(p).expanduser().resolve() for p in allow_paths)
+    loader = _Loader(path.parent, allow)
     top_file = shown_path(path, reference)
     try:
         layer = loader.load(path, reference)
@@ -690,7 +761,8 @@ def load_rules(source: str | os.PathLike[str] = "builtin:default") -> RuleSet:
         ) from error
     if ruleset is None:
         raise RuleSetError(
-            problems or [Problem(reference, 1, 1, "rule set could not be loaded", "invalid")]
+            [_scrubbed(p) for p in problems]
+            or [Problem(reference, 1, 1, "rule set could not be loaded", "invalid")]
         )
     if reference.startswith(BUILTIN_PREFIX):
         with _builtin_lock:

@@ -13,7 +13,13 @@ from typing import Any
 from reliable_rules.decision import Decision
 from reliable_rules.engine.classifier import Classifier
 from reliable_rules.engine.nodes import Node
-from reliable_rules.failure import Failure, plain_exception_key, to_failure, with_exception_types
+from reliable_rules.failure import (
+    Failure,
+    exact_str,
+    plain_exception_key,
+    to_failure,
+    with_exception_types,
+)
 from reliable_rules.taxonomy import Category
 
 __all__ = ["CASE_FLAGS", "Invariant", "Policy", "Rule", "RuleSet", "RuleTest"]
@@ -40,6 +46,9 @@ class Policy:
     #: A retryable rate limit asking for a longer wait is decided as ``quota_exhausted``
     #: (None or 0: never).
     max_wait_ms: int | None = 120_000
+    #: The regex time one classification may spend on searches not proven cheap, in
+    #: milliseconds; past it the remaining ones are skipped (counted as no match).
+    regex_budget_ms: int = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +211,9 @@ class RuleSet:
             if status is None and headers is None and body is None:
                 plain = plain_exception_key(error)
                 if plain is not None:
-                    key = (*plain, provider, model)
+                    # Exact strs and the class's identity: a str subclass (or a metaclass)
+                    # with its own __eq__/__hash__ cannot make two failures share a key.
+                    key = (id(plain[0]), *plain, exact_str(provider), exact_str(model))
                     decision = self._memo.get(key)
                     if decision is None:
                         decision = self.classifier.decide(

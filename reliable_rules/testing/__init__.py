@@ -3,6 +3,8 @@
 * :class:`FakeProviderServer`: a real HTTP server on 127.0.0.1 speaking the OpenAI-compatible
   and Anthropic shapes, scripted reply by reply (status, headers, body, delay, dropped
   connection, SSE chunks). Point an adapter, an SDK or plain ``requests`` at it.
+* :class:`RedisServer`: a throwaway ``redis-server`` on 127.0.0.1 (persistence off) for
+  ``RedisState``, with ``kill``/``pause``/``resume`` to take Redis away mid-run.
 * :class:`FakeTiming` and :func:`set_testing`: virtual time, so retries never really sleep
   (like stamina's ``set_testing``). Executors built without ``timing=`` follow the switch.
 """
@@ -17,11 +19,13 @@ from contextlib import contextmanager
 
 from reliable_rules.executor.timing import current_default, set_default
 from reliable_rules.testing.fakeserver import FakeProviderServer, RecordedRequest, Reply
+from reliable_rules.testing.redis_server import RedisServer
 
 __all__ = [
     "FakeProviderServer",
     "FakeTiming",
     "RecordedRequest",
+    "RedisServer",
     "Reply",
     "set_testing",
     "virtual_time",

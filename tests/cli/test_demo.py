@@ -67,19 +67,19 @@ def test_demo_text_shows_every_scenario_in_real_time(capsys: pytest.CaptureFixtu
     assert code == 0, err
     assert err == ""
     assert elapsed < 10
-    assert "6/6 scenarios ended as scripted" in out
-    assert "waits: 1.30 s real" in out
+    assert "9/9 scenarios ended as scripted" in out
+    assert "waits: 1.40 s real" in out
     parts = sections(out)
-    assert sorted(parts) == [1, 2, 3, 4, 5, 6]
+    assert sorted(parts) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert all("-> ok: ended as scripted" in part for part in parts.values())
 
     one = parts[1]
     assert rows(one) == [
         ["openai", "gpt-4o", "1/2", "429", "rate_limited", "default.rate.short-window", "retry",
-         "1000 ms", "-"],
-        ["openai", "gpt-4o", "2/2", "200", "-", "-", "success", "-", "...0001"],
+         "1000 ms", "...0001"],
+        ["openai", "gpt-4o", "2/2", "200", "-", "-", "success", "-", "...0002"],
     ]  # fmt: skip
-    assert "API keys the openai server saw (own key, then rotated): ...0000 -> ...0001" in one
+    assert "API keys the openai server saw (keys[0], then rotated): ...0001 -> ...0002" in one
     assert "fallback: openai/gpt-4o -> openai/gpt-4o (2 attempts, history truncated: no)" in one
 
     two = parts[2]
@@ -140,23 +140,23 @@ def test_demo_json_lines_parse_and_carry_the_facts(capsys: pytest.CaptureFixture
     assert events[-1]["event"] == "summary"
     assert events[-1]["ok"] is True
     assert events[-1]["failed"] == []
-    assert events[-1]["waited_ms"] == 1300
+    assert events[-1]["waited_ms"] == 1400
     scenarios = {e["scenario"]: e for e in events if e["event"] == "scenario"}
     attempts: dict[int, list[dict[str, Any]]] = {}
     for event in events:
         if event["event"] == "attempt":
             attempts.setdefault(event["scenario"], []).append(event)
-    assert sorted(scenarios) == sorted(attempts) == [1, 2, 3, 4, 5, 6]
+    assert sorted(scenarios) == sorted(attempts) == [1, 2, 3, 4, 5, 6, 7, 8, 9]
     assert all(scenario["ok"] and scenario["problems"] == [] for scenario in scenarios.values())
 
     first, retried = attempts[1]
     assert (first["status"], first["category"], first["rule"], first["action"]) == (
         429, "rate_limited", "default.rate.short-window", "retry",
     )  # fmt: skip
-    assert (first["wait_ms"], first["key_hint"]) == (1000, None)
-    assert (retried["action"], retried["key_hint"]) == ("success", "...0001")
+    assert (first["wait_ms"], first["key_hint"]) == (1000, "...0001")
+    assert (retried["action"], retried["key_hint"]) == ("success", "...0002")
     assert retried["status"] == 200
-    assert scenarios[1]["facts"]["server_key_hints"] == ["...0000", "...0001"]
+    assert scenarios[1]["facts"]["server_key_hints"] == ["...0001", "...0002"]
 
     assert [a["action"] for a in attempts[2]] == ["retry", "give_up", "success"]
     assert scenarios[2]["fallback"] == {
@@ -197,10 +197,10 @@ def test_demo_never_prints_a_key(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_demo_fast_uses_virtual_time() -> None:
-    """run_demo(fast=True) records the scripted waits (1 s Retry-After + 3 backoffs) unslept."""
+    """run_demo(fast=True) records the scripted waits (1 s Retry-After + 4 backoffs) unslept."""
     report = run_demo(fast=True)
     assert report.ok, report.problems
-    assert report.waited_ms == 1300
+    assert report.waited_ms == 1400
     assert report.elapsed_s < report.waited_ms / 1000
 
 
@@ -223,8 +223,8 @@ def test_demo_subprocess_fast() -> None:
     assert result.stderr == ""
     assert time.monotonic() - began < 10
     assert "virtual time (--fast)" in result.stdout
-    assert "6/6 scenarios ended as scripted" in result.stdout
-    assert "waits: 1.30 s virtual" in result.stdout
+    assert "9/9 scenarios ended as scripted" in result.stdout
+    assert "waits: 1.40 s virtual" in result.stdout
 
 
 def test_demo_with_seed_rules_still_ends_as_scripted(capsys: pytest.CaptureFixture[str]) -> None:
@@ -248,7 +248,7 @@ def test_demo_exits_1_when_rules_change_the_outcome(capsys: pytest.CaptureFixtur
         "call): expected attempts [openai:next_provider, anthropic:success], got [openai:abort]"
     ) in err
     assert err.splitlines()[-1] == (
-        "reliable-rules demo: 4 scenarios of 6 did not end as scripted with rules converge "
+        "reliable-rules demo: 5 scenarios of 9 did not end as scripted with rules converge "
         "2026.11.21"
     )
 

@@ -218,7 +218,22 @@ def test_requests_read_timeout_is_timeout(server: str, default: RuleSet) -> None
     assert default.classify(error).category == "timeout"
 
 
-@pytest.mark.parametrize("path", ["/truncated", "/hangup"])
+URLLIB3_MAJOR = int(urllib3.__version__.split(".")[0])
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(
+            "/truncated",
+            marks=pytest.mark.skipif(
+                URLLIB3_MAJOR < 2,
+                reason="urllib3 1.26 does not enforce Content-Length: a cut body is no error",
+            ),
+        ),
+        "/hangup",
+    ],
+)
 def test_requests_dropped_connection_is_network_error(
     server: str, path: str, default: RuleSet
 ) -> None:

@@ -21,7 +21,9 @@ from reliable_rules import (
     ChatRequest,
     Hooks,
     Message,
+    ReliableRulesError,
 )
+from reliable_rules.providers import ResponseInterrupted
 from reliable_rules.testing import FakeTiming, Reply
 
 MODEL = "test-model"
@@ -195,8 +197,8 @@ def test_quota_429_moves_on_after_one_request(rig: Rig, reply: Reply, detail: st
 
 
 def test_the_rotated_key_reaches_the_server(rig: Rig) -> None:
-    """After a 429 the next request carries keys[0], after another keys[1]; the first request
-    carries the provider's own key."""
+    """The first request carries keys[0] (not the provider's own key), after a 429 the next
+    keys[1], after another keys[0] again."""
     keys = ["sk-rot-aaaaaaaaaaaa1111", "sk-rot-bbbbbbbbbbbb2222"]
     server = rig.server("a")
     rate_limited = Reply.openai_error(429, "Rate limit reached", headers={"Retry-After": "0"})
@@ -208,12 +210,10 @@ def test_the_rotated_key_reaches_the_server(rig: Rig) -> None:
     )
     outcome = executor.execute(ask(), MODEL)
     assert outcome.response.text == "third time"
-    assert [request.api_key for request in server.requests] == [
-        "sk-own-cccccccccccc3333",
-        keys[0],
-        keys[1],
-    ]
-    assert [record.api_key_hint for record in outcome.attempts] == [None, "...1111", "...2222"]
+    assert [request.api_key for request in server.requests] == [keys[0], keys[1], keys[0]]
+    assert [record.api_key_hint for record in outcome.attempts] == [
+        "...1111", "...2222", "...1111",
+    ]  # fmt: skip
     assert [record.reason for record in outcome.attempts] == [
         "rate_limited",
         "rate_limited",
@@ -381,7 +381,8 @@ def test_stream_retries_a_503_before_the_first_event(rig: Rig) -> None:
 
 
 def test_stream_failure_after_the_first_event_reaches_the_caller(rig: Rig) -> None:
-    """A stream cut off after its first event raises to the caller; nothing is retried."""
+    """A stream cut off after its first event raises to the caller, as the library's
+    ResponseInterrupted (never a raw ChunkedEncodingError); nothing is retried."""
     server = rig.server("a")
     server.script(
         Reply.stream_openai(["first ", "second ", "third"], sse_drop_after=2),
@@ -391,8 +392,11 @@ def test_stream_failure_after_the_first_event_reaches_the_caller(rig: Rig) -> No
     stream = executor.stream_chat(ask(), MODEL)
     first = next(stream)
     assert (first.kind, first.text) == ("text", "first ")
-    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+    with pytest.raises(ResponseInterrupted) as caught:
         next(stream)
+    assert not isinstance(caught.value, requests.exceptions.RequestException)
+    assert isinstance(caught.value, ReliableRulesError)
+    assert isinstance(caught.value, ConnectionError)
     assert len(server.requests) == 1
     assert server.pending == 1
 
@@ -466,7 +470,7 @@ def test_no_secret_in_any_trail_log_line_or_exception_text(
             ("openai", rig.openai(openai_server, api_key=LIVE_KEY)),
             ("anthropic", rig.anthropic(anthropic_server, api_key=ANTHROPIC_KEY)),
         ],
-        api_keys=[ROTATED_KEY],
+        api_keys={"openai": [LIVE_KEY, ROTATED_KEY]},
         hooks=hooks,
     )
     with pytest.raises(AllProvidersFailed) as caught:

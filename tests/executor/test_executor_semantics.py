@@ -153,16 +153,17 @@ def test_retry_after_over_the_cap_tries_the_next_key_at_once(tmp_path: Path) -> 
         [("a", mock)], rules=rules, timing=timing, api_keys=["key-one-aaaaaaaa", "key-two-bbbb"]
     )
     assert run.simple_chat("hi", "m") == "ok"
-    assert mock.keys == [None, "key-one-aaaaaaaa"]
+    assert mock.keys == ["key-one-aaaaaaaa", "key-two-bbbb"]
     assert timing.sleeps == []
 
 
 def test_rate_limit_rotates_keys_and_passes_them_to_the_next_attempts() -> None:
-    """Each rate limit picks the next key and the provider receives it."""
+    """The first attempt uses keys[0]; each rate limit moves to the next key and the provider
+    receives it."""
     mock = MockProvider(fail_until_attempt=3, error="429 Too Many Requests: rate limit")
     run = executor([("p", mock)], max_retries=3, api_keys=["k1", "k2"])
     assert run.simple_chat("hi", "m") == "ok"
-    assert mock.keys == [None, "k1", "k2", "k1"]
+    assert mock.keys == ["k1", "k2", "k1", "k2"]
 
 
 def test_per_provider_keys_rotate_separately() -> None:
@@ -173,8 +174,8 @@ def test_per_provider_keys_rotate_separately() -> None:
         [("a", a), ("b", b)], max_retries=1, api_keys={"a": ["a1", "a2"], "b": ["b1"]}
     )
     assert run.simple_chat("hi", "m") == "ok"
-    assert a.keys == [None, "a1"]
-    assert b.keys == [None, "b1"]
+    assert a.keys == ["a1", "a2"]
+    assert b.keys == ["b1", "b1"]  # one key: the retry waits and uses it again
 
 
 def test_quota_exhaustion_does_not_rotate_keys() -> None:
@@ -258,7 +259,8 @@ def test_repeated_overflow_truncates_again_and_never_retries_unchanged() -> None
 
 
 def test_overflow_that_cannot_shrink_further_aborts_after_truncating() -> None:
-    """When the history is down to one turn, the next overflow aborts with the seed text."""
+    """When the history is down to one turn, the next overflow aborts with the seed text
+    (the first turn goes whole: the history never starts with the assistant's answer)."""
     sizes: list[int] = []
 
     def always_overflow(attempt: Attempt) -> str:
@@ -269,8 +271,8 @@ def test_overflow_that_cannot_shrink_further_aborts_after_truncating() -> None:
     history = [Message.user("a"), Message.assistant("b"), Message.user("c")]
     with pytest.raises(ContextWindowExceeded, match="cannot be reduced further") as caught:
         executor([("p", None)]).call(always_overflow, model="m", request=ChatRequest(history))
-    assert sizes == [3, 2, 1]
-    assert len(caught.value.attempts) == 3
+    assert sizes == [3, 1]
+    assert len(caught.value.attempts) == 2
 
 
 def test_truncation_never_separates_a_tool_call_from_its_results() -> None:
@@ -288,9 +290,7 @@ def test_truncation_never_separates_a_tool_call_from_its_results() -> None:
     assert dropped == 4
     assert [m.role for m in kept] == ["system", "user"]
     tail = [Message.user("u1"), Message.assistant(tool_calls=[call]), Message.tool("c1", "r")]
-    kept, dropped = truncate_for_context(tail)
-    assert [m.role for m in kept] == ["assistant", "tool"]
-    assert dropped == 1
+    assert truncate_for_context(tail) == (tuple(tail), 0)  # one turn: never cut apart
 
 
 def test_truncation_gives_up_when_only_tool_results_could_start_the_history() -> None:
@@ -404,7 +404,8 @@ def test_records_and_messages_are_sanitised_and_bounded() -> None:
 
 
 def test_generic_call_passes_everything_fn_needs() -> None:
-    """call(fn) hands the provider, its name, the model, the request, key and number."""
+    """call(fn) hands the provider, its name, the model, the request, key, number and whether
+    the tools go in the prompt."""
     seen: list[Attempt] = []
 
     def fn(attempt: Attempt) -> int:
@@ -418,8 +419,8 @@ def test_generic_call_passes_everything_fn_needs() -> None:
     run = executor([("only", provider)], api_keys=["key-a"])
     assert run.call(fn, model="m", request=request) == 42
     assert [tuple(attempt) for attempt in seen] == [
-        (provider, "only", "m", request, None, 1),
-        (provider, "only", "m", request, "key-a", 2),
+        (provider, "only", "m", request, "key-a", 1, False),
+        (provider, "only", "m", request, "key-a", 2, False),
     ]
 
 

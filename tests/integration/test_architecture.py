@@ -8,6 +8,7 @@ imports included)::
     integrations (retrying, urllib3_retry, reloading) → executor → ruleset → engine
     authoring → ruleset → engine → vocabulary
     testing → executor;  providers → chat, errors, sanitize
+    observability → executor (its third-party packages only when a hook is built)
 
 ``vocabulary`` is the small public modules at the top (errors, taxonomy, decision, failure,
 sanitize, chat) and the private helpers (``_text``, ``_version``). Nothing imports the CLI, and
@@ -38,13 +39,14 @@ ALLOWED: dict[str, set[str]] = {
     "authoring": {"ruleset", "engine", "vocabulary"},
     "testing": {"executor", "vocabulary"},
     "integrations": {"executor", "ruleset", "engine", "vocabulary"},
+    "observability": {"executor", "vocabulary"},
     "cli": {
         "authoring", "executor", "providers", "testing", "ruleset", "engine", "vocabulary",
         "integrations",
     },
     "root": {
         "authoring", "executor", "providers", "testing", "ruleset", "engine", "vocabulary",
-        "integrations",
+        "integrations", "observability",
     },
     "main": {"cli"},
 }

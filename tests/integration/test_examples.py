@@ -9,10 +9,29 @@ from pathlib import Path
 
 import pytest
 
+from reliable_rules.testing.redis_server import redis_server_path
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = PROJECT_ROOT / "examples"
 
 EXPECTED: dict[str, list[str]] = {
+    "metrics.py": [
+        "answer: 'Paris.'",
+        "  span chat gpt-4o-mini (CLIENT): primary attempt 1: server_error "
+        "(default.server.transient-state) -> retry [status_code=503]",
+        "  span chat gpt-4o-mini (CLIENT): backup attempt 1: rate_limited "
+        "(default.rate.throttled) -> retry [status_code=429, retry_after_ms=1000]",
+        "  span chat gpt-4o-mini (CLIENT): backup attempt 2: ok -> success",
+        "span reliable_rules.call (INTERNAL): outcome=success attempts=4 "
+        "answered_by=backup/gpt-4o-mini events=['reliable_rules.retry', "
+        "'reliable_rules.fallback', 'reliable_rules.retry']",
+        'reliable_rules_attempts_total{action="give_up",category="server_error",'
+        'model="gpt-4o-mini",outcome="failure",provider="primary"} 1.0',
+        'reliable_rules_fallbacks_total{category="server_error",model="gpt-4o-mini",'
+        'provider="primary"} 1.0',
+        'reliable_rules_call_duration_seconds_count{model="gpt-4o-mini",operation="chat",'
+        'outcome="success"} 1.0',
+    ],
     "openai_compatible_fallback.py": [
         "answer: 'Paris.' from primary/gpt-4o-mini",
         "  primary/gpt-4o 1/2: server_error (default.server.transient-state) -> retry",
@@ -35,7 +54,7 @@ EXPECTED: dict[str, list[str]] = {
         "  requests the backup received: 0",
     ],
     "official_sdks.py": [
-        "openai: 'Paris.' after 2 attempts; keys the server saw: ['...0000', '...1111']",
+        "openai: 'Paris.' after 2 attempts; keys the server saw: ['...1111', '...2222']",
         "anthropic: rate_limit_error -> rate_limited (default.rate.throttled), "
         "retry after 1000 ms",
         "fallback: 'Bonjour.' from openai-backup after anthropic said auth_failed; "
@@ -47,14 +66,23 @@ EXPECTED: dict[str, list[str]] = {
         "quota 429: status 429 after 1 request",
         "  body still readable: error code 1113",
     ],
+    "fleet.py": [
+        "worker 0 meets a 429 with Retry-After: 30:",
+        "  worker-0: no skip; tried primary rate_limited -> cool_down, backup ok -> success",
+        *["  worker-3: skipped primary (cooling down); tried backup ok -> success"] * 2,
+        "requests: primary 1, backup 7",
+        "redis-server killed; worker 1 calls again:",
+        "  worker-1: no skip; tried primary ok -> success",
+        "  worker-1: answered in under 100 ms; local state: True",
+    ],
     "wrap_any_function.py": [
         "  attempt 1 failed: HTTP 503 server_error (seed.status.server-error); retry 2 in 50 ms",
         "  attempt 2 failed: HTTP 503 server_error (seed.status.server-error); retry 3 in 100 ms",
         "  result: {'status': 'ok'}",
         "  attempt 1 failed: HTTP 429 rate_limited (default.rate.throttled); retry 2 in 50 ms "
-        "with key ...1111",
+        "with key ...2222",
         "  result: {'items': 3}",
-        "  keys the server saw: ['...0000', '...1111']",
+        "  keys the server saw: ['...1111', '...2222']",
     ],
 }
 
@@ -71,6 +99,8 @@ def test_every_example_is_tested_and_documented() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_example_runs(name: str) -> None:
     """The example exits 0 within 30 s, prints its key lines, and nothing on stderr."""
+    if name == "fleet.py" and redis_server_path() is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
     env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT), NO_PROXY="127.0.0.1,localhost")
     env.pop("RELIABLE_RULES_DEBUG", None)
     result = subprocess.run(

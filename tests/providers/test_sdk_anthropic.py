@@ -162,7 +162,8 @@ def test_executor_retries_overloaded_then_succeeds(server: FakeProviderServer) -
 
 
 def test_executor_rotates_the_key_the_server_sees(server: FakeProviderServer) -> None:
-    """429 rate_limit_error then 200: the retry reaches the server with api_keys[0]."""
+    """429 rate_limit_error then 200: the first request carries api_keys[0], the retry
+    api_keys[1]."""
     server.script(
         Reply.anthropic_error(
             429, "rate_limit_error", "rate limited", headers={"retry-after": "2"}
@@ -175,7 +176,7 @@ def test_executor_rotates_the_key_the_server_sees(server: FakeProviderServer) ->
     ) as executor:
         text = executor.call(_messages_fn, model=MODEL, request=ChatRequest([Message.user("x")]))
     assert text == "after rotation"
-    assert [request.api_key for request in server.requests] == [OWN_KEY, ROTATED_KEYS[0]]
+    assert [request.api_key for request in server.requests] == ROTATED_KEYS
     assert timing.slept_ms == [2000]
 
 

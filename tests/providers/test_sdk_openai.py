@@ -206,7 +206,8 @@ def test_openai_timeout_classifies_as_timeout(server: FakeProviderServer) -> Non
 def test_executor_retries_a_429_and_the_rotated_key_reaches_the_server(
     server: FakeProviderServer,
 ) -> None:
-    """429 then 200: one retry after Retry-After, sent with api_keys[0] instead of the own key."""
+    """429 then 200: api_keys[0] first (never the own key), one retry after Retry-After with
+    api_keys[1]."""
     server.script(
         Reply.openai_error(
             429, "Rate limit reached", code="rate_limit_exceeded", headers={"retry-after-ms": "800"}
@@ -219,7 +220,7 @@ def test_executor_retries_a_429_and_the_rotated_key_reaches_the_server(
     ) as executor:
         text = executor.call(_chat_fn, model=MODEL, request=_ask())
     assert text == "recovered"
-    assert [request.api_key for request in server.requests] == [OWN_KEY, ROTATED_KEYS[0]]
+    assert [request.api_key for request in server.requests] == ROTATED_KEYS
     assert timing.slept_ms == [800]
 
 
@@ -281,7 +282,7 @@ def test_official_sdks_example_runs() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     for line in (
-        "openai: 'Paris.' after 2 attempts; keys the server saw: ['...0000', '...1111']",
+        "openai: 'Paris.' after 2 attempts; keys the server saw: ['...1111', '...2222']",
         "anthropic: rate_limit_error -> rate_limited (default.rate.throttled), "
         "retry after 1000 ms",
         "fallback: 'Bonjour.' from openai-backup after anthropic said auth_failed; "

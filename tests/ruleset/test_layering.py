@@ -273,7 +273,8 @@ def test_policy_is_merged_key_by_key(tmp_path: Path) -> None:
 def test_extends_paths_resolve_against_the_extending_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A relative `extends` path is resolved from the extending file's directory, not the cwd."""
+    """A relative `extends` path is resolved from the extending file's directory, not the cwd
+    (the bases are outside the top file's folder, so the test allows their folder)."""
     _write(
         tmp_path / "shared" / "base.yaml",
         HEAD + "name: base\nrules:\n" + _rule("base.r", "from-base", "timeout"),
@@ -288,7 +289,7 @@ def test_extends_paths_resolve_against_the_extending_file(
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    rules = load_rules(top)
+    rules = load_rules(top, allow_paths=[tmp_path])
     assert rules.classify("from-base").rule_id == "base.r"
     assert [Path(f).name for f in rules.files] == ["base.yaml", "mid.yaml", "top.yaml"]
 

@@ -1,14 +1,18 @@
 """Numbers from rule files are range-checked by the schema (a positioned RuleSetError, never
-an OverflowError later), names cannot end in a newline, and hostile Retry-After values are
-clean decisions."""
+an OverflowError later), names cannot end in a newline, hostile Retry-After values are
+clean decisions, and numbers the CLI cannot use are usage errors."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from reliable_rules import RuleSetError, load_rules
+from reliable_rules.cli import main
+from reliable_rules.engine.retry_after import MAX_RETRY_AFTER_MS, parse_duration_ms
 
 RULE = "rules:\n  - id: n.r\n    when: {contains: busy}\n    then: {category: server_error}\n"
 
@@ -88,3 +92,40 @@ def test_hostile_retry_after_values_are_clean_decisions(value: str) -> None:
     )
     assert decision.category in ("rate_limited", "quota_exhausted")
     assert decision.retry_after_ms is None or decision.retry_after_ms >= 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["classify", "--status", "99999999999999999999", "rate limit"],
+        ["classify", "--status", "-1", "rate limit"],
+        ["classify", "--status", "42", "rate limit"],
+        ["classify", "--status", "٤٢٩", "rate limit"],  # Arabic-Indic digits: int() takes them
+        ["diff", "builtin:seed", "builtin:default", "--max-records", "-3"],
+        ["diff", "builtin:seed", "builtin:default", "--max-records", "9" * 40],
+    ],
+)
+def test_cli_numbers_out_of_range_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """A status or count the CLI cannot use exits 2 with a usage message, never a decision
+    that silently dropped the number or an internal error."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "expected" in err
+    assert "Traceback" not in err
+
+
+@given(st.text(max_size=60))
+def test_duration_parser_never_raises_and_stays_in_range(text: str) -> None:
+    """Any header text parses to None or a wait in [0, MAX_RETRY_AFTER_MS]."""
+    for unit in ("auto", "s", "ms"):
+        value = parse_duration_ms(text, unit=unit, now=1_700_000_000.0)
+        assert value is None or 0 <= value <= MAX_RETRY_AFTER_MS
+
+
+@given(st.from_regex(r"[0-9]{1,60}(\.[0-9]{0,30})?(ms|s|m|h)?", fullmatch=True))
+def test_duration_parser_on_numbers_of_any_size(text: str) -> None:
+    """Numbers of any size parse to a bounded wait, never OverflowError."""
+    value = parse_duration_ms(text, unit="auto", now=1_700_000_000.0)
+    assert value is None or 0 <= value <= MAX_RETRY_AFTER_MS

@@ -1,0 +1,96 @@
+"""What RedisState leaves in Redis: every key under ``{namespace}:`` (one Cluster slot), every
+key with a TTL, digests instead of API keys, namespaces apart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from helpers.executor_rig import Rig
+from helpers.state_stores import SHARING_TIMEOUT_S
+
+from reliable_rules import (
+    AllProvidersFailed,
+    ChatRequest,
+    CircuitBreakerPolicy,
+    Message,
+    RateBudget,
+    RedisState,
+)
+from reliable_rules.testing import RedisServer, Reply
+
+MODEL = "test-model"
+KEYS = ["sk-secret-ring-key-0000", "sk-secret-ring-key-1111"]
+
+
+@pytest.fixture
+def rig() -> Iterator[Rig]:
+    made = Rig(virtual_time=True, api_key="sk-secret-own-key-9999", timeout=5.0)
+    try:
+        yield made
+    finally:
+        made.close()
+
+
+def test_every_key_is_namespaced_has_a_ttl_and_hides_api_keys(
+    rig: Rig, own_redis_server: RedisServer, namespace: str
+) -> None:
+    """A workload using every feature leaves only ``{ns}:``-prefixed keys, each expiring, and
+    no API key in any name or value."""
+    primary, backup = rig.server("primary"), rig.server("backup")
+    # own key: 429 -> k0: 429 Retry-After 20 (k0 and primary cool down) -> k1: ok
+    primary.script(
+        Reply.openai_error(429, "Rate limit reached"),
+        Reply.openai_error(429, "Rate limit reached", headers={"Retry-After": "20"}),
+    )
+    backup.script(Reply.openai_error(500, "boom"), Reply.openai_error(500, "boom"))
+    state = RedisState.from_url(
+        own_redis_server.url, namespace=namespace, timeout_s=SHARING_TIMEOUT_S
+    )
+    keyed = rig.executor(
+        [("primary", rig.openai(primary))], state=state, cooldown=True, api_keys=KEYS,
+        rate_budgets={"primary": RateBudget(100)},
+    )
+    keyed.chat(ChatRequest([Message.user("hi")]), MODEL)
+    guarded = rig.executor(
+        [("backup", rig.openai(backup))], state=state, max_retries=1,
+        circuit_breaker=CircuitBreakerPolicy(failure_threshold=2),
+    )
+    with pytest.raises(AllProvidersFailed):
+        guarded.chat(ChatRequest([Message.user("hi")]), MODEL)
+    client = state.client
+    names = sorted(name.decode() for name in client.scan_iter(match="*"))
+    kinds = {name.split(":")[1] for name in names}
+    assert {"cool", "key", "cb", "ring", "rate"} <= kinds
+    assert all(name.startswith(f"{{{namespace}}}:") for name in names)
+    assert all(client.pttl(name) > 0 for name in names), names
+    stored = " ".join(names) + " ".join(
+        str(client.dump(name)) for name in names
+    )
+    assert "sk-secret" not in stored
+    assert state.fallbacks == 0
+    state.close()
+
+
+def test_namespaces_keep_apart(redis_server: RedisServer, namespace: str) -> None:
+    """A cooldown in one namespace is not seen in another."""
+    first = RedisState.from_url(redis_server.url, namespace=namespace)
+    second = RedisState.from_url(redis_server.url, namespace=namespace + "-other")
+    first.cool_down("cool:p", 10.0)
+    assert second.cooling("cool:p") == 0.0
+    assert first.next_key("ring:r", 3) == second.next_key("ring:r", 3) == 0
+    first.close()
+    second.close()
+
+
+@pytest.mark.parametrize("bad", ["", "a{b", "a}b", "with space", "line\nbreak"])
+def test_a_bad_namespace_is_refused(redis_server: RedisServer, bad: str) -> None:
+    """Braces would break the hash tag; empty or spaced names are mistakes."""
+    with pytest.raises(ValueError, match="namespace"):
+        RedisState.from_url(redis_server.url, namespace=bad)
+
+
+def test_a_non_positive_timeout_is_refused() -> None:
+    """The hot path's timeout must be a positive number."""
+    with pytest.raises(ValueError, match="timeout_s"):
+        RedisState.from_url("redis://127.0.0.1:1/0", timeout_s=0)
