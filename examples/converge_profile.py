@@ -5,6 +5,8 @@
 2. A 401 aborts the call at once: converge never tries another backend with bad credentials.
 
     python examples/converge_profile.py
+
+Needs: reliable-rules installed (`pip install .` from the repository root); nothing else.
 """
 
 from __future__ import annotations

@@ -11,6 +11,9 @@ server (no network, no real keys):
 
     pip install openai anthropic
     python examples/official_sdks.py
+
+Needs: reliable-rules and the official SDKs: `pip install . openai anthropic` (the
+SDKs are not dependencies of reliable-rules; the `test` extra installs them).
 """
 
 from __future__ import annotations

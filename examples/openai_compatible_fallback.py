@@ -5,6 +5,8 @@ model_not_found), so the executor falls back to gpt-4o-mini, which the primary a
 Everything runs against a local fake server: no network, no real keys.
 
     python examples/openai_compatible_fallback.py
+
+Needs: reliable-rules installed (`pip install .` from the repository root); nothing else.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ Starts its own fake provider on 127.0.0.1, mounts ``RulesRetry`` on a ``requests
 and shows three outcomes: a 503 retried into a 200, a Retry-After honoured (capped at the
 policy's 30 s), and a Z.AI quota 429 handed back at once instead of being retried. The demo
 subclass prints each wait and sleeps only a hundredth of it.
+
+Needs: reliable-rules installed (`pip install .` from the repository root); nothing else
+(requests and urllib3 are its dependencies).
 """
 
 from __future__ import annotations

@@ -6,6 +6,9 @@
    executor rotate to the next key, and the server sees it.
 
     python examples/wrap_any_function.py
+
+Needs: reliable-rules installed (`pip install .` from the repository root); nothing else
+(requests is one of its dependencies).
 """
 
 from __future__ import annotations

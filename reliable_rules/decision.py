@@ -19,6 +19,11 @@ class Explainer(Protocol):
         """The evaluation trace for ``failure``."""
         ...
 
+    def matches_bare(self, rule_id: str, failure: Failure) -> bool:
+        """Whether rule ``rule_id`` still matches ``failure`` stripped to its status, scope
+        and the numbers of its text (no words, body, headers or exception names)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -33,6 +38,10 @@ class Verdict:
     ruleset: str
     revision: str
     classifier: Explainer | None = field(default=None, repr=False, compare=False)
+    #: Whether every way the rule can match needs more than the status (text, JSON, a
+    #: header, an exception type); False for status-only and catch-all rules, for rules with
+    #: a status-only branch, and for no match.
+    specific: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +91,20 @@ class Decision:
     def rule_id(self) -> str | None:
         """The id of the deciding rule; None when no rule matched."""
         return self.verdict.rule_id
+
+    @property
+    def specific(self) -> bool:
+        """Whether a specific rule recognised the failure: False when nothing matched, or when
+        the deciding rule matched on the status alone (``status: {min: 500, max: 599}``,
+        ``text_status``, ``status: any``, or a status-only branch of an ``any``: the rule
+        still matches the failure stripped of its words, body, headers and exception names).
+        Such failures are what ``capture=`` records for new rules."""
+        verdict = self.verdict
+        if verdict.rule_id is None:
+            return False
+        if verdict.specific or verdict.classifier is None:
+            return verdict.specific
+        return not verdict.classifier.matches_bare(verdict.rule_id, self.failure)
 
     @property
     def ruleset(self) -> str:

@@ -55,7 +55,8 @@ from types import TracebackType
 
 from reliable_rules.decision import Decision
 from reliable_rules.errors import RuleSetError
-from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules, recording_reads
+from reliable_rules.ruleset.access import recording_reads
+from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules
 from reliable_rules.ruleset.model import RuleSet
 
 __all__ = ["ReloadingRuleSet"]

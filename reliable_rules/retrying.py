@@ -18,6 +18,7 @@ from os import PathLike
 from typing import Any, ParamSpec, TypeVar, overload
 
 from reliable_rules.errors import CallCancelled, DeadlineExceeded, ExecutionError
+from reliable_rules.executor.capture import CaptureLog
 from reliable_rules.executor.loops import Attempt, ReliableExecutor
 from reliable_rules.executor.records import Hooks
 from reliable_rules.executor.timing import Timing
@@ -46,6 +47,7 @@ def retrying(
     hooks: Hooks | None = None,
     timing: Timing | None = None,
     name: str | None = None,
+    capture: CaptureLog | str | PathLike[str] | None = None,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]: ...
 
 
@@ -61,6 +63,7 @@ def retrying(
     hooks: Hooks | None = None,
     timing: Timing | None = None,
     name: str | None = None,
+    capture: CaptureLog | str | PathLike[str] | None = None,
 ) -> Callable[P, R] | Callable[[Callable[P, R]], Callable[P, R]]:
     """Retry ``fn`` as the rules decide; usable bare (``@retrying``) or with options.
 
@@ -73,6 +76,8 @@ def retrying(
         hooks: observers, as for :class:`~reliable_rules.executor.loops.ReliableExecutor`.
         timing: clock/sleep/random; None follows the testing switch.
         name: the name shown in trails and logs (the function's qualified name by default).
+        capture: a path or :class:`~reliable_rules.executor.capture.CaptureLog`: append every
+            failure no specific rule recognised, for ``reliable-rules suggest``.
     """
 
     def decorate(function: Callable[P, R]) -> Callable[P, R]:
@@ -86,6 +91,7 @@ def retrying(
             deadline_s=deadline_s,
             hooks=hooks,
             timing=timing,
+            capture=capture,
         )
 
         @functools.wraps(function)

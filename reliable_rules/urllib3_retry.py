@@ -63,6 +63,7 @@ from urllib3.util.retry import Retry
 
 from reliable_rules.decision import Decision
 from reliable_rules.executor.backoff import Backoff
+from reliable_rules.executor.capture import CaptureLog
 from reliable_rules.ruleset.loader import load_rules
 from reliable_rules.ruleset.model import RuleSet
 from reliable_rules.taxonomy import Action
@@ -96,6 +97,7 @@ class RulesRetry(Retry):
         peek_limit: int = _PEEK_LIMIT,
         base_backoff_ms: int | None = None,
         last_decision: Decision | None = None,
+        capture: CaptureLog | str | os.PathLike[str] | None = None,
         **retry_kwargs: Any,
     ) -> None:
         """Args:
@@ -106,6 +108,8 @@ class RulesRetry(Retry):
         peek_limit: the largest body, in bytes, ``peek_body`` reads.
         base_backoff_ms: the first backoff; None uses the policy's (the floor applies).
         last_decision: the decision of the previous attempt (set by :meth:`increment`).
+        capture: a path or :class:`~reliable_rules.executor.capture.CaptureLog`: append
+            every failure no specific rule recognised, for ``reliable-rules suggest``.
         retry_kwargs: any other :class:`urllib3.util.Retry` argument; ``allowed_methods``
             defaults to :data:`DEFAULT_ALLOWED_METHODS`. ``backoff_factor``, ``backoff_max``
             and ``backoff_jitter`` are ignored: the policy decides the waits.
@@ -123,6 +127,7 @@ class RulesRetry(Retry):
         self.backoff = Backoff.from_policy(ruleset.policy, base_ms=base_backoff_ms)
         #: The decision that led to this Retry (None before the first retry).
         self.last_decision = last_decision
+        self.capture = CaptureLog.of(capture)
 
     # ── immutability and pickling ────────────────────────────────────────────────────────
 
@@ -135,6 +140,7 @@ class RulesRetry(Retry):
         kw.setdefault("peek_limit", self.peek_limit)
         kw.setdefault("base_backoff_ms", self.base_backoff_ms)
         kw.setdefault("last_decision", self.last_decision)
+        kw.setdefault("capture", self.capture)
         return super().new(**kw)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -216,6 +222,8 @@ class RulesRetry(Retry):
             decision = self.classify_response(response)
             if self.status_forcelist and response.status in self.status_forcelist:
                 decision = None  # forced by the caller: no veto
+        if decision is not None and self.capture is not None:
+            self.capture.record(decision)
         if decision is not None and self.total is not False and not self.allows(decision):
             reason = error or ResponseError(
                 f"not retried: {decision.category} ({decision.rule_id}) -> {decision.action}"

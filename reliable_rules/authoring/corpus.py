@@ -25,7 +25,9 @@ note        a remark on the record or its label (string; not scored)
 todo        ``true``: a known miss; reported, never counted as a miss
 =========== ==================================================================
 
-Other keys are ignored. A line that is not a JSON object, has a key of the wrong type, or
+Other keys are ignored. A capture file (``capture=``, ``classify --capture``) is a corpus
+without ``expected``: its count lines (``{"fingerprint", "count", "time"}``, no failure keys)
+are skipped like blank lines. A line that is not a JSON object, has a key of the wrong type, or
 expects a category the rule set does not define is a *problem* (the corpus could not be
 read); the other lines are still classified.
 
@@ -141,6 +143,8 @@ class CorpusRecord:
     also_behaviours: tuple[str, ...] = ()
     #: Whether the decision matched only thanks to ``also`` (not ``expected``).
     matched_by_also: bool = False
+    #: The record's provider (per-provider accuracy in reports).
+    provider: str | None = None
 
     @property
     def behaviour_matched(self) -> bool:
@@ -394,6 +398,11 @@ def _lines(path: str) -> Iterator[tuple[int, bytes]]:
         yield from enumerate(handle, 1)
 
 
+#: The keys that describe a failure (a line with none of them and a ``fingerprint`` is a
+#: capture file's count line, skipped like a blank line).
+_FAILURE_KEYS = frozenset({"message", "text", "status", "headers", "body", "exception"})
+
+
 def parse_line(raw: bytes | str, number: int) -> dict[str, Any] | None:
     """The JSON object on corpus line ``number`` (1-based; a BOM on line 1 is dropped), None
     for a blank line; BadRecord when it is not UTF-8, not JSON, or not an object."""
@@ -415,6 +424,8 @@ def parse_line(raw: bytes | str, number: int) -> dict[str, Any] | None:
         raise BadRecord(f"invalid JSON: {detail}") from None
     if not isinstance(record, dict):
         raise BadRecord(f"record must be a JSON object, got {json_type(record)}")
+    if "fingerprint" in record and not _FAILURE_KEYS.intersection(record):
+        return None  # a capture file's count line: more occurrences of a record above
     return record
 
 
@@ -498,6 +509,7 @@ def run_corpus(
                 dict.fromkeys(behaviour_of(ruleset.categories[name]) for name in also)
             ),
             matched_by_also=by_also,
+            provider=failure.provider,
         )
 
     try:

@@ -12,7 +12,6 @@ the second matcher matches is matched by the first; when unsure it answers False
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
@@ -26,6 +25,7 @@ import regex
 
 from reliable_rules.authoring.corpus import iter_records, record_failure
 from reliable_rules.authoring.gating import ungated_costs
+from reliable_rules.authoring.locate import Related, locate
 from reliable_rules.engine.nodes import (
     All,
     Any_,
@@ -45,13 +45,14 @@ from reliable_rules.engine.nodes import (
     TextStatus,
     unwrap,
 )
-from reliable_rules.engine.regex_safety import backtracking_risk
+from reliable_rules.engine.regex_safety import backtracking_risk, parse_pattern
 from reliable_rules.errors import BadRecord, Problem, RuleSetError, RuleSourceError
 from reliable_rules.failure import Failure
+from reliable_rules.ruleset.access import extends_permitted
 from reliable_rules.ruleset.loader import (
     BUILTIN_PREFIX,
-    extends_permitted,
     load_rules,
+    registered_text,
     resolve_source,
 )
 from reliable_rules.ruleset.model import Invariant, RuleSet
@@ -101,12 +102,18 @@ class Finding:
     hint: str = ""
     #: The rules the finding is about (for ``--exclude`` and ``lint: {ignore}``).
     rules: tuple[str, ...] = ()
+    #: The rule that causes it (decided the case, shadows the rule), when another one.
+    cause: str | None = None
+    #: Other places it refers to (the shipped cases a user's rule decides; SARIF
+    #: ``relatedLocations``).
+    related: tuple[Related, ...] = ()
 
     def __str__(self) -> str:
         hint = f" (hint: {self.hint})" if self.hint else ""
+        related = "".join(f"\n  related: {place}" for place in self.related)
         return (
             f"{self.file}:{self.line}:{self.column}: {self.severity}[{self.code}]: "
-            f"{self.message}{hint}"
+            f"{self.message}{hint}{related}"
         )
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
@@ -124,6 +131,10 @@ class Finding:
             "message": self.message,
             "hint": self.hint,
             "rules": list(self.rules),
+            "related": [
+                {"file": r.file, "line": r.line, "column": r.column, "message": r.message}
+                for r in self.related
+            ],
         }
 
     def at_least(self, level: str) -> bool:
@@ -138,6 +149,8 @@ class LintOptions:
     severities: Mapping[str, str] = field(default_factory=dict)
     exclude: frozenset[str] = frozenset()
     corpus: tuple[tuple[str, int, Failure], ...] = ()
+    #: Report findings only about shipped files (``builtin:``) of a user's rule set too.
+    include_builtins: bool = False
 
 
 # ── subsumption ─────────────────────────────────────────────────────────────────────────
@@ -218,7 +231,7 @@ def _raw(file: str) -> tuple[Any, SourceMap] | None:
     else:
         path = FsPath(file)
     try:
-        text, _ = decode(file, path.read_bytes())
+        text, _ = decode(file, registered_text(file) or path.read_bytes())
     except OSError:
         return None
     if text is None:
@@ -283,7 +296,7 @@ _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 def _nested_quantifier(pattern: str) -> bool:
     """Whether a repeated group itself contains an unbounded repeat (``(a+)+``, ``(.*)*``)."""
     try:
-        parsed = importlib.import_module("re._parser").parse(pattern)
+        parsed = parse_pattern(pattern)
     except Exception:  # noqa: BLE001 — a syntax `re` does not know: no opinion
         return False
 
@@ -345,6 +358,8 @@ class _Linter:
         message: str,
         hint: str,
         rules: Iterable[str] = (),
+        *,
+        cause: str | None = None,
     ) -> None:
         subjects = tuple(rules)
         if subjects and all(code in self.ignore.get(rule, ()) for rule in subjects):
@@ -354,7 +369,7 @@ class _Linter:
         severity = self.options.severities.get(code, CODES[code][0])
         if severity == "off":
             return
-        self.found.append(Finding(code, severity, *where, message, hint, subjects))
+        self.found.append(Finding(code, severity, *where, message, hint, subjects, cause))
 
     def run(self) -> list[Finding]:
         self.never_wins()
@@ -399,6 +414,7 @@ class _Linter:
                     f"({first.file}:{first.line}) matches every failure it matches",
                     f"move it above {first.id!r}, narrow {first.id!r}, or remove it",
                     (rule.id,),
+                    cause=first.id,
                 )
                 continue
             positive = [
@@ -406,13 +422,15 @@ class _Linter:
                 for case in rule.tests
                 if not case.no_match and case.expectations.get("rule", rule.id) == rule.id
             ]
-            if positive and not any(decide(case.failure()).rule_id == rule.id for case in positive):
+            deciders = [decide(case.failure()).rule_id for case in positive]
+            if positive and rule.id not in deciders:
                 self.add(
                     "never-wins",
                     where,
                     f"rule {rule.id!r} decides none of its {len(positive)} test case(s)",
                     "an earlier rule decides them; reorder the rules or fix the `when`",
                     (rule.id,),
+                    cause=deciders[0],
                 )
 
     # file structure: overrides, disables, conditions, categories ----------------------
@@ -618,6 +636,7 @@ class _Linter:
                         + (f" (decided by {decision.rule_id})" if decision.rule_id else ""),
                         invariant.description or f"see {invariant.file}:{invariant.line}",
                         rules,
+                        cause=decision.rule_id,
                     )
 
     def _retry_after(self, invariant: Invariant) -> None:
@@ -698,7 +717,8 @@ def lint_file(path: str | os.PathLike[str], options: LintOptions | None = None) 
     target, _ = resolve_source(reference, None)
     _raw.cache_clear()
     linter = _Linter(ruleset, target or FsPath(reference), options)
-    return sorted(set(linter.run()), key=Finding.sort_key)
+    located = locate(set(linter.run()), ruleset, include_builtins=options.include_builtins)
+    return sorted(located, key=Finding.sort_key)
 
 
 def corpus_failures(

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from reliable_rules._text import plural as _plural
 from reliable_rules.errors import RuleSetError, RuleSourceError
-from reliable_rules.ruleset.loader import load_rules
+from reliable_rules.ruleset.loader import STDIN, load_rules, register_text
 from reliable_rules.ruleset.model import RuleSet
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "load_rules_or_exit",
     "one_line",
     "read_stdin",
+    "stdin_paths",
     "wrap",
 ]
 
@@ -160,6 +161,21 @@ def read_stdin(streams: Streams) -> str:
         return streams.inp.read()
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"{PROG}: error: cannot read stdin: {one_line(error)}") from None
+
+
+def stdin_paths(paths: list[str], streams: Streams) -> list[str]:
+    """``paths`` with ``-`` standing for a rule file read from stdin: the file is read once
+    and registered as ``<stdin>``, the name its problems and findings carry."""
+    if "-" not in paths:
+        return paths
+    buffer = getattr(streams.inp, "buffer", None)
+    try:
+        raw = buffer.read() if buffer is not None else None
+        data = raw if isinstance(raw, bytes) else streams.inp.read().encode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{PROG}: error: cannot read stdin: {one_line(error)}") from None
+    register_text(STDIN, data)
+    return [STDIN if path == "-" else path for path in dict.fromkeys(paths)]
 
 
 def corpus_lines(name: str, streams: Streams) -> Iterator[tuple[int, bytes | str]]:

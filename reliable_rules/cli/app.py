@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import IO, Protocol, TextIO
 
 from reliable_rules._version import __version__
-from reliable_rules.cli import classify, demo, diff, lint, schema, test, validate
+from reliable_rules.cli import classify, demo, diff, lint, schema, suggest, test, validate
 from reliable_rules.cli._common import (
     DEBUG_ENV,
     EXIT_BROKEN_PIPE,
@@ -34,7 +34,7 @@ from reliable_rules.cli._common import (
     one_line,
     wrap,
 )
-from reliable_rules.ruleset.loader import allowed_paths
+from reliable_rules.ruleset.access import allowed_paths
 
 __all__ = ["COMMANDS", "Command", "build_parser", "main"]
 
@@ -58,6 +58,7 @@ COMMANDS: Mapping[str, Command] = {
     "validate": validate,
     "classify": classify,
     "test": test,
+    "suggest": suggest,
     "demo": demo,
     "diff": diff,
     "lint": lint,

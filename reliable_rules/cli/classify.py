@@ -21,11 +21,13 @@ from reliable_rules.cli._common import (
     corpus_lines,
     load_rules_or_exit,
     read_stdin,
+    stdin_paths,
 )
 from reliable_rules.decision import Decision
 from reliable_rules.errors import (
     BadRecord,
 )
+from reliable_rules.executor.capture import CaptureLog
 from reliable_rules.failure import to_failure, with_exception_types
 from reliable_rules.ruleset.model import RuleSet
 
@@ -79,7 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--rules",
         default="builtin:default",
         metavar="PATH|builtin:NAME",
-        help="the rule set to classify with (default: builtin:default)",
+        help="the rule set to classify with (default: builtin:default; '-': read it from stdin)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print the decision as one JSON object"
@@ -93,6 +95,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--corpus",
         metavar="FILE.jsonl",
         help="classify every JSON record of FILE ('-': stdin), one answer per line",
+    )
+    parser.add_argument(
+        "--capture",
+        metavar="PATH",
+        help="append every failure no specific rule recognised to PATH (JSONL, for "
+        "'reliable-rules suggest')",
     )
 
 
@@ -146,12 +154,32 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         "--provider": args.provider is not None,
         "--model": args.model is not None,
     }
+    if args.rules == "-":
+        readers = [
+            name
+            for name, reads in (
+                ("TEXT '-'", args.text == "-"),
+                ("--body @-", args.body == "@-"),
+                ("--corpus -", args.corpus == "-"),
+            )
+            if reads
+        ]
+        if readers:
+            raise UsageError("classify", f"--rules - and {readers[0]} cannot both read stdin")
+        args.rules = stdin_paths(["-"], streams)[0]
     if args.corpus is not None:
         given = [name for name, present in single.items() if present]
         if given:
             raise UsageError("classify", f"--corpus cannot be combined with {', '.join(given)}")
         rules = load_rules_or_exit(str(args.rules))
-        return _classify_corpus(rules, str(args.corpus), streams, explain=bool(args.explain))
+        capture = _capture(args)
+        try:
+            return _classify_corpus(
+                rules, str(args.corpus), streams, explain=bool(args.explain), capture=capture
+            )
+        finally:
+            if capture is not None:
+                capture.close()
     if not any(single.values()):
         raise UsageError(
             "classify",
@@ -176,6 +204,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         model=args.model,
     )
     decision = rules.classify(with_exception_types(failure, [str(name) for name in args.exception]))
+    capture = _capture(args)
+    if capture is not None:
+        capture.record(decision)
+        capture.close()
     if args.json:
         streams.out.write(json.dumps(decision.as_dict()) + "\n")
         if args.explain:
@@ -196,7 +228,18 @@ def _expected_match(answer: Mapping[str, Any], expected: object) -> bool:
     raise BadRecord(f"'expected' must be a category name or an object, got {json_type(expected)}")
 
 
-def _classify_corpus(rules: RuleSet, name: str, streams: Streams, *, explain: bool) -> int:
+def _capture(args: argparse.Namespace) -> CaptureLog | None:
+    if args.capture is None:
+        return None
+    path = Path(str(args.capture)).expanduser()
+    if not path.parent.is_dir():
+        raise InputError(f"{PROG}: error: --capture: no such directory: {str(path.parent)!r}")
+    return CaptureLog(path)
+
+
+def _classify_corpus(
+    rules: RuleSet, name: str, streams: Streams, *, explain: bool, capture: CaptureLog | None
+) -> int:
     shown = "<stdin>" if name == "-" else name
     interactive = name == "-"
     bad_lines = 0
@@ -204,6 +247,8 @@ def _classify_corpus(rules: RuleSet, name: str, streams: Streams, *, explain: bo
 
     def classified(record: dict[str, Any]) -> tuple[Decision, dict[str, Any]]:
         decision = rules.classify(record_failure(record))
+        if capture is not None:
+            capture.record(decision)
         answer = decision.as_dict()
         if "expected" in record:
             match = _expected_match(answer, record["expected"])

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from importlib import metadata
 from typing import Any
 
 from reliable_rules._version import __version__
 from reliable_rules.authoring.lint import CODES, Finding
+from reliable_rules.authoring.locate import is_shipped
 from reliable_rules.cli._common import PROG
 from reliable_rules.errors import Problem
 
@@ -35,14 +37,43 @@ def gh_property(text: str) -> str:
 
 
 def github_line(finding: Finding) -> str:
-    """A GitHub Actions workflow command for ``finding`` (``info`` becomes ``notice``)."""
+    """A GitHub Actions workflow command for ``finding`` (``info`` becomes ``notice``). A
+    finding in a shipped file (``builtin:``, with ``--include-builtins``) names no file: no
+    path of the repository holds it; its place goes into the message instead."""
     command = {"error": "error", "warning": "warning"}.get(finding.severity, "notice")
     title = gh_property(f"reliable-rules ({finding.code})")
     message = finding.message + (f" (hint: {finding.hint})" if finding.hint else "")
+    if is_shipped(finding.file):
+        place = f"{finding.file}:{finding.line}:{finding.column}: "
+        return f"::{command} title={title}::{gh_data(place + message)}"
     return (
         f"::{command} file={gh_property(finding.file)},line={finding.line},"
         f"col={finding.column},title={title}::{gh_data(message)}"
     )
+
+
+def _location(file: str, line: int, column: int) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": file},
+            "region": {"startLine": line, "startColumn": column},
+        }
+    }
+
+
+def information_uri() -> str | None:
+    """The project's home page from the installed package's metadata (``Project-URL`` or
+    ``Home-page``), or None: SARIF's ``informationUri`` must not point where nothing is."""
+    try:
+        meta = metadata.metadata("reliable-rules")
+    except metadata.PackageNotFoundError:
+        return None
+    for entry in meta.get_all("Project-URL") or []:
+        label, _, url = str(entry).partition(",")
+        if label.strip().lower() in ("homepage", "home", "repository", "source", "documentation"):
+            return url.strip() or None
+    home = meta.get_all("Home-page") or []
+    return str(home[0]) if home and home[0] else None
 
 
 def sarif_document(findings: Iterable[Finding], version: str) -> dict[str, Any]:
@@ -70,7 +101,7 @@ def sarif_document(findings: Iterable[Finding], version: str) -> dict[str, Any]:
                     "driver": {
                         "name": "reliable-rules",
                         "version": version,
-                        "informationUri": "https://pypi.org/project/reliable-rules/",
+                        **({"informationUri": uri} if (uri := information_uri()) else {}),
                         "rules": rules,
                     }
                 },
@@ -83,17 +114,21 @@ def sarif_document(findings: Iterable[Finding], version: str) -> dict[str, Any]:
                             "text": finding.message
                             + (f" (hint: {finding.hint})" if finding.hint else "")
                         },
-                        "locations": [
+                        "locations": [_location(finding.file, finding.line, finding.column)],
+                        **(
                             {
-                                "physicalLocation": {
-                                    "artifactLocation": {"uri": finding.file},
-                                    "region": {
-                                        "startLine": finding.line,
-                                        "startColumn": finding.column,
-                                    },
-                                }
+                                "relatedLocations": [
+                                    {
+                                        "id": number,
+                                        **_location(place.file, place.line, place.column),
+                                        "message": {"text": place.message},
+                                    }
+                                    for number, place in enumerate(finding.related, 1)
+                                ]
                             }
-                        ],
+                            if finding.related
+                            else {}
+                        ),
                     }
                     for finding in results
                 ],

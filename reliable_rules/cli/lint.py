@@ -8,6 +8,7 @@ import json
 from reliable_rules._text import plural as _plural
 from reliable_rules._version import __version__
 from reliable_rules.authoring.lint import (
+    Finding,
     LintOptions,
     corpus_failures,
     lint_paths,
@@ -24,7 +25,9 @@ from reliable_rules.cli._common import (
     Streams,
     UsageError,
     add_rule_paths,
+    stdin_paths,
 )
+from reliable_rules.cli.excerpt import render
 from reliable_rules.cli.formats import (
     github_line,
     sarif_document,
@@ -41,7 +44,8 @@ DESCRIPTION = (
 )
 EPILOG = (
     "output:\n"
-    "  text    FILE:LINE:COL: severity[code]: message (hint: ...); summary on stderr\n"
+    "  text    RRnnn FILE:LINE:COL: severity[code]: message (hint: ...), the source\n"
+    "          line and a caret under the column; summary on stderr\n"
     '  json    {"ok", "findings": [{"file", "line", "column", "code", "severity", '
     '"message", "hint", "rules"}]}\n'
     "  github  ::error|warning|notice file=F,line=L,col=C,title=reliable-rules (CODE)::msg\n"
@@ -74,10 +78,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="also check the invariants against every record of this corpus (repeatable)",
     )
     parser.add_argument(
+        "--include-builtins",
+        action="store_true",
+        help="also report findings only about the shipped files a rule file extends (by "
+        "default a finding a rule of yours causes is placed at that rule)",
+    )
+    parser.add_argument(
         "--fail-on",
         choices=("error", "warning"),
         default="error",
         help="exit 1 when a finding is at least this severe (default: error)",
+    )
+
+
+def _text(finding: Finding) -> str:
+    hint = f" (hint: {finding.hint})" if finding.hint else ""
+    return render(
+        finding.code,
+        finding.file,
+        finding.line,
+        finding.column,
+        f"{finding.severity}[{finding.code}]: {finding.message}{hint}",
+        related=[str(place) for place in finding.related],
     )
 
 
@@ -100,8 +122,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             raise InputError(f"{PROG}: error: cannot read corpus {name!r}: {error}") from None
         corpus.extend(records)
         bad.extend(errors)
-    files, empty = expand_paths(list(args.paths))
-    options = LintOptions(severities, frozenset(args.exclude), tuple(corpus))
+    files, empty = expand_paths(stdin_paths(list(args.paths), streams))
+    options = LintOptions(
+        severities, frozenset(args.exclude), tuple(corpus), bool(args.include_builtins)
+    )
     findings, missing = lint_paths(files, options)
     errors = [*missing, *(f"{d!r} contains no rule files (*.yaml, *.yml)" for d in empty)]
     fmt = str(args.format)
@@ -115,7 +139,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         streams.out.write(json.dumps(sarif_document(findings, __version__), indent=2) + "\n")
     else:
         for finding in findings:
-            streams.out.write((github_line(finding) if fmt == "github" else str(finding)) + "\n")
+            streams.out.write((github_line(finding) if fmt == "github" else _text(finding)) + "\n")
     streams.out.flush()
     for message in bad:
         streams.err.write(message + "\n")

@@ -4,16 +4,21 @@ report rule coverage."""
 from __future__ import annotations
 
 import argparse
+import io
+from pathlib import Path
 
+from reliable_rules.authoring.ruletests.html import html_report
 from reliable_rules.authoring.ruletests.report import assess, json_document, junit_xml, text_lines
 from reliable_rules.authoring.ruletests.runner import run_tests
 from reliable_rules.cli._common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_USAGE,
+    PROG,
     TEST_EXIT_CODES,
     Streams,
     UsageError,
+    stdin_paths,
 )
 from reliable_rules.errors import (
     AmbiguousCorpusRules,
@@ -39,7 +44,8 @@ EPILOG = (
     "  corpus FILE (rules R): C/S categories correct (A%), B/S behaviours correct (A%),\n"
     "    M misses  (then misses, confusion tables)\n"
     '  json   {"ok", "coverage_threshold", "files": [...], "problems"}\n'
-    "  junit  testsuites > testsuite per file/corpus > testcase per case/record\n\n"
+    "  junit  testsuites > testsuite per file/corpus > testcase per case/record\n"
+    "  html   one self-contained page: confusion, accuracy per provider, misses, coverage\n\n"
     + TEST_EXIT_CODES
 )
 
@@ -54,9 +60,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--format",
-        choices=("text", "json", "junit"),
+        choices=("text", "json", "junit", "html"),
         default="text",
         help="output format (default: text)",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the report (any --format) to FILE instead of stdout",
     )
     parser.add_argument(
         "--corpus",
@@ -105,6 +117,19 @@ def _percent(value: str) -> float:
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     """Run the command; return the exit code."""
+    if args.output is None:
+        return _run(args, streams)
+    report = io.StringIO()
+    try:
+        return _run(args, Streams(report, streams.err, streams.inp))
+    finally:
+        try:
+            Path(str(args.output)).expanduser().write_text(report.getvalue(), encoding="utf-8")
+        except OSError as error:
+            streams.err.write(f"{PROG}: error: cannot write {args.output!r}: {error}\n")
+
+
+def _run(args: argparse.Namespace, streams: Streams) -> int:
     fmt = str(args.format)
     paths = [str(path) for path in args.paths]
     corpus = [str(name) for name in args.corpus]
@@ -112,6 +137,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         raise UsageError("test", "--corpus needs a file name (FILE.jsonl, or '-' for stdin)")
     if not paths and not corpus:
         raise UsageError("test", "nothing to test: give PATH... and/or --corpus FILE.jsonl")
+    if "-" in paths and "-" in corpus:
+        raise UsageError("test", "PATH '-' and --corpus - cannot both read stdin")
+    paths = stdin_paths(paths, streams)
     if not corpus:
         for option, value in (
             ("--rules", args.rules),
@@ -141,11 +169,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
                 streams.out.flush()
                 streams.err.write(line + "\n")
     else:
-        document = (
-            json_document(run, threshold=threshold)
-            if fmt == "json"
-            else junit_xml(run, threshold=threshold)
-        )
+        renderers = {"json": json_document, "junit": junit_xml, "html": html_report}
+        document = renderers[fmt](run, threshold=threshold).rstrip("\n")
         streams.out.write(document + "\n")
         streams.out.flush()
         for stream, line in lines:

@@ -23,7 +23,9 @@ from reliable_rules.cli._common import (
     PROG,
     Streams,
     add_rule_paths,
+    stdin_paths,
 )
+from reliable_rules.cli.excerpt import render
 from reliable_rules.cli.formats import (
     gh_data,
     gh_property,
@@ -48,7 +50,8 @@ DESCRIPTION = (
 )
 EPILOG = (
     "output:\n"
-    "  text    FILE:LINE:COL: message per problem on stdout; summary on stderr\n"
+    "  text    RRnnn FILE:LINE:COL: message per problem on stdout, the source line and a\n"
+    "          caret under the column; summary on stderr\n"
     '  json    {"ok", "files": [{"path", "ok", "rules", "problems"}]}\n'
     "  github  ::error file=F,line=L,col=C,title=reliable-rules (CODE)::message\n\n"
     + EXIT_CODES
@@ -62,6 +65,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--strict",
         action="store_true",
         help="also run lint; its error and warning findings count as problems (exit 1)",
+    )
+    parser.add_argument(
+        "--include-builtins",
+        action="store_true",
+        help="with --strict: also report findings only about the shipped files a rule file "
+        "extends (by default a finding a rule of yours causes is placed at that rule)",
     )
 
 
@@ -190,15 +199,20 @@ def _write_problems(
             else:
                 findings.append(problem)
     for problem in sorted(findings, key=Problem.sort_key):
-        streams.out.write((github_problem(problem) if fmt == "github" else str(problem)) + "\n")
+        shown = (
+            github_problem(problem)
+            if fmt == "github"
+            else render(problem.code, problem.file, problem.line, problem.column, problem.message)
+        )
+        streams.out.write(shown + "\n")
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     """Run the command; return the exit code."""
     fmt = str(args.format)
-    loaded, pairs = _collect(list(args.paths))
+    loaded, pairs = _collect(stdin_paths(list(args.paths), streams))
     if args.strict:
-        pairs = _with_lint_errors(pairs)
+        pairs = _with_lint_errors(pairs, include_builtins=bool(args.include_builtins))
     problems = [p for item, new in pairs for p in new if not _is_input(item, p)]
     input_error = any(item.input_error for item in loaded)
     if fmt == "sarif":
@@ -239,7 +253,7 @@ _STRICT_SEVERITIES = frozenset({"error", "warning"})
 
 
 def _with_lint_errors(
-    pairs: Sequence[tuple[_Loaded, tuple[Problem, ...]]],
+    pairs: Sequence[tuple[_Loaded, tuple[Problem, ...]]], *, include_builtins: bool
 ) -> list[tuple[_Loaded, tuple[Problem, ...]]]:
     """``validate --strict``: add each loaded file's ``error`` and ``warning`` lint findings
     as problems (``info`` findings are advice, not problems)."""
@@ -248,7 +262,8 @@ def _with_lint_errors(
     for item, new in pairs:
         extra: list[Problem] = []
         if item.ruleset is not None:
-            findings, _ = lint_paths([item.path], LintOptions())
+            options = LintOptions(include_builtins=include_builtins)
+            findings, _ = lint_paths([item.path], options)
             for finding in findings:
                 problem = Problem(
                     finding.file, finding.line, finding.column, finding.message, finding.code

@@ -39,10 +39,14 @@ from reliable_rules.engine.nodes import (
     GateKey,
     JsonKey,
     Near,
+    Never,
     Node,
     Not,
     Probe,
     Regex,
+    Scope,
+    Status,
+    TextStatus,
     unwrap,
 )
 from reliable_rules.engine.regex_literals import gates_hold, re2_equivalent
@@ -52,7 +56,7 @@ from reliable_rules.failure import Failure
 from reliable_rules.sanitize import compact
 from reliable_rules.taxonomy import UNKNOWN, Category
 
-__all__ = ["OVER_WAIT_CATEGORY", "SCAN_THRESHOLD", "Classifier", "CompiledRule"]
+__all__ = ["OVER_WAIT_CATEGORY", "SCAN_THRESHOLD", "Classifier", "CompiledRule", "is_specific"]
 
 #: What a retryable rate limit becomes when its Retry-After exceeds ``policy.max_wait_ms``.
 OVER_WAIT_CATEGORY = "quota_exhausted"
@@ -60,6 +64,8 @@ OVER_WAIT_CATEGORY = "quota_exhausted"
 # Measured on builtin:seed (52 literals) and the corpus: below this many literals, ordered
 # evaluation is faster than scanning; above it, the index keeps cost flat as rules grow.
 SCAN_THRESHOLD = 96
+
+_DIGITS = re.compile(r"[0-9]+")
 
 logger = logging.getLogger("reliable_rules")
 
@@ -108,6 +114,20 @@ def _walk(node: Node) -> Iterable[Node]:
         yield from _walk(node.child)
     elif isinstance(node, ConditionRef):
         yield from _walk(node.target)
+
+
+def is_specific(node: Node) -> bool:
+    """Whether every way ``node`` can match needs more than the status: text, a JSON field, a
+    header or an exception type. Status, ``text_status`` and provider/model scopes alone are
+    not specific; ``all`` is when one part is, ``any`` when every branch is; ``not`` never is
+    (an absence tells nothing about the error)."""
+    if isinstance(node, All):
+        return any(is_specific(child) for child in node.children)
+    if isinstance(node, Any_):
+        return all(is_specific(child) for child in node.children)
+    if isinstance(node, ConditionRef):
+        return is_specific(node.target)
+    return not isinstance(node, Status | TextStatus | Scope | Not | Never)
 
 
 _Trie = dict[str, "_Trie"]
@@ -325,10 +345,13 @@ class Classifier:
         self.revision = revision
         self.extractors = tuple(extractors)
         self.rules = tuple(
-            CompiledRule(rule_id, node, Verdict(category, rule_id, name, revision, self))
+            CompiledRule(
+                rule_id, node, Verdict(category, rule_id, name, revision, self, is_specific(node))
+            )
             for rule_id, node, category in rules
         )
-        self.unknown = Verdict(categories[UNKNOWN], None, name, revision, self)
+        self._by_id = {rule.id: rule for rule in self.rules}
+        self.unknown = Verdict(categories[UNKNOWN], None, name, revision, self, specific=False)
         self._verdicts = tuple(rule.verdict for rule in self.rules)
         for rule in self.rules:
             _name_regexes(rule.node, rule.id, set())
@@ -338,7 +361,7 @@ class Classifier:
         self.max_wait_ms = max_wait_ms or None
         self._over_wait: dict[Verdict, Verdict] = (
             {
-                rule.verdict: Verdict(quota, rule.id, name, revision, self)
+                rule.verdict: Verdict(quota, rule.id, name, revision, self, rule.verdict.specific)
                 for rule in self.rules
                 if rule.verdict.category.rate_limited and rule.verdict.category.retryable
             }
@@ -508,6 +531,16 @@ class Classifier:
         if limit is not None and retry is not None and retry > limit:
             verdict = self._over_wait.get(verdict, verdict)
         return Decision(verdict, retry, failure)
+
+    def matches_bare(self, rule_id: str, failure: Failure) -> bool:
+        """Whether rule ``rule_id`` matches ``failure`` stripped to its status, provider, model
+        and the numbers of its text: True means the rule decided on the status alone."""
+        rule = self._by_id.get(rule_id)
+        if rule is None:
+            return False
+        digits = " ".join(_DIGITS.findall(failure.text))
+        bare = Failure(digits, failure.status, provider=failure.provider, model=failure.model)
+        return rule.match(Probe(bare, digits, digits, None))
 
     def explain(self, failure: Failure) -> str:
         """The evaluation trace for ``failure``: every rule tried, why it matched or not."""

@@ -30,6 +30,7 @@ __all__ = [
     "REGEX_TIMEOUT_S",
     "UNTIMED_STEPS",
     "backtracking_risk",
+    "parse_pattern",
     "search_bounded",
     "untimed_max_length",
 ]
@@ -49,6 +50,16 @@ REGEX_BUDGET_MS = 20
 UNTIMED_STEPS = 10**8
 _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 _ZERO_WIDTH = ("AT", "ASSERT", "ASSERT_NOT")
+
+
+def parse_pattern(pattern: str) -> Any:
+    """The standard library's parse of ``pattern`` (``re._parser`` since Python 3.11,
+    ``sre_parse`` before: both give the same tree)."""
+    try:
+        parser = importlib.import_module("re._parser")
+    except ImportError:  # Python 3.10
+        parser = importlib.import_module("sre_parse")
+    return parser.parse(pattern)
 
 
 class _Unsafe(Exception):
@@ -151,7 +162,7 @@ def _walk(items: Any, repeated: bool, ignore_case: bool) -> int:
 def untimed_max_length(pattern: str, *, ignore_case: bool) -> int:
     """The longest text this pattern may search without a timeout (0: always keep it)."""
     try:
-        parsed = importlib.import_module("re._parser").parse(pattern)
+        parsed = parse_pattern(pattern)
         unbounded = _walk(parsed, False, ignore_case)
     except Exception:  # noqa: BLE001 — _Unsafe, or unreadable by `re`: not proven safe
         return 0
@@ -163,7 +174,7 @@ def backtracking_risk(pattern: str, *, ignore_case: bool) -> str | None:
     repeated alternation whose branches overlap, like ``(a|a)+b``), or None when the proof
     finds neither (or cannot read the pattern: the loader reports bad syntax)."""
     try:
-        parsed = importlib.import_module("re._parser").parse(pattern)
+        parsed = parse_pattern(pattern)
         _walk(parsed, False, ignore_case)
     except _Unsafe as unsafe:
         return str(unsafe) or None

@@ -80,7 +80,7 @@ def open_stream_op(attempt: Attempt) -> tuple[StreamEvent | None, Iterator[Strea
         for event in events:
             ahead.append(event)
             if event.kind == "tool_call" or (event.kind == "text" and event.text.strip()):
-                return ahead[0], _replay(ahead[1:], events)
+                return ahead[0], _Replay(ahead[1:], events)
             if event.kind == "final":
                 break
     except BaseException:
@@ -94,13 +94,29 @@ def open_stream_op(attempt: Attempt) -> tuple[StreamEvent | None, Iterator[Strea
     )
 
 
-def _replay(ahead: list[StreamEvent], events: Iterator[StreamEvent]) -> Iterator[StreamEvent]:
-    """The events read ahead, then the rest; closing it closes the provider's stream."""
-    try:
-        yield from ahead
-        yield from events
-    finally:
-        _close(events)
+class _Replay:
+    """The events read ahead, then the rest; closing it closes the provider's stream. The
+    stream's ``guard`` (how the executor wakes a stalled read) stays reachable through it."""
+
+    def __init__(self, ahead: list[StreamEvent], events: Iterator[StreamEvent]) -> None:
+        self._ahead = iter(ahead)
+        self._events = events
+        self.guard = getattr(events, "guard", None)
+
+    def __iter__(self) -> _Replay:
+        return self
+
+    def __next__(self) -> StreamEvent:
+        for event in self._ahead:
+            return event
+        try:
+            return next(self._events)
+        except BaseException:
+            _close(self._events)
+            raise
+
+    def close(self) -> None:
+        _close(self._events)
 
 
 def _close(events: Iterator[StreamEvent]) -> None:

@@ -51,6 +51,7 @@ from reliable_rules.executor.attempt import Attempt, chat_op, open_stream_op
 from reliable_rules.executor.backoff import Backoff
 from reliable_rules.executor.bounded import follow, run_bounded
 from reliable_rules.executor.budgets import admit, check_budgets
+from reliable_rules.executor.capture import CaptureLog
 from reliable_rules.executor.fallback import record_provider_fallback
 from reliable_rules.executor.health import CircuitBreakerPolicy, Health
 from reliable_rules.executor.keys import KeyRing
@@ -148,6 +149,9 @@ class ReliableExecutor:
             :class:`~reliable_rules.RedisState` shares them between processes.
         rate_budgets: ``{provider_name: RateBudget(requests, per_s)}``: attempts wait for a
             slot of the provider's sliding window (shared through ``state``).
+        capture: a path or :class:`~reliable_rules.executor.capture.CaptureLog`: append every
+            failure no specific rule recognised, as a corpus record for ``reliable-rules
+            suggest`` (sanitised, size-bounded, repeats counted).
     """
 
     def __init__(
@@ -169,12 +173,14 @@ class ReliableExecutor:
         max_wait_s: float = DEFAULT_MAX_WAIT_S,
         state: StateStore | None = None,
         rate_budgets: Mapping[str, RateBudget] | None = None,
+        capture: CaptureLog | str | PathLike[str] | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError("max_retries must be >= 0")
         if not 0 < max_wait_s <= MAX_WAIT_LIMIT_S:
             raise ValueError(f"max_wait_s must be in (0, {MAX_WAIT_LIMIT_S:g}] seconds")
         self.max_wait_s = float(max_wait_s)
+        self.capture = CaptureLog.of(capture)
         for name, value in (("attempt_timeout_s", attempt_timeout_s), ("deadline_s", deadline_s)):
             if value is not None and not (value > 0 and math.isfinite(value)):
                 raise ValueError(f"{name} must be a positive number of seconds")
@@ -232,6 +238,8 @@ class ReliableExecutor:
             state.cancel("closed")
         if pool is not None:
             pool.close(timeout_s)
+        if self.capture is not None:
+            self.capture.flush()
 
     @property
     def closed(self) -> bool:
@@ -619,6 +627,8 @@ class ReliableExecutor:
                 result = self._bounded(op, attempt, run, timing) if bounded else op(attempt)
             except Exception as error:  # noqa: BLE001 — every failure goes to the rules
                 decision = self.rules.classify(error, provider=name, model=model)
+                if self.capture is not None:
+                    self.capture.record(decision)
                 if health is not None:
                     health.record(name, model, decision.category)
                 step = self._after_failure(run, pair, decision, error, timing)

@@ -13,12 +13,9 @@ merged; ``policy`` is merged key by key.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
-import hashlib
 import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path as FsPath
 from threading import Lock
@@ -31,6 +28,10 @@ from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.nodes import Never, Node
 from reliable_rules.errors import Problem, RuleSetError, RuleSourceError
 from reliable_rules.ruleset import doccache
+from reliable_rules.ruleset.access import (
+    extends_permitted,
+    read_rule_file,
+)
 from reliable_rules.ruleset.compile import (
     ConditionSource,
     MatcherCompiler,
@@ -47,6 +48,7 @@ from reliable_rules.taxonomy import DEFAULT_CATEGORIES, UNKNOWN, Action, Categor
 # The model is re-exported here for code written against the flat module of old.
 __all__ = [
     "BUILTIN_PREFIX",
+    "STDIN",
     "Invariant",
     "Policy",
     "Rule",
@@ -54,9 +56,29 @@ __all__ = [
     "RuleTest",
     "load_rules",
     "no_match_conflicts",
+    "register_text",
+    "registered_text",
     "resolve_source",
     "shown_path",
 ]
+
+#: The name of a rule file read from standard input (``reliable-rules validate -``).
+STDIN = "<stdin>"
+# Rule files that are not on disk, by the name problems give them: the command line
+# registers what it reads from standard input, and every reader (the loader, lint, the
+# excerpts of text findings) finds it under that name. Relative `extends` resolve from the
+# current directory.
+_texts: dict[str, bytes] = {}
+
+
+def register_text(name: str, data: bytes) -> None:
+    """Make ``load_rules(name)`` read ``data`` (for ``-``: standard input as ``<stdin>``)."""
+    _texts[name] = data
+
+
+def registered_text(name: str) -> bytes | None:
+    """The bytes registered under ``name``, or None."""
+    return _texts.get(name)
 
 logger = logging.getLogger("reliable_rules")
 
@@ -113,66 +135,11 @@ def _shipped_name(path: FsPath) -> str | None:
     return BUILTIN_PREFIX + relative.as_posix()
 
 
-#: Folders ``extends`` may reach outside a rule set's own folder, for the current context
-#: (the CLI's ``--allow-path``; see :func:`allowed_paths`).
-_ALLOWED: contextvars.ContextVar[tuple[FsPath, ...]] = contextvars.ContextVar(
-    "reliable_rules_allowed_paths", default=()
-)
-
-
-#: When set (by :func:`recording_reads`), every rule file the loader reads is noted here:
-#: its resolved path -> (its ``os.fstat`` when read, the sha256 of the bytes read).
-_READS: contextvars.ContextVar[dict[str, tuple[os.stat_result, str]] | None] = (
-    contextvars.ContextVar("reliable_rules_reads", default=None)
-)
-
-
-@contextlib.contextmanager
-def recording_reads() -> Iterator[dict[str, tuple[os.stat_result, str]]]:
-    """Note what every rule file loaded within the block was when it was read (its stat and
-    the hash of exactly the bytes parsed): a reloader compares later versions with what it
-    serves, not with what it hashed before loading."""
-    reads: dict[str, tuple[os.stat_result, str]] = {}
-    token = _READS.set(reads)
-    try:
-        yield reads
-    finally:
-        _READS.reset(token)
-
-
-def _read(path: FsPath) -> bytes:
-    reads = _READS.get()
-    if reads is None:
-        return path.read_bytes()
-    with path.open("rb") as handle:
-        status = os.fstat(handle.fileno())
-        raw = handle.read()
-    reads[str(path)] = (status, hashlib.sha256(raw).hexdigest())
-    return raw
-
-
-@contextlib.contextmanager
-def allowed_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[None]:
-    """Within the block, ``extends`` may also reach into ``paths`` (folders or files)."""
-    token = _ALLOWED.set(
-        (*_ALLOWED.get(), *(FsPath(p).expanduser().resolve() for p in paths))
-    )
-    try:
-        yield
-    finally:
-        _ALLOWED.reset(token)
-
-
-def extends_permitted(target: FsPath, home: FsPath, allow: Iterable[FsPath] = ()) -> bool:
-    """Whether a base at ``target`` (resolved) may be read by a rule set whose folder is
-    ``home``: inside it, inside an allowed path, or a shipped rule file."""
-    roots = (home.resolve(), rules_dir().resolve(), *_ALLOWED.get(), *allow)
-    return any(target == root or target.is_relative_to(root) for root in roots)
-
-
 def resolve_source(reference: str, relative_to: FsPath | None) -> tuple[FsPath | None, str | None]:
     """A rule source reference → (path, error message); the message quotes the reference
     sanitized (a path can carry a secret as well as anything else)."""
+    if reference in _texts:
+        return FsPath.cwd() / reference, None
     if reference.startswith(BUILTIN_PREFIX):
         name = reference[len(BUILTIN_PREFIX) :]
         path = rules_dir() / f"{name}.yaml"
@@ -220,6 +187,7 @@ class _Loader:
         self.home = home
         self.allow = allow
         self.problems: list[Problem] = []
+        self._claims_format: set[FsPath] = set()
         self._done: dict[FsPath, _Layer | None] = {}
         self._stack: list[FsPath] = []
         self._names: dict[FsPath, str] = {}
@@ -246,7 +214,11 @@ class _Loader:
         before = len(self.problems)
         layer = self._read_file(path)
         problems = self.problems[before:]
-        if layer is None and any(p.code in _NOT_A_RULE_FILE for p in problems):
+        if (
+            layer is None
+            and path not in self._claims_format
+            and any(p.code in _NOT_A_RULE_FILE for p in problems)
+        ):
             shown = self._names[path]
             del self.problems[before:]
             self.problems.append(
@@ -257,7 +229,10 @@ class _Loader:
     def _read_file(self, path: FsPath) -> _Layer | None:
         shown = self._names[path]
         try:
-            raw = _read(path)
+            raw = _texts[shown] if shown in _texts else read_rule_file(path)
+            if FORMAT.encode() in raw:
+                # It says it is a rule file: its defects are worth reporting in full.
+                self._claims_format.add(path)
         except OSError as error:
             self.problems.append(
                 Problem(
@@ -282,7 +257,11 @@ class _Loader:
             if shipped and not problems:
                 doccache.write(raw, document)
         data, source = document.data, document.source
-        if self._stack[:-1] and (not isinstance(data, dict) or data.get("format") != FORMAT):
+        if (
+            self._stack[:-1]
+            and path not in self._claims_format
+            and (not isinstance(data, dict) or data.get("format") != FORMAT)
+        ):
             # A base that does not even claim to be a rule file: stop before the schema
             # check, whose messages would quote its values.
             self.problems.append(

@@ -415,7 +415,8 @@ def test_seed_to_default_over_the_corpus_prints_the_transitions(
     assert printed == expected
     # format_mismatch changes the action (retry → switch_format): a major change.
     assert out.splitlines()[0] == "verdict: major"
-    assert "  unknown → format_mismatch: 1  [major: action retry → switch_format]" in out
+    unparsed = expected["unknown → format_mismatch"]
+    assert f"  unknown → format_mismatch: {unparsed}  [major: action retry → switch_format]" in out
     assert "[minor] rule added: default.timeout → timeout (builtin:default/transport.yaml:" in out
     assert "38 corpus records" in out
     assert "verdict major" in err

@@ -781,6 +781,7 @@ _JUNK = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(junk=st.one_of(_JUNK.map(lambda text: text.encode("utf-8")), st.binary(max_size=100)))
 def test_junk_test_files_never_crash(junk: bytes) -> None:

@@ -194,7 +194,8 @@ def test_validate_builtin_names(capsys: pytest.CaptureFixture[str]) -> None:
 def test_validate_broken_file_prints_positions(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    """A broken file exits 1 with sorted `FILE:LINE:COL: message` lines and a summary."""
+    """A broken file exits 1 with sorted `RRnnn FILE:LINE:COL: message` lines (each followed by
+    its source line and a caret) and a summary."""
     path = write_rules(
         tmp_path / "broken.yaml",
         """
@@ -210,12 +211,12 @@ def test_validate_broken_file_prints_positions(
     )
     code, out, err = run(capsys, "validate", str(path))
     assert code == 1
-    lines = out.splitlines()
+    lines = [line for line in out.splitlines() if not line.startswith(" ")]
     shown = own_file(str(path))
     assert len(lines) == 2
     for line in lines:
-        assert re.match(rf"^{re.escape(shown)}:\d+:\d+: \S", line), line
-    numbers = [int(line[len(shown) + 1 :].split(":")[0]) for line in lines]
+        assert re.match(rf"^RR\d{{3}} {re.escape(shown)}:\d+:\d+: \S", line), line
+    numbers = [int(line.split(" ", 1)[1][len(shown) + 1 :].split(":")[0]) for line in lines]
     assert numbers == sorted(numbers)
     assert "bad regex" in lines[0]
     assert "unknown category 'no_such_category'" in lines[1]
@@ -232,8 +233,8 @@ def test_validate_problem_in_shared_base_printed_once(
     code, out, err = run(capsys, "validate", str(tmp_path))
     assert code == 1
     assert out.count("bad regex") == 1
-    assert len(out.splitlines()) == 1
-    assert out.startswith(own_file(str(tmp_path / "base.yaml")) + ":")
+    assert len([line for line in out.splitlines() if not line.startswith(" ")]) == 1
+    assert out.startswith("RR213 " + own_file(str(tmp_path / "base.yaml")) + ":")
     assert err == "1 problem in 1 file\n"
     code, out, _ = run(capsys, "validate", "--format", "json", str(tmp_path))
     document = json.loads(out)
@@ -785,4 +786,5 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
     """Without a command the CLI prints its usage and lists the commands (exit 2)."""
     assert main([]) == 2
     err = capsys.readouterr().err
-    assert "a command is required (validate, classify, test, demo, diff, lint, schema)" in err
+    commands = "validate, classify, test, suggest, demo, diff, lint, schema"
+    assert f"a command is required ({commands})" in err

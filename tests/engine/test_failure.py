@@ -238,6 +238,10 @@ def test_requests_dropped_connection_is_network_error(
     server: str, path: str, default: RuleSet
 ) -> None:
     """A real connection dropped mid-response (or before it) is a network_error."""
+    if path == "/truncated" and urllib3.__version__.startswith("1."):
+        # urllib3 1.x does not enforce Content-Length (2.x does): requests returns the short
+        # body without an error. The adapters check it themselves (test_response_limits.py).
+        pytest.skip("urllib3 1.x returns a truncated Content-Length body without an error")
     error = _raised(lambda: requests.get(f"{server}{path}", timeout=5))
     assert isinstance(error, requests.exceptions.ChunkedEncodingError | requests.ConnectionError)
     failure = to_failure(error)

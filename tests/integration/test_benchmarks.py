@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 import reliable_rules
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,6 +24,7 @@ def _load(name: str) -> ModuleType:
     return module
 
 
+@pytest.mark.slow
 def test_bench_classify_reports_every_figure_the_readme_quotes() -> None:
     """One quick round yields the ratios and load time that the README table shows."""
     results = _load("bench_classify").run(rounds=1, repeat=1)

@@ -74,6 +74,7 @@ def _repo_files() -> list[str]:
     return sorted(name for name in names if (PROJECT_ROOT / name).is_file())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("hook", _hooks(), ids=lambda hook: str(hook["id"]))
 def test_pre_commit_hook_passes_on_repo_rules(hook: dict[str, Any]) -> None:
     """Each pre-commit hook's entry exits 0 on the repository files its files/exclude select."""
@@ -131,6 +132,7 @@ def test_workflow_has_validate_lint_and_test_commands() -> None:
     assert verbs == {"validate", "lint", "test"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", _workflow_commands())
 def test_workflow_command_passes_on_repo_rules(command: str) -> None:
     """Each reliable-rules command of the CI example exits 0 with RULES=rules/ (output captured)."""

@@ -96,6 +96,7 @@ def test_every_example_is_tested_and_documented() -> None:
         assert f"**`{name}`**" in readme
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_example_runs(name: str) -> None:
     """The example exits 0 within 30 s, prints its key lines, and nothing on stderr."""

@@ -264,6 +264,7 @@ def test_executor_truncates_history_after_context_overflow(server: FakeProviderS
     assert second[-1] == {"role": "user", "content": "final question"}
 
 
+@pytest.mark.slow
 def test_official_sdks_example_runs() -> None:
     """examples/official_sdks.py exits 0, prints its key lines, and nothing on stderr."""
     pytest.importorskip("anthropic")

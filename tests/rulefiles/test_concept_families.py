@@ -74,6 +74,33 @@ CATCHES = [
     # tools
     pytest.param({"status": 404, "body": '{"error":{"message":"No endpoints found that support tool use.","code":404}}'}, "tool_schema_error", id="tools-route-without-tools"),
     pytest.param({"status": 400, "body": "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'."}, "client_error", id="tools-broken-history-is-client-error"),
+    # families added from round 4's lessons and round 5's training part: other languages,
+    # transport texts of every client, unparsable output, credentials beyond keys
+    pytest.param({"status": 400, "body": '{"error":"Модель не найдена"}'}, "model_not_found", id="model-russian"),
+    pytest.param({"status": 403, "body": "This model is not available in your country."}, "model_not_found", id="model-region-lock-under-403"),
+    pytest.param({"status": 403, "body": "Project `p1` does not have access to model `gpt-4o-mini`"}, "model_not_found", id="model-no-access-under-403"),
+    pytest.param({"status": 429, "body": "Demasiadas solicitudes, inténtelo de nuevo más tarde"}, "rate_limited", id="rate-spanish"),
+    pytest.param({"message": "当前服务访问频繁，请稍后重试"}, "rate_limited", id="rate-chinese-frequent"),
+    pytest.param({"status": 400, "body": "La solicitud infringe nuestras políticas de contenido"}, "content_filtered", id="content-spanish"),
+    pytest.param({"status": 400, "body": "Response filtered by Acme Guard"}, "content_filtered", id="content-filtered-by-a-named-guard"),
+    pytest.param({"status": 402, "body": "Saldo insuficiente"}, "quota_exhausted", id="quota-portuguese-balance"),
+    pytest.param({"status": 403, "body": "this model requires a subscription, upgrade for access"}, "quota_exhausted", id="quota-subscription-required"),
+    pytest.param({"status": 400, "body": "Die Eingabe ist zu lang für das Kontextfenster des Modells"}, "context_window_exceeded", id="context-german"),
+    pytest.param({"status": 400, "body": "Prompt is 11543 tokens but the model context window is 4096 tokens."}, "context_window_exceeded", id="context-tokens-against-window"),
+    pytest.param({"status": 401, "body": "Ungültiger API-Schlüssel"}, "auth_failed", id="auth-german-key"),
+    pytest.param({"message": "Invalid username or password"}, "auth_failed", id="auth-username-password"),
+    pytest.param({"status": 400, "body": "AK/SK signature verify failed, please check and try again later!"}, "auth_failed", id="auth-signature-over-try-again"),
+    pytest.param({"message": "Please set the ANTHROPIC_API_KEY environment variable"}, "auth_failed", id="auth-env-variable"),
+    pytest.param({"message": "java.net.SocketException: Connection reset"}, "network_error", id="network-jvm-reset"),
+    pytest.param({"message": "Error: socket hang up"}, "network_error", id="network-node"),
+    pytest.param({"message": "System.Net.Http.HttpRequestException: An error occurred while sending the request."}, "network_error", id="network-dotnet"),
+    pytest.param({"message": "Post \"https://api.example.com/v1/chat\": dial tcp 10.0.0.1:443: i/o timeout"}, "network_error", id="network-go-dial-timeout"),
+    pytest.param({"message": "java.net.http.HttpTimeoutException: request timed out"}, "timeout", id="timeout-jvm"),
+    pytest.param({"message": "请求超时"}, "timeout", id="timeout-chinese"),
+    pytest.param({"message": "ValueError: No tool_calls found in response"}, "format_mismatch", id="format-no-tool-calls"),
+    pytest.param({"message": "No messages returned from the model"}, "empty_response", id="empty-no-messages"),
+    pytest.param({"message": "'logit_bias' and 'logprobs' cannot be used together"}, "client_error", id="client-untyped-combination"),
+    pytest.param({"status": 400, "body": "The model was unable to complete inference due to an internal error."}, "server_error", id="server-internal-under-400"),
 ]
 
 # (failure, the category builtin:default must decide): what a family must leave alone.
@@ -99,6 +126,18 @@ NEAR_MISSES = [
     pytest.param({"status": 522, "body": "Error 522: Connection timed out. The origin is overloaded or unreachable."}, "timeout", id="a gateway timeout that says overloaded"),
     pytest.param({"status": 503, "body": "This model is currently experiencing high demand. Please try again later."}, "server_error", id="capacity under a 5xx is a server error"),
     pytest.param({"status": 429, "body": "Rate limit reached for model on tokens per minute (TPM). Visit https://console.groq.com/settings/billing"}, "rate_limited", id="a billing link inside a throttle"),
+    pytest.param({"message": "Invalid 'timeout': must be a positive integer"}, "client_error", id="timeout-parameter-is-not-a-timeout"),
+    pytest.param({"message": "max_tokens is not set"}, "unknown", id="token-parameter-is-not-a-credential"),
+    pytest.param({"message": "An error occurred (ResourceNotFoundException) when calling the InvokeModel operation: model gone"}, "model_not_found", id="resourcenotfound-is-not-enotfound"),
+    pytest.param({"status": 429, "body": "You have been rate limited. Your rate limit is 60 queries per minute. Please navigate to https://api.together.xyz/settings/billing to upgrade to a paid plan."}, "rate_limited", id="rate-limit-upsell-is-not-quota"),
+    pytest.param({"message": "ResourceExhausted: Worker local total request limit reached (33/32)."}, "rate_limited", id="concurrency-cap-is-a-throttle"),
+    pytest.param({"status": 402, "body": "Prompt tokens limit exceeded: 69120 > 36608. To increase, visit https://openrouter.ai/settings/credits and upgrade to a paid account"}, "quota_exhausted", id="token-allowance-raised-by-money-is-quota"),
+    pytest.param({"status": 400, "body": '{"error":{"message":"Failed to parse the request body as JSON: expected value at line 1 column 1"}}'}, "client_error", id="request-parse-is-not-output-format"),
+    pytest.param({"message": "账户存违规行为,账号已被锁定"}, "auth_failed", id="locked-account-is-not-a-content-block"),
+    pytest.param({"message": "vllm.engine.multiprocessing.MQEngineDeadError: Engine loop is not running."}, "server_error", id="engine-loop-is-not-a-missing-engine"),
+    pytest.param({"status": 500, "body": "error loading model: CUDA out of memory"}, "server_error", id="load-failure-is-not-a-missing-model"),
+    pytest.param({"status": 200, "body": '{"choices":[{"message":{"content":"hi","refusal":null},"finish_reason":"stop"}]}'}, "unknown", id="null-refusal-is-no-refusal"),
+    pytest.param({"status": 400, "body": '{"error":{"message":"\'tools\' : maximum number of items is 128","type":"invalid_request_error"}}'}, "client_error", id="tools-limit-is-not-rejected-tools"),
 ]
 
 

@@ -102,11 +102,19 @@ def test_the_history_names_the_blind_parts_as_they_are_in_the_corpus() -> None:
 @pytest.mark.slow
 def test_training_figure_and_readme_quote_todays_accuracy() -> None:
     """Every record rules were written from is right by behaviour at >= 98%, and the README's
-    tables quote today's figures for every part and the recorded blind history."""
+    tables quote today's figures for every part (a training part no rule was written from yet
+    on its own row) and the recorded blind history."""
     scored = scored_parts()
-    cat_ok = sum(c for name, (c, _, _) in scored.items() if "blind" not in name)
-    beh_ok = sum(b for name, (_, b, _) in scored.items() if "blind" not in name)
-    total = sum(n for name, (_, _, n) in scored.items() if "blind" not in name)
+    # A round frozen at the end of a session has no rule written from its training part yet.
+    unwritten = {
+        f"r{entry['round']} train" for entry in history() if entry.get("training_written") is False
+    }
+    written = {
+        name: v for name, v in scored.items() if "blind" not in name and name not in unwritten
+    }
+    cat_ok = sum(c for c, _, _ in written.values())
+    beh_ok = sum(b for _, b, _ in written.values())
+    total = sum(n for _, _, n in written.values())
     assert beh_ok / total >= 0.98
     readme = README.read_text(encoding="utf-8")
     training_row = (
@@ -115,8 +123,9 @@ def test_training_figure_and_readme_quote_todays_accuracy() -> None:
     )
     assert training_row in readme
     for name, (c, b, n) in sorted(scored.items()):
-        if "blind" in name:
-            row = f"| {name} (today) | {n} | {c} ({100 * c / n:.1f}%) | {b} ({100 * b / n:.1f}%) |"
+        if "blind" in name or name in unwritten:
+            shown = f"{name} (today)" if "blind" in name else f"{name} (no rule written from it)"
+            row = f"| {shown} | {n} | {c} ({100 * c / n:.1f}%) | {b} ({100 * b / n:.1f}%) |"
             assert row in readme, row
     for entry in history():
         (c, n), (b, _) = entry["measured"]["categories"], entry["measured"]["behaviours"]

@@ -283,6 +283,7 @@ messages = st.lists(st.tuples(fragments, separators), max_size=12).map(
 statuses = st.one_of(st.none(), st.integers(min_value=100, max_value=599))
 
 
+@pytest.mark.slow
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(msg=messages, status=statuses)
 def test_fragments_agree(seed_rules: Any, msg: str, status: int | None) -> None:

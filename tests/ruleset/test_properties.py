@@ -634,6 +634,7 @@ def test_loader_on_arbitrary_bytes(fuzz_dir: Path, raw: bytes) -> None:
     _load_only_rule_set_error(fuzz_dir, raw)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=document, flow=st.booleans())
 def test_loader_on_rule_shaped_yaml(fuzz_dir: Path, data: dict[Any, Any], flow: bool) -> None:
@@ -642,6 +643,7 @@ def test_loader_on_rule_shaped_yaml(fuzz_dir: Path, data: dict[Any, Any], flow: 
     _load_only_rule_set_error(fuzz_dir, text.encode("utf-8", "surrogatepass"))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(data=yamlish)
 def test_loader_on_random_yaml_documents(fuzz_dir: Path, data: Any) -> None:
@@ -650,6 +652,7 @@ def test_loader_on_random_yaml_documents(fuzz_dir: Path, data: Any) -> None:
     _load_only_rule_set_error(fuzz_dir, text.encode("utf-8", "surrogatepass"))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(text=mutated_seed())
 def test_loader_on_mutated_builtin_seed(fuzz_dir: Path, text: str) -> None:

@@ -178,3 +178,24 @@ def test_the_new_errors_are_classified_and_pickle(hostile: Start) -> None:
     assert again.limit == MB
     timeout = pickle.loads(pickle.dumps(ResponseTimeout("p", "idle", 2.0)))
     assert (timeout.bound, timeout.seconds, str(timeout)) == ("idle", 2.0, str(timeout))
+
+
+def test_a_body_cut_short_is_an_interrupted_answer(hostile: Start) -> None:
+    """A body shorter than its Content-Length raises ResponseInterrupted, whatever urllib3
+    enforces itself (1.x does not)."""
+    import socket  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    from reliable_rules.providers import ResponseInterrupted  # noqa: PLC0415
+
+    def short(sock: socket.socket, stop: threading.Event) -> None:
+        sock.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n"
+            b'\r\n{"id": "c", '
+        )
+
+    server = hostile(short)
+    with pytest.raises(ResponseInterrupted) as caught:
+        adapter(server).chat(ask(), "m")
+    assert "cut short" in str(caught.value)
+    assert load_rules("builtin:default").classify(caught.value).category == "network_error"
