@@ -18,61 +18,6 @@ import logging as _logging
 import typing as _typing
 
 from reliable_rules._version import __version__
-from reliable_rules.authoring.diff import RuleSetDiff, diff_rulesets
-from reliable_rules.chat import (
-    ChatProvider,
-    ChatRequest,
-    ChatResponse,
-    Message,
-    StreamEvent,
-    ToolCall,
-    Usage,
-)
-from reliable_rules.decision import Decision
-from reliable_rules.errors import (
-    AllProvidersFailed,
-    AttemptTimeout,
-    CallCancelled,
-    ContextWindowExceeded,
-    DeadlineExceeded,
-    ExecutionError,
-    MissingExtra,
-    NoStreamingProvider,
-    Problem,
-    ReliableRulesError,
-    ResponseFormatMismatch,
-    RuleSetError,
-    RuleSourceError,
-)
-from reliable_rules.executor.fallback import (
-    scope_provider_fallback,
-    take_last_provider_fallback,
-)
-from reliable_rules.executor.health import CircuitBreakerPolicy
-from reliable_rules.executor.loops import Attempt, CancelToken, ReliableExecutor
-from reliable_rules.executor.records import (
-    AttemptRecord,
-    AttemptStartEvent,
-    CallEndEvent,
-    CallStartEvent,
-    CircuitEvent,
-    FallbackEvent,
-    FallbackInfo,
-    GiveUpEvent,
-    Hooks,
-    Outcome,
-    RetryEvent,
-    SkipEvent,
-    StoreFallbackEvent,
-)
-from reliable_rules.executor.store import MemoryState, RateBudget, StateStore
-from reliable_rules.failure import Failure, to_failure
-from reliable_rules.reloading import ReloadingRuleSet
-from reliable_rules.retrying import retrying
-from reliable_rules.ruleset.loader import load_rules
-from reliable_rules.ruleset.model import Policy, Rule, RuleSet, RuleTest
-from reliable_rules.taxonomy import DEFAULT_CATEGORIES, Action, Category
-from reliable_rules.urllib3_retry import RulesRetry
 
 # A library logs, the application decides where logs go (no "No handlers" fallback to stderr).
 _logging.getLogger("reliable_rules").addHandler(_logging.NullHandler())
@@ -80,16 +25,129 @@ _logging.getLogger("reliable_rules").addHandler(_logging.NullHandler())
 if _typing.TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from reliable_rules.authoring.diff import RuleSetDiff, diff_rulesets
+    from reliable_rules.chat import (
+        ChatProvider,
+        ChatRequest,
+        ChatResponse,
+        Message,
+        StreamEvent,
+        ToolCall,
+        Usage,
+    )
+    from reliable_rules.decision import Decision
+    from reliable_rules.errors import (
+        AllProvidersFailed,
+        AttemptTimeout,
+        CallCancelled,
+        ContextWindowExceeded,
+        DeadlineExceeded,
+        ExecutionError,
+        MissingExtra,
+        NoStreamingProvider,
+        Problem,
+        ReliableRulesError,
+        ResponseFormatMismatch,
+        RuleSetError,
+        RuleSourceError,
+    )
+    from reliable_rules.executor.fallback import (
+        scope_provider_fallback,
+        take_last_provider_fallback,
+    )
+    from reliable_rules.executor.health import CircuitBreakerPolicy
+    from reliable_rules.executor.loops import Attempt, CancelToken, ReliableExecutor
+    from reliable_rules.executor.records import (
+        AttemptRecord,
+        AttemptStartEvent,
+        CallEndEvent,
+        CallStartEvent,
+        CircuitEvent,
+        FallbackEvent,
+        FallbackInfo,
+        GiveUpEvent,
+        Hooks,
+        Outcome,
+        RetryEvent,
+        SkipEvent,
+        StoreFallbackEvent,
+    )
+    from reliable_rules.executor.store import MemoryState, RateBudget, StateStore
     from reliable_rules.executor.store.redis import RedisState
+    from reliable_rules.failure import Failure, to_failure
     from reliable_rules.observability import OpenTelemetryHooks, PrometheusHooks
+    from reliable_rules.reloading import ReloadingRuleSet
+    from reliable_rules.retrying import retrying
+    from reliable_rules.ruleset.loader import load_rules
+    from reliable_rules.ruleset.model import Policy, Rule, RuleSet, RuleTest
+    from reliable_rules.taxonomy import DEFAULT_CATEGORIES, Action, Category
+    from reliable_rules.urllib3_retry import RulesRetry
 
-# PEP 562: the metrics and traces hooks and RedisState load on first use, so ``import
-# reliable_rules`` never imports them (nor, until one is built, opentelemetry,
-# prometheus_client or redis).
-_LAZY = {
-    "OpenTelemetryHooks": "reliable_rules.observability.otel",
-    "PrometheusHooks": "reliable_rules.observability.prometheus",
-    "RedisState": "reliable_rules.executor.store.redis",
+# PEP 562: every public name loads on first use, so ``import reliable_rules`` costs what its
+# caller uses (a CLI's `--version` imports nothing else; classifying never imports the executor,
+# requests, urllib3, nor, until one is built, opentelemetry, prometheus_client or redis).
+_LAZY: dict[str, str] = {
+    'Action': 'reliable_rules.taxonomy',
+    'AllProvidersFailed': 'reliable_rules.errors',
+    'Attempt': 'reliable_rules.executor.loops',
+    'AttemptRecord': 'reliable_rules.executor.records',
+    'AttemptStartEvent': 'reliable_rules.executor.records',
+    'AttemptTimeout': 'reliable_rules.errors',
+    'CallCancelled': 'reliable_rules.errors',
+    'CallEndEvent': 'reliable_rules.executor.records',
+    'CallStartEvent': 'reliable_rules.executor.records',
+    'CancelToken': 'reliable_rules.executor.loops',
+    'Category': 'reliable_rules.taxonomy',
+    'ChatProvider': 'reliable_rules.chat',
+    'ChatRequest': 'reliable_rules.chat',
+    'ChatResponse': 'reliable_rules.chat',
+    'CircuitBreakerPolicy': 'reliable_rules.executor.health',
+    'CircuitEvent': 'reliable_rules.executor.records',
+    'ContextWindowExceeded': 'reliable_rules.errors',
+    'DEFAULT_CATEGORIES': 'reliable_rules.taxonomy',
+    'DeadlineExceeded': 'reliable_rules.errors',
+    'Decision': 'reliable_rules.decision',
+    'ExecutionError': 'reliable_rules.errors',
+    'Failure': 'reliable_rules.failure',
+    'FallbackEvent': 'reliable_rules.executor.records',
+    'FallbackInfo': 'reliable_rules.executor.records',
+    'GiveUpEvent': 'reliable_rules.executor.records',
+    'Hooks': 'reliable_rules.executor.records',
+    'MemoryState': 'reliable_rules.executor.store',
+    'Message': 'reliable_rules.chat',
+    'MissingExtra': 'reliable_rules.errors',
+    'NoStreamingProvider': 'reliable_rules.errors',
+    'OpenTelemetryHooks': 'reliable_rules.observability.otel',
+    'Outcome': 'reliable_rules.executor.records',
+    'Policy': 'reliable_rules.ruleset.model',
+    'Problem': 'reliable_rules.errors',
+    'PrometheusHooks': 'reliable_rules.observability.prometheus',
+    'RateBudget': 'reliable_rules.executor.store',
+    'RedisState': 'reliable_rules.executor.store.redis',
+    'ReliableExecutor': 'reliable_rules.executor.loops',
+    'ReliableRulesError': 'reliable_rules.errors',
+    'ReloadingRuleSet': 'reliable_rules.reloading',
+    'ResponseFormatMismatch': 'reliable_rules.errors',
+    'RetryEvent': 'reliable_rules.executor.records',
+    'Rule': 'reliable_rules.ruleset.model',
+    'RuleSet': 'reliable_rules.ruleset.model',
+    'RuleSetDiff': 'reliable_rules.authoring.diff',
+    'RuleSetError': 'reliable_rules.errors',
+    'RuleSourceError': 'reliable_rules.errors',
+    'RuleTest': 'reliable_rules.ruleset.model',
+    'RulesRetry': 'reliable_rules.urllib3_retry',
+    'SkipEvent': 'reliable_rules.executor.records',
+    'StateStore': 'reliable_rules.executor.store',
+    'StoreFallbackEvent': 'reliable_rules.executor.records',
+    'StreamEvent': 'reliable_rules.chat',
+    'ToolCall': 'reliable_rules.chat',
+    'Usage': 'reliable_rules.chat',
+    'diff_rulesets': 'reliable_rules.authoring.diff',
+    'load_rules': 'reliable_rules.ruleset.loader',
+    'retrying': 'reliable_rules.retrying',
+    'scope_provider_fallback': 'reliable_rules.executor.fallback',
+    'take_last_provider_fallback': 'reliable_rules.executor.fallback',
+    'to_failure': 'reliable_rules.failure',
 }
 
 __all__ = [
@@ -170,6 +228,8 @@ def classify(
     model: str | None = None,
 ) -> Decision:
     """Classify with ``builtin:default``; see :meth:`RuleSet.classify`. Never raises."""
+    from reliable_rules.ruleset.loader import load_rules  # noqa: PLC0415 — lazy, see _LAZY
+
     return load_rules().classify(
         error, status=status, headers=headers, body=body, provider=provider, model=model
     )
@@ -186,4 +246,4 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    return sorted({*globals(), *__all__})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reliable_rules.cli.app import main
+from reliable_rules.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

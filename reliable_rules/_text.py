@@ -20,6 +20,7 @@ __all__ = [
 def closest(name: str, candidates: Iterable[object]) -> str:
     """`` (did you mean 'x'?)`` for the nearest candidate, or an empty string."""
     names = [str(candidate) for candidate in candidates]
+
     match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
 

@@ -132,9 +132,22 @@ def _as_status(value: object) -> int | None:
     return None
 
 
+def _plain_headers(value: dict[Any, Any]) -> dict[str, str] | None:
+    """A dict of str to str (what adapters build), lowercased in one pass; None otherwise."""
+    for name, header_value in value.items():
+        if type(name) is not str or type(header_value) is not str:
+            return None
+    result = {name.strip().lower(): text.strip() for name, text in value.items()}
+    return result if len(result) == len(value) else None  # names differing in case: merged below
+
+
 def _headers(value: object) -> dict[str, str]:
     if value is None:
         return {}
+    if type(value) is dict and len(value) <= 512:
+        plain = _plain_headers(value)
+        if plain is not None:
+            return plain
     items: Any
     try:
         items = value.items() if hasattr(value, "items") else value
@@ -383,6 +396,8 @@ def _normalise(
         else:
             base = Failure("", r_status, MappingProxyType(r_headers), r_body)
 
+    if status is None and headers is None and body is None and provider is None and model is None:
+        return base  # nothing to merge (the executor's case): no second Failure
     explicit_headers = _headers(headers) if headers is not None else None
     explicit_status = _as_status(status) if status is not None else None
     return Failure(

@@ -14,6 +14,7 @@ escaped JSON (``\\"api_key\\": \\"…\\"``). See ``docs/security.md``.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = ["REDACTED", "compact", "sanitize"]
@@ -25,42 +26,46 @@ REDACTED = "[REDACTED]"
 _VALUE = r"""(?:[^\s&"',;}\\]|\\(?![\\"']))"""
 _QUOTE = r"""(?:\\*["'])?"""
 
-_PATTERNS = (
-    re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"),
-    # "Authorization: Token …", "Authorization: Key …": the header's value whatever its scheme.
-    re.compile(
-        rf"(?i)\b(authorization{_QUOTE}\s*[:=]\s*{_QUOTE}(?:[A-Za-z-]+\s+)?){_VALUE}{{4,}}"
-    ),
-    # "Token …"/"Key …" schemes elsewhere: only a long value holding a digit.
-    re.compile(r"(?i)\b(token|key)\s+(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{16,}"),
-    re.compile(r"\b(?:sk|pk|rk)-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_-]{8,}"),
-    re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}"),
-    re.compile(
-        r"\b(?:gsk|xai|hf|ghp|gho|ghu|ghs|ghr|github_pat|glpat|r8|fw|tgp_v1)_[A-Za-z0-9_-]{8,}"
-    ),
-    re.compile(r"\b(?:xai|pplx|nvapi|csk|glpat|xox[abprs])-[A-Za-z0-9_-]{8,}"),
-    re.compile(r"\bya29\.[A-Za-z0-9._-]{8,}"),
-    re.compile(r"\bAIza[0-9A-Za-z_-]{20,}"),
-    # AWS access key id, and a 40-character secret written right after it.
-    re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}(?:[\s:/=,]+[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+]))?"),
-    re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
-    # URL credentials: scheme://user:password@host keeps the user.
-    re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/:@]+:)[^\s/@]+(?=@)"),
-    # URL-encoded key=value (api_key%3D…), up to the next encoded "&".
-    re.compile(
-        r"(?i)((?:api[_-]?key|apikey|access[_-]?token|token|key|secret|password|pwd|sig|auth)"
-        r"(?:%22)?%3D(?:%22)?)(?:(?!%26|%22)[^\s&\"',;}])+"
-    ),
-    # Short names only as whole words (no "bypass=", "author=").
-    re.compile(
-        rf"(?i)(?<![A-Za-z0-9])((?:sig|signature|x-amz-signature|x-amz-credential|auth|pwd|passwd"
-        rf"|pass|credentials?){_QUOTE}\s*[:=]\s*{_QUOTE}){_VALUE}{{4,}}"
-    ),
-    re.compile(
-        r"(?i)((?:api[_-]?key|apikey|access[_-]?token|auth[_-]?token|token|key|secret|password"
-        rf"|x-api-key|x-goog-api-key|authorization){_QUOTE}\s*[:=]\s*{_QUOTE}){_VALUE}{{4,}}"
-    ),
-)
+
+@functools.cache
+def _patterns() -> tuple[re.Pattern[str], ...]:
+    # compiled at the first text that holds a marker, not when the package is imported
+    return (
+        re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"),
+        # "Authorization: Token …", "Authorization: Key …": the header's value whatever its scheme.
+        re.compile(
+            rf"(?i)\b(authorization{_QUOTE}\s*[:=]\s*{_QUOTE}(?:[A-Za-z-]+\s+)?){_VALUE}{{4,}}"
+        ),
+        # "Token …"/"Key …" schemes elsewhere: only a long value holding a digit.
+        re.compile(r"(?i)\b(token|key)\s+(?=[A-Za-z._~+/=-]*\d)[A-Za-z0-9._~+/=-]{16,}"),
+        re.compile(r"\b(?:sk|pk|rk)-(?:[A-Za-z0-9]+-)*[A-Za-z0-9_-]{8,}"),
+        re.compile(r"\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{8,}"),
+        re.compile(
+            r"\b(?:gsk|xai|hf|ghp|gho|ghu|ghs|ghr|github_pat|glpat|r8|fw|tgp_v1)_[A-Za-z0-9_-]{8,}"
+        ),
+        re.compile(r"\b(?:xai|pplx|nvapi|csk|glpat|xox[abprs])-[A-Za-z0-9_-]{8,}"),
+        re.compile(r"\bya29\.[A-Za-z0-9._-]{8,}"),
+        re.compile(r"\bAIza[0-9A-Za-z_-]{20,}"),
+        # AWS access key id, and a 40-character secret written right after it.
+        re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}(?:[\s:/=,]+[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+]))?"),
+        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        # URL credentials: scheme://user:password@host keeps the user.
+        re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^\s/:@]+:)[^\s/@]+(?=@)"),
+        # URL-encoded key=value (api_key%3D…), up to the next encoded "&".
+        re.compile(
+            r"(?i)((?:api[_-]?key|apikey|access[_-]?token|token|key|secret|password|pwd|sig|auth)"
+            r"(?:%22)?%3D(?:%22)?)(?:(?!%26|%22)[^\s&\"',;}])+"
+        ),
+        # Short names only as whole words (no "bypass=", "author=").
+        re.compile(
+            rf"(?i)(?<![A-Za-z0-9])((?:sig|signature|x-amz-signature|x-amz-credential|auth|pwd|passwd"
+            rf"|pass|credentials?){_QUOTE}\s*[:=]\s*{_QUOTE}){_VALUE}{{4,}}"
+        ),
+        re.compile(
+            r"(?i)((?:api[_-]?key|apikey|access[_-]?token|auth[_-]?token|token|key|secret|password"
+            rf"|x-api-key|x-goog-api-key|authorization){_QUOTE}\s*[:=]\s*{_QUOTE}){_VALUE}{{4,}}"
+        ),
+    )
 
 # Every pattern above needs one of these (lower-cased) literals, so a text holding none of them
 # is returned as is. Most error texts hold no secret, and the substitution passes cost more
@@ -76,9 +81,12 @@ _MARKERS = (
 def sanitize(text: str) -> str:
     """``text`` with every credential-looking value replaced by ``[REDACTED]``."""
     lowered = text.lower()
-    if not any(marker in lowered for marker in _MARKERS):
+    for marker in _MARKERS:  # a plain loop: no generator on every error's path
+        if marker in lowered:
+            break
+    else:
         return text
-    for pattern in _PATTERNS:
+    for pattern in _patterns():
         text = pattern.sub(_keep_label if pattern.groups else REDACTED, text)
     return text
 

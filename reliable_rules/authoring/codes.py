@@ -59,6 +59,7 @@ NUMBERS: Mapping[str, str] = {
     "regex-backtracking": "RR306",
     "unknown-disable": "RR307",
     "invariant-violated": "RR308",
+    "ungated-rule": "RR309",
     # side-by-side test files
     "unknown-rule": "RR401",
     "incomplete-case": "RR402",

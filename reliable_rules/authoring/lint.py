@@ -24,6 +24,7 @@ from typing import Any
 import regex
 
 from reliable_rules.authoring.corpus import iter_records, record_failure
+from reliable_rules.authoring.gating import ungated_costs
 from reliable_rules.authoring.locate import Related, locate
 from reliable_rules.engine.nodes import (
     All,
@@ -84,6 +85,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "regex-backtracking": ("warning", "A regex with nested quantifiers (slow backtracking)."),
     "unknown-disable": ("error", "A `disable` entry naming no base rule."),
     "invariant-violated": ("error", "A test case or corpus record breaks a declared invariant."),
+    "ungated-rule": ("info", "A rule of a large set with nothing to skip it by: tried every time."),
 }
 
 
@@ -374,7 +376,22 @@ class _Linter:
         self.structure()
         self.raw_matchers()
         self.invariants()
+        self.ungated()
         return self.found
+
+    def ungated(self) -> None:
+        """Rules tried on every error, with their cost (authoring/gating.py)."""
+        by_id = {rule.id: rule for rule in self.ruleset.rules}
+        for rule_id, cost in ungated_costs(self.ruleset):
+            rule = by_id[rule_id]
+            self.add(
+                "ungated-rule",
+                (rule.file, rule.line, rule.column),
+                f"rule {rule_id!r} is tried on every error (about {cost:.1f} us per call): "
+                "it has no literal, status, provider, model or exception to be skipped by",
+                "add a `contains` or `status` beside it under `all:`, or give its regex a literal",
+                (rule_id,),
+            )
 
     # never-wins ----------------------------------------------------------------------
 

@@ -12,18 +12,25 @@ an error then adds (almost) nothing to classifying it.
 
 from __future__ import annotations
 
+import importlib
 import logging
+import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+import regex
 
 from reliable_rules.decision import Decision, Verdict
 from reliable_rules.engine.codegen import (
     compile_decider,
     compile_retry_after,
     compile_rule_matchers,
+    retry_literals,
 )
-from reliable_rules.engine.extractors import Extractor, PrefixSource
+from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.nodes import (
     All,
     Any_,
@@ -42,7 +49,9 @@ from reliable_rules.engine.nodes import (
     TextStatus,
     unwrap,
 )
+from reliable_rules.engine.regex_literals import gates_hold, re2_equivalent
 from reliable_rules.engine.regex_safety import REGEX_BUDGET_MS
+from reliable_rules.engine.shapes import ShapeScan, re2_module
 from reliable_rules.failure import Failure
 from reliable_rules.sanitize import compact
 from reliable_rules.taxonomy import UNKNOWN, Category
@@ -190,6 +199,132 @@ class _LiteralScan:
         return found
 
 
+class _AhoScan:
+    """The same answer as :class:`_LiteralScan`, from a ``pyahocorasick`` automaton.
+
+    One pass in C reports every occurrence of every literal (overlapping ones included), so
+    the cost no longer grows with the number of distinct first characters.
+    """
+
+    __slots__ = ("_iter",)
+
+    def __init__(self, literals: Iterable[str], module: Any) -> None:
+        automaton = module.Automaton()
+        for literal in literals:
+            automaton.add_word(literal, literal)
+        automaton.make_automaton()
+        self._iter = automaton.iter
+
+    def __call__(self, lower: str) -> set[str]:
+        # (end, literal) pairs: the literals collected without a Python-level loop
+        return set(map(_second, self._iter(lower)))
+
+
+_second = itemgetter(1)
+
+#: Set to "0" to use the pure-Python scan even when the accelerator is installed.
+ACCELERATOR_ENV = "RELIABLE_RULES_ACCELERATOR"
+
+
+def accelerator() -> Any:
+    """The ``ahocorasick`` module (extra ``fast``) when installed and not switched off."""
+    if os.environ.get(ACCELERATOR_ENV, "1") == "0":
+        return None
+    try:  # optional (no type information): imported only when a large rule set loads
+        module = importlib.import_module("ahocorasick")
+    except ImportError:
+        return None
+    return module if getattr(module, "unicode", False) else None
+
+
+#: Texts longer than this are scanned once per distinct line (see :class:`_DistinctLines`).
+LONG_TEXT = 65_536
+
+
+class _DistinctLines:
+    """A scan that reads each distinct line of a long text once.
+
+    A 1 MB body is mostly the same lines again (log records, HTML); the scan's cost is per
+    occurrence, so the same answer comes far cheaper from the distinct lines joined: no
+    literal holds a line break, so none can occur across two lines, and the set of literals
+    found is exactly the same.
+    """
+
+    __slots__ = ("_scan", "inner")
+
+    def __init__(self, scan: Callable[[str], set[str]]) -> None:
+        self._scan = self.inner = scan
+
+    def __call__(self, lower: str) -> set[str]:
+        if len(lower) > LONG_TEXT:
+            lower = "\n".join(dict.fromkeys(lower.split("\n")))
+        return self._scan(lower)
+
+
+def literal_scan(literals: Iterable[str]) -> Callable[[str], set[str]]:
+    """The fastest available scan for ``literals``; every one gives the same answer."""
+    unique = {literal for literal in literals if literal}
+    module = accelerator() if unique else None
+    scan: Callable[[str], set[str]] = (
+        _AhoScan(unique, module) if module is not None else _LiteralScan(unique)
+    )
+    if any("\n" in literal for literal in unique):
+        return scan
+    return _DistinctLines(scan)
+
+
+def _gate_options(node: Node) -> list[frozenset[GateKey]]:
+    """Gates ``node`` could use: its own, and each requirement of a regex it needs."""
+    node = unwrap(node)
+    options = [] if node.gate is None else [node.gate]
+    if isinstance(node, Regex):
+        options.extend(frozenset[GateKey](need) for need in node.requirements[1:])
+    elif isinstance(node, All):
+        for child in node.children:
+            options.extend(option for option in _gate_options(child) if option not in options)
+    return options
+
+
+def _rarest_gates(rules: Sequence[CompiledRule]) -> list[frozenset[GateKey] | None]:
+    """Each rule's gate: of the keys it could be gated on, those fewest rules share.
+
+    A literal many rules need ("exceeded") occurs in many texts too; an ID only one rule
+    names is the better gate. Nodes choose by length alone; across the rule set, how many
+    rules share a key is the better guess of how often it occurs.
+    """
+    options = [_gate_options(rule.node) for rule in rules]
+    shared: dict[GateKey, int] = {}
+    for choices in options:
+        for key in set().union(*choices) if choices else ():
+            shared[key] = shared.get(key, 0) + 1
+    gates: list[frozenset[GateKey] | None] = []
+    for rule, choices in zip(rules, options, strict=True):
+        if len(choices) < 2:
+            gates.append(rule.node.gate)
+            continue
+        gates.append(min(choices, key=lambda gate: (sum(shared[key] for key in gate), len(gate))))
+    return gates
+
+
+def _shape_rules(
+    rules: Sequence[CompiledRule], ungated: int
+) -> list[tuple[int, str, bool, bool]]:
+    """(position, pattern, ignore case, projectable) of ungated rules needing such a regex."""
+    entries = []
+    for position, rule in enumerate(rules):
+        if not ungated >> position & 1:
+            continue
+        node = unwrap(rule.node)
+        needed = [unwrap(child) for child in node.children] if isinstance(node, All) else [node]
+        for candidate in needed:
+            if isinstance(candidate, Regex) and re2_equivalent(candidate.pattern):
+                ignore_case = bool(candidate.flags & regex.IGNORECASE)
+                projectable = re2_equivalent(candidate.pattern, projected=True)
+                entries.append((position, candidate.pattern, ignore_case, projectable))
+                break
+    return entries
+
+
 class Classifier:
     """Compiled rules of one layered rule set."""
 
@@ -236,6 +371,7 @@ class Classifier:
         self._max_wait = self.max_wait_ms if self._over_wait else None
 
         literals: set[str] = set()
+        regex_literals: set[str] = set()
         for rule in self.rules:
             for node in _walk(rule.node):
                 if isinstance(node, Contains):
@@ -244,9 +380,19 @@ class Classifier:
                     literals.update(node.literals)  # every term is checked against the scan
                 elif isinstance(node, JsonKey) and node.gate is not None:
                     literals.update(str(key) for key in node.gate)
-        literals.update(e.literal for e in self.extractors if isinstance(e, PrefixSource))
+                elif isinstance(node, Regex) and node.needles is not None:
+                    literals.update(node.needles)
+                    regex_literals.update(node.needles)
+        literals.update(retry_literals(self.extractors))
         self.indexed = len(literals) > SCAN_THRESHOLD
-        self._scan = _LiteralScan(literals) if self.indexed else None
+        self._scan_literals = frozenset(literals)
+        self._scan = literal_scan(literals) if self.indexed else None
+        inner = getattr(self._scan, "inner", self._scan)
+        #: Which literal scan runs: "aho-corasick" (extra `fast`), "trie" (pure Python), or
+        #: None (a small set evaluated in order).
+        self.scan_kind = (
+            None if inner is None else "aho-corasick" if isinstance(inner, _AhoScan) else "trie"
+        )
         self._all_rules = (1 << len(self.rules)) - 1
         nodes = [rule.node for rule in self.rules]
         self._decide_all = None if self.indexed else compile_decider(nodes)
@@ -265,19 +411,37 @@ class Classifier:
             else compile_retry_after(general)
         )
 
+        self._build_index(regex_literals)
+
+    def _build_index(self, regex_literals: set[str]) -> None:
         # Candidate rules are bit sets (bit i = rule i): one OR per key present, then the set
         # bits are visited in rule order until one rule matches.
         index: dict[GateKey, int] = {}
         ungated = 0
-        for position, rule in enumerate(self.rules):
-            gate = rule.node.gate
+        ascii_gated = 0  # gated on a regex's literals: valid where gates_hold(text)
+        for position, gate in enumerate(_rarest_gates(self.rules)):
             if gate is None:
                 ungated |= 1 << position
                 continue
+            if not regex_literals.isdisjoint(gate):
+                ascii_gated |= 1 << position
             for key in gate:
                 index[key] = index.get(key, 0) | 1 << position
         self._index = index
+        # Ungated rules that need a literal-free regex (shapes of IDs and codes): one RE2 set
+        # scan says which can match (extra `fast`; see shapes.py)
+        self._shapes: ShapeScan | None = None
+        shape_rules = _shape_rules(self.rules, ungated) if self.indexed else []
+        module = re2_module() if shape_rules else None
+        if module is not None:
+            try:
+                self._shapes = ShapeScan(shape_rules, module)
+            except Exception:  # noqa: BLE001 — RE2 refusing a set only costs speed
+                logger.debug("reliable_rules: RE2 set not built; shape rules stay ungated")
+            else:
+                ungated &= ~self._shapes.mask
         self._ungated = ungated
+        self._ascii_gated = ascii_gated
         self._status_masks = {
             key[1]: mask
             for key, mask in index.items()
@@ -288,6 +452,12 @@ class Classifier:
         self._gates_exceptions = "exception" in kinds
         self._gates_provider = "provider" in kinds
         self._gates_model = "model" in kinds
+
+    def ungated_positions(self) -> tuple[int, ...]:
+        """Positions of the rules tried on every error (none when not indexed: small sets)."""
+        if not self.indexed:
+            return ()
+        return tuple(p for p in range(len(self.rules)) if self._ungated >> p & 1)
 
     def _probe(self, failure: Failure) -> Probe:
         text = failure.text
@@ -306,6 +476,10 @@ class Classifier:
         mask = self._ungated
         for literal in found:
             mask |= index.get(literal, 0)
+        if not gates_hold(probe.text):
+            mask |= self._ascii_gated
+        if self._shapes is not None:
+            mask |= self._shapes(probe.text)
         failure = probe.failure
         status = failure.status
         mask |= self._status_masks.get(status, 0)

@@ -17,10 +17,34 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from reliable_rules.engine.extractors import Extractor, PrefixSource, RegexSource
-from reliable_rules.engine.nodes import All, Any_, ConditionRef, Contains, Node, Not, Probe, Status
+from reliable_rules.engine.extractors import (
+    Extractor,
+    HeaderSource,
+    JsonSource,
+    PrefixSource,
+    RegexSource,
+)
+from reliable_rules.engine.nodes import (
+    All,
+    Any_,
+    ConditionRef,
+    Contains,
+    Node,
+    Not,
+    Probe,
+    Regex,
+    Status,
+)
+from reliable_rules.engine.regex_literals import gates_hold
 
-__all__ = ["MAX_SOURCE_CHARS", "DecideFn", "RetryFn", "compile_decider", "compile_retry_after"]
+__all__ = [
+    "MAX_SOURCE_CHARS",
+    "DecideFn",
+    "RetryFn",
+    "compile_decider",
+    "compile_retry_after",
+    "retry_literals",
+]
 
 # A rule set whose nested conditions would expand past this is interpreted instead.
 MAX_SOURCE_CHARS = 2_000_000
@@ -68,6 +92,19 @@ class _Emitter:
                 return inner
             local = self.memo.setdefault(node.name, f"c{len(self.memo)}")
             return f"({local} if {local} is not None else ({local} := {inner}))"
+        if isinstance(node, Regex) and (node.requirements or node.weak):
+            # None of the literals every match needs: no search (unless the text holds one of
+            # the three non-ASCII letters case folding equates with ASCII: see regex_literals)
+            scanned = node.requirements if self.indexed else ()
+            tests = [f"not found.isdisjoint({self.constant(need, 'K')})" for need in scanned]
+            tests.extend(
+                "(" + " or ".join(f"{needle!r} in lower" for needle in sorted(need)) + ")"
+                for need in (node.weak if self.indexed else node.requirements + node.weak)
+            )
+            present = " and ".join(tests)
+            search = self.constant(node.search, "F")
+            holds = self.constant(gates_hold, "G")
+            return f"(({present} or not {holds}(text)) and {search}(P))"
         # Regex, JSON, headers, exceptions, scopes, text_status: the node does the work.
         return f"{self.constant(node.match, 'F')}(P)"
 
@@ -126,11 +163,49 @@ def compile_rule_matchers(
     return functions
 
 
-def compile_retry_after(extractors: Sequence[Extractor]) -> RetryFn:
-    """One function ``(probe, lower) -> milliseconds or None`` trying the sources in order."""
-    emitter = _Emitter(indexed=False)
-    lines = ["def retry_after(P, lower):"]
+def retry_literals(extractors: Sequence[Extractor]) -> set[str]:
+    """The literals the generated Retry-After function looks up in the scan's set."""
+    found: set[str] = set()
     for extractor in extractors:
+        if isinstance(extractor, PrefixSource):
+            found.add(extractor.literal)
+        elif isinstance(extractor, RegexSource) and extractor.needle is not None:
+            found.add(extractor.needle)
+        elif isinstance(extractor, JsonSource):
+            found.update(key.lower() for key in extractor.keys if key.isascii())
+    return found
+
+
+def compile_retry_after(extractors: Sequence[Extractor]) -> RetryFn:
+    """One function ``(probe, lower) -> milliseconds or None`` trying the sources in order.
+
+    When ``probe.found`` is set, it must hold every literal of :func:`retry_literals` present.
+    """
+    emitter = _Emitter(indexed=False)
+    lines = [
+        "def retry_after(P, lower):",
+        "    H = P.failure.headers",
+        "    text = P.text",
+        "    F = P.found",
+    ]
+    for extractor in extractors:
+        guard = None
+        if isinstance(extractor, HeaderSource):
+            # most failures carry no headers, and few carry this one: a dict lookup
+            guard = f"H and {extractor.name!r} in H"
+        elif isinstance(extractor, JsonSource) and extractor.keys:
+            # JSON keys occur verbatim in the text when the path can resolve; the scan's set
+            # answers first (no pass over a long text) for the keys it holds
+            guard = " and ".join(
+                (f"(F is None or {key.lower()!r} in F) and " if key.isascii() else "")
+                + f"{key!r} in text"
+                for key in extractor.keys
+            )
+        if guard is not None:
+            lines.append(f"    if {guard}:")
+            lines.append(f"        value = {emitter.constant(extractor.extract, 'E')}(P)")
+            lines.append("        if value is not None:\n            return value")
+            continue
         needle = (
             extractor.literal
             if isinstance(extractor, PrefixSource)
@@ -141,7 +216,8 @@ def compile_retry_after(extractors: Sequence[Extractor]) -> RetryFn:
         if needle is not None:
             # the literal every match needs: absent from nearly every failure, so the source
             # costs one substring test
-            lines.append(f"    if {needle!r} in lower:")
+            # (in the scan's set when there is one: the classifier scans for these literals)
+            lines.append(f"    if {needle!r} in F if F is not None else {needle!r} in lower:")
             lines.append(f"        value = {emitter.constant(extractor.extract, 'E')}(P)")
             lines.append("        if value is not None:\n            return value")
         else:

@@ -20,6 +20,7 @@ from typing import Any
 
 import regex
 
+from reliable_rules.engine.regex_literals import gates_hold, gates_of
 from reliable_rules.engine.regex_safety import (
     REGEX_BUDGET_MS,
     REGEX_TIMEOUT_S,
@@ -350,16 +351,49 @@ def untimed_for(compiled: regex.Pattern[str]) -> int:
 
 
 class Regex(Node):
-    __slots__ = ("compiled", "pattern", "rule_id", "untimed_max")
+    """A regex search over the text.
 
-    def __init__(self, pattern: str, compiled: regex.Pattern[str]) -> None:
+    ``needles`` (see :mod:`regex_literals`) are literals of which every match contains one in
+    the lowercased text (unless :func:`gates_hold` says otherwise): the node's gate, and a set
+    lookup that spares the search when the classifier's scan found none of them.
+    """
+
+    __slots__ = (
+        "_compiled", "flags", "needles", "pattern", "requirements", "rule_id", "untimed_max", "weak"
+    )  # fmt: skip
+
+    def __init__(
+        self, pattern: str, compiled: regex.Pattern[str] | None, *, flags: int | None = None
+    ) -> None:
         self.pattern = pattern
-        self.compiled = compiled
+        # None: compiled at the first search (shipped files, proven valid by the tests, so a
+        # process that loads builtin:default does not pay for ~50 compilations up front)
+        self._compiled = compiled
+        self.flags = compiled.flags if compiled is not None else (flags or 0)
         self.untimed_max = -1  # proven on first use: loading does not pay for the proof
-        self.gate = None
         self.rule_id = ""  # the first rule using it (set by the classifier): for messages
+        self.requirements, self.weak = gates_of(pattern, verbose=bool(self.flags & regex.VERBOSE))
+        self.needles = frozenset().union(*self.requirements) if self.requirements else None
+        self.gate = frozenset[GateKey](self.requirements[0]) if self.requirements else None
+
+    @property
+    def compiled(self) -> regex.Pattern[str]:
+        """The compiled pattern (compiled now if it was deferred)."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = regex.compile(self.pattern, self.flags)
+        return compiled
 
     def match(self, probe: Probe) -> bool:
+        found = probe.found
+        if found is not None and self.requirements and gates_hold(probe.text):
+            for need in self.requirements:
+                if found.isdisjoint(need):
+                    return False
+        return self.search(probe)
+
+    def search(self, probe: Probe) -> bool:
+        """The search itself, without the needle check (generated code does that inline)."""
         limit = self.untimed_max
         if limit < 0:
             limit = self.untimed_max = untimed_for(self.compiled)

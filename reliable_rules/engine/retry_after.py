@@ -13,8 +13,6 @@ from __future__ import annotations
 import math
 import re
 import time
-from email.utils import parsedate_to_datetime
-from fractions import Fraction
 
 __all__ = [
     "MAX_RETRY_AFTER_MS",
@@ -107,11 +105,16 @@ def parse_duration_ms(value: str, *, unit: str = "auto", now: float | None = Non
         return None
     lowered = text.lower()
     if _DURATION.fullmatch(lowered):
+        from fractions import Fraction  # noqa: PLC0415 — rare; fractions imports decimal
+
         nanos = sum(
             round(Fraction(amount) * _UNIT_NANOS[suffix])
             for amount, suffix in _DURATION_PART.findall(lowered)
         )
         return _clamp(nanos)
+    # an HTTP date is rare: email.utils (and the modules it pulls in) is imported only then
+    from email.utils import parsedate_to_datetime  # noqa: PLC0415
+
     try:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
@@ -120,4 +123,6 @@ def parse_duration_ms(value: str, *, unit: str = "auto", now: float | None = Non
         return None
     current = time.time() if now is None else now
     delta = moment.timestamp() - current
+    from fractions import Fraction  # noqa: PLC0415 — rare; fractions imports decimal
+
     return _clamp(round(Fraction(max(delta, 0.0)) * 10**9))

@@ -17,6 +17,7 @@ attributes, unsanitised, for the rules to look at.
 from __future__ import annotations
 
 import copy
+import functools
 import http
 import json
 import re
@@ -117,6 +118,12 @@ def _decode_body(
     return text[:MAX_BODY_CHARS]
 
 
+@functools.lru_cache(maxsize=256)
+def _short_name(name: str) -> str:
+    # the same few provider names and reason phrases on every error: sanitised once each
+    return compact(name, limit=100)
+
+
 def _read_prefix(
     response: requests.Response, limit: int, guard: Guard, read_timeout: float | None
 ) -> bytes:
@@ -140,7 +147,7 @@ def _reason_phrase(status_code: int, reason: object) -> str:
     if isinstance(reason, bytes):
         reason = reason.decode("latin-1")
     if isinstance(reason, str) and reason.strip():
-        return compact(reason, limit=100)
+        return _short_name(reason)
     try:
         return http.HTTPStatus(status_code).phrase
     except ValueError:
@@ -186,7 +193,7 @@ class ProviderHTTPError(ReliableRulesError):
         self.url = safe_url(url) if url else ""
         status = f"{status_code} {self.reason}".rstrip()
         detail = compact(self.body, limit=_MESSAGE_BODY_CHARS)
-        message = f"{compact(provider, limit=100)} API error ({status})"
+        message = f"{_short_name(provider)} API error ({status})"
         super().__init__(f"{message}: {detail}" if detail else message)
 
     @classmethod

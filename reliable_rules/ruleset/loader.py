@@ -27,6 +27,7 @@ from reliable_rules.engine.classifier import Classifier
 from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.nodes import Never, Node
 from reliable_rules.errors import Problem, RuleSetError, RuleSourceError
+from reliable_rules.ruleset import doccache
 from reliable_rules.ruleset.access import (
     extends_permitted,
     read_rule_file,
@@ -36,10 +37,11 @@ from reliable_rules.ruleset.compile import (
     MatcherCompiler,
     compile_extractor,
 )
+from reliable_rules.ruleset.invariants import compile_invariants
 from reliable_rules.ruleset.model import Invariant, Policy, Rule, RuleSet, RuleTest
 from reliable_rules.ruleset.resources import builtin_names, rules_dir
 from reliable_rules.ruleset.schema import FORMAT, validate_document
-from reliable_rules.ruleset.yamlpos import Path, SourceMap, decode, parse_yaml
+from reliable_rules.ruleset.sourcemap import Path, SourceMap, decode
 from reliable_rules.sanitize import compact, sanitize
 from reliable_rules.taxonomy import DEFAULT_CATEGORIES, UNKNOWN, Action, Category
 
@@ -238,14 +240,22 @@ class _Loader:
                 )
             )
             return None
-        text, problems = decode(shown, raw)
-        self.problems.extend(problems)
-        if text is None:
-            return None
-        document, problems = parse_yaml(shown, text)
-        self.problems.extend(problems)
+        shipped = shown.startswith(BUILTIN_PREFIX)
+        document = doccache.read(raw, shown) if shipped else None
         if document is None:
-            return None
+            text, problems = decode(shown, raw)
+            self.problems.extend(problems)
+            if text is None:
+                return None
+            # PyYAML is imported only here: a cached built-in set never needs it
+            from reliable_rules.ruleset.yamlpos import parse_yaml  # noqa: PLC0415
+
+            document, problems = parse_yaml(shown, text)
+            self.problems.extend(problems)
+            if document is None:
+                return None
+            if shipped and not problems:
+                doccache.write(raw, document)
         data, source = document.data, document.source
         if (
             self._stack[:-1]
@@ -261,9 +271,7 @@ class _Loader:
         # A shipped file reached as builtin:NAME is valid (tests/ruleset/test_shipped_valid.py
         # proves it at test time); `reliable-rules validate rules/` reaches them by path and
         # still checks them fully. The schema check is 40% of loading builtin:default.
-        schema_problems = (
-            [] if shown.startswith(BUILTIN_PREFIX) else validate_document(data, source)
-        )
+        schema_problems = [] if shipped else validate_document(data, source)
         self.problems.extend(schema_problems)
         if not isinstance(data, dict) or any(p.code == "format-version" for p in schema_problems):
             return None
@@ -563,59 +571,6 @@ def _lint_ignore(data: Mapping[str, Any]) -> list[Any]:
     return ignore if isinstance(ignore, list) else []
 
 
-_EXPECT_CATEGORY_KEYS = ("category", "not_category")
-
-
-def _invariants(
-    layer: _Layer,
-    compiler: MatcherCompiler,
-    categories: Mapping[str, Category],
-    problems: list[Problem],
-) -> tuple[Invariant, ...]:
-    """Compile the layered ``invariants:`` (``when`` with the rules' compiler)."""
-    result: list[Invariant] = []
-    for invariant_id, (spec, source, path) in layer.invariants.items():
-        if source.is_rejected(path):
-            continue
-        if "kind" in spec and ("when" in spec or "expect" in spec):
-            problems.append(
-                source.problem(
-                    (*path, "kind"),
-                    "an invariant takes either `kind` or `when` and `expect`, not both",
-                    "invariant-shape",
-                    at_key=True,
-                )
-            )
-            continue
-        expect: dict[str, Any] = dict(spec.get("expect") or {})
-        for key in _EXPECT_CATEGORY_KEYS:
-            value = expect.get(key)
-            for name in [value] if isinstance(value, str) else value or []:
-                if name not in categories:
-                    problems.append(
-                        source.problem(
-                            (*path, "expect", key),
-                            f"unknown category {name!r}{closest(name, categories)}",
-                            "unknown-category",
-                        )
-                    )
-        when = compiler.compile(spec["when"], source, (*path, "when")) if "when" in spec else None
-        line, column = source.value(path)
-        result.append(
-            Invariant(
-                id=invariant_id,
-                description=str(spec.get("description", "")),
-                file=source.file,
-                line=line,
-                column=column,
-                kind=spec.get("kind"),
-                when=when,
-                expect=MappingProxyType(expect),
-            )
-        )
-    return tuple(result)
-
-
 def _build(
     layer: _Layer, source_name: str, top_file: str, problems: list[Problem]
 ) -> RuleSet | None:
@@ -681,7 +636,7 @@ def _build(
                 lint_ignore=tuple(str(code) for code in _lint_ignore(spec.data)),
             )
         )
-    invariants = _invariants(layer, compiler, categories, problems)
+    invariants = compile_invariants(layer.invariants, compiler, categories, problems)
     compiler.compile_all_conditions()
 
     extractors: list[Extractor] = []

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from reliable_rules._text import closest
 from reliable_rules.errors import Problem
 from reliable_rules.ruleset.resources import schemas_dir
-from reliable_rules.ruleset.yamlpos import Path, SourceMap, iter_paths
+from reliable_rules.ruleset.sourcemap import Path, SourceMap, iter_paths
 
 if TYPE_CHECKING:  # jsonschema is imported when a document is validated, not at import time
     from jsonschema import Draft202012Validator

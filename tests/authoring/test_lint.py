@@ -183,6 +183,21 @@ TABLE = [
         "rules:" + CLEAN_RULE + RETRY_AFTER_INVARIANT,
         "rules:" + CLEAN_RULE + RETRY_AFTER_INVARIANT + "retry_after: [{header: retry-after}]\n",
     ),
+    (
+        "ungated-rule",  # builtin:default is large (indexed): a literal-free regex is tried always
+        """
+        extends: builtin:default
+        rules:
+          - {id: u, when: {regex: '(?=[0-9]{6})[0-9a-f]{8}'}, then: {category: server_error}}
+        """,
+        """
+        extends: builtin:default
+        rules:
+          - id: u
+            when: {all: [{status: 503}, {regex: '(?=[0-9]{6})[0-9a-f]{8}'}]}
+            then: {category: server_error}
+        """,
+    ),
 ]
 
 
@@ -481,3 +496,20 @@ def test_schema_lint_codes_match_the_linter() -> None:
     """The schema's `lint: {ignore}` enum lists exactly the lint codes."""
     schema = json.loads((PROJECT_ROOT / "schemas" / "ruleset.v1.json").read_text("utf-8"))
     assert schema["$defs"]["lintCode"]["enum"] == list(CODES)
+
+
+def test_an_ungated_rule_is_reported_with_its_cost(tmp_path: Path) -> None:
+    """The finding names the rule, says it is tried on every error and gives microseconds."""
+    body = """
+        extends: builtin:default
+        rules:
+          - {id: u, when: {regex: 'id [0-9]+ is gone'}, then: {category: server_error}}
+          - {id: v, when: {header: {name: x-acme-shard, exists: true}}, then: {category: timeout}}
+          - {id: w, when: {regex: '(?<=[0-9])[a-f]{12}'}, then: {category: timeout}}
+        """
+    found = [f for f in findings(tmp_path, body) if f.code == "ungated-rule"]
+    # u has literals (" is gone"): gated; v is a header lookup (cheap, not reported)
+    assert [f.rules for f in found] == [("w",)]
+    assert "tried on every error" in found[0].message
+    assert " us per call" in found[0].message
+    assert found[0].severity == "info"

@@ -75,3 +75,24 @@ def test_bench_executor_reports_every_figure_the_readme_quotes() -> None:
     assert results["lost_results"] == results["duplicated_results"] == 0
     assert results["misrouted_results"] == results["threads_leaked"] == 0
     assert "| **per retry, `executor.call`**, zero backoff |" in bench.render(results)
+
+
+def test_bench_targets_measures_every_row_of_the_issue_table() -> None:
+    """One small round yields every ratio of the performance issue's table, and the CLI times."""
+    bench = _load("bench_targets")
+    results = bench.run(rounds=1, number=200, pairs=1, counts=(30,), sample=20)
+    for key in (*bench.TARGETS, "cli_version_cpu_s", "cli_validate_small_cpu_s"):
+        if key.startswith("plus_"):
+            continue  # 1,000 and 10,000 rules take a while to load: the small run layers 30
+        assert results[key] > 0, key
+    assert results["plus_30_vs_default"] > 0
+    assert results["records"] >= 1700
+
+
+def test_the_bench_user_rules_are_three_kinds_that_each_can_match(tmp_path: Path) -> None:
+    """Literal, regex-with-literals and literal-free rules: each decides a text made for it."""
+    bench = _load("bench_targets")
+    rules = reliable_rules.load_rules(bench.user_rules_file(tmp_path, 300))
+    assert rules.classify("acme gateway shard 3 saturated").rule_id == "user.rule-3"
+    assert rules.classify("tenant-250 usage: budget exhausted").rule_id == "user.rule-250"
+    assert rules.classify("job QQ123456-0123abcdef failed").rule_id == "user.rule-2"

@@ -1,0 +1,309 @@
+"""Literals a regex cannot match without: the gates that let a search be skipped.
+
+``required_any(pattern)`` answers with a set of lowercased ASCII strings such that every match
+of the pattern, searched in an ASCII text (case-sensitively or not), contains one of them in the
+lowercased text; or None when no such set is known. Alternations count: ``(rate|quota) limit``
+gives ``{" limit"}`` (or ``{"rate", "quota"}``), and a top-level ``a|b`` needs one literal from
+each branch. The classifier searches every literal of a rule set in one pass anyway, so a regex
+whose literals are all absent costs a set lookup instead of a search.
+
+Why not every text: case-insensitive matching equates three non-ASCII characters with ASCII
+letters (U+017F with ``s``, U+212A with ``k``, U+0130 with ``i``; :data:`FOLDS_TO_ASCII`, a test
+checks every code point), so a text holding one of them can match a pattern without containing
+its literals after ``str.lower()``. The gates step aside for such texts
+(:func:`gates_hold`), which keeps classification exact.
+
+The pattern is read with the standard library's parser (the syntax ``regex`` shares with
+``re``); anything only ``regex`` understands, or reads differently (POSIX classes, ``\\p{..}``,
+fuzzy ``{e<=1}``, named lists), is refused before parsing: the regex is then simply ungated.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import sys
+from typing import Any
+
+__all__ = [
+    "FOLDS_TO_ASCII",
+    "MIN_LITERAL",
+    "gates_hold",
+    "gates_of",
+    "re2_equivalent",
+    "remember_gates",
+    "required_all",
+    "required_any",
+]
+
+#: The non-ASCII characters ``regex`` matches with an ASCII letter when ignoring case.
+FOLDS_TO_ASCII = "\u212a\u017f\u0130"
+
+
+def gates_hold(text: str) -> bool:
+    """Whether literal gates from regexes are exact for ``text`` (see the module's note)."""
+    if text.isascii():
+        return True
+    for char in FOLDS_TO_ASCII:  # noqa: SIM110 — a plain loop: this runs per classification
+        if char in text:
+            return False
+    return True
+
+
+#: Shorter literals occur in nearly every text: gating on them saves nothing.
+MIN_LITERAL = 3
+# Alternations wider than this are not worth a gate of that many keys.
+_MAX_ALTERNATIVES = 24
+# Syntax that ``regex`` reads differently from ``re`` (or ``re`` cannot read): refuse.
+_FOREIGN = re.compile(r"\[\[|\\[pPNXLGKmMQEh]|\(\?[|Vr(]|\(\?[a-zA-Z]*[VwfbeE]|\\[0-9]")
+_BRACES = re.compile(r"\{([^}]*)\}")
+_COUNTS = re.compile(r"[0-9]*(?:,[0-9]*)?")
+
+# The standard library's regex parser (private, untyped): re._parser since 3.11.
+_NEW_LAYOUT = sys.version_info >= (3, 11)
+_sre_parse: Any = importlib.import_module("re._parser" if _NEW_LAYOUT else "sre_parse")
+_sre_constants: Any = importlib.import_module("re._constants" if _NEW_LAYOUT else "sre_constants")
+
+_LITERAL = _sre_constants.LITERAL
+_SUBPATTERN = _sre_constants.SUBPATTERN
+_BRANCH = _sre_constants.BRANCH
+_MAX_REPEAT = _sre_constants.MAX_REPEAT
+_MIN_REPEAT = _sre_constants.MIN_REPEAT
+_POSSESSIVE_REPEAT = getattr(_sre_constants, "POSSESSIVE_REPEAT", None)
+_ATOMIC_GROUP = getattr(_sre_constants, "ATOMIC_GROUP", None)
+_ZERO_WIDTH = {_sre_constants.AT, _sre_constants.ASSERT, _sre_constants.ASSERT_NOT}
+
+Need = frozenset[str] | None
+
+
+def _usable(need: frozenset[str]) -> bool:
+    return bool(need) and min(map(len, need)) >= MIN_LITERAL
+
+
+def _rank(need: frozenset[str]) -> tuple[int, int]:
+    # the longest shortest literal is the rarest, then the fewest alternatives
+    return (min(map(len, need)), -len(need))
+
+
+def _best(needs: list[frozenset[str]]) -> Need:
+    """The most selective requirement of a conjunction."""
+    return max(needs, key=_rank) if needs else None
+
+
+def _minimal(literals: set[str]) -> frozenset[str]:
+    # "token" occurs wherever "tokens" does: the shorter literal alone is the same gate
+    return frozenset(
+        literal
+        for literal in literals
+        if not any(other != literal and other in literal for other in literals)
+    )
+
+
+def _sequence(items: Any) -> list[frozenset[str]]:
+    """Every usable requirement of a concatenation of parsed items (all of them hold)."""
+    needs: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close() -> None:
+        if run:
+            needs.append(frozenset({"".join(run)}))
+            run.clear()
+
+    for op, argument in items:
+        if op is _LITERAL:
+            char = chr(argument)
+            if char.isascii():
+                run.append(char.lower())
+                continue
+            close()
+            continue
+        close()
+        if op in _ZERO_WIDTH:
+            continue
+        needs.extend(_item(op, argument))
+    close()
+    return [need for need in needs if need]
+
+
+def _item(op: Any, argument: Any) -> list[frozenset[str]]:
+    if op is _SUBPATTERN:
+        return _sequence(argument[-1])
+    if _ATOMIC_GROUP is not None and op is _ATOMIC_GROUP:
+        return _sequence(argument)
+    if op is _BRANCH:
+        alternatives: set[str] = set()
+        for branch in argument[1]:
+            need = _best([need for need in _sequence(branch) if _usable(need)])
+            if need is None:
+                return []
+            alternatives.update(need)
+        minimal = _minimal(alternatives)
+        return [minimal] if len(minimal) <= _MAX_ALTERNATIVES else []
+    if op in (_MAX_REPEAT, _MIN_REPEAT) or (
+        _POSSESSIVE_REPEAT is not None and op is _POSSESSIVE_REPEAT
+    ):
+        low, _high, body = argument
+        return _sequence(body) if low >= 1 else []
+    return []  # classes, any character, back-references: no literal
+
+
+def required_all(
+    pattern: str, *, verbose: bool = False, limit: int = 3, weak: bool = False
+) -> tuple[frozenset[str], ...]:
+    """Requirements every match meets (in an ASCII text), the most selective first.
+
+    Each is a set of lowercased ASCII literals of which the match contains one; all of them
+    hold at once. Empty when nothing is known (the regex is then ungated). ``weak`` admits
+    literals shorter than :data:`MIN_LITERAL` (a ``+`` or ``>``): worth one substring test
+    before a search, too common to gate a rule on.
+    """
+    if verbose or _FOREIGN.search(pattern):
+        return ()
+    for braces in _BRACES.finditer(pattern):
+        if not _COUNTS.fullmatch(braces.group(1)):
+            return ()  # fuzzy matching or another ``regex``-only brace form
+    try:
+        parsed = _sre_parse.parse(pattern, 0)
+    except (re.error, RecursionError, OverflowError, ValueError, TypeError):
+        return ()
+    if parsed.state.flags & re.VERBOSE:
+        return ()
+    needs = sorted(set(_sequence(list(parsed))), key=_rank, reverse=True)
+    return tuple(need for need in needs[:limit] if _usable(need) or weak)
+
+
+Gates = tuple[tuple[frozenset[str], ...], tuple[frozenset[str], ...]]
+# gates_of answers for patterns already analysed (the shipped files' ones come from doccache)
+_KNOWN: dict[str, Gates] = {}
+_KNOWN_MAX = 20_000
+
+
+def remember_gates(known: dict[str, Gates]) -> None:
+    """Answers of :func:`gates_of` computed earlier (by this version of this module)."""
+    if len(_KNOWN) + len(known) <= _KNOWN_MAX:
+        _KNOWN.update(known)
+
+
+def gates_of(pattern: str, *, verbose: bool = False) -> Gates:
+    """The requirements worth scanning for (up to 6), and up to 2 short ones (one substring
+    test each before a search, too common to scan for)."""
+    if not verbose:
+        known = _KNOWN.get(pattern)
+        if known is not None:
+            return known
+    needs = required_all(pattern, verbose=verbose, weak=True, limit=8)
+    strong = tuple(need for need in needs if _usable(need))
+    return strong[:6], tuple(need for need in needs if need not in strong)[:2]
+
+
+def required_any(pattern: str, *, verbose: bool = False) -> frozenset[str] | None:
+    """Lowercased ASCII literals of which every match contains one (in an ASCII text), or None."""
+    needs = required_all(pattern, verbose=verbose, limit=1)
+    return needs[0] if needs else None
+
+
+_CATEGORY = _sre_constants.CATEGORY
+_RE2_CATEGORIES = {
+    _sre_constants.CATEGORY_DIGIT,
+    _sre_constants.CATEGORY_NOT_DIGIT,
+    _sre_constants.CATEGORY_WORD,
+    _sre_constants.CATEGORY_NOT_WORD,
+}
+_RE2_AT = {
+    _sre_constants.AT_BEGINNING,
+    _sre_constants.AT_BEGINNING_STRING,
+    _sre_constants.AT_BOUNDARY,
+    _sre_constants.AT_NON_BOUNDARY,
+}
+_RE2_SET_ITEMS = {_LITERAL, _sre_constants.RANGE, _sre_constants.NEGATE, _CATEGORY}
+
+
+#: What :mod:`shapes` turns non-ASCII characters into (and the ASCII letters that some
+#: non-ASCII ones equal case-insensitively): a negated class naming one of these could refuse
+#: the stand-in where it accepts the original character.
+PROJECTED = frozenset("_0\x00kKsSiI")
+
+
+def _negation_names_projected(argument: Any) -> bool:
+    for kind, value in argument:
+        if kind is _LITERAL and chr(value) in PROJECTED:
+            return True
+        if kind is _sre_constants.RANGE and any(
+            value[0] <= ord(char) <= value[1] for char in PROJECTED
+        ):
+            return True
+    return False
+
+
+def _re2_items(items: Any, projected: bool) -> bool:
+    for op, argument in items:
+        if op is _sre_constants.NOT_LITERAL:
+            if projected and chr(argument) in PROJECTED:
+                return False
+            continue
+        if op in (_LITERAL, _sre_constants.ANY):
+            continue
+        if op is _sre_constants.IN:
+            negated = bool(argument) and argument[0][0] is _sre_constants.NEGATE
+            if projected and negated and _negation_names_projected(argument):
+                return False
+            for kind, value in argument:
+                if kind not in _RE2_SET_ITEMS:
+                    return False
+                if kind is _CATEGORY and value not in _RE2_CATEGORIES:
+                    return False
+            continue
+        if op is _sre_constants.AT:
+            if argument not in _RE2_AT:
+                return False
+            if projected and argument is _sre_constants.AT_NON_BOUNDARY:
+                return False  # a stand-in's word-ness is kept, \B next to it is not the same
+            continue
+        if op is _SUBPATTERN:
+            if argument[1] or argument[2]:  # inline flags inside the group
+                return False
+            if not _re2_items(argument[-1], projected):
+                return False
+            continue
+        if op is _BRANCH:
+            if not all(_re2_items(branch, projected) for branch in argument[1]):
+                return False
+            continue
+        if op in (_MAX_REPEAT, _MIN_REPEAT):
+            _low, high, body = argument
+            if high is not _sre_constants.MAXREPEAT and high > 1000:
+                return False
+            if not _re2_items(body, projected):
+                return False
+            continue
+        return False  # look-arounds, back-references, atomic groups, `$`, `\s`: not the same
+    return True
+
+
+def re2_equivalent(pattern: str, *, projected: bool = False) -> bool:
+    """Whether RE2 finds a match of ``pattern`` in every ASCII text where ``regex`` finds one.
+
+    A conservative subset: literals, classes of ranges and ``\\d``/``\\w`` (ASCII texts: the
+    same characters), groups without flags, alternation, repeats up to 1,000, ``^``, ``\\A``
+    and ``\\b``. Not ``$`` (Python's also matches before a final newline), nor ``\\s`` (Python's
+    also matches ``\\v`` and ``\\x1c``-``\\x1f``), nor anything RE2 lacks.
+
+    ``projected``: the same for a non-ASCII text once :mod:`shapes` has replaced each non-ASCII
+    character by a stand-in of the same kind (a letter it equals case-insensitively, ``0`` for
+    a digit, ``_`` for another word character, NUL otherwise): also no ``\\B``, and no negated
+    class or ``[^x]`` naming a stand-in.
+    """
+    if _FOREIGN.search(pattern):
+        return False
+    for braces in _BRACES.finditer(pattern):
+        if not _COUNTS.fullmatch(braces.group(1)):
+            return False
+    try:
+        parsed = _sre_parse.parse(pattern, 0)
+    except (re.error, RecursionError, OverflowError, ValueError, TypeError):
+        return False
+    if parsed.state.flags & (re.VERBOSE | re.MULTILINE | re.DOTALL | re.ASCII | re.LOCALE):
+        return False
+    if parsed.state.flags & re.IGNORECASE:
+        return False  # an inline (?i): the rule's own flag is what the caller passes
+    return _re2_items(list(parsed), projected)

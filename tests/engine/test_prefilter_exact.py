@@ -1,0 +1,190 @@
+"""The literal prefilter changes speed, never answers: accelerator or not, regex gates or not."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import regex
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import reliable_rules
+from reliable_rules.engine import classifier as classifier_module
+from reliable_rules.engine import nodes
+from reliable_rules.engine.regex_literals import required_all, required_any
+from reliable_rules.ruleset.resources import rules_dir
+
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.jsonl"
+
+
+def records() -> list[dict[str, object]]:
+    """Every record of the full corpus."""
+    lines = CORPUS.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def decisions(rules: reliable_rules.RuleSet) -> list[tuple[object, ...]]:
+    """Category, rule and Retry-After of every corpus record, with its status and headers."""
+    answers = []
+    for record in records():
+        decision = rules.classify(
+            record["body"],
+            status=record.get("status"),  # type: ignore[arg-type]
+            headers=record.get("headers"),  # type: ignore[arg-type]
+        )
+        answers.append((decision.category, decision.rule_id, decision.retry_after_ms))
+    return answers
+
+
+def load_default() -> reliable_rules.RuleSet:
+    """builtin:default loaded by path: no cache, so the knobs in force apply."""
+    return reliable_rules.load_rules(rules_dir() / "default.yaml")
+
+
+@pytest.fixture(scope="module")
+def reference() -> list[tuple[object, ...]]:
+    """The corpus decided with no prefilter at all: pure-Python scan, every regex searched."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(classifier_module.ACCELERATOR_ENV, "0")
+        patch.setattr(nodes, "gates_of", lambda *_args, **_kwargs: ((), ()))
+        return decisions(load_default())
+
+
+def test_the_pure_python_scan_decides_the_whole_corpus_like_no_prefilter(
+    monkeypatch: pytest.MonkeyPatch, reference: list[tuple[object, ...]]
+) -> None:
+    """Without the accelerator, the regex gates change no decision of the 1,748 records."""
+    monkeypatch.setenv(classifier_module.ACCELERATOR_ENV, "0")
+    rules = load_default()
+    assert rules.classifier.scan_kind == "trie"
+    assert len(reference) >= 1700
+    assert decisions(rules) == reference
+
+
+def test_the_accelerated_scan_decides_the_whole_corpus_identically(
+    monkeypatch: pytest.MonkeyPatch, reference: list[tuple[object, ...]]
+) -> None:
+    """With pyahocorasick (extra `fast`), every decision of the corpus is the same."""
+    pytest.importorskip("ahocorasick")
+    monkeypatch.setenv(classifier_module.ACCELERATOR_ENV, "1")
+    rules = load_default()
+    assert rules.classifier.scan_kind == "aho-corasick"
+    assert decisions(rules) == reference
+
+
+def test_both_scans_find_the_same_literals_in_every_record(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The automaton and the trie report the same literal set for every lowercased body."""
+    pytest.importorskip("ahocorasick")
+    literals = list(load_default().classifier._scan_literals)
+    fast = classifier_module._AhoScan(set(literals), classifier_module.accelerator())
+    pure = classifier_module._LiteralScan(literals)
+    for record in records():
+        lower = str(record["body"]).lower()
+        assert fast(lower) == pure(lower), record["body"]
+
+
+def test_the_accelerator_is_not_imported_when_switched_off() -> None:
+    """RELIABLE_RULES_ACCELERATOR=0 keeps ahocorasick out of sys.modules, answers unchanged."""
+    code = (
+        "import sys, reliable_rules\n"
+        "rules = reliable_rules.load_rules('builtin:default')\n"
+        "print(rules.classify('Rate limit reached', status=429).category)\n"
+        "print('ahocorasick' in sys.modules)\n"
+    )
+    environment = {**os.environ, classifier_module.ACCELERATOR_ENV: "0"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=True
+    )
+    assert result.stdout.split() == ["rate_limited", "False"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("(rate|quota) limit", {" limit"}),
+        ("(?:rate|quota)[ _]exceeded", {"exceeded"}),
+        (r"\b(?:invalid|expired) key", {"invalid", "expired"}),  # longer than " key"
+        ("abc|defg", {"abc", "defg"}),
+        ("(?:token|tokens) exceeded", {" exceeded"}),
+        ("Token(?:s)? usage", {" usage"}),
+        ("a|bcd", None),  # a branch without a usable literal gates nothing
+        (r"\d+ms", None),
+        ("x?yz", None),
+        ("(?:abc)?def", {"def"}),
+        ("(?:abc)+", {"abc"}),
+        (r"[[:alpha:]]+xyz", None),  # POSIX class: read differently by re, refused
+        ("(?:quota){e<=1}", None),  # fuzzy matching: regex-only, refused
+        (r"\p{L}+ limit", None),
+        (r"(a)bc\1", None),
+        ("(?x) a b c d", None),
+    ],
+)
+def test_required_literals_of_a_pattern(pattern: str, expected: set[str] | None) -> None:
+    """The gate of a regex: literals one of which every match contains."""
+    assert required_any(pattern) == (None if expected is None else frozenset(expected))
+
+
+def test_every_requirement_of_a_conjunction_is_reported() -> None:
+    """`token ... exceed ... (max|limit)` needs all three: the search runs only if all occur."""
+    needs = required_all(r"\btokens?\b.{0,40}?\bexceed\w*\b.{0,20}(?:max|limit)")
+    assert set(needs) == {frozenset({"token"}), frozenset({"exceed"}), frozenset({"max", "limit"})}
+
+
+_PIECES = st.sampled_from(
+    ["rate", "quota", "limit", " ", "-", "_", "ed", "x", "ab", "[a-z]", r"\d", ".", "(?:", ")", "|"]
+)
+_TEXT = st.text(alphabet="rateqoulimxd _-bLRAIQ0123456789.\u017f\u212a", max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=10), st.lists(_TEXT, min_size=1, max_size=5))
+def test_a_match_in_an_ascii_text_always_contains_each_requirement(
+    pieces: list[str], texts: list[str]
+) -> None:
+    """For any pattern and ASCII text it matches, every requirement has a literal present."""
+    pattern = "".join(pieces)
+    try:
+        compiled = regex.compile(pattern, regex.IGNORECASE)
+    except regex.error:
+        return
+    needs = required_all(pattern, weak=True, limit=10)
+    for text in texts:
+        if text.isascii() and compiled.search(text):
+            lower = text.lower()
+            for need in needs:
+                assert any(literal in lower for literal in need), (pattern, text, need)
+
+
+def test_a_non_ascii_text_is_searched_even_when_the_literal_is_missing(tmp_path: Path) -> None:
+    """U+017F matches "s" case-insensitively: the gate steps aside for non-ASCII texts."""
+    path = tmp_path / "rules.yaml"
+    filler = [{"id": f"r.filler-{i}", "when": {"contains": f"filler phrase {i}"},
+               "then": {"category": "server_error"}} for i in range(120)]
+    document = {
+        "format": "reliable-rules/v1", "name": "t", "revision": "1",
+        "extends": ["builtin:seed"],
+        "rules": [{"id": "r.status", "when": {"regex": "status exhausted"},
+                   "then": {"category": "quota_exhausted"}}, *filler],
+    }
+    path.write_text(json.dumps(document), encoding="utf-8")
+    rules = reliable_rules.load_rules(path)
+    assert rules.classifier.indexed
+    assert rules.classify("the \u017ftatus exhausted").rule_id == "r.status"
+    assert rules.classify("the status exhausted").rule_id == "r.status"
+    assert rules.classify("the stat exhausted").rule_id != "r.status"
+
+
+def test_a_long_body_is_scanned_by_distinct_lines_with_the_same_answer() -> None:
+    """A 1 MB body of repeated lines: the literals found equal a scan of the whole text."""
+    scan = load_default().classifier._scan
+    assert isinstance(scan, classifier_module._DistinctLines)
+    line = '{"level":"warn","msg":"Rate limit reached","detail":"retry after 2 s"}\n'
+    body = (line * 20_000 + "context length exceeded\n" + line * 10).lower()
+    assert len(body) > classifier_module.LONG_TEXT
+    assert scan(body) == scan.inner(body)
+    assert "context length exceeded" in scan(body)
