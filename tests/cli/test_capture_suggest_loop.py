@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 
 from reliable_rules import AllProvidersFailed, ChatRequest, Message, load_rules
 from reliable_rules.authoring.corpus import record_failure
@@ -42,13 +41,7 @@ def acme_reply(number: int) -> Reply:
     return Reply.error(503, body)
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-test-openai-0000", timeout=5.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-test-openai-0000", timeout=5.0)
 
 
 def ask() -> ChatRequest:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 
 from reliable_rules import ChatRequest, Message, ReliableExecutor
 from reliable_rules.errors import ModelFallbackError, ReliableRulesError
@@ -63,13 +63,7 @@ def test_a_chain_deeper_than_three_is_refused() -> None:
     assert caught.value.chain == ("a", "b", "c", "d", "e")
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-test-aliases-0000", timeout=10.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-test-aliases-0000", timeout=10.0)
 
 
 def test_a_call_walks_the_alias_chain_over_http(rig: Rig) -> None:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 
 from reliable_rules import ChatRequest, Message
 from reliable_rules.executor.keys import KeyRing
@@ -17,13 +16,7 @@ MODEL = "test-model"
 KEYS = ["sk-pool-aaaaaaaaaaaa1111", "sk-pool-bbbbbbbbbbbb2222"]
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-test-keys-first-0000", timeout=10.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-test-keys-first-0000", timeout=10.0)
 
 
 def test_an_adapter_without_a_key_of_its_own_uses_the_pool(rig: Rig) -> None:

@@ -9,13 +9,12 @@ import pickle
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 from requests.adapters import HTTPAdapter
 
 from reliable_rules import ChatRequest, Message, load_rules
@@ -45,13 +44,7 @@ def lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-test-openai-0000", timeout=5.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-test-openai-0000", timeout=5.0)
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,11 @@ FakeProviderServer (or plain functions through ``executor.call``); time is virtu
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from dataclasses import fields
 from typing import Any
 
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 
 from reliable_rules import (
     AllProvidersFailed,
@@ -38,13 +37,7 @@ from reliable_rules.testing import FakeTiming, Reply
 MODEL = "test-model"
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-test-openai-0000", timeout=5.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-test-openai-0000", timeout=5.0)
 
 
 class Recorded:

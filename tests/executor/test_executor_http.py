@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 import logging
 import traceback
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 from helpers.rulefiles import write_rules
 
 from reliable_rules import (
@@ -39,13 +38,7 @@ ZAI_QUOTA_BODY = {"error": {"code": "1113", "message": "余额不足或无可用
 ZAI_PLAN_BODY = {"code": 1311, "message": "plan does not include glm-5"}
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-test-openai-0000", timeout=5.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-test-openai-0000", timeout=5.0)
 
 
 def ask(text: str = "hello") -> ChatRequest:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 
 from reliable_rules import (
     AllProvidersFailed,
@@ -25,13 +23,7 @@ from reliable_rules.testing import FakeTiming, Reply
 MODEL = "test-model"
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-test-issue16-0000", timeout=10.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-test-issue16-0000", timeout=10.0)
 
 
 def ask() -> ChatRequest:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 
 from reliable_rules import (
     AllProvidersFailed,
@@ -49,13 +49,7 @@ LLAMACPP_OVERFLOW_BODY = {
 }
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=False, api_key="sk-test-thread-0000", timeout=10.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-test-thread-0000", timeout=10.0, virtual_time=False)
 
 
 class Background:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -55,13 +54,7 @@ def ask() -> ChatRequest:
     )
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-test-prompt-tools-0000", timeout=10.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-test-prompt-tools-0000", timeout=10.0)
 
 
 def adapter(rig: Rig, kind: str, server: FakeProviderServer, *, native: bool = True) -> Any:

@@ -4,11 +4,10 @@ prompt-guided."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 
 from reliable_rules import ChatRequest, Message, StreamEvent, Usage
 from reliable_rules.errors import InvalidToolCall
@@ -30,13 +29,7 @@ def ask() -> ChatRequest:
     return ChatRequest([Message.user("Weather in Paris?")], tools=TOOLS)
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-test-guided-stream-0", timeout=10.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-test-guided-stream-0", timeout=10.0)
 
 
 def adapter(rig: Rig, kind: str, server: FakeProviderServer, *, native: bool) -> Any:

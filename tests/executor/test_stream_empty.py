@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 
 from reliable_rules import AllProvidersFailed, ChatRequest, Message, StreamEvent, ToolCall
 from reliable_rules.errors import EmptyResponse
@@ -20,13 +20,7 @@ def ask() -> ChatRequest:
     return ChatRequest([Message.user("hello")])
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-test-stream-empty-00", timeout=10.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-test-stream-empty-00", timeout=10.0)
 
 
 def empty_stream(kind: str, texts: list[str]) -> Reply:

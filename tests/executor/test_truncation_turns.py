@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -126,13 +124,7 @@ def test_truncation_keeps_turns_whole(history: list[Message]) -> None:
     assert all(m.tool_call_id in ids for m in kept if m.role == "tool")
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-test-truncation-0000", timeout=10.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-test-truncation-0000", timeout=10.0)
 
 
 OVERFLOW = Reply.openai_error(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 
 from reliable_rules import (
     AllProvidersFailed,
@@ -33,13 +32,7 @@ def ask() -> ChatRequest:
     return ChatRequest([Message.user("hello")])
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-test-usage-0000000", timeout=10.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-test-usage-0000000", timeout=10.0)
 
 
 def reasoning_only(prompt_tokens: int, completion_tokens: int) -> dict[str, Any]:

@@ -4,7 +4,10 @@ adapters."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
+
+import pytest
 
 from reliable_rules import ReliableExecutor
 from reliable_rules.providers import Anthropic, OpenAICompatible
@@ -66,3 +69,19 @@ class Rig:
             executor.close()
         for adapter in self.adapters:
             adapter.close()
+
+
+def rig_fixture(
+    *, api_key: str, timeout: float = 5.0, virtual_time: bool = True
+) -> Callable[[], Iterator[Rig]]:
+    """A ``rig`` fixture: a :class:`Rig` with these settings, closed after the test."""
+
+    @pytest.fixture
+    def rig() -> Iterator[Rig]:
+        made = Rig(virtual_time=virtual_time, api_key=api_key, timeout=timeout)
+        try:
+            yield made
+        finally:
+            made.close()
+
+    return rig

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.reloading import FakeClock, write_atomically
 
 from reliable_rules import RuleSetError
 from reliable_rules.reloading import ReloadingRuleSet
@@ -35,21 +36,6 @@ def broken_text(tag: str) -> str:
     )
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file and ``os.replace`` it over ``path``."""
-    temporary = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:

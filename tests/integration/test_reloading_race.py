@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.reloading import FakeClock, write_atomically
 
 import reliable_rules.reloading as reloading_module
 from reliable_rules.reloading import ReloadingRuleSet
@@ -23,21 +23,6 @@ def rules_text(revision: str) -> str:
     )
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename, as editors and ConfigMap volumes do."""
-    temporary = path.with_name(f".{path.name}.{threading.get_ident()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_write_between_check_and_load_is_not_mistaken_for_the_served_content(

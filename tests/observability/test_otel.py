@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 from opentelemetry import trace
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
@@ -95,13 +95,7 @@ def telemetry() -> Iterator[Telemetry]:
         meter_provider.shutdown()
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key=SECRET_KEY, timeout=5.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key=SECRET_KEY, timeout=5.0)
 
 
 def ask() -> ChatRequest:

@@ -4,10 +4,9 @@ after real calls to FakeProviderServer (virtual time)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 from prometheus_client import CollectorRegistry, generate_latest
 
 from reliable_rules import (
@@ -31,13 +30,7 @@ ALLOWED_LABELS = {
 }
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key=SECRET_KEY, timeout=5.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key=SECRET_KEY, timeout=5.0)
 
 
 @pytest.fixture

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 from helpers.state_stores import StoreFactory
 
 from reliable_rules import (
@@ -38,13 +37,7 @@ def rate_limited(retry_after: str | None = None) -> Reply:
     return Reply.openai_error(429, "Rate limit reached for requests", headers=headers)
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-own-key-9999", timeout=5.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-own-key-9999", timeout=5.0)
 
 
 def test_a_cooldown_learned_by_one_executor_is_honoured_by_another(

@@ -3,10 +3,8 @@ key with a TTL, digests instead of API keys, namespaces apart."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 from helpers.state_stores import SHARING_TIMEOUT_S
 
 from reliable_rules import (
@@ -23,13 +21,7 @@ MODEL = "test-model"
 KEYS = ["sk-secret-ring-key-0000", "sk-secret-ring-key-1111"]
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-secret-own-key-9999", timeout=5.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-secret-own-key-9999", timeout=5.0)
 
 
 def test_every_key_is_namespaced_has_a_ttl_and_hides_api_keys(

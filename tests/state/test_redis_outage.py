@@ -7,10 +7,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
-from helpers.executor_rig import Rig
+from helpers.executor_rig import Rig, rig_fixture
 
 from reliable_rules import (
     ChatRequest,
@@ -25,13 +24,7 @@ MODEL = "test-model"
 STORE_LOGGER = "reliable_rules.executor.store"
 
 
-@pytest.fixture
-def rig() -> Iterator[Rig]:
-    made = Rig(virtual_time=True, api_key="sk-own-key-9999", timeout=5.0)
-    try:
-        yield made
-    finally:
-        made.close()
+rig = rig_fixture(api_key="sk-own-key-9999", timeout=5.0)
 
 
 def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
