@@ -538,8 +538,14 @@ class ReliableExecutor:
                 previous = self._fallback_hook(run, previous, name, model)
                 pair = Pair(name, provider, model, self.max_retries + 1, self.backoff.base_ms)
                 pair.api_key = ring.current() if (ring := self._ring(name)) else None
-                later = [other for other, _ in candidates[index + 1:]]
-                later += [other for other, _ in providers for _m in models[model_index + 1:]]
+                # The names still to come, listed only if a failure asks (see _attempts).
+                # Called only inside this iteration's _attempts, so the loop variables it reads
+                # are this iteration's.
+                def later() -> list[str]:
+                    return [other for other, _ in candidates[index + 1 :]] + [  # noqa: B023
+                        other for other, _ in providers for _m in models[model_index + 1 :]  # noqa: B023
+                    ]
+
                 step = self._attempts(op, run, pair, timing, outcome=outcome, later=later)
                 if isinstance(step, _Answer):
                     return step.value
@@ -564,8 +570,10 @@ class ReliableExecutor:
                     break
                 self._sleep(left_s, run, timing)
             previous = self._fallback_hook(run, previous, pair.name, pair.model)
-            later = [left.name for left in cooling]
-            step = self._attempts(op, run, pair, timing, outcome=outcome, later=later)
+            names_left = [left.name for left in cooling]
+            step = self._attempts(
+                op, run, pair, timing, outcome=outcome, later=lambda: names_left  # noqa: B023 — called within this iteration
+            )
             if isinstance(step, _Answer):
                 return step.value
             if step is Step.COOL_DOWN:
@@ -596,13 +604,14 @@ class ReliableExecutor:
         timing: Timing,
         *,
         outcome: bool,
-        later: list[str],
+        later: Callable[[], list[str]],
     ) -> Step | _Answer[T]:
         """The attempts on one pair: the answer, or how the loops go on."""
         health = self.health if self.health.enabled else None
         bounded = self.attempt_timeout_s is not None or run.deadline is not None
         name, provider, model = pair.name, pair.provider, pair.model
         step = Step.NEXT_PROVIDER
+        names: list[str] | None = None  # the candidates after this pair, once a failure asks
         while pair.number < pair.budget:
             pair.number += 1
             if self.rate_budgets:
@@ -612,11 +621,6 @@ class ReliableExecutor:
                 raise Halt("deadline", "Deadline exceeded.")
             if run.state is not None:
                 self._halt_if_cancelled(run.state)
-            run.alternatives = any(
-                run.cooling.get(other, 0.0) <= now
-                and (health is None or health.cooling(other) == 0.0)
-                for other in later
-            )
             attempt = Attempt(
                 provider, name, model, run.request, pair.api_key, pair.number,
                 uses_prompt_tools(run.request, pair),
@@ -626,6 +630,14 @@ class ReliableExecutor:
             try:
                 result = self._bounded(op, attempt, run, timing) if bounded else op(attempt)
             except Exception as error:  # noqa: BLE001 — every failure goes to the rules
+                # Only a failure's handler asks whether another candidate could answer.
+                if names is None:
+                    names = later()
+                run.alternatives = any(
+                    run.cooling.get(other, 0.0) <= now
+                    and (health is None or health.cooling(other) == 0.0)
+                    for other in names
+                )
                 decision = self.rules.classify(error, provider=name, model=model)
                 if self.capture is not None:
                     self.capture.record(decision)
