@@ -208,6 +208,7 @@ class ReliableExecutor:
         self.attempt_timeout_s = attempt_timeout_s
         self.deadline_s = deadline_s
         self.hooks = observe.merge_hooks(hooks)
+        observe.watch_store(self.state, lambda: self.hooks)
         self._timing = timing
         self._max_workers = max_workers
         self._pool: WorkerPool | None = None

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import fields
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol, cast
 
 from reliable_rules.errors import (
     AllProvidersFailed,
@@ -43,6 +43,7 @@ __all__ = [
     "report_skips",
     "store_fell_back",
     "watch_call",
+    "watch_store",
 ]
 
 
@@ -196,3 +197,17 @@ def store_fell_back(hooks: Hooks | None, store: str, reason: str) -> None:
     ``store_fell_back(executor.hooks, "redis", "unavailable")``; metrics count it)."""
     if hooks is not None and hooks.on_store_fallback is not None:
         call_hook(hooks.on_store_fallback, StoreFallbackEvent(store, reason))
+
+
+class _ReportsFallbacks(Protocol):
+    on_fallback: Callable[[str], object] | None
+
+
+def watch_store(state: object, hooks: Callable[[], Hooks | None]) -> None:
+    """Show the executor's ``on_store_fallback`` hook every fallback of a shared store to local
+    state (``RedisState``), with the operation's name as the reason; a store given its own
+    ``on_fallback`` observer, and stores without one (``MemoryState``), are left as they are."""
+    if getattr(state, "on_fallback", False) is None:
+        cast(_ReportsFallbacks, state).on_fallback = lambda operation: store_fell_back(
+            hooks(), "redis", operation
+        )
