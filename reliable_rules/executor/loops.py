@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
@@ -42,24 +41,21 @@ from reliable_rules.errors import (
     CallCancelled,
     DeadlineExceeded,
     ExecutionError,
-    NoStreamingProvider,
 )
 from reliable_rules.executor import observe
 from reliable_rules.executor.actions import HANDLERS
 from reliable_rules.executor.aliases import expand_fallbacks
 from reliable_rules.executor.attempt import Attempt, chat_op, open_stream_op
 from reliable_rules.executor.backoff import Backoff
-from reliable_rules.executor.bounded import follow, run_bounded
 from reliable_rules.executor.budgets import admit, check_budgets
+from reliable_rules.executor.calls import LiveCalls, halt_if_cancelled
+from reliable_rules.executor.candidates import candidates, fallback_hook
 from reliable_rules.executor.capture import CaptureLog
-from reliable_rules.executor.fallback import record_provider_fallback
 from reliable_rules.executor.health import CircuitBreakerPolicy, Health
 from reliable_rules.executor.keys import KeyRing
 from reliable_rules.executor.prompt_tools import uses_prompt_tools
 from reliable_rules.executor.records import (
     AttemptRecord,
-    FallbackEvent,
-    FallbackInfo,
     GiveUpEvent,
     Hooks,
     Outcome,
@@ -78,9 +74,9 @@ from reliable_rules.executor.state import (
     log_info,
 )
 from reliable_rules.executor.store import RateBudget, StateStore, resolve_state
+from reliable_rules.executor.streaming import stream, stream_capable
+from reliable_rules.executor.success import succeed
 from reliable_rules.executor.timing import Timing, current_default
-from reliable_rules.executor.usage import with_billed_usage
-from reliable_rules.executor.workers import WorkerPool
 from reliable_rules.ruleset.loader import load_rules
 from reliable_rules.ruleset.model import RuleSet
 
@@ -210,11 +206,7 @@ class ReliableExecutor:
         self.hooks = observe.merge_hooks(hooks)
         observe.watch_store(self.state, lambda: self.hooks)
         self._timing = timing
-        self._max_workers = max_workers
-        self._pool: WorkerPool | None = None
-        self._lock = threading.Lock()
-        self._live: set[CallState] = set()
-        self._closed = False
+        self._calls = LiveCalls(max_workers)
         self.health = Health(
             self.state, cooldown=cooldown, breaker=circuit_breaker,
             on_change=lambda event: observe.circuit_changed(self.hooks, event),
@@ -231,21 +223,14 @@ class ReliableExecutor:
     def close(self, *, timeout_s: float = 5.0) -> None:
         """Interrupt every call's sleep or wait (they raise CallCancelled), refuse new calls,
         and stop the worker threads. Idempotent."""
-        with self._lock:
-            self._closed = True
-            live = list(self._live)
-            pool, self._pool = self._pool, None
-        for state in live:
-            state.cancel("closed")
-        if pool is not None:
-            pool.close(timeout_s)
+        self._calls.close(timeout_s)
         if self.capture is not None:
             self.capture.flush()
 
     @property
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
-        return self._closed
+        return self._calls.closed
 
     # ── capabilities (the seed forwards these) ─────────────────────────────────────────
 
@@ -392,39 +377,14 @@ class ReliableExecutor:
         first events are read ahead to the first one with content). Raises
         :class:`~reliable_rules.errors.NoStreamingProvider` when no provider qualifies."""
         needs_tool_events = request.has_tools
-        capable = tuple(
-            (name, provider)
-            for name, provider in self.providers
-            if getattr(provider, "supports_streaming", False)
-            and (not needs_tool_events or getattr(provider, "supports_tool_events", False)
-                 or getattr(provider, "supports_native_tools", None) is False)  # prompt-guided
-        )
-        return self._stream(
-            request, model, capable=capable, needs_tool_events=needs_tool_events,
-            cancel=cancel, deadline_s=deadline_s,
-        )
-
-    def _stream(
-        self,
-        request: ChatRequest,
-        model: str,
-        *,
-        capable: tuple[tuple[str, Any], ...],
-        needs_tool_events: bool,
-        cancel: CancelToken | None,
-        deadline_s: float | None,
-    ) -> Iterator[StreamEvent]:
-        if not capable:
-            what = "streaming tool events" if needs_tool_events else "streaming"
-            raise NoStreamingProvider(f"No provider supports {what}")
-        timing, limit = self._clock(), self.deadline_s if deadline_s is None else deadline_s
-        deadline = None if limit is None else timing.monotonic() + limit
-        first, events = self._run(
-            open_stream_op, model, request, cancel, deadline_s, providers=capable
-        )
-        yield from follow(
-            first, events, register=self._register, unregister=self._live.discard,
-            cancel=cancel, deadline=deadline, timing=timing,
+        capable = stream_capable(self.providers, needs_tool_events)
+        return stream(
+            lambda: self._run(
+                open_stream_op, model, request, cancel, deadline_s, providers=capable
+            ),
+            capable=capable,
+            needs_tool_events=needs_tool_events, calls=self._calls, cancel=cancel,
+            limit=self.deadline_s if deadline_s is None else deadline_s, clock=self._clock,
         )
 
     # ── the loop ───────────────────────────────────────────────────────────────────────
@@ -476,7 +436,7 @@ class ReliableExecutor:
         providers: tuple[tuple[str, Any], ...] | None = None,
     ) -> T | Outcome[T]:
         """Run ``op`` through the loops: its result, or with ``outcome`` the :class:`Outcome`."""
-        if self._closed:
+        if self._calls.closed:
             raise CallCancelled("Executor is closed.")
         timing = self._clock()
         limit = self.deadline_s if deadline_s is None else deadline_s
@@ -489,7 +449,7 @@ class ReliableExecutor:
             single_turn=single_turn,
         )
         if cancel is not None:
-            run.state = self._register(CallState())
+            run.state = self._calls.register(CallState())
             cancel._attach(run.state)
         # Hooks that watch calls see it start and end (observe.py); no hooks, nothing to do.
         hooks = self.hooks
@@ -510,8 +470,7 @@ class ReliableExecutor:
                 if run.state is not None:
                     if cancel is not None:
                         cancel._detach(run.state)
-                    with self._lock:
-                        self._live.discard(run.state)
+                    self._calls.unregister(run.state)
 
     def _loop(
         self,
@@ -534,16 +493,16 @@ class ReliableExecutor:
                     original_model=requested,
                     fallback_model=model,
                 )
-            candidates = self._candidates(providers, model, health)
-            for index, (name, provider) in enumerate(candidates):
-                previous = self._fallback_hook(run, previous, name, model)
+            tried = candidates(providers, model, health, self.hooks)
+            for index, (name, provider) in enumerate(tried):
+                previous = fallback_hook(self.hooks, run, previous, name, model)
                 pair = Pair(name, provider, model, self.max_retries + 1, self.backoff.base_ms)
                 pair.api_key = ring.current() if (ring := self._ring(name)) else None
                 # The names still to come, listed only if a failure asks (see _attempts).
                 # Called only inside this iteration's _attempts, so the loop variables it reads
                 # are this iteration's.
                 def later() -> list[str]:
-                    return [other for other, _ in candidates[index + 1 :]] + [  # noqa: B023
+                    return [other for other, _ in tried[index + 1 :]] + [  # noqa: B023
                         other for other, _ in providers for _m in models[model_index + 1 :]  # noqa: B023
                     ]
 
@@ -570,7 +529,7 @@ class ReliableExecutor:
                     run.deadline_cut = True
                     break
                 self._sleep(left_s, run, timing)
-            previous = self._fallback_hook(run, previous, pair.name, pair.model)
+            previous = fallback_hook(self.hooks, run, previous, pair.name, pair.model)
             names_left = [left.name for left in cooling]
             step = self._attempts(
                 op, run, pair, timing, outcome=outcome, later=lambda: names_left  # noqa: B023 — called within this iteration
@@ -586,16 +545,6 @@ class ReliableExecutor:
         exhausted = AllProvidersFailed(run.records())
         self._give_up(exhausted, run)
         raise exhausted from run.last_error()
-
-    def _fallback_hook(
-        self, run: Run, previous: tuple[str, str] | None, name: str, model: str
-    ) -> tuple[str, str]:
-        """Show ``on_fallback`` the move from the previous pair to (name, model)."""
-        hooks = self.hooks
-        if previous is not None and hooks is not None and hooks.on_fallback is not None:
-            last = run.records()[-1] if run.rows else None
-            call_hook(hooks.on_fallback, FallbackEvent(previous[0], previous[1], name, model, last))
-        return (name, model)
 
     def _attempts(
         self,
@@ -621,7 +570,7 @@ class ReliableExecutor:
             if run.deadline is not None and now >= run.deadline:
                 raise Halt("deadline", "Deadline exceeded.")
             if run.state is not None:
-                self._halt_if_cancelled(run.state)
+                halt_if_cancelled(run.state)
             attempt = Attempt(
                 provider, name, model, run.request, pair.api_key, pair.number,
                 uses_prompt_tools(run.request, pair),
@@ -629,7 +578,10 @@ class ReliableExecutor:
             observe.attempt_started(self.hooks, pair)
             pair.started = now
             try:
-                result = self._bounded(op, attempt, run, timing) if bounded else op(attempt)
+                result = (
+                    self._calls.bounded(op, attempt, run, timing, self.attempt_timeout_s)
+                    if bounded else op(attempt)
+                )
             except Exception as error:  # noqa: BLE001 — every failure goes to the rules
                 # Only a failure's handler asks whether another candidate could answer.
                 if names is None:
@@ -651,25 +603,12 @@ class ReliableExecutor:
             else:
                 if health is not None:
                     health.record(name, model, None)
-                return _Answer(self._succeed(result, run, pair, timing, outcome=outcome))
+                first = self.providers[0][0] if self.providers else ""
+                return _Answer(succeed(
+                    result, run, pair, timing, first_provider=first, hooks=self.hooks,
+                    outcome=outcome,
+                ))
         return step
-
-    def _candidates(
-        self, providers: tuple[tuple[str, Any], ...], model: str, health: Health | None
-    ) -> tuple[tuple[str, Any], ...]:
-        """The providers to try for ``model``: all of them, minus cooling or open-circuit ones
-        while at least one other is available."""
-        if health is None:
-            return providers
-        flags = health.available_all([name for name, _ in providers], model)
-        healthy = tuple(pair for pair, ok in zip(providers, flags, strict=True) if ok)
-        if healthy and len(healthy) < len(providers):
-            kept = {name for name, _ in healthy}
-            skipped = [name for name, _ in providers if name not in kept]
-            log_info("Skipping unhealthy providers", skipped=", ".join(skipped), model=model)
-            observe.report_skips(self.hooks, health, skipped, model)
-            return healthy
-        return providers
 
     def _after_failure(
         self, run: Run, pair: Pair, decision: Decision, error: BaseException, timing: Timing
@@ -680,103 +619,10 @@ class ReliableExecutor:
         failed = Failed(self.hooks, run, pair, decision, error, elapsed_ms)
         return HANDLERS[decision.verdict.category.action](self, failed, timing)
 
-    def _succeed(
-        self, result: T, run: Run, pair: Pair, timing: Timing, *, outcome: bool
-    ) -> T | Outcome[T]:
-        name, model, number = pair.name, pair.model, pair.number
-        own_usage = result.usage if isinstance(result, ChatResponse) else None
-        result = with_billed_usage(result, (row.usage for row in run.rows))
-        first_provider = self.providers[0][0] if self.providers else ""
-        info = None
-        if (
-            number > 1
-            or model != run.model
-            or name != first_provider
-            or run.truncated
-            or run.switched
-        ):
-            info = FallbackInfo(
-                first_provider, run.model, name, model, len(run.rows) + 1,
-                run.truncated, run.switched,
-            )
-            record_provider_fallback(info)
-            log_info(
-                "Provider recovered (failover/retry)",
-                provider=name, model=model, attempt=number, original_model=run.model,
-                context_truncated=run.truncated,
-            )
-        hooks = self.hooks
-        if not outcome and (hooks is None or hooks.on_attempt is None):
-            return result
-        elapsed_ms = (timing.monotonic() - pair.started) * 1000
-        record = AttemptRecord(
-            name, model, number, pair.budget, None, None, "success", 0, key_hint(pair.api_key),
-            elapsed_ms, own_usage,
-        )
-        if hooks is not None and hooks.on_attempt is not None:
-            call_hook(hooks.on_attempt, record)
-        if not outcome:
-            return result
-        return Outcome(result, name, model, (*run.records(), record), info, run.request)
-
     # ── waiting ────────────────────────────────────────────────────────────────────────
 
-    def _register(self, state: CallState) -> CallState:
-        with self._lock:
-            closed = self._closed
-            self._live.add(state)
-        if closed:
-            state.cancel("closed")
-        return state
-
-    def _state(self, run: Run) -> CallState:
-        if run.state is None:
-            run.state = self._register(CallState())
-        return run.state
-
-    def _halt_if_cancelled(self, state: CallState) -> None:
-        if state.reason is not None:
-            what = "Executor closed." if state.reason == "closed" else "Call cancelled."
-            raise Halt("cancelled", what)
-
     def _sleep(self, seconds: float, run: Run, timing: Timing) -> None:
-        state = self._state(run)
-        event = state.sleeper
-        event.clear()
-        if state.begin_wait(event):
-            try:
-                timing.sleep(seconds, event)
-            finally:
-                state.end_wait()
-        self._halt_if_cancelled(state)
-
-    def _bounded(
-        self, op: Callable[[Attempt], T], attempt: Attempt, run: Run, timing: Timing
-    ) -> T:
-        """Run one attempt on a worker, waiting at most the attempt timeout and the time left
-        before the deadline; cancel and close interrupt the wait."""
-        state = self._state(run)
-        limit = self.attempt_timeout_s
-        deadline_bound = False
-        if run.deadline is not None:
-            left = run.deadline - timing.monotonic()
-            if left <= 0:
-                raise Halt("deadline", "Deadline exceeded.")
-            if limit is None or left < limit:
-                limit, deadline_bound = left, True
-        assert limit is not None  # _bounded runs only with an attempt timeout or a deadline
-        return run_bounded(
-            op, attempt, state=state, limit=limit, deadline_bound=deadline_bound,
-            pool=self._worker_pool,
-        )
-
-    def _worker_pool(self) -> WorkerPool:
-        with self._lock:
-            if self._closed:
-                raise Halt("cancelled", "Executor closed.")
-            if self._pool is None:
-                self._pool = WorkerPool(self._max_workers)
-            return self._pool
+        self._calls.sleep(seconds, run, timing)
 
     # ── observing ──────────────────────────────────────────────────────────────────────
 

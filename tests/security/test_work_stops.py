@@ -149,5 +149,5 @@ def test_time_bounded_http_attempts_start_no_worker(hostile: Start) -> None:
     server = hostile(ok)
     with executor_for(server, attempt_timeout_s=5.0, deadline_s=10.0) as executor:
         assert executor.chat(ask(), "m").text == "fine"
-        assert executor._pool is None
+        assert executor._calls.pool is None
         assert not [t for t in threading.enumerate() if t.name.startswith("reliable-rules")]
