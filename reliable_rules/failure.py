@@ -21,6 +21,7 @@ from typing import Any
 __all__ = [
     "MAX_TEXT_CHARS",
     "Failure",
+    "carrier_parts",
     "plain_exception_key",
     "to_failure",
     "with_exception_types",
@@ -335,6 +336,55 @@ def plain_exception_key(error: object) -> tuple[type, str] | None:
         # (a 50 MB message must not be kept alive by the memo).
         return (type(error), _exception_text(error)[:MAX_TEXT_CHARS])
     return None
+
+
+#: The parts of a :class:`Failure` read from an exception: message, status, headers, body and
+#: exception class names.
+CarrierParts = tuple[str, int | None, dict[str, str], str | None, frozenset[str]]
+
+
+def carrier_parts(error: object) -> CarrierParts | None:
+    """What ``to_failure(error)`` reads from an exception that carries its own status,
+    headers or body (a provider's HTTP error built by hand or by an adapter that keeps no
+    response object), without the general walk: None for anything else (a cause, an active
+    context, a nested exception, a response object, or a lone exception with nothing
+    attached, which :func:`plain_exception_key` covers). Never raises.
+
+    The same reads in the same order as the walk over a chain of one, so a Failure built from
+    these parts equals the one ``to_failure`` builds. Used to memoise classifications of
+    repeated provider errors."""
+    try:
+        if not isinstance(error, BaseException) or _plain_exception(error):
+            return None
+        if error.__cause__ is not None or (
+            error.__context__ is not None and not error.__suppress_context__
+        ):
+            return None
+        # Plain getattr: an attribute that raises ends here (None), and the general walk,
+        # which reads it with _get, decides.
+        args = getattr(error, "args", None)
+        if not isinstance(args, tuple):
+            return None
+        for arg in args:
+            if isinstance(arg, BaseException):
+                return None
+        if isinstance(getattr(error, "reason", None), BaseException):
+            return None
+        response = getattr(error, "response", None)
+        if response is not None and not isinstance(response, str | bytes):
+            return None
+        status = _as_status(getattr(error, "status_code", None))
+        if status is None:
+            status = _as_status(getattr(error, "status", None))
+        return (
+            _exception_text(error)[:MAX_TEXT_CHARS],
+            status,
+            _headers(getattr(error, "headers", None)),
+            _as_text(getattr(error, "body", None)),
+            _class_names(type(error)),
+        )
+    except Exception:  # noqa: BLE001 — odd exceptions take the general path
+        return None
 
 
 def _normalise(

@@ -53,6 +53,7 @@ from reliable_rules.executor.candidates import candidates, fallback_hook
 from reliable_rules.executor.capture import CaptureLog
 from reliable_rules.executor.health import CircuitBreakerPolicy, Health
 from reliable_rules.executor.keys import KeyRing
+from reliable_rules.executor.memo import DecisionMemo
 from reliable_rules.executor.prompt_tools import uses_prompt_tools
 from reliable_rules.executor.records import (
     AttemptRecord,
@@ -207,6 +208,7 @@ class ReliableExecutor:
         observe.watch_store(self.state, lambda: self.hooks)
         self._timing = timing
         self._calls = LiveCalls(max_workers)
+        self._memo = DecisionMemo()
         self.health = Health(
             self.state, cooldown=cooldown, breaker=circuit_breaker,
             on_change=lambda event: observe.circuit_changed(self.hooks, event),
@@ -457,7 +459,7 @@ class ReliableExecutor:
             hooks, model, op, providers or self.providers, timing
         ):
             try:
-                return self._loop(op, run, timing, outcome, providers or self.providers)
+                answer = self._loop(op, run, timing, outcome, providers or self.providers)
             except Halt as halt:
                 error: ExecutionError = (
                     DeadlineExceeded(halt.headline, run.records())
@@ -466,6 +468,11 @@ class ReliableExecutor:
                 )
                 self._give_up(error, run)
                 raise error from run.last_error()
+            else:
+                # Each failed attempt's error holds a traceback to the frame holding this run:
+                # let go of them now, freed at once instead of by the cyclic GC.
+                run.rows.clear()
+                return answer
             finally:
                 if run.state is not None:
                     if cancel is not None:
@@ -583,15 +590,16 @@ class ReliableExecutor:
                     if bounded else op(attempt)
                 )
             except Exception as error:  # noqa: BLE001 — every failure goes to the rules
-                # Only a failure's handler asks whether another candidate could answer.
-                if names is None:
-                    names = later()
-                run.alternatives = any(
-                    run.cooling.get(other, 0.0) <= now
-                    and (health is None or health.cooling(other) == 0.0)
-                    for other in names
-                )
-                decision = self.rules.classify(error, provider=name, model=model)
+                decision = self._memo.classify(self.rules, error, name, model)
+                # Only a rate limit with a wait asks whether another candidate could answer.
+                if decision.retry_after_ms and decision.rate_limited:
+                    if names is None:
+                        names = later()
+                    run.alternatives = any(
+                        run.cooling.get(other, 0.0) <= now
+                        and (health is None or health.cooling(other) == 0.0)
+                        for other in names
+                    )
                 if self.capture is not None:
                     self.capture.record(decision)
                 if health is not None:

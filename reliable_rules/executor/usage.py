@@ -58,8 +58,10 @@ def total_usage(usages: Iterable[Usage | None]) -> Usage | None:
 def with_billed_usage(result: T, earlier: Iterable[Usage | None]) -> T:
     """``result`` with the usage of the earlier, rejected attempts added, when it is a
     :class:`~reliable_rules.chat.ChatResponse` and any of them was billed."""
+    if not isinstance(result, ChatResponse):
+        return result
     before = total_usage(earlier)
-    if before is None or not isinstance(result, ChatResponse):
+    if before is None:
         return result
     summed: T = replace(result, usage=add_usage(before, result.usage))
     return summed
