@@ -27,7 +27,7 @@ from reliable_rules.errors import AttemptTimeout, CallCancelled, DeadlineExceede
 from reliable_rules.executor.attempt import Attempt, chat_op, open_stream_op
 from reliable_rules.executor.state import CallState, CancelToken, Halt
 from reliable_rules.executor.timing import Timing
-from reliable_rules.executor.workers import WorkerPool
+from reliable_rules.executor.workers import Latch, WorkerPool
 
 __all__ = ["follow", "run_bounded"]
 
@@ -108,7 +108,7 @@ def run_bounded(
         attempt = attempt._replace(provider=provider)
     if guard is not None and op in INLINE_OPS:
         return _inline(op, attempt, state=state, guard=guard, bound=bound, limit=limit)
-    done = threading.Event()
+    done = Latch()
     context = contextvars.copy_context()
     task = pool().submit(lambda: context.run(op, attempt), done)
     if state.begin_wait(done):

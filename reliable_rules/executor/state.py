@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from reliable_rules.chat import ChatRequest, Usage
 from reliable_rules.decision import Decision
@@ -124,16 +124,30 @@ class CancelToken:
             self._calls.discard(call)
 
 
-class CallState:
-    """Per-call cancellation: the reason once cancelled, and the event the call waits on."""
+class Wakeable(Protocol):
+    """What a call waits on, which a cancel sets (an event, a latch, a guard's waker)."""
 
-    __slots__ = ("__weakref__", "_lock", "_waiting", "reason", "sleeper")
+    def set(self) -> None: ...
+
+
+class CallState:
+    """Per-call cancellation: the reason once cancelled, and what the call waits on."""
+
+    __slots__ = ("__weakref__", "_lock", "_sleeper", "_waiting", "reason")
 
     def __init__(self) -> None:
         self.reason: str | None = None
         self._lock = threading.Lock()
-        self._waiting: threading.Event | None = None
-        self.sleeper = threading.Event()
+        self._waiting: Wakeable | None = None
+        self._sleeper: threading.Event | None = None
+
+    @property
+    def sleeper(self) -> threading.Event:
+        """The event the call's sleeps wait on (made on the first sleep: a call that never
+        sleeps, such as a time-bounded success, builds none)."""
+        if self._sleeper is None:
+            self._sleeper = threading.Event()
+        return self._sleeper
 
     def cancel(self, reason: str) -> None:
         with self._lock:
@@ -143,7 +157,7 @@ class CallState:
         if waiting is not None:
             waiting.set()
 
-    def begin_wait(self, event: threading.Event) -> bool:
+    def begin_wait(self, event: Wakeable) -> bool:
         """Register ``event`` as what a cancel must set; False if already cancelled."""
         with self._lock:
             if self.reason is not None:
