@@ -611,11 +611,7 @@ class ReliableExecutor:
             else:
                 if health is not None:
                     health.record(name, model, None)
-                first = self.providers[0][0] if self.providers else ""
-                return _Answer(succeed(
-                    result, run, pair, timing, first_provider=first, hooks=self.hooks,
-                    outcome=outcome,
-                ))
+                return _Answer(succeed(result, run, pair, timing, self, outcome=outcome))
         return step
 
     def _after_failure(

@@ -5,7 +5,7 @@ record only when a hook or an :class:`~reliable_rules.executor.records.Outcome` 
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
 from reliable_rules.chat import ChatResponse
 from reliable_rules.executor.fallback import record_provider_fallback
@@ -19,21 +19,30 @@ __all__ = ["succeed"]
 T = TypeVar("T")
 
 
+class Host(Protocol):
+    """What an answer's record needs of the executor."""
+
+    @property
+    def providers(self) -> tuple[tuple[str, Any], ...]:
+        """The providers, in priority order."""
+
+    @property
+    def hooks(self) -> Hooks | None:
+        """The hooks."""
+
+
 def succeed(
-    result: T,
-    run: Run,
-    pair: Pair,
-    timing: Timing,
-    *,
-    first_provider: str,
-    hooks: Hooks | None,
-    outcome: bool,
+    result: T, run: Run, pair: Pair, timing: Timing, host: Host, *, outcome: bool
 ) -> T | Outcome[T]:
     """The call's answer (``result`` with the usage of every billed attempt), or its
     :class:`Outcome` with ``outcome``."""
     name, model, number = pair.name, pair.model, pair.number
-    own_usage = result.usage if isinstance(result, ChatResponse) else None
-    result = with_billed_usage(result, (row.usage for row in run.rows))
+    own_usage = None
+    if isinstance(result, ChatResponse):  # only an answer of the chat model has a usage
+        own_usage = result.usage
+        result = with_billed_usage(result, (row.usage for row in run.rows))
+    providers = host.providers
+    first_provider = providers[0][0] if providers else ""
     info = None
     if (
         number > 1
@@ -52,6 +61,7 @@ def succeed(
             provider=name, model=model, attempt=number, original_model=run.model,
             context_truncated=run.truncated,
         )
+    hooks = host.hooks
     if not outcome and (hooks is None or hooks.on_attempt is None):
         return result
     elapsed_ms = (timing.monotonic() - pair.started) * 1000
