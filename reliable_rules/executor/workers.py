@@ -189,6 +189,9 @@ class WorkerPool:
                     with self._lock:
                         if worker in self._parked:  # idle too long and nobody handed it work
                             self._parked.remove(worker)
+                            # Uncounted in the same step: a submit that finds no parked
+                            # worker may start one instead of queueing behind this one.
+                            self._threads.discard(current)
                             return
                     worker.go.acquire()  # a task was handed over while it timed out
         finally:

@@ -93,10 +93,11 @@ def test_idle_workers_exit_and_new_work_starts_a_new_one() -> None:
         assert pool.close(2)
 
 
-def test_no_task_is_lost_when_workers_time_out_as_work_arrives() -> None:
+@pytest.mark.parametrize("max_workers", [1, 3])
+def test_no_task_is_lost_when_workers_time_out_as_work_arrives(max_workers: int) -> None:
     """Idle timeouts of a millisecond racing 2,000 submits from 4 threads: every task runs
-    exactly once."""
-    pool = WorkerPool(3, idle_s=0.001)
+    exactly once (also with one worker, whose exit must not strand a task queued behind it)."""
+    pool = WorkerPool(max_workers, idle_s=0.001)
     counts = [0] * 2000
     lock = threading.Lock()
 
