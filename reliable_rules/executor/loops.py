@@ -19,8 +19,10 @@ action, never the error text, says what happens next:
 ``abort``
     stop everything (:class:`~reliable_rules.errors.AllProvidersFailed` with ``aborted_by``).
 
-Attempts run on the caller's thread, or on a bounded pool of daemon workers when
-``attempt_timeout_s`` or ``deadline_s`` asks for a bound. Sleeps wait on an event that
+Attempts run on the caller's thread. When ``attempt_timeout_s`` or ``deadline_s`` asks for a
+bound, chat attempts on this package's adapters stay there under the adapter's own bounds;
+any other callable runs on a bounded pool of daemon workers (``bounded.py``,
+``workers.py``). Sleeps wait on an event that
 ``close()`` and a :class:`CancelToken` set. Everything shared between caller threads (the key
 counter, cooldowns, circuit breakers, the set of live calls) is lock-protected.
 """
