@@ -40,6 +40,10 @@ MAX_RESET_S = 86_400.0
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(h|ms|m|s|us|µs|ns)")
 _UNIT_S = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9}
 _NUMBER = re.compile(r"[+]?(\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_OPENAI = re.compile(r"x-ratelimit-(limit|remaining|reset)-(requests|tokens)(-[a-z]+)?")
+_ANTHROPIC = re.compile(
+    r"anthropic-ratelimit-(requests|tokens|input-tokens|output-tokens)-(limit|remaining|reset)"
+)
 _KINDS = {"requests": "requests", "tokens": "tokens", "input-tokens": "tokens",
           "output-tokens": "tokens"}
 
@@ -91,29 +95,20 @@ def _parse(headers: Mapping[str, object] | None, wall: Callable[[], float]) -> R
     if not fields:
         return RateLimits()
     found: dict[str, list[Limit]] = {"requests": [], "tokens": []}
-    # x-ratelimit-<field>-<kind>[-<window>] (OpenAI, Groq, Cerebras, ...)
-    windows: dict[tuple[str, str], dict[str, str]] = {}
+    # x-ratelimit-<field>-<kind>[-<window>] (OpenAI, Groq, Cerebras, ...) and
+    # anthropic-ratelimit-<kind>-<field>, grouped by (kind, window) in one pass.
+    groups: dict[tuple[str, str], dict[str, str]] = {}
     for name, value in fields.items():
-        match = re.fullmatch(r"x-ratelimit-(limit|remaining|reset)-(requests|tokens)(-[a-z]+)?",
-                             name)
+        match = _OPENAI.fullmatch(name)
         if match:
-            windows.setdefault((match[2], match[3] or ""), {})[match[1]] = value
-    for (kind, _window), parts in windows.items():
+            groups.setdefault((match[2], match[3] or ""), {})[match[1]] = value
+            continue
+        match = _ANTHROPIC.fullmatch(name)
+        if match:
+            groups.setdefault((_KINDS[match[1]], "anthropic-" + match[1]), {})[match[2]] = value
+    for (kind, _window), parts in groups.items():
         found[kind].append(_limit(parts.get("limit"), parts.get("remaining"),
                                   parts.get("reset"), wall))
-    # anthropic-ratelimit-<kind>-<field>
-    anthropic: dict[str, dict[str, str]] = {}
-    for name, value in fields.items():
-        match = re.fullmatch(
-            r"anthropic-ratelimit-(requests|tokens|input-tokens|output-tokens)-"
-            r"(limit|remaining|reset)", name,
-        )
-        if match:
-            anthropic.setdefault(match[1], {})[match[2]] = value
-    for kind, parts in anthropic.items():
-        found[_KINDS[kind]].append(
-            _limit(parts.get("limit"), parts.get("remaining"), parts.get("reset"), wall)
-        )
     # Bare x-ratelimit-* and the IETF drafts: requests.
     for prefix in ("x-ratelimit-", "ratelimit-"):
         if f"{prefix}remaining" in fields or f"{prefix}reset" in fields:
@@ -151,6 +146,8 @@ def _count(text: str | None) -> int | None:
     """A non-negative count (the least of a list such as ``100, 100;w=60``), or None."""
     if not text:
         return None
+    if text.isdigit() and text.isascii():
+        return int(text)
     counts = []
     for part in text.split(","):
         match = _NUMBER.match(part.strip())

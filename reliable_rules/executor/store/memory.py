@@ -197,7 +197,8 @@ class MemoryState:
         now = self._clock()
         delta = max(0, tokens) - old
         with self._lock:
-            for entry in self._charged.get(scope, ()) if number else ():
+            # Newest first: the charge settled is nearly always among the last ones.
+            for entry in reversed(self._charged.get(scope, ())) if number else ():
                 if entry[2] == number:
                     entry[1] += delta
                     self._charged_sum[scope] = self._charged_sum.get(scope, 0.0) + delta
