@@ -318,3 +318,32 @@ def test_a_reset_learned_by_one_process_is_waited_for_by_all(
         assert first >= started[0] + 1.0 - 0.005
     else:
         assert first < started[0] + 1.0
+
+
+@pytest.mark.parametrize("store", ["redis", "memory"])
+def test_a_spent_limit_learned_by_one_process_is_skipped_by_all(
+    servers: tuple[FakeProviderServer, FakeProviderServer], redis_server: RedisServer,
+    namespace: str, tmp_path: Path, store: str,
+) -> None:
+    """With cooldowns on and a backup: once the workers are ready, this process learns that
+    the primary's tokens are spent for 30 s; 4 processes x 3 calls all go to the backup
+    through Redis (the primary gets no request); with per-process memory (the control) every
+    call goes to the primary."""
+    primary, backup = servers
+    primary.script(Reply.ok(headers={
+        "x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": "30s",
+    }))
+    worker = spec(store, redis_server, namespace, [primary, backup], cooldown=True,
+                  budgets={"primary": {}}, calls=3, chat=True)
+
+    def learn_first() -> None:
+        assert learn(worker) == "primary"
+
+    fleet = run_fleet([worker] * 4, tmp_path, before_go=learn_first)
+    answers = [answer for r in fleet for answer in r["answers"]]
+    if store == "redis":
+        assert answers == ["backup"] * 12
+        assert len(primary.requests) == 1
+    else:
+        assert answers == ["primary"] * 12
+        assert len(primary.requests) == 13
