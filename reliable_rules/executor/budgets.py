@@ -39,6 +39,9 @@ __all__ = [
 
 #: How long a learned count is kept when the headers give no reset.
 LEARNED_TTL_S = 60.0
+#: A count is stored only when less than this share of its limit is left (or the limit is
+#: not stated): with plenty left nothing would wait, and the store write is saved.
+SCARCE_SHARE = 0.1
 #: Characters per token of the estimate (the usual rule of thumb for English and code).
 CHARS_PER_TOKEN = 4
 #: Characters counted per message for its role and framing.
@@ -170,6 +173,8 @@ def _settle(
 
 def _quota(limit: Limit | None) -> Quota | None:
     if limit is None or limit.remaining is None:
+        return None
+    if limit.limit and limit.remaining >= limit.limit * SCARCE_SHARE:
         return None
     return (limit.remaining, LEARNED_TTL_S if limit.reset_s is None else limit.reset_s)
 

@@ -241,3 +241,29 @@ def test_which_failures_are_model_scoped(message: str, scoped: bool) -> None:
         _Overloaded(message), provider="openai", model="gpt-4o"
     )
     assert model_scoped(decision, "gpt-4o") is scoped
+
+
+@pytest.mark.parametrize(
+    ("limit", "stored"), [("100", True), ("3", False), (None, True)],
+)
+def test_only_a_scarce_count_is_learned(
+    rig: Rig, stores: StoreFactory, limit: str | None, stored: bool
+) -> None:
+    """An answer saying 2 requests are left is stored when that is under 10% of its limit
+    (or the limit is not stated): two more admissions, then a wait; 2 left of 3 is not
+    stored (nothing waits)."""
+    primary = rig.server("primary")
+    headers = {"x-ratelimit-remaining-requests": "2", "x-ratelimit-reset-requests": "30s"}
+    if limit is not None:
+        headers["x-ratelimit-limit-requests"] = limit
+    primary.script(Reply.ok(headers=headers))
+    executor = rig.executor(
+        [("primary", rig.openai(primary))], rate_budgets={"primary": RateBudget()},
+        state=stores(),
+    )
+    executor.chat(ask(), MODEL)
+    other = stores()
+    waits = [other.take("rate:primary", RateBudget(), 0, f"learn:primary:{MODEL}")[0]
+             for _ in range(3)]
+    assert waits[:2] == [0.0, 0.0]
+    assert (waits[2] > 29.0) is stored
