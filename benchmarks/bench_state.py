@@ -20,8 +20,10 @@ Configurations (2 providers, the first always answers):
 * ``health+tokens``: the same with a token budget as well (``RateBudget(requests,
   tokens=...)``), calls with a request (its tokens estimated) answered with a usage: the
   take script charges the estimate, and one more script corrects it to the usage.
-* ``health+tokens+learn``: the same, and each answer carries ``x-ratelimit-*`` headers that
-  the budget learns (one more round trip: the learned counts are stored).
+* ``health+tokens+learn``: the same, and each answer carries OpenAI's six ``x-ratelimit-*``
+  headers with plenty left: parsed, not stored (no round trip).
+* ``health+tokens+scarce``: the same with 5% of the requests left: the learned count is
+  stored at every answer (one more round trip).
 
 Also one store operation alone (``cooling``: one ``PTTL``), the floor of a round trip.
 """
@@ -75,15 +77,25 @@ CONFIGS: dict[str, dict[str, Any]] = {
         "circuit_breaker": CircuitBreakerPolicy(),
         "rate_budgets": {"first": RateBudget(10**9, per_s=60.0, tokens=10**12)},
     },
+    "health+tokens+scarce": {
+        "cooldown": True,
+        "circuit_breaker": CircuitBreakerPolicy(),
+        "rate_budgets": {"first": RateBudget(10**9, per_s=60.0, tokens=10**12)},
+    },
 }
 #: What each configuration's calls answer: a name, a usage, or a usage and headers.
-ANSWERS = {"health+tokens": "usage", "health+tokens+learn": "headers"}
+ANSWERS = {
+    "health+tokens": "usage", "health+tokens+learn": "headers",
+    "health+tokens+scarce": "scarce",
+}
 REQUEST = ChatRequest([Message.user("Summarise the last three messages in one line.")])
 HEADERS = {
     "x-ratelimit-limit-requests": "10000", "x-ratelimit-remaining-requests": "9999",
     "x-ratelimit-reset-requests": "6ms", "x-ratelimit-limit-tokens": "2000000",
     "x-ratelimit-remaining-tokens": "1999950", "x-ratelimit-reset-tokens": "1ms",
 }
+#: 500 of 10,000 requests left (scarce: stored); each answer says so again, so it never runs out.
+SCARCE = {**HEADERS, "x-ratelimit-remaining-requests": "500", "x-ratelimit-reset-requests": "6s"}
 
 
 def _answer(attempt: Attempt) -> str:
@@ -96,6 +108,10 @@ def _with_usage(attempt: Attempt) -> ChatResponse:
 
 def _with_headers(attempt: Attempt) -> ChatResponse:
     return ChatResponse("ok", usage=Usage(12, 3), rate_limit_headers=HEADERS)
+
+
+def _with_scarce(attempt: Attempt) -> ChatResponse:
+    return ChatResponse("ok", usage=Usage(12, 3), rate_limit_headers=SCARCE)
 
 
 def _percentiles(samples_ns: list[int]) -> dict[str, float]:
@@ -126,7 +142,7 @@ def _per_call(
     try:
         if answer is None:
             return _time(lambda: executor.call(_answer, model="m"), calls)
-        fn = _with_usage if answer == "usage" else _with_headers
+        fn = {"usage": _with_usage, "headers": _with_headers, "scarce": _with_scarce}[answer]
         return _time(lambda: executor.call(fn, model="m", request=REQUEST), calls)
     finally:
         executor.close()
