@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from types import MappingProxyType
 from typing import Any, Literal, Protocol, runtime_checkable
 
 __all__ = [
@@ -24,11 +25,33 @@ __all__ = [
     "ToolCall",
     "Usage",
     "fallback_format",
+    "rate_limit_headers",
 ]
 
 #: The response format to retry with after a format mismatch (the converge seed's rule:
 #: structured text formats fall back to JSON, which providers can enforce natively).
 FORMAT_FALLBACKS: Mapping[str, str] = {"yaml": "json", "toml": "json", "markdown": "json"}
+
+
+#: Header name prefixes of rate-limit headers, which an answer keeps
+#: (:attr:`ChatResponse.rate_limit_headers`).
+RATE_LIMIT_PREFIXES = ("x-ratelimit", "anthropic-ratelimit", "ratelimit")
+#: Longer header values are cut (a rate-limit header is short; a huge one is hostile).
+MAX_HEADER_CHARS = 256
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+
+
+def rate_limit_headers(headers: Mapping[str, object] | None) -> Mapping[str, str]:
+    """The rate-limit headers of ``headers``, with lower-case names; never raises."""
+    kept: dict[str, str] = {}
+    try:
+        for name, value in (headers or {}).items():
+            lower = str(name).lower()
+            if lower.startswith(RATE_LIMIT_PREFIXES):
+                kept[lower] = str(value)[:MAX_HEADER_CHARS]
+    except Exception:  # noqa: BLE001 — odd header objects must never fail an answer
+        return kept
+    return kept or _NO_HEADERS
 
 
 def fallback_format(response_format: str | None) -> str | None:
@@ -143,6 +166,11 @@ class ChatResponse:
     usage: Usage | None = None
     model: str | None = None
     finish_reason: str | None = None
+    #: The answer's rate-limit headers (``x-ratelimit-*``, ``anthropic-ratelimit-*``,
+    #: ``ratelimit*``; lower-case names), which rate budgets learn from.
+    rate_limit_headers: Mapping[str, str] = field(
+        default_factory=lambda: _NO_HEADERS, repr=False, compare=False
+    )
 
 
 @dataclass(frozen=True, slots=True)

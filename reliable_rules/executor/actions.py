@@ -21,7 +21,7 @@ from reliable_rules.errors import (
     ExecutionError,
 )
 from reliable_rules.executor.backoff import Backoff
-from reliable_rules.executor.health import Health
+from reliable_rules.executor.health import Health, model_scoped
 from reliable_rules.executor.prompt_tools import switch_to_prompt_tools
 from reliable_rules.executor.records import key_hint
 from reliable_rules.executor.state import (
@@ -82,12 +82,18 @@ def _retry(host: Host, failed: Failed, timing: Timing) -> Step:
         return switched
     pair, category = failed.pair, failed.decision.verdict.category
     decision = failed.decision
-    if decision.retry_after_ms and decision.rate_limited and host.health.cooldown_enabled:
+    if decision.retry_after_ms and host.health.cooldown_enabled:
         # Remembered whatever the retry budget: the next call must not go straight back,
         # and no rotation (here or in another process) hands out this key before its wait.
-        host.health.cool_down(pair.name, decision.retry_after_ms / 1000)
-        if pair.api_key is not None:
-            host.health.cool_key(key_digest(pair.api_key), decision.retry_after_ms / 1000)
+        # A failure of the model alone (a per-model limit, the model overloaded) cools only
+        # the provider+model pair and leaves the key alone: other models may use both.
+        wait_s = decision.retry_after_ms / 1000
+        if model_scoped(decision, pair.model):
+            host.health.cool_down(pair.name, wait_s, model=pair.model)
+        elif decision.rate_limited:
+            host.health.cool_down(pair.name, wait_s)
+            if pair.api_key is not None:
+                host.health.cool_key(key_digest(pair.api_key), wait_s)
     rotated = pair.api_key
     if category.rotate_key and category.retryable:
         new_key = host.next_key(pair.name, pair.api_key)

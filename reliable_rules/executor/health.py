@@ -5,18 +5,46 @@ available, so they can make a call faster but never make it fail where it would 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from reliable_rules.decision import Decision
 from reliable_rules.executor.records import CircuitEvent
 from reliable_rules.executor.store.base import StateStore, scope
 
-__all__ = ["CircuitBreakerPolicy", "Health"]
+__all__ = ["CircuitBreakerPolicy", "Health", "model_scoped"]
 
 #: Categories whose failures count towards opening a circuit: the provider side is broken.
 #: Context, tool-schema, auth and format failures are about the request and never count.
 BREAKER_CATEGORIES = frozenset({"server_error", "timeout", "network_error"})
+
+#: Categories about the model at that provider, whatever the text says.
+MODEL_CATEGORIES = frozenset({"model_not_found"})
+#: Text that puts a failure on the model rather than the provider ("The model is overloaded",
+#: "model ... is currently unavailable", "per-model rate limit").
+_MODEL_TEXT = re.compile(
+    r"\bmodel\b[^.\n]{0,60}?\b(?:overloaded|unavailable|not available|"
+    r"capacity|busy)\b|\bper[- ]model\b",
+    re.IGNORECASE,
+)
+
+
+def model_scoped(decision: Decision, model: str) -> bool:
+    """Whether a failure concerns only ``model`` at its provider, not the whole provider:
+    its category is about the model (``model_not_found``), or its message or body names the
+    model (``Rate limit reached for gpt-4o in organization ...``) or says the model is
+    overloaded or unavailable. A cooldown then skips only the provider+model pair, and the
+    provider's other models stay usable."""
+    if decision.category in MODEL_CATEGORIES:
+        return True
+    text = decision.failure.text
+    if not text:
+        return False
+    if len(model) >= 3 and model.lower() in text.lower():
+        return True
+    return _MODEL_TEXT.search(text) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +82,13 @@ class Health:
         """Whether any health tracking is on (the executor skips all of it otherwise)."""
         return self.cooldown_enabled or self.breaker is not None
 
-    def cool_down(self, provider: str, seconds: float) -> None:
-        """Skip ``provider`` for ``seconds`` (after a rate limit that named a Retry-After)."""
+    def cool_down(self, provider: str, seconds: float, model: str | None = None) -> None:
+        """Skip ``provider`` (with ``model``: only the provider+model pair) for ``seconds``
+        (after a rate limit that named a Retry-After, or a learned reset)."""
         if not self.cooldown_enabled or seconds <= 0:
             return
-        self.store.cool_down(scope("cool", provider), seconds)
+        name = scope("cool", provider) if model is None else scope("cool", provider, model)
+        self.store.cool_down(name, seconds)
 
     def cool_key(self, digest: str, seconds: float) -> None:
         """Skip the API key with this digest in every rotation for ``seconds``."""
@@ -66,9 +96,13 @@ class Health:
             return
         self.store.cool_down(scope("key", digest), seconds)
 
-    def cooling(self, provider: str) -> float:
-        """Seconds left of ``provider``'s cooldown (0 when none)."""
-        return self.store.cooling(scope("cool", provider))
+    def cooling(self, provider: str, model: str | None = None) -> float:
+        """Seconds left of ``provider``'s cooldown (0 when none); with ``model``, the longer
+        of the provider's and the provider+model pair's."""
+        left = self.store.cooling(scope("cool", provider))
+        if model is None:
+            return left
+        return max(left, self.store.cooling(scope("cool", provider, model)))
 
     def circuit_open(self, provider: str, model: str) -> bool:
         """Whether the pair's circuit is open (half-open pairs report closed: one may pass)."""
@@ -77,16 +111,21 @@ class Health:
         return self.store.circuit_open(scope("cb", provider, model))
 
     def available(self, provider: str, model: str) -> bool:
-        """Whether neither a cooldown nor an open circuit asks to skip the pair."""
-        return self.cooling(provider) == 0.0 and not self.circuit_open(provider, model)
+        """Whether neither a cooldown (of the provider or of the pair) nor an open circuit
+        asks to skip the pair."""
+        return self.cooling(provider, model) == 0.0 and not self.circuit_open(provider, model)
 
     def available_all(self, providers: Sequence[str], model: str) -> list[bool]:
-        """:meth:`available` for each provider, asked of the store at once."""
+        """:meth:`available` for each provider, asked of the store at once (one read of
+        every provider's and pair's cooldown and circuit)."""
+        count = len(providers)
         cool = [scope("cool", provider) for provider in providers]
+        cool += [scope("cool", provider, model) for provider in providers]
         circuits = (
-            [scope("cb", provider, model) for provider in providers] if self.breaker else []
+            [scope("cb", provider, model) for provider in providers] * 2 if self.breaker else []
         )
-        return [not blocked for blocked in self.store.blocked(cool, circuits)]
+        blocked = self.store.blocked(cool, circuits)
+        return [not (blocked[index] or blocked[count + index]) for index in range(count)]
 
     def record(self, provider: str, model: str, category: str | None) -> None:
         """Feed one attempt's result (category None: success) to the breaker."""

@@ -45,11 +45,10 @@ from reliable_rules.errors import (
     ExecutionError,
 )
 from reliable_rules.executor import observe
-from reliable_rules.executor.actions import HANDLERS
 from reliable_rules.executor.aliases import expand_fallbacks
 from reliable_rules.executor.attempt import Attempt, chat_op, open_stream_op
 from reliable_rules.executor.backoff import Backoff
-from reliable_rules.executor.budgets import admit, check_budgets
+from reliable_rules.executor.budgets import admit, after_failure, check_budgets
 from reliable_rules.executor.calls import LiveCalls, halt_if_cancelled
 from reliable_rules.executor.candidates import candidates, fallback_hook
 from reliable_rules.executor.capture import CaptureLog
@@ -146,8 +145,8 @@ class ReliableExecutor:
         state: where cooldowns, circuits, key positions and budgets live: a
             :class:`~reliable_rules.MemoryState` of this executor by default; a
             :class:`~reliable_rules.RedisState` shares them between processes.
-        rate_budgets: ``{provider_name: RateBudget(requests, per_s)}``: attempts wait for a
-            slot of the provider's sliding window (shared through ``state``).
+        rate_budgets: ``{provider_name: RateBudget(requests, per_s, tokens=)}``: attempts wait
+            for room in the provider's windows and what its headers say is left (``state``).
         capture: a path or :class:`~reliable_rules.executor.capture.CaptureLog`: append every
             failure no specific rule recognised, as a corpus record for ``reliable-rules
             suggest`` (sanitised, size-bounded, repeats counted).
@@ -574,7 +573,7 @@ class ReliableExecutor:
         while pair.number < pair.budget:
             pair.number += 1
             if self.rate_budgets:
-                admit(self, run, name, timing)
+                admit(self, run, pair, timing)
             now = timing.monotonic()
             if run.deadline is not None and now >= run.deadline:
                 raise Halt("deadline", "Deadline exceeded.")
@@ -623,7 +622,7 @@ class ReliableExecutor:
         (the pair updated for :attr:`Step.AGAIN`), or raises to stop the call."""
         elapsed_ms = (timing.monotonic() - pair.started) * 1000
         failed = Failed(self.hooks, run, pair, decision, error, elapsed_ms)
-        return HANDLERS[decision.verdict.category.action](self, failed, timing)
+        return after_failure(self, failed, timing)
 
     # ── waiting ────────────────────────────────────────────────────────────────────────
 

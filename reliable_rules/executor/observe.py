@@ -177,7 +177,7 @@ def report_skips(hooks: Hooks | None, health: Health, skipped: list[str], model:
     if hooks is None or hooks.on_skip is None:
         return
     for name in skipped:
-        left_s = health.cooling(name)
+        left_s = health.cooling(name, model)
         event = (
             SkipEvent(name, model, "cooldown", math.ceil(left_s * 1000))
             if left_s > 0

@@ -192,6 +192,8 @@ class Run:
     alternatives: bool = False
     # Providers this call saw rate limited: name -> the monotonic time their wait ends.
     cooling: dict[str, float] = field(default_factory=dict)
+    # The token charge of the attempt under way (the store's ticket; see budgets.admit).
+    ticket: str = ""
 
     def records(self) -> tuple[AttemptRecord, ...]:
         """Every attempt so far as an :class:`AttemptRecord`."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Protocol, TypeVar
 
 from reliable_rules.chat import ChatResponse
+from reliable_rules.executor.budgets import BudgetHost, settle_answer
 from reliable_rules.executor.fallback import record_provider_fallback
 from reliable_rules.executor.records import AttemptRecord, FallbackInfo, Hooks, Outcome, key_hint
 from reliable_rules.executor.state import Pair, Run, call_hook, log_info
@@ -19,7 +20,7 @@ __all__ = ["succeed"]
 T = TypeVar("T")
 
 
-class Host(Protocol):
+class Host(BudgetHost, Protocol):
     """What an answer's record needs of the executor."""
 
     @property
@@ -37,9 +38,9 @@ def succeed(
     """The call's answer (``result`` with the usage of every billed attempt), or its
     :class:`Outcome` with ``outcome``."""
     name, model, number = pair.name, pair.model, pair.number
-    own_usage = None
-    if isinstance(result, ChatResponse):  # only an answer of the chat model has a usage
-        own_usage = result.usage
+    # Only an answer of the chat model has a usage; with a budget it corrects the charge.
+    own_usage = settle_answer(host, run, pair, result)
+    if isinstance(result, ChatResponse):
         result = with_billed_usage(result, (row.usage for row in run.rows))
     providers = host.providers
     first_provider = providers[0][0] if providers else ""

@@ -31,7 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import requests
 
-from reliable_rules.chat import ChatRequest, ChatResponse, StreamEvent
+from reliable_rules.chat import ChatRequest, ChatResponse, StreamEvent, rate_limit_headers
 from reliable_rules.errors import ReliableRulesError
 from reliable_rules.providers import _transport as transport
 from reliable_rules.providers._transport import DEFAULT_LIMITS, Guard, GuardedStream, Limits
@@ -575,7 +575,9 @@ class HTTPAdapterBase:
         response = self._post(self.url, body, self._auth(api_key), stream=False, guard=guard)
         try:
             data = self._json_body(response, guard)
-            return self._parse(data, response)
+            answer = self._parse(data, response)
+            limits = rate_limit_headers(response.headers)
+            return replace(answer, rate_limit_headers=limits) if limits else answer
         finally:
             guard.detach()
             response.close()

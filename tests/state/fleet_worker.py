@@ -1,16 +1,18 @@
 """One worker process of the multi-process tests (run as ``python fleet_worker.py SPEC``).
 
 SPEC (JSON) says which store (``redis`` with a URL and namespace, or ``memory``), the
-providers (name, OpenAI-compatible base URL), the executor's options and how many calls to
-make. The worker builds everything, touches ``ready``, waits for ``go`` to exist (so all
-workers start together), makes its calls and prints one JSON line: per call the provider
-that answered (or the error's class), the monotonic start time of every attempt and the
-call's duration; the store's fallback counts.
+providers (name, OpenAI-compatible base URL), the executor's options (a budget is
+``[requests, per_s]`` or RateBudget's keywords) and how many calls to make (``chat``: through
+``execute``, noting each answer's tokens). The worker builds everything, touches
+``ready``, waits for ``go`` to exist (so all workers start together), makes its calls and
+prints one JSON line: per call the provider that answered (or the error's class), the
+monotonic start time of every attempt and the call's duration; the store's fallback counts.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -29,6 +31,7 @@ from reliable_rules import (
     ReliableRulesError,
     StateStore,
 )
+from reliable_rules.executor.store.base import Quota
 from reliable_rules.providers import OpenAICompatible
 
 
@@ -72,11 +75,25 @@ class Recording:
         return self.inner.blocked(cooling, circuits)
 
     def acquire(self, scope: str, budget: RateBudget) -> float:
+        return self.take(scope, budget)[0]
+
+    def take(
+        self, scope: str, budget: RateBudget, tokens: int = 0, learned: str = "",
+        learned_max_s: float = math.inf,
+    ) -> tuple[float, str]:
         before = time.monotonic()
-        wait = self.inner.acquire(scope, budget)
+        wait, ticket = self.inner.take(scope, budget, tokens, learned, learned_max_s)
         if wait == 0.0:
             self.admitted.append((before, time.monotonic()))
-        return wait
+        return wait, ticket
+
+    def settle(self, scope: str, ticket: str, tokens: int, learned: str = "") -> None:
+        self.inner.settle(scope, ticket, tokens, learned)
+
+    def learn(
+        self, learned: str, requests: Quota | None = None, tokens: Quota | None = None
+    ) -> None:
+        self.inner.learn(learned, requests, tokens)
 
 
 def build(spec: dict[str, Any]) -> tuple[ReliableExecutor, Recording]:
@@ -102,8 +119,8 @@ def build(spec: dict[str, Any]) -> tuple[ReliableExecutor, Recording]:
         max_retries=spec.get("max_retries", 2),
         base_backoff_ms=spec.get("base_backoff_ms"),
         rate_budgets={
-            name: RateBudget(requests, per_s=per_s)
-            for name, (requests, per_s) in spec.get("budgets", {}).items()
+            name: RateBudget(*budget) if isinstance(budget, list) else RateBudget(**budget)
+            for name, budget in spec.get("budgets", {}).items()
         },
     )
     return executor, recording
@@ -121,17 +138,26 @@ def main(spec: dict[str, Any]) -> dict[str, Any]:
         attempt.provider.chat(attempt.request, attempt.model, api_key=attempt.api_key)
         return attempt.provider_name
 
-    request = ChatRequest([Message.user("hi")])
+    request = ChatRequest([Message.user("hi")], max_tokens=spec.get("max_tokens"))
     Path(spec["ready"]).touch()
     go = Path(spec["go"])
     while not go.exists():
         time.sleep(0.002)
     answers: list[str] = []
     durations: list[float] = []
+    used: list[int] = []  # with "chat": the tokens each answer reported
     for _ in range(spec["calls"]):
         started = time.monotonic()
         try:
-            answers.append(executor.call(send, model="test-model", request=request))
+            if spec.get("chat"):
+                outcome = executor.execute(request, "test-model")
+                answers.append(outcome.provider)
+                starts.append(started)
+                usage = outcome.usage
+                used.append(0 if usage is None else
+                            (usage.input_tokens or 0) + (usage.output_tokens or 0))
+            else:
+                answers.append(executor.call(send, model="test-model", request=request))
         except ReliableRulesError as error:
             answers.append(type(error).__name__)
         durations.append(time.monotonic() - started)
@@ -143,6 +169,7 @@ def main(spec: dict[str, Any]) -> dict[str, Any]:
         "turns": state.turns,
         "durations": durations,
         "admitted": state.admitted,
+        "used": used,
         "fallbacks": getattr(state, "fallbacks", 0),
         "outages": getattr(state, "outages", 0),
     }

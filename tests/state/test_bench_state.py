@@ -28,7 +28,8 @@ def test_bench_state_reports_median_and_p99_per_configuration() -> None:
     sys.modules["bench_state"] = module
     spec.loader.exec_module(module)
     results = module.run(calls=50)
-    for name in ("defaults", "health", "health+budget"):
+    for name in ("defaults", "health", "health+budget", "health+tokens", "health+tokens+learn",
+                 "health+tokens+scarce"):
         row = results[name]
         for store in ("memory", "redis"):
             assert row[store]["p99_us"] >= row[store]["median_us"] > 0

@@ -37,10 +37,11 @@ def servers() -> Iterator[tuple[FakeProviderServer, FakeProviderServer]]:
 
 
 def run_fleet(
-    specs: list[dict[str, Any]], tmp_path: Path, during: Callable[[], None] | None = None
+    specs: list[dict[str, Any]], tmp_path: Path, during: Callable[[], None] | None = None,
+    before_go: Callable[[], None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Start one worker per spec, release them together, run ``during`` while they work, and
-    return their reports."""
+    """Start one worker per spec, run ``before_go`` once all are ready, release them
+    together, run ``during`` while they work, and return their reports."""
     go = tmp_path / f"go-{time.monotonic_ns()}"
     processes = []
     readies = []
@@ -61,6 +62,8 @@ def run_fleet(
             assert not failed, failed[0].communicate()[1]
             assert time.monotonic() < deadline, "workers did not start"
             time.sleep(0.01)
+        if before_go is not None:
+            before_go()
         go.touch()
         if during is not None:
             during()
@@ -238,3 +241,109 @@ def test_killing_redis_mid_run_loses_no_call(
     assert max(duration for report in fleet for duration in report["durations"]) < 0.5
     assert [report["outages"] for report in fleet] == [1, 1, 1, 1]
     assert all(report["fallbacks"] > 0 for report in fleet)
+
+
+def _busiest(admitted: list[tuple[float, float]], weights: list[int], window: float) -> int:
+    """The most weight admitted within any window: each admission happened between its
+    ``before`` and ``after`` (monotonic, one clock for all processes), so windows of
+    ``after`` times shrunk by the slowest round trip bound what Redis admitted."""
+    slack = max(after - before for before, after in admitted)
+    assert slack < window / 2
+    span = window - slack
+    ends = sorted(zip((after for _, after in admitted), weights, strict=True))
+    return max(
+        sum(weight for other, weight in ends[index:] if other - end < span)
+        for index, (end, _) in enumerate(ends)
+    )
+
+
+@pytest.mark.parametrize("store", ["redis", "memory"])
+def test_a_token_budget_holds_for_4_processes(
+    servers: tuple[FakeProviderServer, FakeProviderServer], redis_server: RedisServer,
+    namespace: str, tmp_path: Path, store: str,
+) -> None:
+    """``RateBudget(tokens=600, per_s=0.5)`` (a minute shrunk to half a second): 4 processes
+    x 25 calls, each estimated at 69 tokens (``max_tokens=64``) and settled to the ~28 its
+    answer reports; through Redis no half-second window holds more than 600 tokens used,
+    and the budget did bind; with per-process memory (the control) the fleet overruns it."""
+    primary, _ = servers
+    window, tokens = 0.5, 600
+    options = {
+        "budgets": {"primary": {"tokens": tokens, "per_s": window}}, "calls": 25,
+        "chat": True, "max_tokens": 64,
+    }
+    fleet = run_fleet([spec(store, redis_server, namespace, [primary], **options)] * 4, tmp_path)
+    assert [answer for r in fleet for answer in r["answers"]] == ["primary"] * 100
+    assert [report["fallbacks"] for report in fleet] == [0, 0, 0, 0]
+    admitted = [tuple(pair) for report in fleet for pair in report["admitted"]]
+    used = [count for report in fleet for count in report["used"]]
+    assert len(admitted) == len(used) == 100
+    assert all(0 < count <= 69 for count in used)
+    busiest = _busiest(admitted, used, window)  # type: ignore[arg-type]
+    ends = sorted(after for _, after in admitted)
+    if store == "redis":
+        assert busiest <= tokens
+        assert ends[-1] - ends[0] > 2 * window
+    else:
+        assert busiest > tokens
+
+
+@pytest.mark.parametrize("store", ["redis", "memory"])
+def test_a_reset_learned_by_one_process_is_waited_for_by_all(
+    servers: tuple[FakeProviderServer, FakeProviderServer], redis_server: RedisServer,
+    namespace: str, tmp_path: Path, store: str,
+) -> None:
+    """Once the workers are ready, this process's answer says the primary's requests are
+    spent until a reset in 1 s; then 4 worker processes x 3 calls (the primary alone,
+    ``RateBudget()``: learn only) send nothing before the reset through Redis; with
+    per-process memory (the control) they go at once."""
+    primary, _ = servers
+    primary.script(Reply.ok(headers={
+        "x-ratelimit-limit-requests": "100", "x-ratelimit-remaining-requests": "0",
+        "x-ratelimit-reset-requests": "1s",
+    }))
+    worker = spec(store, redis_server, namespace, [primary], budgets={"primary": {}},
+                  calls=3, chat=True)
+    started: list[float] = []
+
+    def learn_first() -> None:
+        started.append(time.monotonic())
+        assert learn(worker) == "primary"
+
+    fleet = run_fleet([worker] * 4, tmp_path, before_go=learn_first)
+    assert [answer for r in fleet for answer in r["answers"]] == ["primary"] * 12
+    assert len(primary.requests) == 13
+    first = min(after for report in fleet for _, after in report["admitted"])
+    if store == "redis":
+        assert first >= started[0] + 1.0 - 0.005
+    else:
+        assert first < started[0] + 1.0
+
+
+@pytest.mark.parametrize("store", ["redis", "memory"])
+def test_a_spent_limit_learned_by_one_process_is_skipped_by_all(
+    servers: tuple[FakeProviderServer, FakeProviderServer], redis_server: RedisServer,
+    namespace: str, tmp_path: Path, store: str,
+) -> None:
+    """With cooldowns on and a backup: once the workers are ready, this process learns that
+    the primary's tokens are spent for 30 s; 4 processes x 3 calls all go to the backup
+    through Redis (the primary gets no request); with per-process memory (the control) every
+    call goes to the primary."""
+    primary, backup = servers
+    primary.script(Reply.ok(headers={
+        "x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": "30s",
+    }))
+    worker = spec(store, redis_server, namespace, [primary, backup], cooldown=True,
+                  budgets={"primary": {}}, calls=3, chat=True)
+
+    def learn_first() -> None:
+        assert learn(worker) == "primary"
+
+    fleet = run_fleet([worker] * 4, tmp_path, before_go=learn_first)
+    answers = [answer for r in fleet for answer in r["answers"]]
+    if store == "redis":
+        assert answers == ["backup"] * 12
+        assert len(primary.requests) == 1
+    else:
+        assert answers == ["primary"] * 12
+        assert len(primary.requests) == 13

@@ -27,13 +27,17 @@ rig = rig_fixture(api_key="sk-secret-own-key-9999", timeout=5.0)
 def test_every_key_is_namespaced_has_a_ttl_and_hides_api_keys(
     rig: Rig, own_redis_server: RedisServer, namespace: str
 ) -> None:
-    """A workload using every feature leaves only ``{ns}:``-prefixed keys, each expiring, and
-    no API key in any name or value."""
+    """A workload using every feature (token budgets, learned limits and pair cooldowns
+    included) leaves only ``{ns}:``-prefixed keys, each expiring, and no API key in any name
+    or value."""
     primary, backup = rig.server("primary"), rig.server("backup")
     # own key: 429 -> k0: 429 Retry-After 20 (k0 and primary cool down) -> k1: ok
+    # ... its answer says 5,000 tokens are left for 30 s (learned)
     primary.script(
         Reply.openai_error(429, "Rate limit reached"),
         Reply.openai_error(429, "Rate limit reached", headers={"Retry-After": "20"}),
+        Reply.ok(headers={"x-ratelimit-remaining-tokens": "5000",
+                          "x-ratelimit-reset-tokens": "30s"}),
     )
     backup.script(Reply.openai_error(500, "boom"), Reply.openai_error(500, "boom"))
     state = RedisState.from_url(
@@ -41,9 +45,16 @@ def test_every_key_is_namespaced_has_a_ttl_and_hides_api_keys(
     )
     keyed = rig.executor(
         [("primary", rig.openai(primary))], state=state, cooldown=True, api_keys=KEYS,
-        rate_budgets={"primary": RateBudget(100)},
+        rate_budgets={"primary": RateBudget(100, tokens=100_000)},
     )
     keyed.chat(ChatRequest([Message.user("hi")]), MODEL)
+    # a 429 naming the model cools the provider+model pair
+    third = rig.server("third")
+    third.script(Reply.openai_error(
+        429, f"Rate limit reached for {MODEL} in organization org-x", headers={"Retry-After": "9"}
+    ))
+    scoped = rig.executor([("third", rig.openai(third))], state=state, cooldown=True)
+    scoped.chat(ChatRequest([Message.user("hi")]), MODEL)
     guarded = rig.executor(
         [("backup", rig.openai(backup))], state=state, max_retries=1,
         circuit_breaker=CircuitBreakerPolicy(failure_threshold=2),
@@ -53,7 +64,10 @@ def test_every_key_is_namespaced_has_a_ttl_and_hides_api_keys(
     client = state.client
     names = sorted(name.decode() for name in client.scan_iter(match="*"))
     kinds = {name.split(":")[1] for name in names}
-    assert {"cool", "key", "cb", "ring", "rate"} <= kinds
+    assert {"cool", "key", "cb", "ring", "rate", "learn"} <= kinds
+    prefix = f"{{{namespace}}}:"
+    assert {f"{prefix}rate:primary:tok", f"{prefix}rate:primary:tok:sum",
+            f"{prefix}learn:primary:{MODEL}:tokens", f"{prefix}cool:third:{MODEL}"} <= set(names)
     assert all(name.startswith(f"{{{namespace}}}:") for name in names)
     assert all(client.pttl(name) > 0 for name in names), names
     stored = " ".join(names) + " ".join(

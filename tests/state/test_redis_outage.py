@@ -18,7 +18,7 @@ from reliable_rules import (
     RateBudget,
     RedisState,
 )
-from reliable_rules.testing import RedisServer
+from reliable_rules.testing import RedisServer, Reply
 
 MODEL = "test-model"
 STORE_LOGGER = "reliable_rules.executor.store"
@@ -76,6 +76,37 @@ def test_killing_redis_mid_run_fails_no_call_and_slows_none(
     assert set(fallbacks) <= {"acquire", "blocked", "cooling", "circuit_success", "turn_key"}
     assert len(_warnings(caplog)) == 1
     assert "using local state" in _warnings(caplog)[0]
+
+
+def test_killing_redis_mid_run_loses_no_token_charge_or_learned_limit(
+    rig: Rig, own_redis_server: RedisServer, namespace: str,
+) -> None:
+    """A token budget with learning on, every answer carrying rate-limit headers: Redis is
+    SIGKILLed after 30 of 100 calls; all answer within 500 ms each, and the charges,
+    corrections and learned counts go on in local state (counted as fallbacks)."""
+    headers = {"x-ratelimit-remaining-requests": "5000", "x-ratelimit-reset-requests": "1s",
+               "x-ratelimit-remaining-tokens": "90000", "x-ratelimit-reset-tokens": "1s"}
+    server = rig.server("primary", default=Reply.ok(headers=headers))
+    fallbacks: list[str] = []
+    state = RedisState.from_url(
+        own_redis_server.url, namespace=namespace, on_fallback=fallbacks.append
+    )
+    executor = rig.executor(
+        [("primary", rig.openai(server))], state=state, cooldown=True,
+        rate_budgets={"primary": RateBudget(10_000, tokens=1_000_000)},
+    )
+    durations = []
+    for number in range(100):
+        if number == 30:
+            own_redis_server.kill()
+        started = time.monotonic()
+        assert executor.chat(ChatRequest([Message.user("hi")], max_tokens=64), MODEL).text
+        durations.append(time.monotonic() - started)
+    state.close()
+    assert len(server.requests) == 100
+    assert max(durations) < 0.5
+    assert state.outages == 1
+    assert {"acquire", "settle", "learn"} <= set(fallbacks)
 
 
 def test_a_hung_redis_costs_one_short_timeout_then_nothing(

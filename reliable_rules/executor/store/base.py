@@ -6,8 +6,9 @@ left, ``acquire`` the seconds to wait. So each store keeps its own clock (the ex
 :class:`~reliable_rules.executor.store.redis.RedisState`) and hosts never compare clocks.
 
 Scopes are short strings that name what is remembered (:func:`scope` builds them):
-``cool:<provider>``, ``key:<digest>``, ``cb:<provider>:<model>``, ``ring:<name>:<digest>``,
-``rate:<provider>``. A store treats them as opaque names.
+``cool:<provider>``, ``cool:<provider>:<model>``, ``key:<digest>``, ``cb:<provider>:<model>``,
+``ring:<name>:<digest>``, ``rate:<provider>``, ``learn:<provider>:<model>``. A store treats
+them as opaque names.
 """
 
 from __future__ import annotations
@@ -19,28 +20,44 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 from urllib.parse import quote
 
-__all__ = ["RateBudget", "StateStore", "key_digest", "scope"]
+__all__ = ["Quota", "RateBudget", "StateStore", "key_digest", "scope"]
 
 
 @dataclass(frozen=True, slots=True)
 class RateBudget:
-    """At most ``requests`` attempts on a provider in any ``per_s`` seconds (a sliding
-    window: no window of that length, wherever it starts, holds more).
+    """A provider's rate budget: at most ``requests`` attempts and ``tokens`` tokens in any
+    ``per_s`` seconds (sliding windows: no window of that length, wherever it starts, holds
+    more), and, with ``learn``, what the provider's ``x-ratelimit-*`` headers say is left.
 
-    ``RateBudget(60)`` is 60 requests a minute. Attempts past the budget wait for a slot
-    (interruptible, and bounded by the call's deadline).
+    ``RateBudget(60)`` is 60 requests a minute; ``RateBudget(tokens=90_000)`` 90,000 tokens a
+    minute; ``RateBudget()`` only what the headers teach. An attempt is charged 1 request and
+    its estimated tokens (see :func:`~reliable_rules.executor.budgets.estimate_tokens`), then
+    the tokens its answer reports; attempts past the budget wait for room (interruptibly, and
+    bounded by the call's deadline).
     """
 
-    requests: int
+    requests: int | None = None
     per_s: float = 60.0
+    tokens: int | None = None
+    learn: bool = True
 
     def __post_init__(self) -> None:
-        if isinstance(self.requests, bool) or not isinstance(self.requests, int):
-            raise TypeError("RateBudget.requests must be an int")
-        if self.requests < 1:
-            raise ValueError("RateBudget.requests must be >= 1")
+        for name in ("requests", "tokens"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise TypeError(f"RateBudget.{name} must be an int")
+            if value < 1:
+                raise ValueError(f"RateBudget.{name} must be >= 1")
         if not (self.per_s > 0 and math.isfinite(self.per_s)):
             raise ValueError("RateBudget.per_s must be a positive number of seconds")
+        if self.requests is None and self.tokens is None and not self.learn:
+            raise ValueError("RateBudget needs requests, tokens or learn=True")
+
+
+#: What a provider's headers say is left: ``(remaining, seconds until it resets)``.
+Quota = tuple[int, float]
 
 
 @runtime_checkable
@@ -92,7 +109,35 @@ class StateStore(Protocol):
 
     def acquire(self, scope: str, budget: RateBudget) -> float:
         """Take one slot of ``budget`` for ``scope``: 0.0 when taken, else the seconds until
-        one frees up (nothing was taken)."""
+        one frees up (nothing was taken). ``take(scope, budget)[0]``."""
+        ...
+
+    def take(
+        self,
+        scope: str,
+        budget: RateBudget,
+        tokens: int = 0,
+        learned: str = "",
+        learned_max_s: float = math.inf,
+    ) -> tuple[float, str]:
+        """Charge one request and ``tokens`` (cut to ``budget.tokens``) to ``scope``'s budget,
+        all or nothing: ``(0.0, ticket)`` when charged (the ticket names the token charge for
+        :meth:`settle`), else ``(seconds, "")``: the wait until everything fits. With
+        ``learned`` (a ``learn:`` scope), what :meth:`learn` stored there is honoured too (a
+        spent count waits for its reset, unless that is longer than ``learned_max_s``) and
+        charged."""
+        ...
+
+    def settle(self, scope: str, ticket: str, tokens: int, learned: str = "") -> None:
+        """Correct the token charge ``ticket`` of :meth:`take` to ``tokens`` (what the answer
+        reported), in ``scope``'s window and in ``learned``'s count."""
+        ...
+
+    def learn(
+        self, learned: str, requests: Quota | None = None, tokens: Quota | None = None
+    ) -> None:
+        """Remember what a provider said is left of its requests and tokens, each
+        ``(remaining, reset_s)``, until its reset (the newest answer wins)."""
         ...
 
     def blocked(self, cooling: Sequence[str], circuits: Sequence[str]) -> list[bool]:

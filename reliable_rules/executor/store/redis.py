@@ -17,12 +17,18 @@ Key layout (``ns`` is the namespace)::
     {ns}:ring:<name>:<digest>       key ring position (an INCR counter, TTL one day)
     {ns}:rate:<provider>            rate budget: sorted set of admissions (Redis TIME, us)
     {ns}:rate:<provider>:seq        their unique member counter
+    {ns}:rate:<provider>:tok        token budget: sorted set of charges ``<seq>:<tokens>``
+    {ns}:rate:<provider>:tok:sum    the tokens in that window
+    {ns}:cool:<provider>:<model>    provider+model cooldown (a model-scoped failure)
+    {ns}:learn:<provider>:<model>:requests / :tokens
+                                    what the provider's headers said is left (TTL = reset)
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import math
 import random
 import threading
 import time
@@ -31,7 +37,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, TypeVar
 
 from reliable_rules.errors import MissingExtra
-from reliable_rules.executor.store.base import RateBudget
+from reliable_rules.executor.store.base import Quota, RateBudget
 from reliable_rules.executor.store.memory import MemoryState
 from reliable_rules.sanitize import compact
 
@@ -98,22 +104,114 @@ end
 return position % count
 """
 
-_ACQUIRE = """
+# KEYS: requests window, its counter, tokens window, its sum, learned requests, learned tokens.
+# ARGV: request limit (0: none), window (us), token limit (0: none), tokens, learned (0/1),
+# the longest learned wait honoured (ms, -1: any). Everything fits, or nothing is charged.
+_TAKE = """
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
-local limit = tonumber(ARGV[1])
+local req_limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < limit then
-  local seq = redis.call('INCR', KEYS[2])
-  redis.call('ZADD', KEYS[1], now, now .. '-' .. seq)
-  local ttl = math.floor(window / 1000) + 1000
-  redis.call('PEXPIRE', KEYS[1], ttl)
-  redis.call('PEXPIRE', KEYS[2], ttl)
-  return 0
+local tok_limit = tonumber(ARGV[3])
+local cost = tonumber(ARGV[4])
+local learned = ARGV[5] == '1'
+local learned_max = tonumber(ARGV[6])
+local ttl = math.floor(window / 1000) + 1000
+local wait = 0
+if learned then
+  for i = 5, 6 do
+    local left = redis.call('GET', KEYS[i])
+    if left and tonumber(left) <= 0 then
+      local pttl = redis.call('PTTL', KEYS[i])
+      if pttl > 0 and (learned_max < 0 or pttl <= learned_max) then
+        wait = math.max(wait, pttl * 1000)
+      end
+    end
+  end
 end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-return math.max(1, tonumber(oldest[2]) + window - now)
+if req_limit > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+  if redis.call('ZCARD', KEYS[1]) >= req_limit then
+    local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+    wait = math.max(wait, tonumber(oldest[2]) + window - now)
+  end
+end
+local total = 0
+if tok_limit > 0 then
+  local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - window)
+  if redis.call('ZCARD', KEYS[3]) > #gone then
+    total = tonumber(redis.call('GET', KEYS[4]) or '0')
+    for _, member in ipairs(gone) do
+      total = total - tonumber(string.match(member, ':(%d+)$'))
+    end
+    total = math.max(0, total)
+  end
+  if #gone > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
+    redis.call('SET', KEYS[4], total, 'PX', ttl)
+  end
+  local excess = total + cost - tok_limit
+  if excess > 0 then
+    local charged = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+    for i = 1, #charged, 2 do
+      excess = excess - tonumber(string.match(charged[i], ':(%d+)$'))
+      if excess <= 0 then
+        wait = math.max(wait, tonumber(charged[i + 1]) + window - now)
+        break
+      end
+    end
+  end
+end
+if wait > 0 then return {math.max(1, wait), ''} end
+local seq = redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ttl)
+if req_limit > 0 then
+  redis.call('ZADD', KEYS[1], now, now .. '-' .. seq)
+  redis.call('PEXPIRE', KEYS[1], ttl)
+end
+local ticket = '0:' .. cost
+if tok_limit > 0 then
+  ticket = seq .. ':' .. cost
+  redis.call('ZADD', KEYS[3], now, ticket)
+  redis.call('PEXPIRE', KEYS[3], ttl)
+  redis.call('SET', KEYS[4], total + cost, 'PX', ttl)
+end
+if learned then
+  if redis.call('EXISTS', KEYS[5]) == 1 then redis.call('DECRBY', KEYS[5], 1) end
+  if cost > 0 and redis.call('EXISTS', KEYS[6]) == 1 then redis.call('DECRBY', KEYS[6], cost) end
+end
+return {0, ticket}
+"""
+
+# KEYS: tokens window, its sum, learned tokens. ARGV: ticket, tokens, learned (0/1).
+_SETTLE = """
+local seq, old = string.match(ARGV[1], '^(%d+):(%d+)$')
+if not seq then return 0 end
+local tokens = tonumber(ARGV[2])
+local delta = tokens - tonumber(old)
+if delta == 0 then return 0 end
+local ttl = redis.call('PTTL', KEYS[1])
+if seq ~= '0' and ttl > 0 then
+  local total = tonumber(redis.call('GET', KEYS[2]) or '0')
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+  if score then
+    redis.call('ZREM', KEYS[1], ARGV[1])
+    redis.call('ZADD', KEYS[1], score, seq .. ':' .. tokens)
+    total = total + delta
+  elseif delta > 0 then
+    -- The charge left the window already: what it used beyond it counts from now.
+    local clock = redis.call('TIME')
+    local now = tonumber(clock[1]) * 1000000 + tonumber(clock[2])
+    redis.call('ZADD', KEYS[1], now, 'late' .. seq .. ':' .. delta)
+    total = total + delta
+  end
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  redis.call('SET', KEYS[2], math.max(0, total), 'PX', ttl)
+end
+if ARGV[3] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('DECRBY', KEYS[3], delta)
+end
+return 1
 """
 
 
@@ -172,7 +270,8 @@ class RedisState:
         self._circuit_failure = client.register_script(_CIRCUIT_FAILURE)
         self._next_key = client.register_script(_NEXT_KEY)
         self._turn_key = client.register_script(_TURN_KEY)
-        self._acquire = client.register_script(_ACQUIRE)
+        self._take = client.register_script(_TAKE)
+        self._settle = client.register_script(_SETTLE)
 
     @classmethod
     def from_url(
@@ -289,15 +388,72 @@ class RedisState:
 
     def acquire(self, scope: str, budget: RateBudget) -> float:
         """A slot of the budget's sliding window, on Redis's clock."""
+        return self.take(scope, budget)[0]
+
+    def take(
+        self,
+        scope: str,
+        budget: RateBudget,
+        tokens: int = 0,
+        learned: str = "",
+        learned_max_s: float = math.inf,
+    ) -> tuple[float, str]:
+        """One request and ``tokens`` of the budget's windows and the learned counts, in one
+        script on Redis's clock: ``(0.0, ticket)`` or the seconds until everything fits."""
         key = self._prefix + scope
         window_us = max(1, round(budget.per_s * 1_000_000))
+        cost = max(0, tokens) if budget.tokens is None else min(max(0, tokens), budget.tokens)
+        learned_key = self._prefix + (learned or scope)
+        max_ms = -1 if math.isinf(learned_max_s) else max(0, round(learned_max_s * 1000))
+        args = [
+            budget.requests or 0, window_us, budget.tokens or 0, cost,
+            1 if learned else 0, max_ms,
+        ]
+        keys = [
+            key, f"{key}:seq", f"{key}:tok", f"{key}:tok:sum",
+            f"{learned_key}:requests", f"{learned_key}:tokens",
+        ]
+
+        def remote() -> tuple[float, str]:
+            wait_us, ticket = self._take(keys=keys, args=args)
+            text = ticket.decode() if isinstance(ticket, bytes) else str(ticket)
+            return int(wait_us) / 1_000_000, text
+
         return self._run(
-            "acquire",
-            lambda: int(
-                self._acquire(keys=[key, f"{key}:seq"], args=[budget.requests, window_us])
-            ) / 1_000_000,
-            lambda: self.local.acquire(scope, budget),
+            "acquire", remote,
+            lambda: self.local.take(scope, budget, tokens, learned, learned_max_s),
         )
+
+    def settle(self, scope: str, ticket: str, tokens: int, learned: str = "") -> None:
+        """Correct the charge ``ticket`` to ``tokens`` for everyone."""
+        key = self._prefix + scope
+        learned_key = f"{self._prefix}{learned or scope}:tokens"
+        args: list[str | int] = [ticket, max(0, tokens), 1 if learned else 0]
+        self._run(
+            "settle",
+            lambda: self._settle(keys=[f"{key}:tok", f"{key}:tok:sum", learned_key], args=args),
+            lambda: self.local.settle(scope, ticket, tokens, learned),
+        )
+
+    def learn(
+        self, learned: str, requests: Quota | None = None, tokens: Quota | None = None
+    ) -> None:
+        """Store what the provider said is left, for everyone, until its reset (a TTL)."""
+        quotas = [(kind, quota) for kind, quota in (("requests", requests), ("tokens", tokens))
+                  if quota is not None]
+        if not quotas:
+            return
+
+        def remote() -> None:
+            pipe = self.client.pipeline(transaction=True)
+            for kind, (remaining, reset_s) in quotas:
+                pipe.set(
+                    f"{self._prefix}{learned}:{kind}", int(remaining),
+                    px=max(1, round(reset_s * 1000)),
+                )
+            pipe.execute()
+
+        self._run("learn", remote, lambda: self.local.learn(learned, requests, tokens))
 
     def blocked(self, cooling: Sequence[str], circuits: Sequence[str]) -> list[bool]:
         """Every candidate's cooldown and circuit in one pipelined round trip."""
