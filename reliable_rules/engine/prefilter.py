@@ -1,0 +1,220 @@
+"""An RE2 pass that proves a regex cannot match, so that its ``regex`` search is skipped.
+
+Most ``regex`` searches of a classification find nothing: the literals a pattern needs are
+there ("request", "exceeded") but not in the pattern's shape, and ``regex`` (backtracking,
+often with a timeout) takes microseconds to say so. With the ``fast`` extra (``google-re2``),
+each regex is also written as an RE2 pattern that matches *at least* where the original does
+(:func:`re2_superset`); RE2's DFA answers in one linear pass, and only when it finds a match
+does ``regex`` search. The RE2 pattern is a prefilter, never the judge: a pattern it reports is
+still searched by ``regex``, so answers are unchanged (a test compares every corpus decision
+with and without it). RE2 itself never gives up with a false "no match": when its DFA runs out
+of memory it falls back to its NFA.
+
+It is used only where the superset claim is proven:
+
+* ASCII texts up to :data:`MAX_TEXT` characters: there ``\\w``, ``\\d``, ``\\b`` and case
+  folding mean the same in both engines (``\\s`` is spelled out as Python's ASCII set);
+* patterns the translation understands: look-arounds are dropped (fewer constraints, more
+  matches), counted, lazy and possessive repeats become open greedy ones (``{0,80}?`` is
+  ``*``: a superset, and a DFA without counters stays small), atomic groups plain ones, ``$``
+  and multi-line anchors are dropped; back-references, conditionals and anything ``regex``
+  reads differently from ``re`` are refused (that regex is always searched);
+* under ``IGNORECASE``, patterns that do not name the three non-ASCII characters ``regex``
+  equates with ASCII letters (:data:`regex_literals.FOLDS_TO_ASCII`; RE2 may not): any other
+  non-ASCII character matches no ASCII text in ``regex``, so RE2 can only match more.
+
+Why one RE2 object per regex rather than one RE2 set for all: a set runs every pattern over
+the whole text (no early exit), measured at 8 us per corpus record for builtin:default's 77
+regexes, against about 1 us per individual pass, and a classification needs few.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+from typing import Any
+
+import regex
+
+from reliable_rules.engine.probe import GATE_MAX_TEXT
+from reliable_rules.engine.regex_literals import (
+    _FOREIGN,
+    FOLDS_TO_ASCII,
+    _sre_constants,
+    _sre_parse,
+)
+from reliable_rules.engine.shapes import re2_module
+
+__all__ = ["MAX_TEXT", "Re2Gate", "available", "compile_gate", "re2_superset"]
+
+logger = logging.getLogger("reliable_rules")
+
+#: Longer texts are not prefiltered (every regex is searched; ``Probe.gate_data``).
+MAX_TEXT = GATE_MAX_TEXT
+_MAX_MEM = 64 << 20
+# Python's \s on ASCII characters: \t \n \v \f \r, the separators \x1c-\x1f, and space.
+_SPACE = r"\t-\r\x1c-\x20"
+_C = _sre_constants
+_LOOK_AROUNDS = (_C.ASSERT, _C.ASSERT_NOT)
+_CATEGORIES = {
+    _C.CATEGORY_DIGIT: (r"\d", r"0-9"),
+    _C.CATEGORY_NOT_DIGIT: (r"\D", None),
+    _C.CATEGORY_WORD: (r"\w", r"0-9A-Za-z_"),
+    _C.CATEGORY_NOT_WORD: (r"\W", None),
+    _C.CATEGORY_SPACE: (f"[{_SPACE}]", _SPACE),
+    _C.CATEGORY_NOT_SPACE: (f"[^{_SPACE}]", None),
+}
+# VERSION0 and UNICODE are what ``regex`` compiles str patterns with by default.
+_ALLOWED_FLAGS = regex.IGNORECASE | regex.VERBOSE | regex.DOTALL | regex.MULTILINE
+_ALLOWED_FLAGS |= regex.UNICODE | regex.VERSION0
+
+
+class _Refused(Exception):
+    """The pattern uses something the translation does not prove."""
+
+
+def _char(code: int, ignore_case: bool) -> str:
+    if ignore_case and chr(code) in FOLDS_TO_ASCII:
+        raise _Refused("a character that equals an ASCII letter case-insensitively")
+    return f"\\x{{{code:x}}}"
+
+
+def _class(items: Any, ignore_case: bool) -> str:
+    negated = bool(items) and items[0][0] is _C.NEGATE
+    parts = []
+    for kind, value in items[1:] if negated else items:
+        if kind is _C.LITERAL:
+            parts.append(_char(value, ignore_case))
+        elif kind is _C.RANGE:
+            if ignore_case and any(value[0] <= ord(c) <= value[1] for c in FOLDS_TO_ASCII):
+                raise _Refused("a range holding a character that equals an ASCII letter")
+            parts.append(f"{_char(value[0], False)}-{_char(value[1], False)}")
+        elif kind is _C.CATEGORY and value in _CATEGORIES:
+            whole, inside = _CATEGORIES[value]
+            if inside is None:  # a negated category inside a class: RE2 spells it alike on ASCII
+                if value is _C.CATEGORY_NOT_SPACE:
+                    raise _Refused("\\S inside a class")
+                inside = whole
+            parts.append(inside)
+        else:
+            raise _Refused(f"class item {kind}")
+    if not parts:
+        raise _Refused("an empty class")
+    return f"[{'^' if negated else ''}{''.join(parts)}]"
+
+
+def _repeat(low: int) -> str:
+    # Counted repeats become open ones (`{0,80}` becomes `*`, `{2,5}` becomes `+`): a
+    # superset, and the counters are what would blow up RE2's DFA (thousands of states).
+    return "*" if low == 0 else "+"
+
+
+def _emit(items: Any, flags: int) -> str:
+    ignore_case = bool(flags & regex.IGNORECASE)
+    out = []
+    for op, argument in items:
+        if op is _C.LITERAL:
+            out.append(_char(argument, ignore_case))
+        elif op is _C.NOT_LITERAL:
+            out.append(f"[^{_char(argument, ignore_case)}]")
+        elif op is _C.ANY:
+            out.append("(?s:.)" if flags & regex.DOTALL else "[^\\n]")
+        elif op is _C.IN:
+            out.append(_class(argument, ignore_case))
+        elif op is _C.CATEGORY:
+            if argument not in _CATEGORIES:
+                raise _Refused(f"category {argument}")
+            out.append(_CATEGORIES[argument][0])
+        elif op is _C.AT:
+            if argument in (_C.AT_BOUNDARY, _C.AT_NON_BOUNDARY):
+                out.append("\\b" if argument is _C.AT_BOUNDARY else "\\B")
+            elif argument in (_C.AT_BEGINNING, _C.AT_BEGINNING_STRING) and not (
+                argument is _C.AT_BEGINNING and flags & regex.MULTILINE
+            ):
+                out.append("\\A")
+            elif argument is _C.AT_END_STRING:
+                out.append("\\z")
+            # `$` (end, or before a final newline) and multi-line anchors: dropped (a superset)
+        elif op in _LOOK_AROUNDS:  # look-arounds: dropped (fewer constraints, a superset)
+            continue
+        elif op is _C.SUBPATTERN:
+            if argument[1] or argument[2]:
+                raise _Refused("inline flags inside a group")
+            out.append(f"(?:{_emit(argument[-1], flags)})")
+        elif op is _C.BRANCH:
+            out.append("(?:" + "|".join(_emit(branch, flags) for branch in argument[1]) + ")")
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT) or op is getattr(_C, "POSSESSIVE_REPEAT", 0):
+            low, _high, body = argument
+            out.append(f"(?:{_emit(body, flags)}){_repeat(low)}")
+        elif op is getattr(_C, "ATOMIC_GROUP", 0):
+            out.append(f"(?:{_emit(argument, flags)})")
+        else:
+            raise _Refused(f"operator {op}")
+    return "".join(out)
+
+
+def re2_superset(pattern: str, flags: int) -> tuple[str, bool] | None:
+    """An RE2 pattern matching every ASCII text ``pattern`` (a ``regex`` pattern with ``flags``)
+    finds a match in, and whether it ignores case; None when the translation proves none."""
+    if flags & ~_ALLOWED_FLAGS or _FOREIGN.search(pattern):
+        return None
+    try:
+        parsed = _sre_parse.parse(pattern, flags & (regex.VERBOSE | regex.IGNORECASE))
+        effective = flags | parsed.state.flags
+        if effective & (_C.SRE_FLAG_LOCALE | _C.SRE_FLAG_ASCII):
+            return None
+        return _emit(list(parsed), effective), bool(effective & regex.IGNORECASE)
+    except (_Refused, RecursionError, OverflowError, ValueError, TypeError, AttributeError):
+        return None
+    except Exception:  # noqa: BLE001 — re.error and anything else from the private parser
+        return None
+
+
+def available() -> bool:
+    """Whether ``google-re2`` (extra ``fast``) is installed and not switched off, without
+    importing it."""
+    if os.environ.get("RELIABLE_RULES_ACCELERATOR", "1") == "0":
+        return False
+    return importlib.util.find_spec("re2") is not None
+
+
+_NO_MATCH = (-1, -1)
+
+
+class Re2Gate:
+    """The RE2 superset of one regex: ``gate(data)`` is False only when the regex cannot match
+    the ASCII text whose bytes are ``data``."""
+
+    __slots__ = ("_match", "_unanchored")
+
+    def __init__(self, compiled: Any, unanchored: Any) -> None:
+        self._match = compiled.Match
+        self._unanchored = unanchored
+
+    def __call__(self, data: bytes) -> bool:
+        return bool(self._match(self._unanchored, data, 0, len(data))[0] != _NO_MATCH)
+
+
+def compile_gate(pattern: str, flags: int) -> Re2Gate | None:
+    """The prefilter of one regex, or None when there is none (no RE2, or no proof)."""
+    pair = re2_superset(pattern, flags)
+    module = re2_module() if pair is not None else None
+    if pair is None or module is None:
+        return None
+    try:
+        options = module.Options()
+        options.case_sensitive = not pair[1]
+        options.max_mem = _MAX_MEM
+        options.log_errors = False
+        engine = module._re2.RE2
+        compiled = engine(pair[0].encode(), options)
+        if not compiled.ok():
+            return None
+        unanchored = engine.Anchor.UNANCHORED
+    except Exception:  # noqa: BLE001 — RE2 refusing a pattern only costs speed
+        logger.debug("reliable_rules: no RE2 prefilter for %r", pattern)
+        return None
+    return Re2Gate(compiled, unanchored)
+
+
