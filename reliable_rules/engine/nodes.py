@@ -260,8 +260,10 @@ class Regex(Node):
                 gate = self._gate = probe.prefilter(self.pattern, self.flags)
             if gate is not None:
                 data = probe.gate_data()
-                if data is not None and not gate(data):
-                    return False  # RE2 proved there is no match (prefilter.py)
+                if data is not None:
+                    answer = gate(data)  # RE2's answer, when it is proven (prefilter.py)
+                    if answer is not None:
+                        return answer  # type: ignore[no-any-return]
         limit = self.untimed_max
         if limit < 0:
             limit = self.untimed_max = untimed_for(self.compiled)

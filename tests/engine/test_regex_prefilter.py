@@ -22,8 +22,14 @@ from reliable_rules.engine.probe import Probe
 from reliable_rules.failure import Failure
 from reliable_rules.ruleset.resources import rules_dir
 
-pytest.importorskip("re2")
+re2 = pytest.importorskip("re2")
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.jsonl"
+
+
+def _ignore_case() -> object:
+    options = re2.Options()
+    options.case_sensitive = False
+    return options
 
 
 def default_regexes() -> list[Regex]:
@@ -43,8 +49,8 @@ def default_regexes() -> list[Regex]:
         (r"a{0,80}", 0, r"(?:\x{61})*"),
         (r"a$", 0, r"\x{61}"),  # `$` also matches before a final newline: dropped
         (r"\Aa\Z", 0, r"\A\x{61}\z"),
-        (r"\s", 0, r"[\t-\r\x1c-\x20]"),  # Python's \s on ASCII, not RE2's
-        (r"[^\s\d]", 0, r"[^\t-\r\x1c-\x200-9]"),
+        (r"\s", 0, r"[\t-\r\x20]"),  # regex's \s on ASCII (with \v), not RE2's
+        (r"[^\s\d]", 0, r"[^\t-\r\x200-9]"),
         (r"a.b", 0, r"\x{61}[^\n]\x{62}"),
         (r"(?s)a.b", 0, r"\x{61}(?s:.)\x{62}"),
         (r"\bx|y\B", regex.IGNORECASE, r"(?:\b\x{78}|\x{79}\B)"),
@@ -86,6 +92,24 @@ def test_a_non_ascii_letter_that_folds_to_no_ascii_letter_keeps_the_prefilter() 
     assert not gate(b"all fine")
 
 
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        (r"\d[^\s]", "0\x1c"),  # \x1c-\x1f are not \s for regex (they are for re)
+        (r"a\sb", "a\x0bb"),  # \v is \s for regex, not for RE2
+        (r"x\b", "x-"),
+        (r"(?<!a)b", "cb"),
+        (r"\w+$", "ab\n"),  # $ before a final newline
+    ],
+)
+def test_the_gate_lets_through_what_the_regex_matches(pattern: str, text: str) -> None:
+    """Cases where the engines' defaults differ: the gate never answers "no match"."""
+    assert regex.search(pattern, text)
+    gate = compile_gate(pattern, 0)
+    assert gate is not None
+    assert gate(text.encode("ascii")) is not False
+
+
 _PIECES = st.sampled_from(
     [
         "a", "b", "ab", " ", "-", r"\d", r"\w", r"\W", r"\s", r"\S", r"\b", r"\B", ".", "^", "$",
@@ -115,8 +139,36 @@ def test_the_prefilter_never_refuses_a_text_the_regex_matches(
     if gate is None:
         return
     for text in texts:
+        answer = gate(text.encode("ascii"))
         if compiled.search(text):
-            assert gate(text.encode("ascii")), (pattern, flags, text)
+            assert answer is not False, (pattern, flags, text)
+        else:
+            assert answer is not True, (pattern, flags, text)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(_PIECES, min_size=1, max_size=10),
+    st.sampled_from([0, regex.IGNORECASE, regex.DOTALL]),
+    st.lists(_TEXT, min_size=1, max_size=6),
+)
+def test_an_exact_translation_agrees_with_the_regex_on_every_ascii_text(
+    pieces: list[str], flags: int, texts: list[str]
+) -> None:
+    """Where RE2 decides alone (an exact translation), it answers as `regex` does."""
+    pattern = "".join(pieces)
+    try:
+        compiled = regex.compile(pattern, flags)
+    except regex.error:
+        return
+    pair = re2_superset(pattern, flags, exact=True)
+    if pair is None:
+        return
+    exact = re2.compile(pair[0], re2.Options() if not pair[1] else _ignore_case())
+    for text in texts:
+        assert (exact.search(text) is not None) == (compiled.search(text) is not None), (
+            pattern, pair[0], flags, text,
+        )  # fmt: skip
 
 
 def test_every_regex_of_builtin_default_has_a_prefilter_that_agrees_on_the_corpus() -> None:
@@ -131,8 +183,10 @@ def test_every_regex_of_builtin_default_has_a_prefilter_that_agrees_on_the_corpu
         if gate is None:
             continue
         for text in texts:
-            if text.isascii() and node.compiled.search(text):
-                assert gate(text.encode("ascii")), (node.pattern, text)
+            if text.isascii():
+                answer = gate(text.encode("ascii"))
+                matched = node.compiled.search(text) is not None
+                assert answer is None or answer is matched, (node.pattern, text)
 
 
 def test_a_probe_without_the_prefilter_searches_and_a_probe_with_it_skips() -> None:
@@ -143,6 +197,7 @@ def test_a_probe_without_the_prefilter_searches_and_a_probe_with_it_skips() -> N
     gated = Probe(Failure(text), text, text.lower(), None, compile_gate)
     assert not node.search(plain)
     assert not node.search(gated)
+    assert gated.gate_data() == b"quota exhausted"
     hit = "Rate -- limit"
     assert node.search(Probe(Failure(hit), hit, hit.lower(), None, compile_gate))
     # a non-ASCII text is not prefiltered: the search decides
