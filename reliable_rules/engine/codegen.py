@@ -212,6 +212,23 @@ def retry_literals(extractors: Sequence[Extractor]) -> set[str]:
     return found
 
 
+def _retry_needles(extractors: Sequence[Extractor]) -> frozenset[str] | None:
+    """A literal each non-header source needs in the scan's set, or None when one needs none."""
+    needed: set[str] = set()
+    for extractor in extractors:
+        if isinstance(extractor, HeaderSource):
+            continue
+        if isinstance(extractor, JsonSource) and any(key.isascii() for key in extractor.keys):
+            needed.add(max((key.lower() for key in extractor.keys if key.isascii()), key=len))
+        elif isinstance(extractor, PrefixSource):
+            needed.add(extractor.literal)
+        elif isinstance(extractor, RegexSource) and extractor.needle is not None:
+            needed.add(extractor.needle)
+        else:
+            return None  # a source without a literal: always asked
+    return frozenset(needed)
+
+
 def compile_retry_after(extractors: Sequence[Extractor]) -> RetryFn:
     """One function ``(probe, lower) -> milliseconds or None`` trying the sources in order.
 
@@ -224,6 +241,13 @@ def compile_retry_after(extractors: Sequence[Extractor]) -> RetryFn:
         "    text = P.text",
         "    F = P.found",
     ]
+    # When no header is present and none of the literals the sources need was found, no
+    # source can answer: one set test instead of one per source (most failures).
+    needed = _retry_needles(extractors)
+    if needed is not None:
+        literals = emitter.constant(needed, "R")
+        lines.append(f"    if not H and F is not None and F.isdisjoint({literals}):")
+        lines.append("        return None")
     for extractor in extractors:
         guard = None
         if isinstance(extractor, HeaderSource):

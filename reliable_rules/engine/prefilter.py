@@ -33,6 +33,7 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,7 +41,6 @@ import regex
 
 from reliable_rules.engine.probe import GATE_MAX_TEXT
 from reliable_rules.engine.regex_literals import (
-    _FOREIGN,
     FOLDS_TO_ASCII,
     _sre_constants,
     _sre_parse,
@@ -58,6 +58,12 @@ _MAX_MEM = 64 << 20
 # (Not Python's re, which also counts \x1c-\x1f: the corpus check caught that.)
 _SPACE = r"\t-\r\x20"
 _C = _sre_constants
+# Syntax that ``regex`` reads differently from ``re`` (whose parser reads the pattern here):
+# regex_literals' list, except that an escaped bracket before a class (``\\[[0-9]``) is
+# fine, and with any ``[:`` refused (POSIX classes, also inside a class).
+_FOREIGN = re.compile(
+    r"\[:|(?<!\\)(?:\\\\)*\[\[|\\[pPNXLGKmMQEh]|\(\?[|Vr(]|\(\?[a-zA-Z]*[VwfbeE]|\\[0-9]"
+)
 _LOOK_AROUNDS = (_C.ASSERT, _C.ASSERT_NOT)
 _CATEGORIES = {
     _C.CATEGORY_DIGIT: (r"\d", r"0-9"),
