@@ -57,6 +57,32 @@ class Failure:
         return f"{self.message}\n{body}"[:MAX_TEXT_CHARS]
 
 
+# A frozen dataclass's __init__ sets each field through object.__setattr__ and calls the
+# headers default factory: 1.0 us for the message-and-status Failure of nearly every
+# classification. The slots' own setters build the same object in a third of that.
+_SET_MESSAGE = Failure.__dict__["message"].__set__
+_SET_STATUS = Failure.__dict__["status"].__set__
+_SET_HEADERS = Failure.__dict__["headers"].__set__
+_SET_BODY = Failure.__dict__["body"].__set__
+_SET_TYPES = Failure.__dict__["exception_types"].__set__
+_SET_PROVIDER = Failure.__dict__["provider"].__set__
+_SET_MODEL = Failure.__dict__["model"].__set__
+_NO_TYPES: frozenset[str] = frozenset()
+
+
+def _message_failure(message: str, status: int | None) -> Failure:
+    """``Failure(message, status)``, built faster (see above)."""
+    failure = object.__new__(Failure)
+    _SET_MESSAGE(failure, message)
+    _SET_STATUS(failure, status)
+    _SET_HEADERS(failure, _EMPTY_HEADERS)
+    _SET_BODY(failure, None)
+    _SET_TYPES(failure, _NO_TYPES)
+    _SET_PROVIDER(failure, None)
+    _SET_MODEL(failure, None)
+    return failure
+
+
 def _get(obj: object, name: str) -> Any:
     try:
         return getattr(obj, name, None)
@@ -407,8 +433,8 @@ def _normalise(
         # merge below, which builds a second Failure.
         message = error if len(error) <= MAX_TEXT_CHARS else error[:MAX_TEXT_CHARS]
         if status is None or (type(status) is int and 0 <= status <= 9999):
-            return Failure(message, status)
-        return Failure(message, _as_status(status))
+            return _message_failure(message, status)
+        return _message_failure(message, _as_status(status))
     if (
         isinstance(error, BaseException)
         and headers is None

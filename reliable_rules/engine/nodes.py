@@ -1,4 +1,4 @@
-"""Compiled matchers: the nodes a rule's ``when:`` becomes, and the per-call probe they read.
+"""Compiled matchers: the nodes a rule's ``when:`` becomes (the per-call probe: ``probe.py``).
 
 Every node is built once when a rule set loads. Text matchers do not search the text
 themselves: the classifier scans the lowercased text once for *all* literals of the rule set
@@ -10,9 +10,7 @@ at least one must be present for the node to match, used to skip rules without e
 from __future__ import annotations
 
 import fnmatch
-import json
 import logging
-import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
@@ -20,14 +18,22 @@ from typing import Any
 
 import regex
 
+from reliable_rules.engine.probe import (
+    JSON_WALK_MAX_DEPTH,
+    JSON_WALK_MAX_NODES,
+    WORD,
+    Probe,
+    find_keys,
+    parse_number,
+    resolve_path,
+    words,
+)
 from reliable_rules.engine.regex_literals import gates_hold, gates_of
 from reliable_rules.engine.regex_safety import (
-    REGEX_BUDGET_MS,
     REGEX_TIMEOUT_S,
     search_bounded,
     untimed_max_length,
 )
-from reliable_rules.failure import Failure
 
 __all__ = [
     "JSON_WALK_MAX_DEPTH",
@@ -40,165 +46,17 @@ __all__ = [
     "Probe",
     "find_keys",
     "parse_number",
+    "resolve_path",
     "words",
 ]
 
 logger = logging.getLogger("reliable_rules")
 
-#: The default regex budget of one classification, in seconds (see ``regex_safety``).
-REGEX_BUDGET_S = REGEX_BUDGET_MS / 1000
 GateKey = str | tuple[str, object]
-_DIGIT_RUNS = re.compile(r"[0-9]+")
-_JSON_START = re.compile(r"[\[{]")
-_MAX_JSON_PROBES = 8
-_MISSING = object()
-#: ``json: {key: ...}`` looks at most this deep and at this many values of the document.
-JSON_WALK_MAX_DEPTH = 32
-JSON_WALK_MAX_NODES = 10_000
+_UNBUILT = object()
 #: ``near:`` takes 1 to this many terms, at most this many other words apart.
 NEAR_MAX_TERMS = 6
 NEAR_MAX_WITHIN = 20
-# A word: a maximal run of Unicode letters and digits (``_`` is a word character for ``re``,
-# not for us, so it separates words like any other punctuation).
-_WORD = re.compile(r"[^\W_]+")
-_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
-class Probe:
-    """Everything the matchers of one classification look at, computed at most once.
-
-    ``found`` is the set of rule literals present in the lowercased text when the classifier
-    scanned for them (large rule sets), or None when matchers should search the text directly
-    (small rule sets, where a few substring tests are cheaper than any scan).
-    """
-
-    __slots__ = (
-        "_digits", "_json", "failure", "found", "lower", "regex_left_s", "regex_skipped",
-        "status", "text",
-    )
-
-    def __init__(self, failure: Failure, text: str, lower: str, found: set[str] | None) -> None:
-        # The regex time budget of this classification: what timed searches may still spend,
-        # and the rules whose searches were skipped once it ran out.
-        self.regex_left_s = REGEX_BUDGET_S
-        self.regex_skipped: list[str] | None = None
-        self.failure = failure
-        self.text = text
-        self.lower = lower
-        self.found = found
-        self.status = failure.status
-        self._digits: list[int | None] | None = None
-        self._json: Any = _MISSING
-
-    @property
-    def headers(self) -> Mapping[str, str]:
-        """Response headers, lowercased names."""
-        return self.failure.headers
-
-    def digit_runs(self) -> list[int | None]:
-        """Values of the maximal runs of ASCII digits, in order (None: too large to matter)."""
-        if self._digits is None:
-            # Leading zeros count for nothing ("0429" is 429); a run with more than six
-            # significant digits is beyond any status or code a rule can name.
-            runs = (run.lstrip("0") for run in _DIGIT_RUNS.findall(self.text))
-            self._digits = [int(run or "0") if len(run) <= 6 else None for run in runs]
-        return self._digits
-
-    def json(self) -> Any:
-        """The JSON body, else the first JSON object or array embedded in the text, else None."""
-        if self._json is _MISSING:
-            self._json = _find_json(self.failure.body, self.text)
-        return self._json
-
-
-def _find_json(body: str | None, text: str) -> Any:
-    decoder = json.JSONDecoder()
-    for candidate in (body, text):
-        if not candidate:
-            continue
-        stripped = candidate.strip()
-        if stripped[:1] in ("{", "["):
-            try:
-                return json.loads(stripped)
-            except (ValueError, RecursionError):
-                pass
-        for count, match in enumerate(_JSON_START.finditer(candidate)):
-            if count >= _MAX_JSON_PROBES:
-                break
-            try:
-                value, _ = decoder.raw_decode(candidate, match.start())
-            except (ValueError, RecursionError):
-                continue
-            if isinstance(value, dict | list) and value:
-                return value
-    return None
-
-
-def resolve_path(document: Any, segments: tuple[str, ...]) -> list[Any]:
-    """Values at a dotted path; ``*`` fans out over list items and mapping values."""
-    current = [document]
-    for segment in segments:
-        following: list[Any] = []
-        for value in current:
-            if isinstance(value, dict):
-                if segment == "*":
-                    following.extend(value.values())
-                elif segment in value:
-                    following.append(value[segment])
-            elif isinstance(value, list):
-                if segment == "*":
-                    following.extend(value)
-                elif segment.isdigit() and int(segment) < len(value):
-                    following.append(value[int(segment)])
-        current = following
-        if not current:
-            break
-    return current
-
-
-def words(text: str) -> list[str]:
-    """The words of ``text``: maximal runs of Unicode letters and digits, in order."""
-    return _WORD.findall(text)
-
-
-def find_keys(document: Any, keys: frozenset[str]) -> list[Any]:
-    """Values of every object member named one of ``keys``, at any depth (arrays included).
-
-    The walk is bounded: it visits at most :data:`JSON_WALK_MAX_NODES` values and goes at
-    most :data:`JSON_WALK_MAX_DEPTH` containers deep, so a hostile document costs little.
-    """
-    found: list[Any] = []
-    stack: list[tuple[Any, int]] = [(document, 0)]
-    budget = JSON_WALK_MAX_NODES
-    while stack and budget > 0:
-        value, depth = stack.pop()
-        budget -= 1
-        if isinstance(value, dict):
-            for name, member in value.items():
-                if name in keys:
-                    found.append(member)
-                if depth < JSON_WALK_MAX_DEPTH and isinstance(member, dict | list):
-                    stack.append((member, depth + 1))
-        elif isinstance(value, list) and depth < JSON_WALK_MAX_DEPTH:
-            stack.extend((item, depth + 1) for item in value if isinstance(item, dict | list))
-    return found
-
-
-def parse_number(value: Any) -> float | None:
-    """A JSON number, or a string that is a plain decimal number after stripping white space."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        if len(value) > 64 or not _NUMBER.fullmatch(value):
-            return None
-    elif not isinstance(value, int | float):
-        return None
-    try:
-        number = float(value)
-    except OverflowError:  # an integer beyond any float
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _scalar_text(value: Any) -> str | None:
@@ -359,7 +217,8 @@ class Regex(Node):
     """
 
     __slots__ = (
-        "_compiled", "flags", "needles", "pattern", "requirements", "rule_id", "untimed_max", "weak"
+        "_compiled", "_gate", "flags", "needles", "pattern", "requirements", "rule_id",
+        "untimed_max", "weak",
     )  # fmt: skip
 
     def __init__(
@@ -371,6 +230,7 @@ class Regex(Node):
         self._compiled = compiled
         self.flags = compiled.flags if compiled is not None else (flags or 0)
         self.untimed_max = -1  # proven on first use: loading does not pay for the proof
+        self._gate: Any = _UNBUILT  # its RE2 prefilter, built at the first search that may use it
         self.rule_id = ""  # the first rule using it (set by the classifier): for messages
         self.requirements, self.weak = gates_of(pattern, verbose=bool(self.flags & regex.VERBOSE))
         self.needles = frozenset().union(*self.requirements) if self.requirements else None
@@ -394,6 +254,16 @@ class Regex(Node):
 
     def search(self, probe: Probe) -> bool:
         """The search itself, without the needle check (generated code does that inline)."""
+        if probe.prefilter is not None:
+            gate = self._gate
+            if gate is _UNBUILT:
+                gate = self._gate = probe.prefilter(self.pattern, self.flags)
+            if gate is not None:
+                data = probe.gate_data()
+                if data is not None:
+                    answer = gate(data)  # RE2's answer, when it is proven (prefilter.py)
+                    if answer is not None:
+                        return answer  # type: ignore[no-any-return]
         limit = self.untimed_max
         if limit < 0:
             limit = self.untimed_max = untimed_for(self.compiled)
@@ -576,7 +446,7 @@ class Near(Node):
                 continue  # inside a word: a term must start the word
             if end >= 0:
                 # the words strictly between the previous hit and this one, counted up to cap
-                between = sum(1 for _ in islice(_WORD.finditer(lower, end, start), cap))
+                between = sum(1 for _ in islice(WORD.finditer(lower, end, start), cap))
                 position += 1 + between
             end = hit.end()
             yield position, hit.group()

@@ -1,0 +1,333 @@
+"""An RE2 pass that proves a regex cannot match, so that its ``regex`` search is skipped.
+
+Most ``regex`` searches of a classification find nothing: the literals a pattern needs are
+there ("request", "exceeded") but not in the pattern's shape, and ``regex`` (backtracking,
+often with a timeout) takes microseconds to say so. With the ``fast`` extra (``google-re2``),
+each regex is also written as an RE2 pattern that matches *at least* where the original does
+(:func:`re2_superset`); RE2's DFA answers in one linear pass, and only when it finds a match
+does ``regex`` search. The RE2 pattern is a prefilter, never the judge: a pattern it reports is
+still searched by ``regex``, so answers are unchanged (a test compares every corpus decision
+with and without it). RE2 itself never gives up with a false "no match": when its DFA runs out
+of memory it falls back to its NFA.
+
+It is used only where the superset claim is proven:
+
+* ASCII texts up to :data:`MAX_TEXT` characters: there ``\\w``, ``\\d``, ``\\b`` and case
+  folding mean the same in both engines (``\\s`` is spelled out as ``regex``'s ASCII set);
+* patterns the translation understands: look-arounds are dropped (fewer constraints, more
+  matches), counted, lazy and possessive repeats become open greedy ones (``{0,80}?`` is
+  ``*``: a superset, and a DFA without counters stays small), atomic groups plain ones, ``$``
+  and multi-line anchors are dropped; back-references, conditionals and anything ``regex``
+  reads differently from ``re`` are refused (that regex is always searched);
+* under ``IGNORECASE``, patterns that do not name the three non-ASCII characters ``regex``
+  equates with ASCII letters (:data:`regex_literals.FOLDS_TO_ASCII`; RE2 may not): any other
+  non-ASCII character matches no ASCII text in ``regex``, so RE2 can only match more.
+
+Why one RE2 object per regex rather than one RE2 set for all: a set runs every pattern over
+the whole text (no early exit), measured at 8 us per corpus record for builtin:default's 77
+regexes, against about 1 us per individual pass, and a classification needs few.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import regex
+
+from reliable_rules.engine.probe import GATE_MAX_TEXT
+from reliable_rules.engine.regex_literals import (
+    FOLDS_TO_ASCII,
+    _sre_constants,
+    _sre_parse,
+)
+from reliable_rules.engine.shapes import re2_module
+
+__all__ = ["MAX_TEXT", "AnyGate", "Re2Gate", "available", "compile_gate", "re2_superset"]
+
+logger = logging.getLogger("reliable_rules")
+
+#: Longer texts are not prefiltered (every regex is searched; ``Probe.gate_data``).
+MAX_TEXT = GATE_MAX_TEXT
+_MAX_MEM = 64 << 20
+# regex's \s on ASCII (the White_Space property): \t \n \v \f \r and space; RE2's lacks \v.
+# (Not Python's re, which also counts \x1c-\x1f: the corpus check caught that.)
+_SPACE = r"\t-\r\x20"
+_C = _sre_constants
+# Syntax that ``regex`` reads differently from ``re`` (whose parser reads the pattern here):
+# regex_literals' list, except that an escaped bracket before a class (``\\[[0-9]``) is
+# fine, and with any ``[:`` refused (POSIX classes, also inside a class).
+_FOREIGN = re.compile(
+    r"\[:|(?<!\\)(?:\\\\)*\[\[|\\[pPNXLGKmMQEh]|\(\?[|Vr(]|\(\?[a-zA-Z]*[VwfbeE]|\\[0-9]"
+)
+_LOOK_AROUNDS = (_C.ASSERT, _C.ASSERT_NOT)
+_CATEGORIES = {
+    _C.CATEGORY_DIGIT: (r"\d", r"0-9"),
+    _C.CATEGORY_NOT_DIGIT: (r"\D", None),
+    _C.CATEGORY_WORD: (r"\w", r"0-9A-Za-z_"),
+    _C.CATEGORY_NOT_WORD: (r"\W", None),
+    _C.CATEGORY_SPACE: (f"[{_SPACE}]", _SPACE),
+    _C.CATEGORY_NOT_SPACE: (f"[^{_SPACE}]", None),
+}
+# VERSION0 and UNICODE are what ``regex`` compiles str patterns with by default.
+_ALLOWED_FLAGS = regex.IGNORECASE | regex.VERBOSE | regex.DOTALL | regex.MULTILINE
+_ALLOWED_FLAGS |= regex.UNICODE | regex.VERSION0
+
+
+class _Refused(Exception):
+    """The pattern uses something the translation does not prove."""
+
+
+def _char(code: int, ignore_case: bool) -> str:
+    if ignore_case and chr(code) in FOLDS_TO_ASCII:
+        raise _Refused("a character that equals an ASCII letter case-insensitively")
+    return f"\\x{{{code:x}}}"
+
+
+def _class(items: Any, ignore_case: bool) -> str:
+    negated = bool(items) and items[0][0] is _C.NEGATE
+    parts = []
+    for kind, value in items[1:] if negated else items:
+        if kind is _C.LITERAL:
+            parts.append(_char(value, ignore_case))
+        elif kind is _C.RANGE:
+            if ignore_case and any(value[0] <= ord(c) <= value[1] for c in FOLDS_TO_ASCII):
+                raise _Refused("a range holding a character that equals an ASCII letter")
+            parts.append(f"{_char(value[0], False)}-{_char(value[1], False)}")
+        elif kind is _C.CATEGORY and value in _CATEGORIES:
+            whole, inside = _CATEGORIES[value]
+            if inside is None:  # a negated category inside a class: RE2 spells it alike on ASCII
+                if value is _C.CATEGORY_NOT_SPACE:
+                    raise _Refused("\\S inside a class")
+                inside = whole
+            parts.append(inside)
+        else:
+            raise _Refused(f"class item {kind}")
+    if not parts:
+        raise _Refused("an empty class")
+    return f"[{'^' if negated else ''}{''.join(parts)}]"
+
+
+_RE2_MAX_REPEAT = 1000
+
+
+def _repeat(low: int, high: Any, exact: bool) -> str:
+    if not exact:
+        # Counted repeats become open ones (`{0,80}` becomes `*`, `{2,5}` becomes `+`): a
+        # superset, and without counters RE2's DFA stays small.
+        return "*" if low == 0 else "+"
+    if low > _RE2_MAX_REPEAT or (high is not _C.MAXREPEAT and high > _RE2_MAX_REPEAT):
+        raise _Refused("a repeat beyond RE2's limit")
+    return f"{{{low},}}" if high is _C.MAXREPEAT else f"{{{low},{high}}}"
+
+
+def _emit(items: Any, flags: int, exact: bool) -> str:
+    """RE2 syntax for parsed ``items``: a superset of their matches on ASCII texts, or (when
+    ``exact``) the same matches, refusing whatever the superset had to drop."""
+    ignore_case = bool(flags & regex.IGNORECASE)
+    out = []
+    for op, argument in items:
+        if op is _C.LITERAL:
+            out.append(_char(argument, ignore_case))
+        elif op is _C.NOT_LITERAL:
+            out.append(f"[^{_char(argument, ignore_case)}]")
+        elif op is _C.ANY:
+            out.append("(?s:.)" if flags & regex.DOTALL else "[^\\n]")
+        elif op is _C.IN:
+            out.append(_class(argument, ignore_case))
+        elif op is _C.CATEGORY:
+            if argument not in _CATEGORIES:
+                raise _Refused(f"category {argument}")
+            out.append(_CATEGORIES[argument][0])
+        elif op is _C.AT:
+            if argument in (_C.AT_BOUNDARY, _C.AT_NON_BOUNDARY):
+                out.append("\\b" if argument is _C.AT_BOUNDARY else "\\B")
+            elif argument in (_C.AT_BEGINNING, _C.AT_BEGINNING_STRING) and not (
+                argument is _C.AT_BEGINNING and flags & regex.MULTILINE
+            ):
+                out.append("\\A")
+            elif argument is _C.AT_END_STRING:
+                out.append("\\z")
+            elif exact:
+                raise _Refused("`$` or a multi-line anchor")
+            # `$` (end, or before a final newline) and multi-line anchors: dropped (a superset)
+        elif op in _LOOK_AROUNDS:  # look-arounds: dropped (fewer constraints, a superset)
+            if exact:
+                raise _Refused("a look-around")
+        elif op is _C.SUBPATTERN:
+            if argument[1] or argument[2]:
+                raise _Refused("inline flags inside a group")
+            out.append(f"(?:{_emit(argument[-1], flags, exact)})")
+        elif op is _C.BRANCH:
+            branches = (_emit(branch, flags, exact) for branch in argument[1])
+            out.append("(?:" + "|".join(branches) + ")")
+        elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT):  # lazy or greedy: the same texts match
+            low, high, body = argument
+            out.append(f"(?:{_emit(body, flags, exact)}){_repeat(low, high, exact)}")
+        elif op is getattr(_C, "POSSESSIVE_REPEAT", 0) and not exact:
+            low, high, body = argument  # matches less than the greedy repeat: a superset
+            out.append(f"(?:{_emit(body, flags, exact)}){_repeat(low, high, exact)}")
+        elif op is getattr(_C, "ATOMIC_GROUP", 0) and not exact:
+            out.append(f"(?:{_emit(argument, flags, exact)})")
+        else:
+            raise _Refused(f"operator {op}")
+    return "".join(out)
+
+
+def re2_superset(pattern: str, flags: int, *, exact: bool = False) -> tuple[str, bool] | None:
+    """An RE2 pattern matching every ASCII text ``pattern`` (a ``regex`` pattern with ``flags``)
+    finds a match in, and whether it ignores case; None when the translation proves none.
+
+    ``exact``: an RE2 pattern that matches exactly the ASCII texts ``pattern`` matches (no
+    look-around, ``$``, possessive repeat or atomic group; counted repeats kept), or None.
+    """
+    if flags & ~_ALLOWED_FLAGS or _FOREIGN.search(pattern):
+        return None
+    try:
+        parsed = _sre_parse.parse(pattern, flags & (regex.VERBOSE | regex.IGNORECASE))
+        effective = flags | parsed.state.flags
+        if effective & (_C.SRE_FLAG_LOCALE | _C.SRE_FLAG_ASCII):
+            return None
+        return _emit(list(parsed), effective, exact), bool(effective & regex.IGNORECASE)
+    except (_Refused, RecursionError, OverflowError, ValueError, TypeError, AttributeError):
+        return None
+    except Exception:  # noqa: BLE001 — re.error and anything else from the private parser
+        return None
+
+
+def available() -> bool:
+    """Whether ``google-re2`` (extra ``fast``) is installed and not switched off, without
+    importing it."""
+    if os.environ.get("RELIABLE_RULES_ACCELERATOR", "1") == "0":
+        return False
+    return importlib.util.find_spec("re2") is not None
+
+
+_SENTINEL_ONLY = [0]
+
+
+class Re2Gate:
+    """RE2's answer for one regex on an ASCII text: ``gate(data)`` is False when the regex
+    cannot match the text whose bytes are ``data``, True when it matches (only when an exact
+    translation exists), None when the ``regex`` search must decide.
+
+    The superset pattern answers first (small DFA, rarely matches); when it matches and the
+    regex has an exact translation, that one decides. Each is a one-pattern RE2 *set*
+    (measured 0.7 us a call against 1.0 us for ``RE2.Match``, which also works out where the
+    match starts), with the always-matching sentinel ``\\z`` beside it: a set answers
+    "nothing" when its DFA runs out of memory, and the missing sentinel tells that apart
+    (then the regex is searched).
+    """
+
+    __slots__ = ("_exact", "_superset")
+
+    def __init__(self, superset: Any, exact: Any) -> None:
+        self._superset = superset
+        self._exact = exact
+
+    def __call__(self, data: bytes) -> bool | None:
+        if self._superset(data) == _SENTINEL_ONLY:
+            return False  # only the sentinel: no match
+        exact = self._exact
+        if exact is None:
+            return None
+        found = exact(data)
+        if len(found) == 2:  # the sentinel and the pattern, in any order
+            return True
+        return False if found == _SENTINEL_ONLY else None  # []: RE2 gave up
+
+
+def _one_pattern_set(module: Any, translated: str, ignore_case: bool) -> Any:
+    """``Match`` of an RE2 set of the sentinel and ``translated``, or None when RE2 refuses."""
+    options = module.Options()
+    options.case_sensitive = not ignore_case
+    options.max_mem = _MAX_MEM
+    options.log_errors = False
+    regex_set = module._re2.Set(module._re2.RE2.Anchor.UNANCHORED, options)
+    if regex_set.Add(rb"\z") != 0 or regex_set.Add(translated.encode()) != 1:
+        return None
+    if not regex_set.Compile():
+        return None
+    return regex_set.Match
+
+
+def compile_gate(pattern: str, flags: int) -> Re2Gate | None:
+    """RE2's gate for one regex, or None when there is none (no RE2, or no proof)."""
+    pair = re2_superset(pattern, flags)
+    module = re2_module() if pair is not None else None
+    if pair is None or module is None:
+        return None
+    exact_pair = re2_superset(pattern, flags, exact=True)
+    try:
+        superset = _one_pattern_set(module, *pair)
+        if superset is None:
+            return None
+        exact = None
+        if exact_pair is not None:
+            exact = superset if exact_pair == pair else _one_pattern_set(module, *exact_pair)
+    except Exception:  # noqa: BLE001 — RE2 refusing a pattern only costs speed
+        logger.debug("reliable_rules: no RE2 prefilter for %r", pattern)
+        return None
+    return Re2Gate(superset, exact)
+
+
+_UNBUILT: Any = object()
+
+
+class AnyGate:
+    """One RE2 pass for the regex branches of an ``any:``: False when none of them can match.
+
+    Several rules of builtin:default are an ``any:`` of five to seven regexes (the wordings of
+    one concept); each branch's own gate is a call, so a text none of them matches cost seven.
+    The generated code asks this gate first (one set of their superset patterns, one call),
+    and evaluates the branches only when it says one may match. Without the accelerator, for
+    non-ASCII texts, or when a branch has no superset translation, it says True (evaluate).
+    """
+
+    __slots__ = ("_match", "_nodes")
+
+    def __init__(self, nodes: Sequence[Any]) -> None:
+        """``nodes``: regex nodes (``pattern`` and ``flags`` attributes)."""
+        self._nodes = tuple(nodes)
+        self._match: Any = _UNBUILT
+
+    def __call__(self, probe: Any) -> bool:
+        if probe.prefilter is None:
+            return True
+        match = self._match
+        if match is _UNBUILT:
+            match = self._match = self._build()
+        if match is None:
+            return True
+        data = probe.gate_data()
+        return data is None or bool(match(data) != _SENTINEL_ONLY)
+
+    def _build(self) -> Any:
+        pairs = [re2_superset(node.pattern, node.flags) for node in self._nodes]
+        module = re2_module()
+        if module is None or any(pair is None for pair in pairs):
+            return None
+        cases = {pair[1] for pair in pairs if pair is not None}
+        if len(cases) != 1:
+            return None  # one set has one case mode
+        try:
+            options = module.Options()
+            options.case_sensitive = not cases.pop()
+            options.max_mem = _MAX_MEM
+            options.log_errors = False
+            regex_set = module._re2.Set(module._re2.RE2.Anchor.UNANCHORED, options)
+            if regex_set.Add(rb"\z") != 0:
+                return None
+            for index, pair in enumerate(pairs, start=1):
+                if pair is None or regex_set.Add(pair[0].encode()) != index:
+                    return None
+            if not regex_set.Compile():
+                return None
+        except Exception:  # noqa: BLE001 — RE2 refusing the set only costs speed
+            logger.debug("reliable_rules: no RE2 set for an any: of regexes")
+            return None
+        return regex_set.Match
