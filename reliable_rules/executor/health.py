@@ -42,9 +42,30 @@ def model_scoped(decision: Decision, model: str) -> bool:
     text = decision.failure.text
     if not text:
         return False
-    if len(model) >= 3 and model.lower() in text.lower():
+    if len(model) >= 3 and _names(text, model):
         return True
     return _MODEL_TEXT.search(text) is not None
+
+
+def _names(text: str, model: str) -> bool:
+    """Whether ``text`` names ``model`` as a whole name: ``gpt-4o`` is not named by an error
+    about ``gpt-4o-mini`` (a model name goes on with letters, digits, ``.``, ``-``, ``_`` or
+    ``:``), while ``models/gpt-4o`` and `` `gpt-4o` `` name it."""
+    lower, name = text.lower(), model.lower()
+    start = lower.find(name)
+    while start >= 0:
+        end = start + len(name)
+        before = lower[start - 1] if start else " "
+        after = lower[end] if end < len(lower) else " "
+        if not _name_char(before) and not _name_char(after):
+            return True
+        start = lower.find(name, start + 1)
+    return False
+
+
+def _name_char(char: str) -> bool:
+    """Whether ``char`` can continue a model name."""
+    return char.isalnum() or char in ".-_:"
 
 
 @dataclass(frozen=True, slots=True)
