@@ -77,7 +77,7 @@ if _typing.TYPE_CHECKING:
     from reliable_rules.failure import Failure, to_failure
     from reliable_rules.observability import OpenTelemetryHooks, PrometheusHooks
     from reliable_rules.reloading import ReloadingRuleSet
-    from reliable_rules.retrying import retrying
+    from reliable_rules.retry_decorator import retrying
     from reliable_rules.ruleset.loader import load_rules
     from reliable_rules.ruleset.model import Policy, Rule, RuleSet, RuleTest
     from reliable_rules.taxonomy import DEFAULT_CATEGORIES, Action, Category
@@ -144,7 +144,7 @@ _LAZY: dict[str, str] = {
     'Usage': 'reliable_rules.chat',
     'diff_rulesets': 'reliable_rules.authoring.diff',
     'load_rules': 'reliable_rules.ruleset.loader',
-    'retrying': 'reliable_rules.retrying',
+    'retrying': 'reliable_rules.retry_decorator',
     'scope_provider_fallback': 'reliable_rules.executor.fallback',
     'take_last_provider_fallback': 'reliable_rules.executor.fallback',
     'to_failure': 'reliable_rules.failure',

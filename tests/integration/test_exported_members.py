@@ -139,3 +139,27 @@ def test_version_is_a_string() -> None:
     """__version__ is a non-empty PEP 440-ish string."""
     assert isinstance(reliable_rules.__version__, str)
     assert re.match(r"^\d+\.\d+", reliable_rules.__version__)
+
+
+_SHADOW_CHECK = """
+import importlib, pkgutil, types, reliable_rules
+skip = {"__main__", "_otel", "_prometheus", "otel", "prometheus"}
+for info in pkgutil.walk_packages(reliable_rules.__path__, "reliable_rules."):
+    if info.name.rsplit(".", 1)[-1] not in skip:
+        importlib.import_module(info.name)
+print(sorted(n for n in reliable_rules.__all__
+             if isinstance(getattr(reliable_rules, n), types.ModuleType)))
+"""
+
+
+def test_no_submodule_shadows_a_public_name() -> None:
+    """Importing submodules before a public name is first used leaves every public name what
+    it is: a submodule named like a lazily exported function (``reliable_rules.retrying``
+    once) replaced the function with itself on import."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", _SHADOW_CHECK], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]", done.stdout
