@@ -4,6 +4,8 @@ from __future__ import annotations
 import __future__
 
 import re
+import subprocess
+import sys
 import types
 
 import reliable_rules
@@ -156,9 +158,6 @@ def test_no_submodule_shadows_a_public_name() -> None:
     """Importing submodules before a public name is first used leaves every public name what
     it is: a submodule named like a lazily exported function (``reliable_rules.retrying``
     once) replaced the function with itself on import."""
-    import subprocess
-    import sys
-
     done = subprocess.run(
         [sys.executable, "-c", _SHADOW_CHECK], capture_output=True, text=True, check=True
     )
