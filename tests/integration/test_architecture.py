@@ -5,7 +5,7 @@ imports included)::
 
     __main__ → cli → authoring, executor, providers, testing, integrations, ruleset, engine
     __init__ → everything but cli
-    integrations (retrying, urllib3_retry, reloading) → executor → ruleset → engine
+    integrations (retry_decorator, urllib3_retry, reloading) → executor → ruleset → engine
     authoring → ruleset → engine → vocabulary
     testing → executor;  providers → chat, errors, sanitize
     observability → executor (its third-party packages only when a hook is built)
@@ -27,7 +27,7 @@ import reliable_rules
 
 PACKAGE_DIR = Path(reliable_rules.__file__).resolve().parent
 VOCABULARY = {"errors", "taxonomy", "decision", "failure", "sanitize", "chat", "_text", "_version"}
-INTEGRATIONS = {"retrying", "urllib3_retry", "reloading"}
+INTEGRATIONS = {"retry_decorator", "urllib3_retry", "reloading"}
 
 #: unit -> the units it may import (besides itself).
 ALLOWED: dict[str, set[str]] = {
