@@ -16,9 +16,9 @@ status, the provider and model, the length of every text and a BLAKE2b-256 diges
 all). Bounded: at most :data:`MEMO_SIZE` entries (cleared when full), and only failures whose
 texts total at most :data:`MAX_MEMO_CHARS`. Nothing of a failure is kept but that key and the
 verdict, so no body, header value or secret echoed in one outlives the call. A new rule set
-(a hot reload assigns ``executor.rules``) starts a new memo. Anything else (a cause chain, a
-response object, a lone exception, which the rule set memoises itself) goes to
-``rules.classify``.
+(a hot reload assigns ``executor.rules``) starts a new memo. Other failures (a cause chain, a
+response object) are normalised by ``to_failure`` as ``rules.classify`` would, then looked up
+the same way; a lone exception goes to ``rules.classify``, which memoises those itself.
 """
 
 from __future__ import annotations
