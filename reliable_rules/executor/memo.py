@@ -4,21 +4,21 @@ Providers answer the same failure again and again (the same 503 body with the sa
 and a retry loop classifies each one anew. When a failed attempt raised an exception that
 carries its own status, headers and body (:func:`~reliable_rules.failure.carrier_parts`), the
 decision's :class:`~reliable_rules.decision.Verdict` is kept under a digest of everything the
-classification reads: the exception's class, its message, status, headers (in order), body,
+classification reads: the exception class names, its message, status, headers (in order), body,
 and the provider and model. The next identical failure gets a
 :class:`~reliable_rules.decision.Decision` of that verdict around its own
 :class:`~reliable_rules.failure.Failure`, equal to the one the rules would build, without
 running them. Decisions with a Retry-After are not kept (a wait read from an HTTP-date depends
 on the clock).
 
-Exact: a hit needs every input of the classification to be the same (the class itself, the
+Exact: a hit needs every input of the classification to be the same (the class names, the
 status, the provider and model, the length of every text and a BLAKE2b-256 digest of them
 all). Bounded: at most :data:`MEMO_SIZE` entries (cleared when full), and only failures whose
 texts total at most :data:`MAX_MEMO_CHARS`. Nothing of a failure is kept but that key and the
 verdict, so no body, header value or secret echoed in one outlives the call. A new rule set
-(a hot reload assigns ``executor.rules``) starts a new memo. Anything else (a cause chain, a
-response object, a lone exception, which the rule set memoises itself) goes to
-``rules.classify``.
+(a hot reload assigns ``executor.rules``) starts a new memo. Other failures (a cause chain, a
+response object) are normalised by ``to_failure`` as ``rules.classify`` would, then looked up
+the same way; a lone exception goes to ``rules.classify``, which memoises those itself.
 """
 
 from __future__ import annotations

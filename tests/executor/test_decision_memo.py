@@ -211,9 +211,10 @@ def test_a_new_rule_set_starts_a_new_memo(tmp_path: Path) -> None:
     assert memo.classify(second, error, "p", "m").category == "auth_failed"
 
 
-def test_errors_the_memo_does_not_cover_go_to_the_rules() -> None:
-    """A chained error, one holding a response object and a lone exception decide as the
-    rules do, and are not kept by the executor's memo."""
+def test_errors_that_carry_no_parts_of_their_own_decide_as_the_rules() -> None:
+    """A chained error, one holding a response object and a lone exception are no carriers
+    (they take to_failure's general walk, or the rule set's own memo) and, asked twice, still
+    decide as the rules do."""
     rules = load_rules("builtin:default")
     memo = DecisionMemo()
     chained = http_error(503, "overloaded")
@@ -222,6 +223,7 @@ def test_errors_the_memo_does_not_cover_go_to_the_rules() -> None:
     with_response.response = object()  # type: ignore[attr-defined]
     for error in (chained, with_response, ValueError("Rate limit exceeded")):
         assert carrier_parts(error) is None
+        assert agrees(memo, rules, error)
         assert agrees(memo, rules, error)
 
 
