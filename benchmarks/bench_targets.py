@@ -78,7 +78,11 @@ TARGETS = {
     "timeout_success_vs_plain": 1.5,
 }
 #: Reported beside the targets, without one: row 8 for arbitrary callables (a worker hand-off).
-BESIDE = {"timeout_callable_vs_plain": "row 8, `executor.call(fn)`: worker thread per attempt"}
+BESIDE = {
+    "two_retries_unique_vs_tenacity": "row 7 with a request id of its own on every error: "
+    "the executor's memo of repeated errors never answers",
+    "timeout_callable_vs_plain": "row 8, `executor.call(fn)`: worker thread per attempt",
+}
 ACCELERATOR_ENV = "RELIABLE_RULES_ACCELERATOR"
 ZERO_BACKOFF = """\
 format: reliable-rules/v1
@@ -255,13 +259,13 @@ def best_us(function: Callable[[], object], *, number: int, rounds: int) -> list
     return out
 
 
-def http_error() -> ProviderHTTPError:
+def http_error(request_id: str = "req_123") -> ProviderHTTPError:
     """A provider's 503 with headers and a JSON body, built anew each time."""
     return ProviderHTTPError(
         "openai",
         503,
         reason="Service Unavailable",
-        headers={"content-type": "application/json", "x-request-id": "req_123"},
+        headers={"content-type": "application/json", "x-request-id": request_id},
         body='{"error":{"message":"The server is overloaded","type":"server_error"}}',
     )
 
@@ -269,14 +273,17 @@ def http_error() -> ProviderHTTPError:
 class Flaky:
     """Fails ``failures`` times with a new error, then succeeds; and again, cyclically."""
 
-    def __init__(self, failures: int) -> None:
+    def __init__(self, failures: int, *, unique: bool = False) -> None:
         self.failures = failures
         self.count = 0
+        self.unique = unique
 
     def __call__(self, *_args: object) -> int:
         self.count += 1
         if self.count % (self.failures + 1):
-            raise http_error()
+            # Real providers stamp each answer with its own request id: then no two errors
+            # are identical and the executor's memo of repeated errors never answers.
+            raise http_error(f"req_{self.count}") if self.unique else http_error()
         return self.count
 
 
@@ -305,6 +312,7 @@ def executor_rows(*, rounds: int, number: int) -> dict[str, float]:
         return 1
 
     flaky_exec, flaky_ten = Flaky(2), Flaky(2)
+    unique_exec, unique_ten = Flaky(2, unique=True), Flaky(2, unique=True)
     calls: dict[str, Callable[[], object]] = {
         "bare": succeed,
         "executor": lambda: plain.call(lambda _a: succeed(), model="m"),
@@ -312,6 +320,8 @@ def executor_rows(*, rounds: int, number: int) -> dict[str, float]:
         "tenacity": lambda: retrying(succeed),
         "retries_executor": lambda: plain.call(flaky_exec, model="m"),
         "retries_tenacity": lambda: retrying(flaky_ten),
+        "retries_unique_executor": lambda: plain.call(unique_exec, model="m"),
+        "retries_unique_tenacity": lambda: retrying(unique_ten),
     }
     samples: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(rounds):  # interleaved: every variant once per round
@@ -336,6 +346,10 @@ def executor_rows(*, rounds: int, number: int) -> dict[str, float]:
         "two_retries_tenacity_us": statistics.median(samples["retries_tenacity"]),
         "two_retries_vs_tenacity": median_ratio(
             samples["retries_executor"], samples["retries_tenacity"]
+        ),
+        "two_retries_unique_us": statistics.median(samples["retries_unique_executor"]),
+        "two_retries_unique_vs_tenacity": median_ratio(
+            samples["retries_unique_executor"], samples["retries_unique_tenacity"]
         ),
         "timeout_callable_overhead_us": statistics.median(overhead("timeout")),
         "timeout_callable_vs_plain": median_ratio(overhead("timeout"), overhead("executor")),
