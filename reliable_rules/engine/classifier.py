@@ -25,6 +25,7 @@ import regex
 
 from reliable_rules.decision import Decision, Verdict
 from reliable_rules.engine.codegen import (
+    Compiler,
     compile_decider,
     compile_retry_after,
     compile_rule_matchers,
@@ -338,7 +339,10 @@ class Classifier:
         extractors: Sequence[Extractor],
         max_wait_ms: int | None = None,
         regex_budget_ms: float = REGEX_BUDGET_MS,
+        compiler: Compiler | None = None,
     ) -> None:
+        # ``compiler``: how the generated matcher source becomes code (the loader passes a
+        # cache for the shipped sets); the default compiles it.
         self.name = name
         #: The regex time one classification may spend on timed searches (policy).
         self.regex_budget_s = regex_budget_ms / 1000
@@ -395,20 +399,20 @@ class Classifier:
         )
         self._all_rules = (1 << len(self.rules)) - 1
         nodes = [rule.node for rule in self.rules]
-        self._decide_all = None if self.indexed else compile_decider(nodes)
-        generated = compile_rule_matchers(nodes) if self.indexed else None
+        self._decide_all = None if self.indexed else compile_decider(nodes, compiler=compiler)
+        generated = compile_rule_matchers(nodes, compiler=compiler) if self.indexed else None
         self._matchers = (
             tuple(generated)
             if generated is not None
             else tuple(_as_rule_fn(rule.match) for rule in self.rules)
         )
         # Sources marked `only: rate_limited` are consulted for rate-limit decisions alone.
-        self._retry_rate_limited = compile_retry_after(self.extractors)
+        self._retry_rate_limited = compile_retry_after(self.extractors, compiler=compiler)
         general = [e for e in self.extractors if not e.rate_limited_only]
         self._retry_fn = (
             self._retry_rate_limited
             if len(general) == len(self.extractors)
-            else compile_retry_after(general)
+            else compile_retry_after(general, compiler=compiler)
         )
 
         self._build_index(regex_literals)

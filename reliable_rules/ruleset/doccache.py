@@ -30,7 +30,7 @@ from reliable_rules._version import __version__
 from reliable_rules.engine import regex_literals
 from reliable_rules.ruleset.sourcemap import SourceMap, YamlDocument
 
-__all__ = ["CACHE_DIR_ENV", "CACHE_ENV", "cache_dir", "read", "write"]
+__all__ = ["CACHE_DIR_ENV", "CACHE_ENV", "cache_dir", "private", "read", "store", "write"]
 
 logger = logging.getLogger("reliable_rules")
 
@@ -69,7 +69,7 @@ def cache_dir() -> FsPath | None:
     return FsPath(base) / f"parsed-{__version__}-{_fingerprint()}"
 
 
-def _private(path: FsPath) -> bool:
+def private(path: FsPath) -> bool:
     """Owned by this user and writable by nobody else (a symlink does not count)."""
     try:
         info = os.lstat(path)
@@ -112,9 +112,15 @@ def _regexes(data: Any) -> set[str]:
 def _positions(table: Any) -> dict[tuple[Any, ...], tuple[int, int]]:
     if not isinstance(table, dict):
         raise TypeError("bad positions")
-    for path, where in table.items():
-        if not isinstance(path, tuple) or not isinstance(where, tuple) or len(where) != 2:
-            raise TypeError("bad position")
+    # Checked with map/set (in C): the tables are most of an entry and are read on every load.
+    # marshal only builds exact types, so ``type(...) is tuple`` is isinstance here.
+    wheres = table.values()
+    if not (
+        set(map(type, table)) <= {tuple}
+        and set(map(type, wheres)) <= {tuple}
+        and set(map(len, wheres)) <= {2}
+    ):
+        raise TypeError("bad position")
     return table
 
 
@@ -155,7 +161,7 @@ def read(raw: bytes, file: str) -> YamlDocument | None:
     The regex gates stored with it are handed to ``regex_literals`` (no pattern parse).
     """
     entry = _entry(raw)
-    if entry is None or not _private(entry.parent) or not _private(entry):
+    if entry is None or not private(entry.parent) or not private(entry):
         return None
     try:
         document, gates = _decode(entry.read_bytes(), file)
@@ -178,8 +184,18 @@ def write(raw: bytes, document: YamlDocument) -> None:
         restored, _ = _decode(encoded, source.file)
         if restored.data != document.data or restored.source != source:
             return  # not plain containers and scalars: parsed each time instead
+    except (OSError, ValueError, TypeError, RecursionError, EOFError) as error:
+        logger.debug("reliable_rules: parsed rule file not cached: %s", error)
+        return
+    store(entry, encoded)
+
+
+def store(entry: FsPath, encoded: bytes) -> None:
+    """Write ``encoded`` to ``entry`` (a temporary file renamed into place) in a private
+    directory, created 0700; never raises."""
+    try:
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _private(entry.parent):
+        if not private(entry.parent):
             return
         import tempfile  # noqa: PLC0415 — only when writing: a warm process never does
 
@@ -191,5 +207,5 @@ def write(raw: bytes, document: YamlDocument) -> None:
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
-    except (OSError, ValueError, TypeError, RecursionError, EOFError) as error:
-        logger.debug("reliable_rules: parsed rule file not cached: %s", error)
+    except OSError as error:
+        logger.debug("reliable_rules: cache entry not written: %s", error)
