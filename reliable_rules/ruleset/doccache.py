@@ -18,6 +18,7 @@ place. ``RELIABLE_RULES_CACHE=0`` switches the cache off;
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import marshal
 import os
@@ -39,8 +40,10 @@ CACHE_DIR_ENV = "RELIABLE_RULES_CACHE_DIR"
 _FORMAT = 1
 
 
+@functools.cache
 def _fingerprint() -> str:
-    """The version, and the size and mtime of the modules whose output the cache holds."""
+    """The version, and the size and mtime of the modules whose output the cache holds (as
+    this process imported them: once per process)."""
     parts = [__version__, str(_FORMAT)]
     for module in (yamlpos_file(), regex_literals.__file__, __file__):
         try:
