@@ -357,8 +357,11 @@ class Classifier:
         self._by_id = {rule.id: rule for rule in self.rules}
         self.unknown = Verdict(categories[UNKNOWN], None, name, revision, self, specific=False)
         self._verdicts = tuple(rule.verdict for rule in self.rules)
+        # One walk over the rules: a node already seen (a shared named condition) was named
+        # by the first rule using it, and naming it again would keep that name.
+        named: set[int] = set()
         for rule in self.rules:
-            _name_regexes(rule.node, rule.id, set())
+            _name_regexes(rule.node, rule.id, named)
         # A retryable rate limit asking for a wait over max_wait_ms is decided as
         # quota_exhausted by the same rule (when the rule set has that category).
         quota = categories.get(OVER_WAIT_CATEGORY)

@@ -94,7 +94,8 @@ _VALUE_TESTS = ("equals", "in", "matches", "exists")
 _COMPARISONS = ("lt", "lte", "gt", "gte")
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: never compared (generating __eq__ and __hash__ costs every fresh process)
+@dataclass(frozen=True, slots=True, eq=False)
 class ConditionSource:
     """A named condition's raw matcher and where it was written."""
 

@@ -88,7 +88,9 @@ BUILTIN_PREFIX = "builtin:"
 # ── loading ─────────────────────────────────────────────────────────────────────────────
 
 
-@dataclass
+# eq=False (both): specs and layers are told apart by identity, never compared, and
+# generating __eq__ costs every fresh process
+@dataclass(eq=False)
 class _RuleSpec:
     id: str
     data: dict[str, Any]
@@ -97,7 +99,7 @@ class _RuleSpec:
     ruleset: str
 
 
-@dataclass
+@dataclass(eq=False)
 class _Layer:
     name: str
     revision: str
