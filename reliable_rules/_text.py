@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import re
 from collections.abc import Iterable
+from functools import cache
 
 __all__ = [
     "GENERIC_EXCEPTIONS",
@@ -20,6 +19,7 @@ __all__ = [
 def closest(name: str, candidates: Iterable[object]) -> str:
     """`` (did you mean 'x'?)`` for the nearest candidate, or an empty string."""
     names = [str(candidate) for candidate in candidates]
+    import difflib  # noqa: PLC0415 — only a message with a problem needs it: keeps loading cheap
 
     match = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
     return f" (did you mean {match[0]!r}?)" if match else ""
@@ -31,17 +31,21 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
     return f"{count} {noun if count == 1 else many or noun + 's'}"
 
 
-# What varies between two occurrences of the same error: request and trace ids, timestamps,
-# counts and sizes. Whole ids and dates are replaced first, bare numbers last.
-_UUID = re.compile(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
-# ISO dates and times (2026-12-03T06:31:43.123Z, 2026-12-03 06:31:43+00:00), clock times
-_DATETIME = re.compile(
-    r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
-    r"|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
-)
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# A candidate id: 8+ letters, digits, '_' and '-' holding a digit.
-_TOKEN = re.compile(r"(?<![\w-])(?=[\w-]*\d)[A-Za-z0-9][\w-]{7,}(?![\w-])")
+@cache
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Compiled on first use: importing the package (every fresh process) needs none of them."""
+    # What varies between two occurrences of the same error: request and trace ids,
+    # timestamps, counts and sizes. Whole ids and dates are replaced first, bare numbers last.
+    uuid = re.compile(r"(?i)\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+    # ISO dates and times (2026-12-03T06:31:43.123Z, 2026-12-03 06:31:43+00:00), clock times
+    datetime = re.compile(
+        r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
+        r"|\b\d{1,2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
+    )
+    number = re.compile(r"\d+(?:[.,]\d+)*")
+    # A candidate id: 8+ letters, digits, '_' and '-' holding a digit.
+    token = re.compile(r"(?<![\w-])(?=[\w-]*\d)[A-Za-z0-9][\w-]{7,}(?![\w-])")
+    return uuid, datetime, number, token
 
 
 def _id_or_token(match: re.Match[str]) -> str:
@@ -58,10 +62,11 @@ def _id_or_token(match: re.Match[str]) -> str:
 def stable_text(text: str) -> str:
     """``text`` with what varies between occurrences of one error (ids, timestamps, numbers)
     replaced by ``<id>``, ``<time>`` and ``<n>``, and white space folded."""
-    text = _UUID.sub("<id>", text)
-    text = _DATETIME.sub("<time>", text)
-    text = _TOKEN.sub(_id_or_token, text)
-    text = _NUMBER.sub("<n>", text)
+    uuid, datetime, number, token = _patterns()
+    text = uuid.sub("<id>", text)
+    text = datetime.sub("<time>", text)
+    text = token.sub(_id_or_token, text)
+    text = number.sub("<n>", text)
     return " ".join(text.split())
 
 
@@ -69,6 +74,8 @@ def fingerprint(*parts: object) -> str:
     """A short stable hash of ``parts`` (None and strings alike), for counting identical
     errors: 16 hexadecimal digits."""
     joined = "\x1f".join("" if part is None else str(part) for part in parts)
+    import hashlib  # noqa: PLC0415 — costly to import, and loading rules never hashes
+
     return hashlib.sha256(joined.encode("utf-8", "replace")).hexdigest()[:16]
 
 

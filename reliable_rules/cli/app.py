@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import logging
 import os
 import sys
 import traceback
 from collections.abc import Mapping
-from typing import IO, Protocol, TextIO
+from typing import IO, TYPE_CHECKING, Protocol, TextIO, cast
 
 from reliable_rules._version import __version__
-from reliable_rules.cli import classify, demo, diff, lint, schema, suggest, test, validate
 from reliable_rules.cli._common import (
     DEBUG_ENV,
     EXIT_BROKEN_PIPE,
@@ -53,17 +53,22 @@ class Command(Protocol):
         """Run the command; return the exit code."""
 
 
-#: Every command, in the order ``--help`` lists them.
-COMMANDS: Mapping[str, Command] = {
-    "validate": validate,
-    "classify": classify,
-    "test": test,
-    "suggest": suggest,
-    "demo": demo,
-    "diff": diff,
-    "lint": lint,
-    "schema": schema,
+#: Every command, in the order ``--help`` lists them: its name and its module, imported when
+#: the command runs (or ``--help`` lists them all), so one command never pays for the others.
+COMMANDS: Mapping[str, str] = {
+    name: f"reliable_rules.cli.{name}"
+    for name in ("validate", "classify", "test", "suggest", "demo", "diff", "lint", "schema")
 }
+
+if TYPE_CHECKING:  # mypy checks that every command module provides what Command says
+    from reliable_rules.cli import classify, demo, diff, lint, schema, suggest, test, validate
+
+    _CHECKED: tuple[Command, ...] = (validate, classify, test, suggest, demo, diff, lint, schema)
+
+
+def command_module(name: str) -> Command:
+    """The module of command ``name`` (one of :data:`COMMANDS`), imported."""
+    return cast(Command, importlib.import_module(COMMANDS[name]))
 
 
 def _debug() -> bool:
@@ -141,14 +146,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None, streams: Streams) -> int:
-    parser = build_parser()
+    arguments = sys.argv[1:] if argv is None else argv
+    # `reliable-rules NAME ...`: the parser needs that command's options alone (anything
+    # else, --help included, builds them all).
+    named = arguments[0] if arguments and arguments[0] in COMMANDS else None
+    parser = build_parser(only=named)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:  # --help, --version, argparse errors
         streams.out.flush()
         code = exit_.code
         return code if isinstance(code, int) else (EXIT_OK if code is None else EXIT_USAGE)
-    command = COMMANDS.get(getattr(args, "command", None) or "")
+    name = getattr(args, "command", None) or ""
+    command = command_module(name) if name in COMMANDS else None
     if command is None:  # argparse rejects unknown names; only "no command" comes here
         parser.print_usage(streams.err)
         streams.err.write(
@@ -170,8 +180,9 @@ def _main(argv: list[str] | None, streams: Streams) -> int:
     return code
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser: the program's options, then one subparser per :data:`COMMANDS`."""
+def build_parser(*, only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser: the program's options, then one subparser per :data:`COMMANDS`
+    (``only``: that command's alone, for parsing a command line that names it)."""
     formatter = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -184,7 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-V", "--version", action="version", version=f"{PROG} {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, command in COMMANDS.items():
+    for name in COMMANDS if only is None else (only,):
+        command = command_module(name)
         subparser = commands.add_parser(
             name,
             help=command.HELP,

@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reliable_rules._version import __version__
-from reliable_rules.authoring.lint import CODES, Finding
 from reliable_rules.authoring.locate import is_shipped
 from reliable_rules.cli._common import PROG
 from reliable_rules.errors import Problem
+
+if TYPE_CHECKING:  # lint (and its corpus, regex parser, ...) loads only for a SARIF log
+    from reliable_rules.authoring.lint import Finding
 
 __all__ = [
     "gh_data",
@@ -64,6 +65,8 @@ def _location(file: str, line: int, column: int) -> dict[str, Any]:
 def information_uri() -> str | None:
     """The project's home page from the installed package's metadata (``Project-URL`` or
     ``Home-page``), or None: SARIF's ``informationUri`` must not point where nothing is."""
+    from importlib import metadata  # noqa: PLC0415 — costly to import; only SARIF asks
+
     try:
         meta = metadata.metadata("reliable-rules")
     except metadata.PackageNotFoundError:
@@ -78,6 +81,8 @@ def information_uri() -> str | None:
 
 def sarif_document(findings: Iterable[Finding], version: str) -> dict[str, Any]:
     """A SARIF 2.1.0 log: one run, a ``tool.driver.rules`` entry per code, a result per finding."""
+    from reliable_rules.authoring.lint import CODES  # noqa: PLC0415 — see TYPE_CHECKING above
+
     results = list(findings)
     codes = dict.fromkeys([*CODES, *(finding.code for finding in results)])
     rules = [
@@ -147,6 +152,8 @@ def github_problem(problem: Problem) -> str:
 
 def problems_sarif(problems: Sequence[Problem]) -> dict[str, Any]:
     """The problems of ``validate`` as a SARIF 2.1.0 log (every one an error)."""
+    from reliable_rules.authoring.lint import Finding  # noqa: PLC0415 — see TYPE_CHECKING above
+
     findings = [
         Finding(p.code, "error", p.file, p.line, p.column, p.message)
         for p in sorted(problems, key=Problem.sort_key)

@@ -9,10 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reliable_rules._text import plural as _plural
-from reliable_rules.authoring.lint import (
-    LintOptions,
-    lint_paths,
-)
 from reliable_rules.authoring.ruletests.files import bind_cases, is_test_file, load_test_file
 from reliable_rules.authoring.ruletests.runner import expand_paths, no_rule_files, own_file
 from reliable_rules.cli._common import (
@@ -257,6 +253,10 @@ def _with_lint_errors(
 ) -> list[tuple[_Loaded, tuple[Problem, ...]]]:
     """``validate --strict``: add each loaded file's ``error`` and ``warning`` lint findings
     as problems (``info`` findings are advice, not problems)."""
+    # lint (its corpus, regex parser, ...) is imported for --strict alone: `validate` of a file
+    # in a fresh process pays for loading it, and little else
+    from reliable_rules.authoring.lint import LintOptions, lint_paths  # noqa: PLC0415
+
     seen = {problem for _, new in pairs for problem in new}
     result: list[tuple[_Loaded, tuple[Problem, ...]]] = []
     for item, new in pairs:

@@ -25,6 +25,7 @@ import regex
 
 from reliable_rules.decision import Decision, Verdict
 from reliable_rules.engine.codegen import (
+    Compiler,
     compile_decider,
     compile_retry_after,
     compile_rule_matchers,
@@ -372,7 +373,10 @@ class Classifier:
         extractors: Sequence[Extractor],
         max_wait_ms: int | None = None,
         regex_budget_ms: float = REGEX_BUDGET_MS,
+        compiler: Compiler | None = None,
     ) -> None:
+        # ``compiler``: how the generated matcher source becomes code (the loader passes a
+        # cache for the shipped sets); the default compiles it.
         self.name = name
         #: The regex time one classification may spend on timed searches (policy).
         self.regex_budget_s = regex_budget_ms / 1000
@@ -387,8 +391,11 @@ class Classifier:
         self._by_id = {rule.id: rule for rule in self.rules}
         self.unknown = Verdict(categories[UNKNOWN], None, name, revision, self, specific=False)
         self._verdicts = tuple(rule.verdict for rule in self.rules)
+        # One walk over the rules: a node already seen (a shared named condition) was named
+        # by the first rule using it, and naming it again would keep that name.
+        named: set[int] = set()
         for rule in self.rules:
-            _name_regexes(rule.node, rule.id, set())
+            _name_regexes(rule.node, rule.id, named)
         # A retryable rate limit asking for a wait over max_wait_ms is decided as
         # quota_exhausted by the same rule (when the rule set has that category).
         quota = categories.get(OVER_WAIT_CATEGORY)
@@ -435,8 +442,8 @@ class Classifier:
         )
         self._all_rules = (1 << len(self.rules)) - 1
         nodes = [rule.node for rule in self.rules]
-        self._decide_all = None if self.indexed else compile_decider(nodes)
-        generated = compile_rule_matchers(nodes) if self.indexed else None
+        self._decide_all = None if self.indexed else compile_decider(nodes, compiler=compiler)
+        generated = compile_rule_matchers(nodes, compiler=compiler) if self.indexed else None
         self._matchers = (
             tuple(generated[0])
             if generated is not None
@@ -445,12 +452,12 @@ class Classifier:
         # literal -> bits of the literal sets the generated matchers test (see codegen)
         self._literal_bits: dict[str, int] = generated[1] if generated is not None else {}
         # Sources marked `only: rate_limited` are consulted for rate-limit decisions alone.
-        self._retry_rate_limited = compile_retry_after(self.extractors)
+        self._retry_rate_limited = compile_retry_after(self.extractors, compiler=compiler)
         general = [e for e in self.extractors if not e.rate_limited_only]
         self._retry_fn = (
             self._retry_rate_limited
             if len(general) == len(self.extractors)
-            else compile_retry_after(general)
+            else compile_retry_after(general, compiler=compiler)
         )
 
         self._build_index(regex_literals)

@@ -15,6 +15,7 @@ rule file can never inject code.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from types import CodeType
 from typing import Any
 
 from reliable_rules.engine.extractors import (
@@ -41,6 +42,7 @@ from reliable_rules.engine.regex_literals import gates_hold
 
 __all__ = [
     "MAX_SOURCE_CHARS",
+    "Compiler",
     "DecideFn",
     "RetryFn",
     "compile_decider",
@@ -53,6 +55,8 @@ MAX_SOURCE_CHARS = 2_000_000
 
 DecideFn = Callable[[Probe, str, str, "int | None"], int]
 RetryFn = Callable[[Probe, str], "int | None"]
+#: ``(source, filename) -> code``: how generated source becomes code (a cache may answer).
+Compiler = Callable[[str, str], CodeType]
 
 
 class _Emitter:
@@ -149,18 +153,30 @@ class _Emitter:
         return "(" + " or ".join(f"{needle!r} in lower" for needle in needles) + ")"
 
 
-def _build(source: str, namespace: dict[str, Any], name: str, *, capped: bool = True) -> Any:
+def _compile(source: str, filename: str) -> CodeType:
+    return compile(source, filename, "exec", dont_inherit=True)
+
+
+def _build(
+    source: str,
+    namespace: dict[str, Any],
+    name: str,
+    *,
+    capped: bool = True,
+    compiler: Compiler | None = None,
+) -> Any:
     if capped and len(source) > MAX_SOURCE_CHARS:
         return None
-    code = compile(source, f"<reliable_rules {name}>", "exec")
+    code = (compiler or _compile)(source, f"<reliable_rules {name}>")
     exec(code, namespace)
     return namespace[name]
 
 
-def compile_decider(nodes: Sequence[Node]) -> DecideFn | None:
+def compile_decider(nodes: Sequence[Node], *, compiler: Compiler | None = None) -> DecideFn | None:
     """One function ``(probe, text, lower, status) -> index of the first matching rule or -1``.
 
     For rule sets evaluated in order (not indexed). None when the source would be too large.
+    ``compiler`` turns the source into code (default: ``compile``).
     """
     emitter = _Emitter(indexed=False)
     body = [
@@ -170,14 +186,16 @@ def compile_decider(nodes: Sequence[Node]) -> DecideFn | None:
     if emitter.memo:
         head += "    " + " = ".join(emitter.memo.values()) + " = None\n"
     source = head + "\n".join(body) + "\n    return -1\n"
-    function: DecideFn | None = _build(source, emitter.namespace, "decide")
+    function: DecideFn | None = _build(source, emitter.namespace, "decide", compiler=compiler)
     return function
 
 
 RuleFn = Callable[[Probe, str, str, Any, int], bool]
 
 
-def compile_rule_matchers(nodes: Sequence[Node]) -> tuple[list[RuleFn], dict[str, int]] | None:
+def compile_rule_matchers(
+    nodes: Sequence[Node], *, compiler: Compiler | None = None
+) -> tuple[list[RuleFn], dict[str, int]] | None:
     """One function per rule ``(probe, text, lower, status, groups) -> bool``, for indexed
     sets, and the bits of each literal.
 
@@ -195,7 +213,9 @@ def compile_rule_matchers(nodes: Sequence[Node]) -> tuple[list[RuleFn], dict[str
     source = (
         "\n".join(lines) + "\nrules = [" + ", ".join(f"rule_{i}" for i in range(len(nodes))) + "]\n"
     )
-    functions: list[RuleFn] | None = _build(source, emitter.namespace, "rules")
+    functions: list[RuleFn] | None = _build(
+        source, emitter.namespace, "rules", compiler=compiler
+    )
     return None if functions is None else (functions, emitter.literal_bits)
 
 
@@ -229,7 +249,9 @@ def _retry_needles(extractors: Sequence[Extractor]) -> frozenset[str] | None:
     return frozenset(needed)
 
 
-def compile_retry_after(extractors: Sequence[Extractor]) -> RetryFn:
+def compile_retry_after(
+    extractors: Sequence[Extractor], *, compiler: Compiler | None = None
+) -> RetryFn:
     """One function ``(probe, lower) -> milliseconds or None`` trying the sources in order.
 
     When ``probe.found`` is set, it must hold every literal of :func:`retry_literals` present.
@@ -285,5 +307,7 @@ def compile_retry_after(extractors: Sequence[Extractor]) -> RetryFn:
             lines.append("    if value is not None:\n        return value")
     lines.append("    return None\n")
     # One short statement per source: never large, so never capped.
-    function: RetryFn = _build("\n".join(lines), emitter.namespace, "retry_after", capped=False)
+    function: RetryFn = _build(
+        "\n".join(lines), emitter.namespace, "retry_after", capped=False, compiler=compiler
+    )
     return function

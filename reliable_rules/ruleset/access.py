@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path as FsPath
 
-from reliable_rules.ruleset.resources import rules_dir
+from reliable_rules.ruleset.resources import resolved_rules_dir
 
 __all__ = ["allowed_paths", "extends_permitted", "read_rule_file", "recording_reads"]
 
@@ -55,6 +54,8 @@ def read_rule_file(path: FsPath) -> bytes:
     with path.open("rb") as handle:
         status = os.fstat(handle.fileno())
         raw = handle.read()
+    import hashlib  # noqa: PLC0415 — only a reloader records reads: a plain load never hashes
+
     reads[str(path)] = (status, hashlib.sha256(raw).hexdigest())
     return raw
 
@@ -74,5 +75,5 @@ def allowed_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[None]:
 def extends_permitted(target: FsPath, home: FsPath, allow: Iterable[FsPath] = ()) -> bool:
     """Whether a base at ``target`` (resolved) may be read by a rule set whose folder is
     ``home``: inside it, inside an allowed path, or a shipped rule file."""
-    roots = (home.resolve(), rules_dir().resolve(), *_ALLOWED.get(), *allow)
+    roots = (home.resolve(), resolved_rules_dir(), *_ALLOWED.get(), *allow)
     return any(target == root or target.is_relative_to(root) for root in roots)

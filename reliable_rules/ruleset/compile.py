@@ -94,7 +94,8 @@ _VALUE_TESTS = ("equals", "in", "matches", "exists")
 _COMPARISONS = ("lt", "lte", "gt", "gte")
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: never compared (generating __eq__ and __hash__ costs every fresh process)
+@dataclass(frozen=True, slots=True, eq=False)
 class ConditionSource:
     """A named condition's raw matcher and where it was written."""
 
@@ -168,6 +169,8 @@ def repeat_product(pattern: str) -> int:
     A conservative scan: escapes and character classes are atoms, a group is an atom ending
     at its ``)``; ``*``, ``+`` and ``?`` expand to nothing at compile time.
     """
+    if "{" not in pattern:
+        return 1  # no counted repeat at all (most patterns): the scan below would find none
     open_groups: list[int] = []
     # (start, end, count): the quantified atom spans pattern[start:end]
     repeats: list[tuple[int, int, int]] = []

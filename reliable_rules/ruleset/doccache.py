@@ -18,29 +18,33 @@ place. ``RELIABLE_RULES_CACHE=0`` switches the cache off;
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import marshal
 import os
 import stat
 import zlib
+from collections.abc import ItemsView, Iterator, KeysView, ValuesView
 from pathlib import Path as FsPath
 from typing import Any
 
 from reliable_rules._version import __version__
 from reliable_rules.engine import regex_literals
-from reliable_rules.ruleset.sourcemap import SourceMap, YamlDocument
+from reliable_rules.ruleset.sourcemap import Path, SourceMap, YamlDocument
 
-__all__ = ["CACHE_DIR_ENV", "CACHE_ENV", "cache_dir", "read", "write"]
+__all__ = ["CACHE_DIR_ENV", "CACHE_ENV", "cache_dir", "private", "read", "store", "write"]
 
 logger = logging.getLogger("reliable_rules")
 
 CACHE_ENV = "RELIABLE_RULES_CACHE"
 CACHE_DIR_ENV = "RELIABLE_RULES_CACHE_DIR"
-_FORMAT = 1
+_FORMAT = 2
 
 
+@functools.cache
 def _fingerprint() -> str:
-    """The version, and the size and mtime of the modules whose output the cache holds."""
+    """The version, and the size and mtime of the modules whose output the cache holds (as
+    this process imported them: once per process)."""
     parts = [__version__, str(_FORMAT)]
     for module in (yamlpos_file(), regex_literals.__file__, __file__):
         try:
@@ -69,7 +73,7 @@ def cache_dir() -> FsPath | None:
     return FsPath(base) / f"parsed-{__version__}-{_fingerprint()}"
 
 
-def _private(path: FsPath) -> bool:
+def private(path: FsPath) -> bool:
     """Owned by this user and writable by nobody else (a symlink does not count)."""
     try:
         info = os.lstat(path)
@@ -112,9 +116,15 @@ def _regexes(data: Any) -> set[str]:
 def _positions(table: Any) -> dict[tuple[Any, ...], tuple[int, int]]:
     if not isinstance(table, dict):
         raise TypeError("bad positions")
-    for path, where in table.items():
-        if not isinstance(path, tuple) or not isinstance(where, tuple) or len(where) != 2:
-            raise TypeError("bad position")
+    # Checked with map/set (in C): the tables are most of an entry and are read on every load.
+    # marshal only builds exact types, so ``type(...) is tuple`` is isinstance here.
+    wheres = table.values()
+    if not (
+        set(map(type, table)) <= {tuple}
+        and set(map(type, wheres)) <= {tuple}
+        and set(map(len, wheres)) <= {2}
+    ):
+        raise TypeError("bad position")
     return table
 
 
@@ -133,11 +143,112 @@ def _gates(table: Any) -> dict[str, _Gates]:
     return table
 
 
+def _eager(path: Path) -> bool:
+    """Whether loading a rule set asks for this position: a rule's, its id's, its tests'
+    (and anything as shallow). The rest (every phrase of a vocabulary list: nine in ten
+    positions) is only asked for by a problem or a lint finding."""
+    return len(path) <= 3 or (len(path) == 4 and path[0] == "rules" and path[2] == "tests")
+
+
+class _LazyPositions(dict[Path, tuple[int, int]]):
+    """A position table whose rarely used part is decoded on the first question it answers.
+
+    Holds the eager positions; ``_rest`` is the ``marshal`` bytes of the others (checked by
+    CRC-32 when the entry was read, from a table checked when it was written). A lookup that
+    misses, or any other use of the table as a whole, decodes them first: every answer is the
+    full table's.
+    """
+
+    __slots__ = ("_rest",)
+
+    def __init__(self, eager: dict[Path, tuple[int, int]], rest: bytes) -> None:
+        super().__init__(eager)
+        self._rest: bytes | None = rest
+
+    def _complete(self) -> None:
+        rest, self._rest = self._rest, None
+        if rest is not None:
+            super().update(marshal.loads(rest))
+
+    def get(self, key: Path, default: Any = None) -> Any:
+        found = super().get(key)
+        if found is None and self._rest is not None:
+            self._complete()
+            found = super().get(key)
+        return default if found is None else found
+
+    def __contains__(self, key: object) -> bool:
+        if super().__contains__(key):
+            return True
+        self._complete()
+        return super().__contains__(key)
+
+    def __getitem__(self, key: Path) -> tuple[int, int]:
+        if not super().__contains__(key):
+            self._complete()
+        return super().__getitem__(key)
+
+    def __iter__(self) -> Iterator[Path]:
+        self._complete()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._complete()
+        return super().__len__()
+
+    def __eq__(self, other: object) -> bool:
+        self._complete()
+        if isinstance(other, _LazyPositions):
+            other._complete()
+        return dict.__eq__(self, other) is True
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # unhashable, as every dict
+
+    def __repr__(self) -> str:
+        self._complete()
+        return super().__repr__()
+
+    def keys(self) -> KeysView[Path]:  # type: ignore[override]  # the same view, completed
+        self._complete()
+        return super().keys()
+
+    def values(self) -> ValuesView[tuple[int, int]]:  # type: ignore[override]  # as keys()
+        self._complete()
+        return super().values()
+
+    def items(self) -> ItemsView[Path, tuple[int, int]]:  # type: ignore[override]  # as keys()
+        self._complete()
+        return super().items()
+
+    def copy(self) -> dict[Path, tuple[int, int]]:
+        self._complete()
+        return dict(super().items())
+
+
+def _split(table: dict[Path, tuple[int, int]]) -> tuple[dict[Path, tuple[int, int]], bytes, int]:
+    """The eager positions, the others as ``marshal`` bytes, and those bytes' CRC-32."""
+    eager = {path: where for path, where in table.items() if _eager(path)}
+    rest = marshal.dumps({path: where for path, where in table.items() if not _eager(path)})
+    return eager, rest, zlib.crc32(rest)
+
+
 def _encode(document: YamlDocument) -> bytes:
     source = document.source
     gates = {pattern: regex_literals.gates_of(pattern) for pattern in _regexes(document.data)}
-    payload = (_FORMAT, document.data, source.values, source.keys, gates)
+    payload = (_FORMAT, document.data, _split(source.values), _split(source.keys), gates)
     return marshal.dumps(payload)
+
+
+def _lazy(part: Any) -> _LazyPositions:
+    if not isinstance(part, tuple) or len(part) != 3:
+        raise TypeError("bad positions")
+    eager, rest, crc = part
+    if type(rest) is not bytes or zlib.crc32(rest) != crc:
+        raise ValueError("damaged positions")
+    return _LazyPositions(_positions(eager), rest)
 
 
 def _decode(raw: bytes, file: str) -> tuple[YamlDocument, dict[str, _Gates]]:
@@ -145,7 +256,7 @@ def _decode(raw: bytes, file: str) -> tuple[YamlDocument, dict[str, _Gates]]:
     if not isinstance(payload, tuple) or len(payload) != 5 or payload[0] != _FORMAT:
         raise ValueError("not a cache entry")
     _, data, values, keys, gates = payload
-    source = SourceMap(file, values=_positions(values), keys=_positions(keys))
+    source = SourceMap(file, values=_lazy(values), keys=_lazy(keys))
     return YamlDocument(data, source), _gates(gates)
 
 
@@ -155,7 +266,7 @@ def read(raw: bytes, file: str) -> YamlDocument | None:
     The regex gates stored with it are handed to ``regex_literals`` (no pattern parse).
     """
     entry = _entry(raw)
-    if entry is None or not _private(entry.parent) or not _private(entry):
+    if entry is None or not private(entry.parent) or not private(entry):
         return None
     try:
         document, gates = _decode(entry.read_bytes(), file)
@@ -178,8 +289,18 @@ def write(raw: bytes, document: YamlDocument) -> None:
         restored, _ = _decode(encoded, source.file)
         if restored.data != document.data or restored.source != source:
             return  # not plain containers and scalars: parsed each time instead
+    except (OSError, ValueError, TypeError, RecursionError, EOFError) as error:
+        logger.debug("reliable_rules: parsed rule file not cached: %s", error)
+        return
+    store(entry, encoded)
+
+
+def store(entry: FsPath, encoded: bytes) -> None:
+    """Write ``encoded`` to ``entry`` (a temporary file renamed into place) in a private
+    directory, created 0700; never raises."""
+    try:
         entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not _private(entry.parent):
+        if not private(entry.parent):
             return
         import tempfile  # noqa: PLC0415 — only when writing: a warm process never does
 
@@ -191,5 +312,5 @@ def write(raw: bytes, document: YamlDocument) -> None:
         except OSError:
             with contextlib.suppress(OSError):
                 os.unlink(temporary)
-    except (OSError, ValueError, TypeError, RecursionError, EOFError) as error:
-        logger.debug("reliable_rules: parsed rule file not cached: %s", error)
+    except OSError as error:
+        logger.debug("reliable_rules: cache entry not written: %s", error)

@@ -27,7 +27,7 @@ from reliable_rules.engine.classifier import Classifier
 from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.nodes import Never, Node
 from reliable_rules.errors import Problem, RuleSetError, RuleSourceError
-from reliable_rules.ruleset import doccache
+from reliable_rules.ruleset import codecache, doccache
 from reliable_rules.ruleset.access import (
     extends_permitted,
     read_rule_file,
@@ -39,7 +39,7 @@ from reliable_rules.ruleset.compile import (
 )
 from reliable_rules.ruleset.invariants import compile_invariants
 from reliable_rules.ruleset.model import Invariant, Policy, Rule, RuleSet, RuleTest
-from reliable_rules.ruleset.resources import builtin_names, rules_dir
+from reliable_rules.ruleset.resources import builtin_names, resolved_rules_dir, rules_dir
 from reliable_rules.ruleset.schema import FORMAT, validate_document
 from reliable_rules.ruleset.sourcemap import Path, SourceMap, decode
 from reliable_rules.sanitize import compact, sanitize
@@ -88,7 +88,9 @@ BUILTIN_PREFIX = "builtin:"
 # ── loading ─────────────────────────────────────────────────────────────────────────────
 
 
-@dataclass
+# eq=False (both): specs and layers are told apart by identity, never compared, and
+# generating __eq__ costs every fresh process
+@dataclass(eq=False)
 class _RuleSpec:
     id: str
     data: dict[str, Any]
@@ -97,7 +99,7 @@ class _RuleSpec:
     ruleset: str
 
 
-@dataclass
+@dataclass(eq=False)
 class _Layer:
     name: str
     revision: str
@@ -129,7 +131,7 @@ def shown_path(path: FsPath, reference: str) -> str:
 def _shipped_name(path: FsPath) -> str | None:
     """``builtin:`` plus the path below the shipped rules directory, or None outside it."""
     try:
-        relative = path.relative_to(rules_dir().resolve())
+        relative = path.relative_to(resolved_rules_dir())
     except ValueError:
         return None
     return BUILTIN_PREFIX + relative.as_posix()
@@ -154,14 +156,16 @@ def resolve_source(reference: str, relative_to: FsPath | None) -> tuple[FsPath |
     path = FsPath(reference).expanduser()
     if relative_to is not None and not path.is_absolute():
         path = relative_to / path
+    if path.is_file():
+        return path.resolve(), None
+    # Only a message quotes the reference, sanitized (compiling the secret patterns is
+    # not worth paying on every load)
     shown = compact(reference, limit=200)
     if path.is_dir():
         return None, f"{shown!r} is a directory, not a rule file"
-    if not path.is_file():
-        return None, f"rule file {shown!r} not found" + (
-            f" (looked in {relative_to.as_posix()})" if relative_to is not None else ""
-        )
-    return path.resolve(), None
+    return None, f"rule file {shown!r} not found" + (
+        f" (looked in {relative_to.as_posix()})" if relative_to is not None else ""
+    )
 
 
 def _merge_policy(base: dict[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -657,6 +661,8 @@ def _build(
         extractors=extractors,
         max_wait_ms=policy.max_wait_ms,
         regex_budget_ms=policy.regex_budget_ms,
+        # the shipped sets' generated code is cached like their parsed files
+        compiler=codecache.compiled if source_name.startswith(BUILTIN_PREFIX) else None,
     )
     return RuleSet(
         name=layer.name,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-__all__ = ["builtin_names", "rules_dir", "schemas_dir"]
+__all__ = ["builtin_names", "resolved_rules_dir", "rules_dir", "schemas_dir"]
 
 # This module lives in reliable_rules/ruleset/; the package directory is one level up.
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -24,6 +24,12 @@ def _data_dir(name: str) -> Path:
 def rules_dir() -> Path:
     """The directory holding the shipped ``builtin:NAME`` rule files."""
     return _data_dir("rules")
+
+
+@cache
+def resolved_rules_dir() -> Path:
+    """:func:`rules_dir` with its symlinks resolved (once: every ``extends`` compares with it)."""
+    return rules_dir().resolve()
 
 
 @cache

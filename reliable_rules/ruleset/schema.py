@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from reliable_rules._text import closest
 from reliable_rules.errors import Problem
+from reliable_rules.ruleset import schemacheck
 from reliable_rules.ruleset.resources import schemas_dir
 from reliable_rules.ruleset.sourcemap import Path, SourceMap, iter_paths
 
@@ -168,16 +169,31 @@ def _problems_for(error: ValidationError, source: SourceMap) -> Iterable[Problem
 
 def validate_document(data: Any, source: SourceMap) -> list[Problem]:
     """Schema problems of one rule file, each at the node it concerns."""
-    return _validate(data, source, _validator(), FORMAT, "a rule file")
+    return _validate(
+        data, source, schema=schema_document(), validator=_validator, fmt=FORMAT, kind="a rule file"
+    )
 
 
 def validate_tests_document(data: Any, source: SourceMap) -> list[Problem]:
     """Schema problems of one side-by-side test file, each at the node it concerns."""
-    return _validate(data, source, _ruletests_validator(), TESTS_FORMAT, "a test file")
+    return _validate(
+        data,
+        source,
+        schema=ruletests_schema_document(),
+        validator=_ruletests_validator,
+        fmt=TESTS_FORMAT,
+        kind="a test file",
+    )
 
 
 def _validate(
-    data: Any, source: SourceMap, validator: Draft202012Validator, fmt: str, kind: str
+    data: Any,
+    source: SourceMap,
+    *,
+    schema: dict[str, Any],
+    validator: Callable[[], Draft202012Validator],
+    fmt: str,
+    kind: str,
 ) -> list[Problem]:
     problems: list[Problem] = []
     if not isinstance(data, dict):
@@ -210,7 +226,10 @@ def _validate(
             )
         )
     try:
-        for error in validator.iter_errors(data):
+        # jsonschema (costly to import and to build) is asked only about a document the quick
+        # check does not find valid: the problems and their messages are always its own
+        errors = () if schemacheck.is_valid(schema, data) else validator().iter_errors(data)
+        for error in errors:
             if error.validator == "const" and tuple(error.absolute_path) == ("format",):
                 continue  # reported above with a clearer message
             error_path = tuple(error.absolute_path)
