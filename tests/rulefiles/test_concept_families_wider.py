@@ -30,85 +30,334 @@ def decide(ruleset: Any, failure: dict[str, Any]) -> str:
 # (failure, the category builtin:default must decide): what a family must reach.
 REACHES = [
     # throttles: word order and inflection, other languages
-    pytest.param({"message": "You are sending requests too quickly. Please wait."}, "rate_limited", id="rate-requests-too-quickly"),
-    pytest.param({"message": "calls too frequent for this key"}, "rate_limited", id="rate-calls-too-frequent"),
-    pytest.param({"message": "您的请求过快，请稍后再试"}, "rate_limited", id="rate-chinese-too-fast"),
-    pytest.param({"message": "リクエストが制限されています。しばらくしてから再試行してください"}, "rate_limited", id="rate-japanese-limited"),
-    pytest.param({"message": "Превышен лимит скорости запросов, повторите позже"}, "rate_limited", id="rate-russian"),
-    pytest.param({"message": "Se ha excedido el límite de peticiones, inténtelo más tarde"}, "rate_limited", id="rate-spanish"),
+    pytest.param(
+        {"message": "You are sending requests too quickly. Please wait."},
+        "rate_limited",
+        id="rate-requests-too-quickly",
+    ),
+    pytest.param(
+        {"message": "calls too frequent for this key"}, "rate_limited", id="rate-calls-too-frequent"
+    ),
+    pytest.param(
+        {"message": "您的请求过快, 请稍后再试"}, "rate_limited", id="rate-chinese-too-fast"
+    ),
+    pytest.param(
+        {"message": "リクエストが制限されています。しばらくしてから再試行してください"},
+        "rate_limited",
+        id="rate-japanese-limited",
+    ),
+    pytest.param(
+        {"message": "Превышен лимит скорости запросов, повторите позже"},
+        "rate_limited",
+        id="rate-russian",
+    ),
+    pytest.param(
+        {"message": "Se ha excedido el límite de peticiones, inténtelo más tarde"},
+        "rate_limited",
+        id="rate-spanish",
+    ),
     # quota and money
-    pytest.param({"message": "Your prepaid balance has been depleted."}, "quota_exhausted", id="quota-balance-depleted"),
-    pytest.param({"status": 400, "body": "Funds insufficient to complete this call"}, "quota_exhausted", id="quota-funds-insufficient"),
-    pytest.param({"message": "your trial credits have expired"}, "quota_exhausted", id="quota-credits-expired"),
-    pytest.param({"message": "The account has no remaining credits"}, "quota_exhausted", id="quota-no-remaining-credits"),
-    pytest.param({"message": "insufficient_user_quota"}, "quota_exhausted", id="quota-user-quota-code"),
+    pytest.param(
+        {"message": "Your prepaid balance has been depleted."},
+        "quota_exhausted",
+        id="quota-balance-depleted",
+    ),
+    pytest.param(
+        {"status": 400, "body": "Funds insufficient to complete this call"},
+        "quota_exhausted",
+        id="quota-funds-insufficient",
+    ),
+    pytest.param(
+        {"message": "your trial credits have expired"},
+        "quota_exhausted",
+        id="quota-credits-expired",
+    ),
+    pytest.param(
+        {"message": "The account has no remaining credits"},
+        "quota_exhausted",
+        id="quota-no-remaining-credits",
+    ),
+    pytest.param(
+        {"message": "insufficient_user_quota"}, "quota_exhausted", id="quota-user-quota-code"
+    ),
     pytest.param({"message": "Out of quota for today"}, "quota_exhausted", id="quota-for-today"),
-    pytest.param({"message": "Crédits épuisés, veuillez recharger votre compte"}, "quota_exhausted", id="quota-french-credits"),
+    pytest.param(
+        {"message": "Crédits épuisés, veuillez recharger votre compte"},
+        "quota_exhausted",
+        id="quota-french-credits",
+    ),
     # context
-    pytest.param({"message": "PromptTooLongError"}, "context_window_exceeded", id="context-camelcase-name"),
-    pytest.param({"message": "prompt_too_large"}, "context_window_exceeded", id="context-snake-code"),
-    pytest.param({"message": "O prompt excede o tamanho máximo de contexto"}, "context_window_exceeded", id="context-portuguese"),
-    pytest.param({"message": "La requête dépasse la longueur de contexte maximale"}, "context_window_exceeded", id="context-french"),
+    pytest.param(
+        {"message": "PromptTooLongError"}, "context_window_exceeded", id="context-camelcase-name"
+    ),
+    pytest.param(
+        {"message": "prompt_too_large"}, "context_window_exceeded", id="context-snake-code"
+    ),
+    pytest.param(
+        {"message": "O prompt excede o tamanho máximo de contexto"},
+        "context_window_exceeded",
+        id="context-portuguese",
+    ),
+    pytest.param(
+        {"message": "La requête dépasse la longueur de contexte maximale"},
+        "context_window_exceeded",
+        id="context-french",
+    ),
     # content filtering
-    pytest.param({"message": "ContentFilterFinishReasonError"}, "content_filtered", id="content-sdk-exception-name"),
-    pytest.param({"status": 451, "body": "Unavailable For Legal Reasons"}, "content_filtered", id="content-451"),
+    pytest.param(
+        {"message": "ContentFilterFinishReasonError"},
+        "content_filtered",
+        id="content-sdk-exception-name",
+    ),
+    pytest.param(
+        {"status": 451, "body": "Unavailable For Legal Reasons"},
+        "content_filtered",
+        id="content-451",
+    ),
     # credentials
     pytest.param({"message": "Error de autenticación"}, "auth_failed", id="auth-spanish"),
     pytest.param({"message": "Falha na autenticação"}, "auth_failed", id="auth-portuguese"),
-    pytest.param({"message": "The request signature we calculated does not match the signature you provided."}, "auth_failed", id="auth-signature-other-order"),
+    pytest.param(
+        {
+            "message": "The request signature we calculated does not match"
+            " the signature you provided."
+        },
+        "auth_failed",
+        id="auth-signature-other-order",
+    ),
     # tools
-    pytest.param({"status": 400, "body": "Unknown field 'strict' in tool definition"}, "tool_schema_error", id="tools-field-before-definition"),
-    pytest.param({"message": "このモデルはツール呼び出しをサポートしていません"}, "tool_schema_error", id="tools-japanese"),
-    pytest.param({"message": "이 모델은 도구 호출을 지원하지 않습니다"}, "tool_schema_error", id="tools-korean"),
-    pytest.param({"message": "Эта модель не поддерживает вызов инструментов"}, "tool_schema_error", id="tools-russian"),
-    pytest.param({"message": "Este modelo no admite llamadas a herramientas"}, "tool_schema_error", id="tools-spanish"),
-    pytest.param({"message": "litellm.UnsupportedParamsError: acme does not support parameters: ['tools', 'tool_choice']"}, "tool_schema_error", id="tools-in-unsupported-params"),
+    pytest.param(
+        {"status": 400, "body": "Unknown field 'strict' in tool definition"},
+        "tool_schema_error",
+        id="tools-field-before-definition",
+    ),
+    pytest.param(
+        {"message": "このモデルはツール呼び出しをサポートしていません"},
+        "tool_schema_error",
+        id="tools-japanese",
+    ),
+    pytest.param(
+        {"message": "이 모델은 도구 호출을 지원하지 않습니다"},
+        "tool_schema_error",
+        id="tools-korean",
+    ),
+    pytest.param(
+        {"message": "Эта модель не поддерживает вызов инструментов"},
+        "tool_schema_error",
+        id="tools-russian",
+    ),
+    pytest.param(
+        {"message": "Este modelo no admite llamadas a herramientas"},
+        "tool_schema_error",
+        id="tools-spanish",
+    ),
+    pytest.param(
+        {
+            "message": "litellm.UnsupportedParamsError: acme does not support parameters:"
+            " ['tools', 'tool_choice']"
+        },
+        "tool_schema_error",
+        id="tools-in-unsupported-params",
+    ),
     # requests
-    pytest.param({"status": 500, "body": "Cannot use both response_format and grammar"}, "client_error", id="request-conflict-under-500"),
-    pytest.param({"message": "Only one of `messages` or `prompt` can be set"}, "client_error", id="request-only-one-of"),
-    pytest.param({"message": "batch size 300 > maximum allowed batch size 128"}, "client_error", id="request-count-over-maximum"),
-    pytest.param({"message": "Please check user_id parameter type: got int, expected string"}, "client_error", id="request-parameter-type"),
-    pytest.param({"status": 400, "body": "Logit bias is not enabled for this model"}, "client_error", id="request-feature-not-enabled-for-model"),
+    pytest.param(
+        {"status": 500, "body": "Cannot use both response_format and grammar"},
+        "client_error",
+        id="request-conflict-under-500",
+    ),
+    pytest.param(
+        {"message": "Only one of `messages` or `prompt` can be set"},
+        "client_error",
+        id="request-only-one-of",
+    ),
+    pytest.param(
+        {"message": "batch size 300 > maximum allowed batch size 128"},
+        "client_error",
+        id="request-count-over-maximum",
+    ),
+    pytest.param(
+        {"message": "Please check user_id parameter type: got int, expected string"},
+        "client_error",
+        id="request-parameter-type",
+    ),
+    pytest.param(
+        {"status": 400, "body": "Logit bias is not enabled for this model"},
+        "client_error",
+        id="request-feature-not-enabled-for-model",
+    ),
     # models
-    pytest.param({"status": 400, "body": "The supported model names are acme-large or acme-small, but you passed acme-huge."}, "model_not_found", id="model-list-offered"),
+    pytest.param(
+        {
+            "status": 400,
+            "body": "The supported model names are acme-large or acme-small,"
+            " but you passed acme-huge.",
+        },
+        "model_not_found",
+        id="model-list-offered",
+    ),
     # server, empty answers, formats, transport
-    pytest.param({"message": "An unexpected error occurred on the server"}, "server_error", id="server-on-the-server"),
-    pytest.param({"message": "内部エラーが発生しました"}, "server_error", id="server-japanese-internal"),
-    pytest.param({"message": "The server is temporarily unable to handle this request"}, "server_error", id="server-temporarily-unable"),
-    pytest.param({"message": "candidates is empty"}, "empty_response", id="empty-candidates-is-empty"),
-    pytest.param({"message": "no valid candidates in the response"}, "empty_response", id="empty-no-valid-candidates"),
-    pytest.param({"message": "model returned invalid JSON"}, "format_mismatch", id="format-model-returned-invalid-json"),
-    pytest.param({"message": "The model output could not be parsed as JSON"}, "format_mismatch", id="format-output-could-not-be-parsed"),
-    pytest.param({"message": "langchain_core.exceptions.OutputParserException: Invalid json output"}, "format_mismatch", id="format-output-parser-name"),
-    pytest.param({"message": "cURL error 28: Operation timed out after 5001 milliseconds"}, "timeout", id="timeout-curl-28"),
-    pytest.param({"message": "Error: failed to parse stream"}, "network_error", id="network-stream-parse"),
+    pytest.param(
+        {"message": "An unexpected error occurred on the server"},
+        "server_error",
+        id="server-on-the-server",
+    ),
+    pytest.param(
+        {"message": "内部エラーが発生しました"}, "server_error", id="server-japanese-internal"
+    ),
+    pytest.param(
+        {"message": "The server is temporarily unable to handle this request"},
+        "server_error",
+        id="server-temporarily-unable",
+    ),
+    pytest.param(
+        {"message": "candidates is empty"}, "empty_response", id="empty-candidates-is-empty"
+    ),
+    pytest.param(
+        {"message": "no valid candidates in the response"},
+        "empty_response",
+        id="empty-no-valid-candidates",
+    ),
+    pytest.param(
+        {"message": "model returned invalid JSON"},
+        "format_mismatch",
+        id="format-model-returned-invalid-json",
+    ),
+    pytest.param(
+        {"message": "The model output could not be parsed as JSON"},
+        "format_mismatch",
+        id="format-output-could-not-be-parsed",
+    ),
+    pytest.param(
+        {"message": "langchain_core.exceptions.OutputParserException: Invalid json output"},
+        "format_mismatch",
+        id="format-output-parser-name",
+    ),
+    pytest.param(
+        {"message": "cURL error 28: Operation timed out after 5001 milliseconds"},
+        "timeout",
+        id="timeout-curl-28",
+    ),
+    pytest.param(
+        {"message": "Error: failed to parse stream"}, "network_error", id="network-stream-parse"
+    ),
 ]
 
 # (failure, the category builtin:default must decide): what a family must leave alone.
 LEAVES = [
-    pytest.param({"status": 401, "body": "Invalid credentials: exhausted retries while validating the key"}, "auth_failed", id="credentials-are-not-credits"),
-    pytest.param({"status": 402, "body": "A charge is still being reconciled. Please retry shortly."}, "quota_exhausted", id="a-402-is-never-retried"),
-    pytest.param({"status": 409, "body": "Your last payment is still processing. Please try again in a few minutes."}, "rate_limited", id="a-pending-payment-passes"),
-    pytest.param({"status": 400, "body": '{"error":{"message":"Insufficient credits. Top up and try again shortly."}}'}, "quota_exhausted", id="a-retry-word-beside-spent-money"),
-    pytest.param({"message": "Requested too many tokens for this model"}, "context_window_exceeded", id="too-many-tokens-is-not-too-fast"),
-    pytest.param({"message": "The request took too long"}, "timeout", id="too-long-is-not-too-fast"),
-    pytest.param({"status": 400, "body": "Error (payload_summary): {\"model\":\"m\",\"has_tools\":true,\"tool_choice\":\"auto\"}"}, "client_error", id="a-request-echo-is-not-a-tool-rejection"),
-    pytest.param({"status": 400, "body": "tool_choice 'required' is not supported by this model"}, "tool_schema_error", id="a-tool-choice-verdict-still-is"),
-    pytest.param({"status": 400, "body": "This model is not enabled for your organization"}, "model_not_found", id="the-model-not-enabled-is-still-the-model"),
-    pytest.param({"status": 503, "body": "Both replicas are busy; cannot serve both requests together right now"}, "server_error", id="both-in-a-capacity-message"),
-    pytest.param({"message": "TypeError: expected str, got NoneType"}, "unknown", id="a-program-type-error-names-no-parameter"),
-    pytest.param({"message": "Too many requests: more than the maximum of 60 per minute"}, "rate_limited", id="a-count-of-requests-is-a-throttle"),
-    pytest.param({"status": 400, "body": "Too many inputs: number of tokens exceeds the maximum context length"}, "context_window_exceeded", id="a-count-of-tokens-is-context"),
-    pytest.param({"status": 400, "body": "messages is empty"}, "client_error", id="an-empty-request-field-is-not-an-empty-answer"),
-    pytest.param({"message": "dial tcp 10.1.2.3:443: connect: operation timed out"}, "network_error", id="a-connect-that-timed-out-is-network"),
-    pytest.param({"status": 500, "body": '{"error":{"message":"internal","contentFilterResults":{"hate":{"filtered":false}}}}'}, "server_error", id="camelcase-filter-results-are-no-verdict"),
-    pytest.param({"status": 400, "body": "The model does not exist: acme-huge"}, "model_not_found", id="an-unknown-model-is-not-bad-output"),
-    pytest.param({"status": 429, "body": "The model is overloaded"}, "rate_limited", id="overloaded-under-429-stays-a-throttle"),
+    pytest.param(
+        {"status": 401, "body": "Invalid credentials: exhausted retries while validating the key"},
+        "auth_failed",
+        id="credentials-are-not-credits",
+    ),
+    pytest.param(
+        {"status": 402, "body": "A charge is still being reconciled. Please retry shortly."},
+        "quota_exhausted",
+        id="a-402-is-never-retried",
+    ),
+    pytest.param(
+        {
+            "status": 409,
+            "body": "Your last payment is still processing. Please try again in a few minutes.",
+        },
+        "rate_limited",
+        id="a-pending-payment-passes",
+    ),
+    pytest.param(
+        {
+            "status": 400,
+            "body": '{"error":{"message":"Insufficient credits. Top up and try again shortly."}}',
+        },
+        "quota_exhausted",
+        id="a-retry-word-beside-spent-money",
+    ),
+    pytest.param(
+        {"message": "Requested too many tokens for this model"},
+        "context_window_exceeded",
+        id="too-many-tokens-is-not-too-fast",
+    ),
+    pytest.param(
+        {"message": "The request took too long"}, "timeout", id="too-long-is-not-too-fast"
+    ),
+    pytest.param(
+        {
+            "status": 400,
+            "body": 'Error (payload_summary): {"model":"m","has_tools":true,"tool_choice":"auto"}',
+        },
+        "client_error",
+        id="a-request-echo-is-not-a-tool-rejection",
+    ),
+    pytest.param(
+        {"status": 400, "body": "tool_choice 'required' is not supported by this model"},
+        "tool_schema_error",
+        id="a-tool-choice-verdict-still-is",
+    ),
+    pytest.param(
+        {"status": 400, "body": "This model is not enabled for your organization"},
+        "model_not_found",
+        id="the-model-not-enabled-is-still-the-model",
+    ),
+    pytest.param(
+        {
+            "status": 503,
+            "body": "Both replicas are busy; cannot serve both requests together right now",
+        },
+        "server_error",
+        id="both-in-a-capacity-message",
+    ),
+    pytest.param(
+        {"message": "TypeError: expected str, got NoneType"},
+        "unknown",
+        id="a-program-type-error-names-no-parameter",
+    ),
+    pytest.param(
+        {"message": "Too many requests: more than the maximum of 60 per minute"},
+        "rate_limited",
+        id="a-count-of-requests-is-a-throttle",
+    ),
+    pytest.param(
+        {
+            "status": 400,
+            "body": "Too many inputs: number of tokens exceeds the maximum context length",
+        },
+        "context_window_exceeded",
+        id="a-count-of-tokens-is-context",
+    ),
+    pytest.param(
+        {"status": 400, "body": "messages is empty"},
+        "client_error",
+        id="an-empty-request-field-is-not-an-empty-answer",
+    ),
+    pytest.param(
+        {"message": "dial tcp 10.1.2.3:443: connect: operation timed out"},
+        "network_error",
+        id="a-connect-that-timed-out-is-network",
+    ),
+    pytest.param(
+        {
+            "status": 500,
+            "body": '{"error":{"message":"internal",'
+            '"contentFilterResults":{"hate":{"filtered":false}}}}',
+        },
+        "server_error",
+        id="camelcase-filter-results-are-no-verdict",
+    ),
+    pytest.param(
+        {"status": 400, "body": "The model does not exist: acme-huge"},
+        "model_not_found",
+        id="an-unknown-model-is-not-bad-output",
+    ),
+    pytest.param(
+        {"status": 429, "body": "The model is overloaded"},
+        "rate_limited",
+        id="overloaded-under-429-stays-a-throttle",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("failure", "category"), REACHES)
-def test_each_family_reaches_nearby_wordings(default: Any, failure: dict[str, Any], category: str) -> None:
+def test_each_family_reaches_nearby_wordings(
+    default: Any, failure: dict[str, Any], category: str
+) -> None:
     """A family decides wordings beside the ones it was written from."""
     assert decide(default, dict(failure)) == category
 
