@@ -240,6 +240,42 @@ REACHES = [
     pytest.param(
         {"message": "Error: failed to parse stream"}, "network_error", id="network-stream-parse"
     ),
+    # codes and exception names, run together
+    pytest.param(
+        {"status": 400, "body": '{"error":{"code":"ContentFiltered"}}'},
+        "content_filtered",
+        id="content-code-camelcase",
+    ),
+    pytest.param(
+        {"status": 400, "body": '{"error":{"code":"safety_violation"}}'},
+        "content_filtered",
+        id="content-code-snake",
+    ),
+    pytest.param(
+        {"status": 403, "body": '{"error":{"type":"billing_error","message":"Billing error"}}'},
+        "quota_exhausted",
+        id="quota-billing-error-under-403",
+    ),
+    pytest.param({"message": "CreditsExhausted"}, "quota_exhausted", id="quota-camelcase-name"),
+    pytest.param(
+        {"message": "requests.exceptions.ConnectionError"},
+        "network_error",
+        id="network-connectionerror-name",
+    ),
+    pytest.param({"message": "EmptyResponseError"}, "empty_response", id="empty-exception-name"),
+    # status-level fallbacks
+    pytest.param({"status": 425, "body": "Too Early"}, "server_error", id="status-425-retried"),
+    pytest.param(
+        {"status": 499, "body": "Client Closed Request"}, "server_error", id="status-499-retried"
+    ),
+    pytest.param({"status": 410, "body": "Gone"}, "model_not_found", id="status-410-gone"),
+    pytest.param(
+        {"status": 598, "body": "Network read timeout error"}, "timeout", id="status-598-timeout"
+    ),
+    pytest.param(
+        {"status": 200, "body": '{"choices":[]}'}, "empty_response", id="status-200-no-choices"
+    ),
+    pytest.param({"status": 200, "body": ""}, "empty_response", id="status-200-blank"),
 ]
 
 # (failure, the category builtin:default must decide): what a family must leave alone.
@@ -350,6 +386,26 @@ LEAVES = [
         {"status": 429, "body": "The model is overloaded"},
         "rate_limited",
         id="overloaded-under-429-stays-a-throttle",
+    ),
+    pytest.param(
+        {
+            "status": 429,
+            "body": "{'error': {'message': 'Rate limited: 60 queries per minute',"
+            " 'type': 'credit_limit'}}",
+        },
+        "rate_limited",
+        id="a-credit-limit-type-on-a-throttle",
+    ),
+    pytest.param(
+        {"status": 410, "body": "Your API key was revoked"},
+        "auth_failed",
+        id="words-decide-before-the-410",
+    ),
+    pytest.param({"status": 500, "body": ""}, "server_error", id="a-blank-5xx-is-a-server-error"),
+    pytest.param(
+        {"status": 200, "body": '{"choices":[{"message":{"content":"hi"}}]}'},
+        "unknown",
+        id="a-200-with-text-is-no-empty-answer",
     ),
 ]
 
