@@ -276,6 +276,11 @@ REACHES = [
         {"status": 200, "body": '{"choices":[]}'}, "empty_response", id="status-200-no-choices"
     ),
     pytest.param({"status": 200, "body": ""}, "empty_response", id="status-200-blank"),
+    pytest.param(
+        {"message": "Request failed with status code 413"},
+        "context_window_exceeded",
+        id="status-413-quoted-untyped",
+    ),
 ]
 
 # (failure, the category builtin:default must decide): what a family must leave alone.
@@ -406,6 +411,22 @@ LEAVES = [
         {"status": 200, "body": '{"choices":[{"message":{"content":"hi"}}]}'},
         "unknown",
         id="a-200-with-text-is-no-empty-answer",
+    ),
+    pytest.param(
+        {"status": 400, "body": '{"error":{"message":"Invalid JSON schema in response_format"}}'},
+        "client_error",
+        id="a-response-format-schema-is-no-tool",
+    ),
+    pytest.param(
+        {
+            "status": 429,
+            "body": '{"error":{"message":"Rate limit exceeded: free-models-per-min."}}',
+        },
+        "rate_limited",
+        id="a-free-per-minute-window-is-a-throttle",
+    ),
+    pytest.param(
+        {"message": "upstream returned port 4413 status"}, "unknown", id="413-inside-another-number"
     ),
 ]
 
