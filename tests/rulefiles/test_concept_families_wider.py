@@ -281,6 +281,33 @@ REACHES = [
         "context_window_exceeded",
         id="status-413-quoted-untyped",
     ),
+    pytest.param(
+        {"message": "Your free trial quota has been used up"}, "quota_exhausted", id="quota-used-up"
+    ),
+    pytest.param(
+        {"message": "Please provide a valid API key"}, "auth_failed", id="auth-provide-a-valid-key"
+    ),
+    pytest.param(
+        {"message": "请检查API Key是否正确"}, "auth_failed", id="auth-chinese-check-the-key"
+    ),
+    pytest.param(
+        {"message": "httpx.ConnectError: All connection attempts failed"},
+        "network_error",
+        id="network-all-attempts-failed",
+    ),
+    pytest.param(
+        {"message": "structured output parsing failed"},
+        "format_mismatch",
+        id="format-output-parsing-failed",
+    ),
+    pytest.param(
+        {"message": "The model produced no output"}, "empty_response", id="empty-produced-no-output"
+    ),
+    pytest.param(
+        {"message": "Ollama: model runner has unexpectedly stopped"},
+        "server_error",
+        id="server-runner-stopped",
+    ),
 ]
 
 # (failure, the category builtin:default must decide): what a family must leave alone.
@@ -427,6 +454,16 @@ LEAVES = [
     ),
     pytest.param(
         {"message": "upstream returned port 4413 status"}, "unknown", id="413-inside-another-number"
+    ),
+    pytest.param(
+        {"status": 429, "body": "Per-minute quota used up, retry in 20s"},
+        "rate_limited",
+        id="a-per-minute-quota-used-up-is-a-throttle",
+    ),
+    pytest.param(
+        {"status": 400, "body": '{"error":{"message":"Request body is not valid JSON"}}'},
+        "client_error",
+        id="a-request-that-is-not-json-is-the-callers",
     ),
 ]
 
