@@ -308,6 +308,34 @@ REACHES = [
         "server_error",
         id="server-runner-stopped",
     ),
+    pytest.param(
+        {"status": 500, "body": '{"error":"Model does not support images."}'},
+        "client_error",
+        id="request-unsupported-input-verb-first-500",
+    ),
+    pytest.param(
+        {
+            "status": 500,
+            "body": "'response_format' of type 'json_schema' is not supported by this model",
+        },
+        "client_error",
+        id="request-feature-unsupported-500",
+    ),
+    pytest.param(
+        {"status": 500, "body": "Invalid 'messages': must be a non-empty array"},
+        "client_error",
+        id="request-quoted-field-under-500",
+    ),
+    pytest.param(
+        {"status": 500, "body": "Unsupported param: logit_bias"},
+        "client_error",
+        id="request-unsupported-param-500",
+    ),
+    pytest.param(
+        {"status": 424, "body": "Received server error (500) from primary"},
+        "server_error",
+        id="server-error-relayed-under-424",
+    ),
 ]
 
 # (failure, the category builtin:default must decide): what a family must leave alone.
@@ -464,6 +492,16 @@ LEAVES = [
         {"status": 400, "body": '{"error":{"message":"Request body is not valid JSON"}}'},
         "client_error",
         id="a-request-that-is-not-json-is-the-callers",
+    ),
+    pytest.param(
+        {"status": 500, "body": "Invalid response from upstream: unexpected end of JSON input"},
+        "server_error",
+        id="an-invalid-upstream-answer-is-the-servers",
+    ),
+    pytest.param(
+        {"status": 500, "body": "The function does not support json mode in streaming"},
+        "server_error",
+        id="feature-words-beside-a-tool-are-not-the-request-family",
     ),
 ]
 
