@@ -336,6 +336,26 @@ REACHES = [
         "server_error",
         id="server-error-relayed-under-424",
     ),
+    pytest.param(
+        {"message": "AI_NoSuchToolError: Model tried to call unavailable tool 'foo'."},
+        "format_mismatch",
+        id="format-sdk-no-such-tool",
+    ),
+    pytest.param(
+        {"message": "AI_TypeValidationError: Type validation failed: Value: {}."},
+        "format_mismatch",
+        id="format-sdk-type-validation",
+    ),
+    pytest.param(
+        {"message": "AI_NoContentGeneratedError: No content generated."},
+        "empty_response",
+        id="empty-sdk-no-content",
+    ),
+    pytest.param(
+        {"message": 'Error: 503 {"error":{"message":"No instances available"}}'},
+        "server_error",
+        id="server-no-instances",
+    ),
 ]
 
 # (failure, the category builtin:default must decide): what a family must leave alone.
@@ -502,6 +522,11 @@ LEAVES = [
         {"status": 500, "body": "The function does not support json mode in streaming"},
         "server_error",
         id="feature-words-beside-a-tool-are-not-the-request-family",
+    ),
+    pytest.param(
+        {"message": "The model tried to call an unavailable tool"},
+        "unknown",
+        id="an-unavailable-tool-is-no-unavailable-model",
     ),
 ]
 
