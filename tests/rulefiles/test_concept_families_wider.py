@@ -356,6 +356,17 @@ REACHES = [
         "server_error",
         id="server-no-instances",
     ),
+    pytest.param(
+        {"message": "AxiosError: Request failed with status code 502"},
+        "server_error",
+        id="server-status-marker-untyped",
+    ),
+    pytest.param({"message": "Not Found"}, "client_error", id="client-bare-reason-phrase"),
+    pytest.param(
+        {"message": '{"Response":{"Error":{"Code":"ResourceInsufficient.ChargeResourceExhaust"}}}'},
+        "quota_exhausted",
+        id="quota-charge-resource-code",
+    ),
 ]
 
 # (failure, the category builtin:default must decide): what a family must leave alone.
@@ -527,6 +538,16 @@ LEAVES = [
         {"message": "The model tried to call an unavailable tool"},
         "unknown",
         id="an-unavailable-tool-is-no-unavailable-model",
+    ),
+    pytest.param(
+        {"message": "500 model unavailable"},
+        "model_not_found",
+        id="a-5xx-number-without-server-words-or-status-marker",
+    ),
+    pytest.param(
+        {"message": "Model not found: acme-large"},
+        "model_not_found",
+        id="a-reason-phrase-inside-a-longer-message",
     ),
 ]
 
