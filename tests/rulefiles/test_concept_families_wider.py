@@ -367,6 +367,11 @@ REACHES = [
         "quota_exhausted",
         id="quota-charge-resource-code",
     ),
+    pytest.param(
+        {"message": "AxiosError: HTTP 413: Payload Too Large"},
+        "context_window_exceeded",
+        id="status-413-http-untyped",
+    ),
 ]
 
 # (failure, the category builtin:default must decide): what a family must leave alone.
