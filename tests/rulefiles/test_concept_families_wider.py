@@ -372,6 +372,60 @@ REACHES = [
         "context_window_exceeded",
         id="status-413-http-untyped",
     ),
+    pytest.param(
+        {"message": "The prompt surpasses the model's context limit"},
+        "context_window_exceeded",
+        id="syn-context-surpasses",
+    ),
+    pytest.param(
+        {"message": "Your input went over the maximum token limit of the model"},
+        "context_window_exceeded",
+        id="syn-context-went-over",
+    ),
+    pytest.param(
+        {"message": "Couldn't find model 'foo'"}, "model_not_found", id="syn-model-couldnt-find"
+    ),
+    pytest.param(
+        {"message": "Model foo has been sunset"}, "model_not_found", id="syn-model-sunset"
+    ),
+    pytest.param(
+        {"message": "model 'foo' isn't available"}, "model_not_found", id="syn-model-isnt-available"
+    ),
+    pytest.param(
+        {"message": "Request cap reached for this minute"},
+        "rate_limited",
+        id="syn-rate-cap-this-minute",
+    ),
+    pytest.param(
+        {"message": "Too many calls, please back off"}, "rate_limited", id="syn-rate-too-many-calls"
+    ),
+    pytest.param(
+        {"message": "The upstream server is saturated"}, "server_error", id="syn-server-saturated"
+    ),
+    pytest.param(
+        {"message": "Your message was moderated"}, "content_filtered", id="syn-content-moderated"
+    ),
+    pytest.param(
+        {"message": "The model declined to answer this request"},
+        "content_filtered",
+        id="syn-content-declined",
+    ),
+    pytest.param(
+        {"message": "You've used your entire monthly allotment"},
+        "quota_exhausted",
+        id="syn-quota-allotment",
+    ),
+    pytest.param(
+        {"message": "Your account is out of funds"}, "quota_exhausted", id="syn-quota-out-of-funds"
+    ),
+    pytest.param(
+        {"message": "The provided credentials were rejected"},
+        "auth_failed",
+        id="syn-auth-credentials-rejected",
+    ),
+    pytest.param(
+        {"message": "Generation exceeded the time limit"}, "timeout", id="syn-timeout-time-limit"
+    ),
 ]
 
 # (failure, the category builtin:default must decide): what a family must leave alone.
@@ -553,6 +607,24 @@ LEAVES = [
         {"message": "Model not found: acme-large"},
         "model_not_found",
         id="a-reason-phrase-inside-a-longer-message",
+    ),
+    pytest.param(
+        {"message": "Requests went over the per-minute token limit"},
+        "rate_limited",
+        id="a-per-minute-token-limit-gone-over-is-a-throttle",
+    ),
+    pytest.param(
+        {"message": "Daily request cap reached"}, "quota_exhausted", id="a-daily-cap-is-quota"
+    ),
+    pytest.param(
+        {"message": "The moderation service timed out"},
+        "timeout",
+        id="a-moderation-service-that-did-not-answer-gave-no-verdict",
+    ),
+    pytest.param(
+        {"message": "Safety check failed: the prompt violates our policy"},
+        "content_filtered",
+        id="a-failed-safety-check-is-a-verdict",
     ),
 ]
 
