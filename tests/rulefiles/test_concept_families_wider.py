@@ -426,6 +426,47 @@ REACHES = [
     pytest.param(
         {"message": "Generation exceeded the time limit"}, "timeout", id="syn-timeout-time-limit"
     ),
+    pytest.param(
+        {"message": "Please reduce your request frequency"},
+        "rate_limited",
+        id="syn-rate-request-frequency",
+    ),
+    pytest.param(
+        {"message": "Throughput limit exceeded"}, "rate_limited", id="syn-rate-throughput-limit"
+    ),
+    pytest.param(
+        {"message": "Your wallet is empty"}, "quota_exhausted", id="syn-quota-wallet-empty"
+    ),
+    pytest.param(
+        {"message": "Subscription lapsed"}, "quota_exhausted", id="syn-quota-subscription-lapsed"
+    ),
+    pytest.param(
+        {"message": "Message history too long for this model"},
+        "context_window_exceeded",
+        id="syn-context-history-too-long",
+    ),
+    pytest.param(
+        {"message": "This model is not hosted here"}, "model_not_found", id="syn-model-not-hosted"
+    ),
+    pytest.param(
+        {"message": "Server is under maintenance"}, "server_error", id="syn-server-maintenance"
+    ),
+    pytest.param(
+        {"message": "The prompt was rejected for policy reasons"},
+        "content_filtered",
+        id="syn-content-policy-reasons",
+    ),
+    pytest.param(
+        {"message": "Key not recognized"}, "auth_failed", id="syn-auth-key-not-recognized"
+    ),
+    pytest.param(
+        {"message": "Blank response from model"}, "empty_response", id="syn-empty-blank-response"
+    ),
+    pytest.param(
+        {"message": "Function calling unavailable for this model"},
+        "tool_schema_error",
+        id="syn-tools-unavailable",
+    ),
 ]
 
 # (failure, the category builtin:default must decide): what a family must leave alone.
@@ -625,6 +666,16 @@ LEAVES = [
         {"message": "Safety check failed: the prompt violates our policy"},
         "content_filtered",
         id="a-failed-safety-check-is-a-verdict",
+    ),
+    pytest.param(
+        {"message": "Request frequency: 10 per day exceeded"},
+        "quota_exhausted",
+        id="a-daily-frequency-is-quota",
+    ),
+    pytest.param(
+        {"message": "Slow down, the server is down for maintenance"},
+        "rate_limited",
+        id="a-throttle-word-decides-before-a-transient-state",
     ),
 ]
 
