@@ -400,9 +400,6 @@ REACHES = [
         {"message": "Too many calls, please back off"}, "rate_limited", id="syn-rate-too-many-calls"
     ),
     pytest.param(
-        {"message": "The upstream server is saturated"}, "server_error", id="syn-server-saturated"
-    ),
-    pytest.param(
         {"message": "Your message was moderated"}, "content_filtered", id="syn-content-moderated"
     ),
     pytest.param(
