@@ -372,6 +372,54 @@ CATCHES = [
         "client_error",
         id="precondition-failed",
     ),
+    pytest.param(
+        {"message": "Error: connect ETIMEDOUT 10.1.1.1:443"}, "network_error", id="connect-timeout"
+    ),
+    pytest.param(
+        {"status": 400, "body": "The tenant id in the token mismatches the resource tenant"},
+        "auth_failed",
+        id="auth-tenant-mismatch",
+    ),
+    pytest.param(
+        {"status": 403, "body": "Your IP 1.2.3.4 is not whitelisted"},
+        "auth_failed",
+        id="auth-ip-not-whitelisted",
+    ),
+    pytest.param(
+        {"message": "Failed: upstream process crashed, restarting"},
+        "server_error",
+        id="server-process-crashed",
+    ),
+    pytest.param(
+        {"status": 400, "body": "The deployment is currently degraded"},
+        "server_error",
+        id="server-degraded-under-400",
+    ),
+    pytest.param(
+        {"message": "No internet connection. Retrying in 5s"},
+        "network_error",
+        id="network-no-internet",
+    ),
+    pytest.param(
+        {"message": '{"candidates":[{"content":{"role":"model"},"finishReason":"MAX_TOKENS"}]}'},
+        "empty_response",
+        id="empty-candidate-without-parts",
+    ),
+    pytest.param(
+        {"message": "Please enable billing on your project to use the free tier."},
+        "quota_exhausted",
+        id="quota-enable-billing",
+    ),
+    pytest.param(
+        {"status": 400, "body": "Model mistral-tiny is not in use anymore."},
+        "model_not_found",
+        id="model-not-in-use",
+    ),
+    pytest.param(
+        {"status": 404, "body": '{"error":{"message":"Resource not found"}}'},
+        "model_not_found",
+        id="model-404-resource-not-found",
+    ),
 ]
 
 # (failure, the category builtin:default must decide): the near misses each family must leave
@@ -560,6 +608,31 @@ NEAR_MISSES = [
         },
         "format_mismatch",
         id="precondition-of-an-output-schema-is-format",
+    ),
+    pytest.param(
+        {"message": 'Read timeout on endpoint URL: "https://x"'},
+        "timeout",
+        id="a-read-timeout-is-a-timeout",
+    ),
+    pytest.param(
+        {
+            "message": (
+                '{"candidates":[{"finishReason":"OTHER","finishMessage":'
+                '"Model failed to generate content due to internal error."}]}'
+            )
+        },
+        "server_error",
+        id="a-candidate-with-a-finish-message-is-no-empty-answer",
+    ),
+    pytest.param(
+        {"status": 429, "body": "The service is degraded, too many requests"},
+        "rate_limited",
+        id="degraded-under-429-is-a-throttle",
+    ),
+    pytest.param(
+        {"status": 400, "body": "Resource not found"},
+        "client_error",
+        id="resource-not-found-needs-a-typed-404",
     ),
 ]
 
