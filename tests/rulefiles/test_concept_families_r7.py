@@ -420,6 +420,36 @@ CATCHES = [
         "model_not_found",
         id="model-404-resource-not-found",
     ),
+    pytest.param(
+        {
+            "status": 424,
+            "body": (
+                "Your invocation timed out while waiting for a response from the model container"
+            ),
+        },
+        "timeout",
+        id="timeout-model-invocation",
+    ),
+    pytest.param(
+        {"message": "Stream error: an error occurred during streaming"},
+        "server_error",
+        id="server-error-event-in-stream",
+    ),
+    pytest.param(
+        {"status": 403, "body": "This API key is not permitted to use this model"},
+        "model_not_found",
+        id="model-key-not-permitted-under-403",
+    ),
+    pytest.param(
+        {"status": 400, "body": "This model is not supported on the /v1/embeddings endpoint"},
+        "client_error",
+        id="request-wrong-endpoint",
+    ),
+    pytest.param(
+        {"message": "Output parser failed: the response is not parseable as tool calls"},
+        "format_mismatch",
+        id="format-not-parseable-tool-calls",
+    ),
 ]
 
 # (failure, the category builtin:default must decide): the near misses each family must leave
@@ -633,6 +663,16 @@ NEAR_MISSES = [
         {"status": 400, "body": "Resource not found"},
         "client_error",
         id="resource-not-found-needs-a-typed-404",
+    ),
+    pytest.param(
+        {"message": "SyntaxError: Unexpected token in JSON at position 0\n    at JSON.parse"},
+        "unknown",
+        id="a-json-parse-of-anything-is-no-format-verdict",
+    ),
+    pytest.param(
+        {"status": 403, "body": "access denied to the API"},
+        "auth_failed",
+        id="access-denied-without-a-model-is-auth",
     ),
 ]
 
