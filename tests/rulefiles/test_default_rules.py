@@ -41,6 +41,8 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/transport.yaml",
         "builtin:default/providers.yaml",
         "builtin:default/vocabulary.yaml",
+        "builtin:default/vocabulary-more.yaml",
+        "builtin:default/precedence.yaml",
         "builtin:default/context.yaml",
         "builtin:default/content-filter.yaml",
         "builtin:default/quota.yaml",
@@ -49,6 +51,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/auth.yaml",
         "builtin:default/should-retry.yaml",
         "builtin:default/requests.yaml",
+        "builtin:default/setup.yaml",
         "builtin:default/rate-limits.yaml",
         "builtin:default/provider-states.yaml",
         "builtin:default/transport-text.yaml",
@@ -59,8 +62,9 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
     )
     header = (PROJECT_ROOT / "rules" / "default.yaml").read_text(encoding="utf-8")
     documented = re.findall(r"^#   (default/\S+\.yaml)", header, flags=re.MULTILINE)
-    # the vocabulary is extended by the family files, so it comes after the first that does
-    deciding = [name for name in files[:-2] if name != "builtin:default/vocabulary.yaml"]
+    # the vocabularies are extended by the family files, so they come after the first that does
+    vocabularies = {"builtin:default/vocabulary.yaml", "builtin:default/vocabulary-more.yaml"}
+    deciding = [name for name in files[:-2] if name not in vocabularies]
     assert ["builtin:" + name for name in documented] == deciding
 
 
