@@ -80,8 +80,7 @@ def open_stream_op(attempt: Attempt) -> OpenedStream:
     assert request is not None
     sent = prompt_guided(request) if attempt.tools_in_prompt else request
     events = iter(attempt.provider.stream(sent, attempt.model, api_key=attempt.api_key))
-    # The adapter's response headers (filled when it opens), before a wrapper hides them.
-    headers = getattr(events, "rate_limit_headers", None)
+    raw = events  # whose rate_limit_headers (set when it opens) a wrapper would hide
     if attempt.tools_in_prompt:
         events = guided_stream(events, request)
     ahead: list[StreamEvent] = []
@@ -89,6 +88,7 @@ def open_stream_op(attempt: Attempt) -> OpenedStream:
         for event in events:
             ahead.append(event)
             if event.kind == "tool_call" or (event.kind == "text" and event.text.strip()):
+                headers = getattr(raw, "rate_limit_headers", None)
                 return OpenedStream(ahead[0], Replay(ahead[1:], events, headers))
             if event.kind == "final":
                 break

@@ -163,3 +163,48 @@ def test_a_stream_s_rate_limit_headers_are_learned_when_it_opens(
 def text(events: Iterator[StreamEvent]) -> str:
     """The text of a stream read to its end."""
     return "".join(event.text for event in events)
+
+
+class _OwnStream:
+    """A stream of a provider of one's own: its headers are known only once it opened."""
+
+    def __init__(self, headers: dict[str, str]) -> None:
+        self._headers = headers
+        self._events = iter([StreamEvent("text", text="own"), StreamEvent("final")])
+        self.rate_limit_headers: dict[str, str] = {}
+
+    def __iter__(self) -> _OwnStream:
+        return self
+
+    def __next__(self) -> StreamEvent:
+        self.rate_limit_headers = self._headers
+        return next(self._events)
+
+
+class _OwnProvider:
+    """Streams :class:`_OwnStream`\\ s saying requests are spent for 30 s."""
+
+    supports_streaming = True
+
+    def __init__(self) -> None:
+        self.streams = 0
+
+    def stream(self, request: ChatRequest, model: str, *, api_key: str | None = None) -> _OwnStream:
+        self.streams += 1
+        return _OwnStream(spent_headers("openai"))
+
+
+def test_a_provider_of_one_s_own_hands_its_stream_s_headers_over(
+    rig: Rig, stores: StoreFactory
+) -> None:
+    """A provider whose stream gets a ``rate_limit_headers`` mapping when it opens is learned
+    from like the adapters: another executor skips it for that model."""
+    own, backup = _OwnProvider(), rig.server("backup")
+    providers = [("own", own), ("backup", adapter(rig, "openai", backup))]
+    first, second = (
+        rig.executor(providers, cooldown=True, rate_budgets={"own": RateBudget()}, state=stores())
+        for _ in range(2)
+    )
+    assert text(first.stream_chat(ask(), MODEL)) == "own"
+    assert "backup" in text(second.stream_chat(ask(), MODEL))
+    assert own.streams == 1
