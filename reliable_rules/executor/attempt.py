@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple
 
-from reliable_rules.chat import ChatRequest, ChatResponse, StreamEvent
+from reliable_rules.chat import ChatRequest, ChatResponse, StreamEvent, Usage
 from reliable_rules.errors import EmptyResponse, InvalidToolCall
 from reliable_rules.executor.prompt_tools import guided_response, guided_stream, prompt_guided
 from reliable_rules.executor.records import key_hint
 
-__all__ = ["Attempt", "chat_op", "open_stream_op"]
+__all__ = ["Attempt", "OpenedStream", "chat_op", "open_stream_op"]
 
 
 class Attempt(NamedTuple):
@@ -64,7 +64,14 @@ def chat_op(attempt: Attempt) -> ChatResponse:
     return response
 
 
-def open_stream_op(attempt: Attempt) -> tuple[StreamEvent | None, Iterator[StreamEvent]]:
+class OpenedStream(NamedTuple):
+    """A stream that answered: its first event with something in it, and the rest."""
+
+    first: StreamEvent | None
+    events: Replay
+
+
+def open_stream_op(attempt: Attempt) -> OpenedStream:
     """Open the stream and read it up to its first event with something in it (text that is
     not only whitespace, or a tool call), so a failure before it can be retried; a stream that
     ends first is an :class:`EmptyResponse`, retried like an empty answer. The events read
@@ -73,6 +80,7 @@ def open_stream_op(attempt: Attempt) -> tuple[StreamEvent | None, Iterator[Strea
     assert request is not None
     sent = prompt_guided(request) if attempt.tools_in_prompt else request
     events = iter(attempt.provider.stream(sent, attempt.model, api_key=attempt.api_key))
+    raw = events  # whose rate_limit_headers (set when it opens) a wrapper would hide
     if attempt.tools_in_prompt:
         events = guided_stream(events, request)
     ahead: list[StreamEvent] = []
@@ -80,7 +88,8 @@ def open_stream_op(attempt: Attempt) -> tuple[StreamEvent | None, Iterator[Strea
         for event in events:
             ahead.append(event)
             if event.kind == "tool_call" or (event.kind == "text" and event.text.strip()):
-                return ahead[0], _Replay(ahead[1:], events)
+                headers = getattr(raw, "rate_limit_headers", None)
+                return OpenedStream(ahead[0], Replay(ahead[1:], events, headers))
             if event.kind == "final":
                 break
     except BaseException:
@@ -94,26 +103,40 @@ def open_stream_op(attempt: Attempt) -> tuple[StreamEvent | None, Iterator[Strea
     )
 
 
-class _Replay:
+class Replay:
     """The events read ahead, then the rest; closing it closes the provider's stream. The
-    stream's ``guard`` (how the executor wakes a stalled read) stays reachable through it."""
+    stream's ``guard`` (how the executor wakes a stalled read) stays reachable through it,
+    and so do its response's ``rate_limit_headers`` (empty when the provider gives none).
+    ``on_final`` (set by rate budgets) is called with the usage of the ``final`` event when
+    it passes: only a stream read to its end reports what it used."""
 
-    def __init__(self, ahead: list[StreamEvent], events: Iterator[StreamEvent]) -> None:
+    def __init__(
+        self,
+        ahead: list[StreamEvent],
+        events: Iterator[StreamEvent],
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         self._ahead = iter(ahead)
         self._events = events
         self.guard = getattr(events, "guard", None)
+        self.rate_limit_headers: Mapping[str, str] = headers if isinstance(headers, Mapping) else {}
+        self.on_final: Callable[[Usage | None], None] | None = None
 
-    def __iter__(self) -> _Replay:
+    def __iter__(self) -> Replay:
         return self
 
     def __next__(self) -> StreamEvent:
         for event in self._ahead:
             return event
         try:
-            return next(self._events)
+            event = next(self._events)
         except BaseException:
             _close(self._events)
             raise
+        if event.kind == "final" and self.on_final is not None:
+            on_final, self.on_final = self.on_final, None
+            on_final(event.usage)
+        return event
 
     def close(self) -> None:
         _close(self._events)

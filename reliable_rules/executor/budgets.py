@@ -21,6 +21,7 @@ from typing import Protocol
 
 from reliable_rules.chat import ChatRequest, ChatResponse, Usage
 from reliable_rules.executor.actions import HANDLERS, Host
+from reliable_rules.executor.attempt import OpenedStream
 from reliable_rules.executor.health import Health
 from reliable_rules.executor.ratelimits import Limit, parse_rate_limits
 from reliable_rules.executor.state import Failed, Halt, Pair, Run, Step, log_info
@@ -131,15 +132,29 @@ def admit(host: Budgeted, run: Run, pair: Pair, timing: Timing) -> None:
 
 def settle_answer(host: BudgetHost, run: Run, pair: Pair, result: object) -> Usage | None:
     """The answer's own usage; with a budget on its provider, the attempt's token charge is
-    corrected to it and the answer's rate-limit headers are learned."""
+    corrected to it and the answer's rate-limit headers are learned.
+
+    A stream (:class:`~reliable_rules.executor.attempt.OpenedStream`) has no usage yet: its
+    headers are learned now, as it opens, and its charge is corrected when its ``final``
+    event passes with a usage (OpenAI's ``stream_options.include_usage`` chunk, Anthropic's
+    ``message_start`` and ``message_delta`` counts); a stream that breaks, is closed early
+    or reports no usage keeps its estimate."""
     usage = result.usage if isinstance(result, ChatResponse) else None
     if not host.rate_budgets:
         return usage
     budget = host.rate_budgets.get(pair.name)
-    if budget is not None:
-        _settle(host, run, pair, budget, usage)
-        if isinstance(result, ChatResponse) and result.rate_limit_headers:
-            learn(host, pair, budget, result.rate_limit_headers)
+    if budget is None:
+        return usage
+    if isinstance(result, OpenedStream):
+        ticket, run.ticket = run.ticket, ""
+        replay = result.events
+        if ticket and budget.tokens is not None:
+            replay.on_final = lambda final: _charge(host, pair, budget, ticket, final)
+        learn(host, pair, budget, replay.rate_limit_headers)
+        return None
+    _settle(host, run, pair, budget, usage)
+    if isinstance(result, ChatResponse) and result.rate_limit_headers:
+        learn(host, pair, budget, result.rate_limit_headers)
     return usage
 
 
@@ -162,9 +177,15 @@ def _settle(
     ticket, run.ticket = run.ticket, ""
     # Only a token window is worth a round trip: a learned count is replaced by the next
     # answer's headers anyway.
-    if not ticket or usage is None or budget.tokens is None:
-        return
-    if usage.input_tokens is None and usage.output_tokens is None:
+    if ticket and budget.tokens is not None:
+        _charge(host, pair, budget, ticket, usage)
+
+
+def _charge(
+    host: BudgetHost, pair: Pair, budget: RateBudget, ticket: str, usage: Usage | None
+) -> None:
+    """Correct the token charge ``ticket`` to ``usage`` (kept as estimated without one)."""
+    if usage is None or (usage.input_tokens is None and usage.output_tokens is None):
         return
     used = (usage.input_tokens or 0) + (usage.output_tokens or 0)
     learned = scope("learn", pair.name, pair.model) if budget.learn else ""

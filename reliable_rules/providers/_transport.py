@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 import zlib
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -196,13 +196,23 @@ class Guard:
 
 class GuardedStream(Iterator[_T]):
     """A stream's events with the :class:`Guard` that bounds it (``guard``), so the executor
-    can extend its deadline past the first event and cancel it."""
+    can extend its deadline past the first event and cancel it, and the rate-limit headers
+    of its response (``rate_limit_headers``: empty until the response opens, on the first
+    ``next()``), which the executor's rate budgets learn from."""
 
-    __slots__ = ("_events", "guard")
+    __slots__ = ("_events", "guard", "rate_limit_headers")
 
-    def __init__(self, events: Generator[_T, None, None], guard: Guard) -> None:
+    def __init__(
+        self,
+        events: Generator[_T, None, None],
+        guard: Guard,
+        rate_limit_headers: Mapping[str, str] | None = None,
+    ) -> None:
         self._events = events
         self.guard = guard
+        self.rate_limit_headers: Mapping[str, str] = (
+            {} if rate_limit_headers is None else rate_limit_headers
+        )
 
     def __iter__(self) -> GuardedStream[_T]:
         return self

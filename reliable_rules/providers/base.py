@@ -595,19 +595,23 @@ class HTTPAdapterBase:
         :attr:`Limits.stream_total_timeout_s` (:class:`ResponseTimeout`); a broken
         connection raises :class:`ResponseInterrupted` and a line longer than
         :attr:`Limits.max_sse_line_bytes` :class:`ResponseTooLarge`. The response is closed
-        however iteration ends (exhausted, raised, or the generator closed early).
+        however iteration ends (exhausted, raised, or the generator closed early). The
+        response's rate-limit headers are in the returned stream's ``rate_limit_headers``
+        once it opened.
         """
         body = self.build_body(request, model, stream=True)
         guard = self._new_guard("total", self.limits.stream_total_timeout_s)
-        return GuardedStream(self._stream_events(body, api_key, guard), guard)
+        opened: dict[str, str] = {}
+        return GuardedStream(self._stream_events(body, api_key, guard, opened), guard, opened)
 
     def _stream_events(
-        self, body: Mapping[str, Any], api_key: str | None, guard: Guard
+        self, body: Mapping[str, Any], api_key: str | None, guard: Guard, opened: dict[str, str]
     ) -> Generator[StreamEvent, None, None]:
         idle = self.limits.stream_idle_timeout_s
         if idle is not None:
             guard.set_deadline("idle", time.monotonic() + idle)
         response = self._post(self.url, body, self._auth(api_key), stream=True, guard=guard)
+        opened.update(rate_limit_headers(response.headers))
         try:
             for event in self._events(response):
                 yield event

@@ -71,6 +71,14 @@ EXPECTED: dict[str, list[str]] = {
         "  worker-0: no skip; tried primary rate_limited -> cool_down, backup ok -> success",
         *["  worker-3: skipped primary (cooling down); tried backup ok -> success"] * 2,
         "requests: primary 1, backup 7",
+        "4 workers at once, each a ~500-token prompt to metered, RateBudget(tokens=2000) a "
+        "minute:",
+        "metered answered 3 of 4 calls, 1578 tokens of its 2000 a minute",
+        "worker 0's answer from limited says 0 requests left, reset in 20s:",
+        "  worker-0: no skip; tried limited ok -> success",
+        "  worker-3: skipped limited (learned: 0 requests left until its reset); tried backup "
+        "ok -> success",
+        "requests: limited 1",
         "redis-server killed; worker 1 calls again:",
         "  worker-1: no skip; tried primary ok -> success",
         "  worker-1: answered in under 100 ms; local state: True",
@@ -119,3 +127,7 @@ def test_example_runs(name: str) -> None:
     lines = result.stdout.splitlines()
     for expected in EXPECTED[name]:
         assert expected in lines
+    if name == "fleet.py":
+        # Which worker finds the token budget full depends on who reaches Redis first.
+        refused = [line for line in lines if line.endswith("gave up at its deadline, nothing sent")]
+        assert len(refused) == 1, lines
