@@ -1,24 +1,30 @@
 """A per-executor memo of the decisions for repeated provider errors.
 
-Providers answer the same failure again and again (the same 503 body with the same headers),
-and a retry loop classifies each one anew. When a failed attempt raised an exception that
-carries its own status, headers and body (:func:`~reliable_rules.failure.carrier_parts`), the
-decision's :class:`~reliable_rules.decision.Verdict` is kept under a digest of everything the
-classification reads: the exception class names, its message, status, headers (in order), body,
-and the provider and model. The next identical failure gets a
+Providers answer the same failure again and again (the same 503 body, the same status), and a
+retry loop classifies each one anew. When a failed attempt raised an exception that carries its
+own status, headers and body (:func:`~reliable_rules.failure.carrier_parts`), the decision's
+:class:`~reliable_rules.decision.Verdict` is kept under a digest of everything the
+classification reads: the exception class names, its message, status, body, the provider and
+model, and of the headers only those the rule set can read
+(:func:`~reliable_rules.engine.header_reads.header_reads`: its ``header:`` conditions, exact
+names or patterns, and its Retry-After header sources). Real providers stamp every answer with
+a request id, a date or a timing header of its own; no rule reads them, so they do not keep two
+otherwise identical failures apart. The next such failure gets a
 :class:`~reliable_rules.decision.Decision` of that verdict around its own
-:class:`~reliable_rules.failure.Failure`, equal to the one the rules would build, without
-running them. Decisions with a Retry-After are not kept (a wait read from an HTTP-date depends
-on the clock).
+:class:`~reliable_rules.failure.Failure` (all its headers), equal to the one the rules would
+build, without running them. Decisions with a Retry-After are not kept (a wait read from an
+HTTP-date depends on the clock).
 
 Exact: a hit needs every input of the classification to be the same (the class names, the
-status, the provider and model, the length of every text and a BLAKE2b-256 digest of them
-all). Bounded: at most :data:`MEMO_SIZE` entries (cleared when full), and only failures whose
-texts total at most :data:`MAX_MEMO_CHARS`. Nothing of a failure is kept but that key and the
-verdict, so no body, header value or secret echoed in one outlives the call. A new rule set
-(a hot reload assigns ``executor.rules``) starts a new memo. Other failures (a cause chain, a
-response object) are normalised by ``to_failure`` as ``rules.classify`` would, then looked up
-the same way; a lone exception goes to ``rules.classify``, which memoises those itself.
+status, the provider and model, which read headers are present, the length of every text and a
+BLAKE2b-256 digest of them all). A rule set with a reader that may read any header keys on all
+headers, names and values in order. Bounded: at most :data:`MEMO_SIZE` entries (cleared when
+full), and only failures whose texts total at most :data:`MAX_MEMO_CHARS`. Nothing of a
+failure is kept but that key and the verdict, so no body, header value or secret echoed in one
+outlives the call. A new rule set (a hot reload assigns ``executor.rules``) starts a new memo.
+Other failures (a cause chain, a response object) are normalised by ``to_failure`` as
+``rules.classify`` would, then looked up the same way; a lone exception goes to
+``rules.classify``, which memoises those itself.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from hashlib import blake2b
 from types import MappingProxyType
 
 from reliable_rules.decision import Decision, Verdict
+from reliable_rules.engine.header_reads import HeaderReads, header_reads
 from reliable_rules.failure import Failure, carrier_parts, plain_exception_key, to_failure
 from reliable_rules.ruleset.model import RuleSet
 
@@ -47,9 +54,11 @@ class DecisionMemo:
     __slots__ = ("_state",)
 
     def __init__(self) -> None:
-        # The rule set and its entries, swapped together: a thread still classifying with
-        # the old rules writes into the old dict, never into the new set's.
-        self._state: tuple[RuleSet | None, dict[_Key, Verdict]] = (None, {})
+        # The rule set, its entries and the headers it reads, swapped together: a thread
+        # still classifying with the old rules writes into the old dict, never the new set's.
+        self._state: tuple[RuleSet | None, dict[_Key, Verdict], HeaderReads] = (
+            None, {}, HeaderReads((), (), every=True),
+        )  # fmt: skip
 
     def classify(self, rules: RuleSet, error: BaseException, provider: str, model: str) -> Decision:
         """``rules.classify(error, provider=provider, model=model)``, from the memo when an
@@ -65,8 +74,12 @@ class DecisionMemo:
             return rules.classify(error, provider=provider, model=model)  # memoised there
         else:
             failure = to_failure(error, provider=provider, model=model)
-        status, headers, body = failure.status, failure.headers, failure.body
-        texts = [failure.message, "" if body is None else body, *headers, *headers.values()]
+        state = self._state
+        if state[0] is not rules:
+            state = self._state = (rules, {}, header_reads(rules.classifier))
+        status, body = failure.status, failure.body
+        shape, read = state[2].material(failure.headers)
+        texts = [failure.message, "" if body is None else body, *read]
         lengths = tuple(map(len, texts))
         if (
             sum(lengths) > MAX_MEMO_CHARS
@@ -78,12 +91,9 @@ class DecisionMemo:
         # Exact: the lengths of every part fix where each one starts in the digested join.
         digest = blake2b("".join(texts).encode("utf-8", "surrogatepass"), digest_size=32)
         key: _Key = (
-            status, body is None, provider, model, failure.exception_types, lengths,
+            status, body is None, provider, model, failure.exception_types, shape, lengths,
             digest.digest(),
         )
-        state = self._state
-        if state[0] is not rules:
-            state = self._state = (rules, {})
         entries = state[1]
         verdict = entries.get(key)
         if verdict is not None:
