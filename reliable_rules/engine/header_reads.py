@@ -16,8 +16,8 @@ the whole rule set then falls back to every header, in order (``every``).
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from reliable_rules.engine.classifier import Classifier
 from reliable_rules.engine.extractors import (
@@ -58,6 +58,11 @@ _SCOPE_FIELDS = frozenset({"provider", "model"})
 _TEXT_SOURCES: frozenset[type[Extractor]] = frozenset({JsonSource, PrefixSource, RegexSource})
 
 
+#: Header names whose relevance is remembered per rule set (names only, never a value).
+_MAX_REMEMBERED = 1024
+_MAX_NAME_CHARS = 256
+
+
 @dataclass(frozen=True, slots=True)
 class HeaderReads:
     """The headers one rule set's classification can read."""
@@ -69,13 +74,36 @@ class HeaderReads:
     patterns: tuple[str, ...]
     #: Some reader may read any header: every header counts, names and values in order.
     every: bool
+    # Whether a header name is read by any reader, remembered: the same few names (content-type,
+    # x-request-id, date...) arrive on every answer, and most are read by none.
+    _read: dict[str, bool] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _none: tuple[tuple[int, ...], tuple[str, ...]] = field(
+        default=((), ()), init=False, compare=False, repr=False
+    )
 
-    def material(self, headers: Mapping[str, str]) -> tuple[tuple[int, ...], list[str]]:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_none", ((0,) * (len(self.names) + len(self.patterns)), ()))
+
+    def material(self, headers: Mapping[str, str]) -> tuple[tuple[int, ...], Sequence[str]]:
         """What the readers see of ``headers``: a shape (for each name whether it is present,
         for each pattern how many names match it; with ``every``, the header count) and the
         texts (those values in order; with ``every``, all names then all values)."""
         if self.every:
             return (len(headers),), [*headers, *headers.values()]
+        remembered = self._read
+        for key in headers:
+            if type(key) is not str:
+                break
+            read = remembered.get(key)
+            if read is None:
+                read = self._reads(key)
+                if len(remembered) < _MAX_REMEMBERED and len(key) <= _MAX_NAME_CHARS:
+                    remembered[key] = read
+            if read:
+                break
+        else:
+            # No header is read by any reader: every name absent, every pattern empty.
+            return self._none
         shape: list[int] = []
         texts: list[str] = []
         get = headers.get
@@ -92,6 +120,12 @@ class HeaderReads:
             shape.append(len(values))
             texts.extend(values)
         return tuple(shape), texts
+
+    def _reads(self, key: str) -> bool:
+        """Whether a reader reads the header ``key``: ``headers.get(name)`` finds it, or a
+        pattern matches its lowercased name."""
+        lowered = key.lower()
+        return key in self.names or any(fnmatch.fnmatchcase(lowered, p) for p in self.patterns)
 
 
 def header_reads(classifier: Classifier) -> HeaderReads:

@@ -4,6 +4,7 @@ memo's decisions stay exactly the rules' own."""
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import random
 from pathlib import Path
@@ -210,4 +211,42 @@ def test_material_is_what_the_readers_see() -> None:
     headers = {"x-r-b": "2", "date": "now", "x-r-a": "1"}
     assert reads.material(headers) == ((0, 2), ["2", "1"])
     assert reads.material({"retry-after": ""}) == ((1, 0), [""])
+    assert reads.material({"date": "now", "cf-ray": "1"}) == ((0, 0), ())
     assert HeaderSource("Retry-After", "s").name == "retry-after"
+
+
+def naive_material(
+    reads: HeaderReads, headers: dict[str, str]
+) -> tuple[tuple[int, ...], list[str]]:
+    """What the readers see, straight from the ``header:`` condition's and the source's reads."""
+    shape: list[int] = []
+    texts: list[str] = []
+    for name in reads.names:
+        value = headers.get(name)
+        shape.append(value is not None)
+        texts.extend([] if value is None else [value])
+    for pattern in reads.patterns:
+        values = [v for k, v in headers.items() if fnmatch.fnmatchcase(k.lower(), pattern)]
+        shape.append(len(values))
+        texts.extend(values)
+    return tuple(shape), texts
+
+
+header_names = st.sampled_from(["a", "A", "ab", "x-r-1", "X-R-2", "x-r", "date", "b?", "[a]"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    names=st.lists(st.sampled_from(["a", "ab", "x-r", "date"]), unique=True, max_size=3),
+    patterns=st.lists(st.sampled_from(["x-r-*", "a?", "[ab]*", "*"]), unique=True, max_size=2),
+    batches=st.lists(st.dictionaries(header_names, st.text(max_size=3), max_size=5), max_size=4),
+)
+def test_material_equals_the_readers_reads(
+    names: list[str], patterns: list[str], batches: list[dict[str, str]]
+) -> None:
+    """For any names, patterns and headers (any case), asked again and again (the remembered
+    names answer then), the material is what the readers read, in their order."""
+    reads = HeaderReads(tuple(names), tuple(patterns), every=False)
+    for headers in batches + batches:
+        shape, texts = reads.material(headers)
+        assert (shape, list(texts)) == naive_material(reads, headers)
