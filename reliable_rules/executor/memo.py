@@ -1,24 +1,30 @@
 """A per-executor memo of the decisions for repeated provider errors.
 
-Providers answer the same failure again and again (the same 503 body with the same headers),
-and a retry loop classifies each one anew. When a failed attempt raised an exception that
-carries its own status, headers and body (:func:`~reliable_rules.failure.carrier_parts`), the
-decision's :class:`~reliable_rules.decision.Verdict` is kept under a digest of everything the
-classification reads: the exception class names, its message, status, headers (in order), body,
-and the provider and model. The next identical failure gets a
+Providers answer the same failure again and again (the same 503 body, the same status), and a
+retry loop classifies each one anew. When a failed attempt raised an exception that carries its
+own status, headers and body (:func:`~reliable_rules.failure.carrier_parts`), the decision's
+:class:`~reliable_rules.decision.Verdict` is kept under a digest of everything the
+classification reads: the exception class names, its message, status, body, the provider and
+model, and of the headers only those the rule set can read
+(:func:`~reliable_rules.engine.header_reads.header_reads`: its ``header:`` conditions, exact
+names or patterns, and its Retry-After header sources). Real providers stamp every answer with
+a request id, a date or a timing header of its own; no rule reads them, so they do not keep two
+otherwise identical failures apart. The next such failure gets a
 :class:`~reliable_rules.decision.Decision` of that verdict around its own
-:class:`~reliable_rules.failure.Failure`, equal to the one the rules would build, without
-running them. Decisions with a Retry-After are not kept (a wait read from an HTTP-date depends
-on the clock).
+:class:`~reliable_rules.failure.Failure` (all its headers), equal to the one the rules would
+build, without running them. Decisions with a Retry-After are not kept (a wait read from an
+HTTP-date depends on the clock).
 
 Exact: a hit needs every input of the classification to be the same (the class names, the
-status, the provider and model, the length of every text and a BLAKE2b-256 digest of them
-all). Bounded: at most :data:`MEMO_SIZE` entries (cleared when full), and only failures whose
-texts total at most :data:`MAX_MEMO_CHARS`. Nothing of a failure is kept but that key and the
-verdict, so no body, header value or secret echoed in one outlives the call. A new rule set
-(a hot reload assigns ``executor.rules``) starts a new memo. Other failures (a cause chain, a
-response object) are normalised by ``to_failure`` as ``rules.classify`` would, then looked up
-the same way; a lone exception goes to ``rules.classify``, which memoises those itself.
+status, the provider and model, which read headers are present, the length of every text and a
+BLAKE2b-256 digest of them all). A rule set with a reader that may read any header keys on all
+headers, names and values in order. Bounded: at most :data:`MEMO_SIZE` entries (cleared when
+full), and only failures whose texts total at most :data:`MAX_MEMO_CHARS`. Nothing of a
+failure is kept but that key and the verdict, so no body, header value or secret echoed in one
+outlives the call. A new rule set (a hot reload assigns ``executor.rules``) starts a new memo.
+Other failures (a cause chain, a response object) are normalised by ``to_failure`` as
+``rules.classify`` would, then looked up the same way; a lone exception goes to
+``rules.classify``, which memoises those itself.
 """
 
 from __future__ import annotations
@@ -27,7 +33,14 @@ from hashlib import blake2b
 from types import MappingProxyType
 
 from reliable_rules.decision import Decision, Verdict
-from reliable_rules.failure import Failure, carrier_parts, plain_exception_key, to_failure
+from reliable_rules.engine.header_reads import HeaderReads, header_reads
+from reliable_rules.failure import (
+    CarrierParts,
+    Failure,
+    carrier_parts,
+    plain_exception_key,
+    to_failure,
+)
 from reliable_rules.ruleset.model import RuleSet
 
 __all__ = ["MAX_MEMO_CHARS", "MEMO_SIZE", "DecisionMemo"]
@@ -40,6 +53,40 @@ MAX_MEMO_CHARS = 16_384
 
 _Key = tuple[object, ...]
 
+# Frozen dataclasses set each field through object.__setattr__ (Failure's __init__ 1.1 us,
+# Decision's 0.5 us on a hit): their slots' own setters build the same objects in a third.
+_FAILURE_SET = tuple(
+    Failure.__dict__[name].__set__
+    for name in ("message", "status", "headers", "body", "exception_types", "provider", "model")
+)
+_DECISION_SET = tuple(
+    Decision.__dict__[name].__set__ for name in ("verdict", "retry_after_ms", "failure")
+)
+
+
+def _failure(parts: CarrierParts, provider: str, model: str) -> Failure:
+    """``Failure(*parts, provider, model)`` with the headers read-only, built faster."""
+    failure = object.__new__(Failure)
+    message, status, headers, body, types, provider_, model_ = _FAILURE_SET
+    message(failure, parts[0])
+    status(failure, parts[1])
+    headers(failure, MappingProxyType(parts[2]))
+    body(failure, parts[3])
+    types(failure, parts[4])
+    provider_(failure, provider)
+    model_(failure, model)
+    return failure
+
+
+def _decision(verdict: Verdict, failure: Failure) -> Decision:
+    """``Decision(verdict, None, failure)``, built faster."""
+    decision = object.__new__(Decision)
+    set_verdict, set_retry, set_failure = _DECISION_SET
+    set_verdict(decision, verdict)
+    set_retry(decision, None)
+    set_failure(decision, failure)
+    return decision
+
 
 class DecisionMemo:
     """Decisions of one executor's repeated provider errors (see the module's docstring)."""
@@ -47,9 +94,11 @@ class DecisionMemo:
     __slots__ = ("_state",)
 
     def __init__(self) -> None:
-        # The rule set and its entries, swapped together: a thread still classifying with
-        # the old rules writes into the old dict, never into the new set's.
-        self._state: tuple[RuleSet | None, dict[_Key, Verdict]] = (None, {})
+        # The rule set, its entries and the headers it reads, swapped together: a thread
+        # still classifying with the old rules writes into the old dict, never the new set's.
+        self._state: tuple[RuleSet | None, dict[_Key, Verdict], HeaderReads] = (
+            None, {}, HeaderReads((), (), every=True),
+        )  # fmt: skip
 
     def classify(self, rules: RuleSet, error: BaseException, provider: str, model: str) -> Decision:
         """``rules.classify(error, provider=provider, model=model)``, from the memo when an
@@ -57,37 +106,41 @@ class DecisionMemo:
         parts = carrier_parts(error)
         if parts is not None:
             # The walk over a chain of one, done by carrier_parts: the same Failure.
-            failure = Failure(
-                parts[0], parts[1], MappingProxyType(parts[2]), parts[3], parts[4],
-                provider, model,
-            )
+            failure = _failure(parts, provider, model)
         elif plain_exception_key(error) is not None:
             return rules.classify(error, provider=provider, model=model)  # memoised there
         else:
             failure = to_failure(error, provider=provider, model=model)
-        status, headers, body = failure.status, failure.headers, failure.body
-        texts = [failure.message, "" if body is None else body, *headers, *headers.values()]
-        lengths = tuple(map(len, texts))
+        state = self._state
+        if state[0] is not rules:
+            state = self._state = (rules, {}, header_reads(rules.classifier))
+        status, body, message = failure.status, failure.body, failure.message
+        shape, read = state[2].material(failure.headers)
+        if read:
+            texts = [message, "" if body is None else body, *read]
+            lengths = tuple(map(len, texts))
+            joined = "".join(texts)
+        else:
+            # Most answers: no header a rule reads (a request id, a date, a content type).
+            lengths = (len(message), 0 if body is None else len(body))
+            joined = message if body is None else message + body
         if (
-            sum(lengths) > MAX_MEMO_CHARS
+            len(joined) > MAX_MEMO_CHARS
             or (status is not None and type(status) is not int)
             or type(provider) is not str
             or type(model) is not str
         ):
             return self._decide(rules, failure, error)
         # Exact: the lengths of every part fix where each one starts in the digested join.
-        digest = blake2b("".join(texts).encode("utf-8", "surrogatepass"), digest_size=32)
+        digest = blake2b(joined.encode("utf-8", "surrogatepass"), digest_size=32)
         key: _Key = (
-            status, body is None, provider, model, failure.exception_types, lengths,
+            status, body is None, provider, model, failure.exception_types, shape, lengths,
             digest.digest(),
         )
-        state = self._state
-        if state[0] is not rules:
-            state = self._state = (rules, {})
         entries = state[1]
         verdict = entries.get(key)
         if verdict is not None:
-            return Decision(verdict, None, failure)
+            return _decision(verdict, failure)
         decision = self._decide(rules, failure, error)
         # A decision with a Retry-After is not kept: a wait read from an HTTP-date depends on
         # the clock. Nor is the fall-back of a classification that failed inside.

@@ -119,9 +119,18 @@ def test_a_repeated_error_is_classified_by_the_rules_once(monkeypatch: pytest.Mo
     [
         (http_error(503, "Rate limit reached"), http_error(503, "context length exceeded")),
         (http_error(429, "slow down"), http_error(400, "slow down")),
-        (http_error(503, "x", {"x-a": "1"}), http_error(503, "x", {"x-a": "2"})),
-        (http_error(503, "x", {"a": "b", "c": "d"}), http_error(503, "x", {"c": "d", "a": "b"})),
-        (http_error(503, "ab", {"x": "c"}), http_error(503, "a", {"x": "bc"})),
+        (
+            http_error(400, "x", {"x-ratelimit-remaining-tokens": "0"}),
+            http_error(400, "x", {"x-ratelimit-remaining-tokens": "2"}),
+        ),
+        (
+            http_error(400, "x", {"x-ratelimit-remaining": "0", "x-ratelimit-remaining-a": "1"}),
+            http_error(400, "x", {"x-ratelimit-remaining-a": "1", "x-ratelimit-remaining": "0"}),
+        ),
+        (
+            http_error(503, "ab", {"x-should-retry": "c"}),
+            http_error(503, "a", {"x-should-retry": "bc"}),
+        ),
         (http_error(401, "invalid api key"), Shouting("openai", 401, body="invalid api key")),
         (
             SdkError("m", status=503, headers=None, body=None),
@@ -132,8 +141,9 @@ def test_a_repeated_error_is_classified_by_the_rules_once(monkeypatch: pytest.Mo
 def test_failures_differing_in_anything_read_get_their_own_decision(
     first: Any, second: Any
 ) -> None:
-    """Status, body, a header's value, header order, where texts split, the class, a missing
-    vs an empty body: each is a different key, and each decision is the rules' own."""
+    """Status, body, the value of a header the rules read, the order of the headers a pattern
+    reads, where texts split, the class, a missing vs an empty body: each is a different key,
+    and each decision is the rules' own."""
     rules = load_rules("builtin:default")
     memo = DecisionMemo()
     for error in (first, second, first, second):
