@@ -90,6 +90,12 @@ def _char(code: int, ignore_case: bool) -> str:
 
 def _class(items: Any, ignore_case: bool) -> str:
     negated = bool(items) and items[0][0] is _C.NEGATE
+    if not negated and len(items) == 1 and items[0][0] is _C.CATEGORY:
+        # A lone category (``\S``, ``\W``) is parsed as a class of one: spelt whole, a
+        # negated one needs no class around it.
+        category = _CATEGORIES.get(items[0][1])
+        if category is not None:
+            return category[0]
     parts = []
     for kind, value in items[1:] if negated else items:
         if kind is _C.LITERAL:
