@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, cast
 
 from reliable_rules._text import closest
@@ -94,14 +93,16 @@ _VALUE_TESTS = ("equals", "in", "matches", "exists")
 _COMPARISONS = ("lt", "lte", "gt", "gte")
 
 
-# eq=False: never compared (generating __eq__ and __hash__ costs every fresh process)
-@dataclass(frozen=True, slots=True, eq=False)
 class ConditionSource:
-    """A named condition's raw matcher and where it was written."""
+    """A named condition's raw matcher and where it was written (a plain class: creating a
+    dataclass costs every fresh process about a millisecond)."""
 
-    data: Any
-    source: SourceMap
-    path: Path
+    __slots__ = ("data", "path", "source")
+
+    def __init__(self, data: Any, source: SourceMap, path: Path) -> None:
+        self.data = data
+        self.source = source
+        self.path = path
 
 
 def _strings(value: Any) -> list[str]:
@@ -155,7 +156,21 @@ def _compile_regex(
 
 
 def _within_bounds(pattern: str) -> bool:
-    return len(pattern) <= MAX_PATTERN_LENGTH and repeat_product(pattern) <= MAX_REPEAT_PRODUCT
+    """``len(pattern) <= MAX_PATTERN_LENGTH and repeat_product(pattern) <= MAX_REPEAT_PRODUCT``.
+
+    Every counted repeat's count multiplied together bounds the product of any nesting of
+    them: when that is within the limit (every shipped pattern), the scan is not needed.
+    """
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        return False
+    bound = 1
+    for found in _COUNTED.finditer(pattern):
+        low, high = found.group(1), found.group(2)
+        if low or high:
+            bound *= max(int(low[:19] or 0), int((high or "")[:19] or 0), 1)
+            if bound > MAX_REPEAT_PRODUCT:
+                return repeat_product(pattern) <= MAX_REPEAT_PRODUCT
+    return True
 
 
 # the standard library's re (imported anyway): importing regex waits for a pattern to compile
