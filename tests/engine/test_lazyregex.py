@@ -80,13 +80,15 @@ def test_a_regex_source_given_as_text_extracts_as_a_compiled_one(text: str) -> N
 
 def test_loading_builtin_default_never_imports_regex(tmp_path: Path) -> None:
     """A fresh process loads builtin:default (cold caches, then warm) without importing
-    regex; the first classification that runs a regex imports it and finds the wait."""
+    regex or json; the first classification that runs a regex imports it and finds the
+    wait."""
     code = textwrap.dedent(
         """
         import sys
         import reliable_rules
         rules = reliable_rules.load_rules()
         assert "regex" not in sys.modules, "imported while loading"
+        assert "json" not in sys.modules, "json imported while loading"
         decision = rules.classify(
             '{"error": {"message": "Rate limit reached. Please try again in 20s."}}',
             status=429,
