@@ -12,7 +12,6 @@ not decode yields less information, never an exception.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -141,6 +140,8 @@ def _as_text(value: object) -> str | None:
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value[:MAX_TEXT_CHARS]).decode("utf-8", "replace")
     if isinstance(value, Mapping | list | tuple):
+        import json  # noqa: PLC0415 — on first use: loading rules never needs json
+
         try:
             return json.dumps(value, ensure_ascii=False, default=str)[:MAX_TEXT_CHARS]
         except (TypeError, ValueError, RecursionError):

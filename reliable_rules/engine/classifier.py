@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-import regex
-
 from reliable_rules.decision import Decision, Verdict
 from reliable_rules.engine.codegen import (
     Compiler,
@@ -32,6 +30,7 @@ from reliable_rules.engine.codegen import (
     retry_literals,
 )
 from reliable_rules.engine.extractors import Extractor
+from reliable_rules.engine.lazyregex import regex
 from reliable_rules.engine.nodes import (
     All,
     Any_,

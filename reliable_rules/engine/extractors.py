@@ -6,8 +6,7 @@ import logging
 import string
 from collections.abc import Iterator
 
-import regex
-
+from reliable_rules.engine.lazyregex import regex
 from reliable_rules.engine.nodes import REGEX_TIMEOUT_S, Probe, resolve_path
 from reliable_rules.engine.retry_after import parse_duration_ms, parse_seed_number_ms
 
@@ -177,19 +176,40 @@ def required_literal(pattern: str, *, flags: int = 0) -> str | None:
 class RegexSource(Extractor):
     """A regex over the text; ``needle`` (see :func:`required_literal`) is checked first."""
 
-    __slots__ = ("compiled", "needle")
+    __slots__ = ("_compiled", "flags", "needle", "pattern")
 
-    def __init__(self, compiled: regex.Pattern[str], unit: str, *, only: bool = False) -> None:
-        self.compiled = compiled
-        self.needle = required_literal(compiled.pattern, flags=compiled.flags)
+    def __init__(
+        self,
+        compiled: regex.Pattern[str] | str,
+        unit: str,
+        *,
+        only: bool = False,
+        flags: int = regex.IGNORECASE,
+    ) -> None:
+        # A pattern given as text (a shipped file's, valid by test) compiles on its first search
+        if isinstance(compiled, str):
+            self._compiled: regex.Pattern[str] | None = None
+            self.pattern, self.flags = compiled, flags
+        else:
+            self._compiled = compiled
+            self.pattern, self.flags = compiled.pattern, compiled.flags
+        self.needle = required_literal(self.pattern, flags=self.flags)
         self.unit = unit
         self.rate_limited_only = only
+
+    @property
+    def compiled(self) -> regex.Pattern[str]:
+        """The compiled pattern (compiled now when it was given as text)."""
+        compiled = self._compiled
+        if compiled is None:
+            compiled = self._compiled = regex.compile(self.pattern, self.flags)
+        return compiled
 
     def extract(self, probe: Probe) -> int | None:
         try:
             match = self.compiled.search(probe.text, timeout=REGEX_TIMEOUT_S)
         except TimeoutError:
-            logger.warning("retry_after regex %r timed out", self.compiled.pattern)
+            logger.warning("retry_after regex %r timed out", self.pattern)
             return None
         if match is None:
             return None
@@ -197,7 +217,7 @@ class RegexSource(Extractor):
         return None if captured is None else parse_duration_ms(captured, unit=self.unit)
 
     def describe(self) -> str:
-        return f"regex {self.compiled.pattern!r} ({self.unit}{self.only()})"
+        return f"regex {self.pattern!r} ({self.unit}{self.only()})"
 
 
 class JsonSource(Extractor):

@@ -16,8 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
-import regex
-
+from reliable_rules.engine.lazyregex import regex
 from reliable_rules.engine.probe import (
     JSON_WALK_MAX_DEPTH,
     JSON_WALK_MAX_NODES,

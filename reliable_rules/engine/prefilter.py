@@ -37,8 +37,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-import regex
-
+from reliable_rules.engine.lazyregex import regex
 from reliable_rules.engine.probe import GATE_MAX_TEXT
 from reliable_rules.engine.regex_literals import (
     FOLDS_TO_ASCII,

@@ -7,7 +7,6 @@ first use.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -115,6 +114,7 @@ class Probe:
 
 
 def _find_json(body: str | None, text: str) -> Any:
+    import json  # noqa: PLC0415 — on first use: loading a shipped set never needs json
     decoder = json.JSONDecoder()
     for candidate in (body, text):
         if not candidate:

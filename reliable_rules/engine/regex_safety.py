@@ -23,7 +23,7 @@ import logging
 import time
 from typing import Any, Protocol
 
-import regex
+from reliable_rules.engine.lazyregex import regex
 
 __all__ = [
     "REGEX_BUDGET_MS",

@@ -18,13 +18,13 @@ Without the extra, or for any other text, every such rule is a candidate (as bef
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 from collections.abc import Sequence
 from typing import Any
 
-import regex
-
+from reliable_rules.engine.lazyregex import regex
 from reliable_rules.engine.regex_literals import FOLDS_TO_ASCII
 
 __all__ = ["MAX_TEXT", "ShapeScan", "re2_module"]
@@ -50,9 +50,13 @@ class _Unprojectable(Exception):
 
 # Non-ASCII characters that equal an ASCII letter case-insensitively (simple case folding).
 _FOLDS = dict(zip(FOLDS_TO_ASCII, "ksi", strict=True))
-_ONE_LETTER = regex.compile(r"(?i)[a-z]")
-_DIGIT = regex.compile(r"\d")
-_WORD = regex.compile(r"\w")
+
+
+@functools.cache
+def _kinds() -> tuple[regex.Pattern[str], regex.Pattern[str], regex.Pattern[str]]:
+    """An ASCII letter case-insensitively, a digit, a word character (compiled on first use:
+    importing ``regex`` is not a cost of loading rules)."""
+    return regex.compile(r"(?i)[a-z]"), regex.compile(r"\d"), regex.compile(r"\w")
 
 
 class _Projection(dict[int, str]):
@@ -64,11 +68,11 @@ class _Projection(dict[int, str]):
             stand_in = char
         elif char in _FOLDS:
             stand_in = _FOLDS[char]
-        elif _ONE_LETTER.fullmatch(char):
+        elif _kinds()[0].fullmatch(char):
             raise _Unprojectable(char)
-        elif _DIGIT.fullmatch(char):
+        elif _kinds()[1].fullmatch(char):
             stand_in = "0"
-        elif _WORD.fullmatch(char):
+        elif _kinds()[2].fullmatch(char):
             stand_in = "_"
         else:
             stand_in = "\x00"

@@ -7,11 +7,9 @@ the rest of the file is still checked and all problems are reported at once.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
-
-import regex
+from typing import Any, cast
 
 from reliable_rules._text import closest
 from reliable_rules.engine.extractors import (
@@ -21,6 +19,7 @@ from reliable_rules.engine.extractors import (
     PrefixSource,
     RegexSource,
 )
+from reliable_rules.engine.lazyregex import DeferredPattern, regex
 from reliable_rules.engine.nodes import (
     NEAR_MAX_TERMS,
     NEAR_MAX_WITHIN,
@@ -94,14 +93,16 @@ _VALUE_TESTS = ("equals", "in", "matches", "exists")
 _COMPARISONS = ("lt", "lte", "gt", "gte")
 
 
-# eq=False: never compared (generating __eq__ and __hash__ costs every fresh process)
-@dataclass(frozen=True, slots=True, eq=False)
 class ConditionSource:
-    """A named condition's raw matcher and where it was written."""
+    """A named condition's raw matcher and where it was written (a plain class: creating a
+    dataclass costs every fresh process about a millisecond)."""
 
-    data: Any
-    source: SourceMap
-    path: Path
+    __slots__ = ("data", "path", "source")
+
+    def __init__(self, data: Any, source: SourceMap, path: Path) -> None:
+        self.data = data
+        self.source = source
+        self.path = path
 
 
 def _strings(value: Any) -> list[str]:
@@ -155,10 +156,25 @@ def _compile_regex(
 
 
 def _within_bounds(pattern: str) -> bool:
-    return len(pattern) <= MAX_PATTERN_LENGTH and repeat_product(pattern) <= MAX_REPEAT_PRODUCT
+    """``len(pattern) <= MAX_PATTERN_LENGTH and repeat_product(pattern) <= MAX_REPEAT_PRODUCT``.
+
+    Every counted repeat's count multiplied together bounds the product of any nesting of
+    them: when that is within the limit (every shipped pattern), the scan is not needed.
+    """
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        return False
+    bound = 1
+    for found in _COUNTED.finditer(pattern):
+        low, high = found.group(1), found.group(2)
+        if low or high:
+            bound *= max(int(low[:19] or 0), int((high or "")[:19] or 0), 1)
+            if bound > MAX_REPEAT_PRODUCT:
+                return repeat_product(pattern) <= MAX_REPEAT_PRODUCT
+    return True
 
 
-_COUNTED = regex.compile(r"\{(\d*)(?:,(\d*))?\}")
+# the standard library's re (imported anyway): importing regex waits for a pattern to compile
+_COUNTED = re.compile(r"\{(\d*)(?:,(\d*))?\}")
 _PRODUCT_CAP = 10**18
 
 
@@ -520,6 +536,14 @@ class MatcherCompiler:
             if isinstance(value[key], bool) or not isinstance(value[key], int | float):
                 return None  # the schema has reported it
         compiled = None
+        if (
+            "matches" in value
+            and isinstance(value["matches"], str)
+            and source.file.startswith("builtin:")
+            and _within_bounds(value["matches"])
+        ):
+            # A shipped file (its tests compile every regex): compiled on the first search
+            return value_test(value, cast("regex.Pattern[str]", DeferredPattern(value["matches"])))
         if "matches" in value and isinstance(value["matches"], str):
             compiled = _compile_regex(
                 value["matches"],
@@ -657,6 +681,10 @@ def compile_extractor(
         return PrefixSource(value, unit, only=only)
     if key == "json":
         return JsonSource(value, unit, only=only)
+    if source.file.startswith("builtin:") and _within_bounds(value):
+        # A shipped file (its tests compile every regex, and check the group): compiled on
+        # the first search, so loading never imports the regex package
+        return RegexSource(value, unit, only=only)
     compiled = _compile_regex(
         value, sensitive=False, source=source, path=(*path, key), problems=problems
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path as FsPath
 from threading import Lock
 from types import MappingProxyType
@@ -88,32 +88,53 @@ BUILTIN_PREFIX = "builtin:"
 # ── loading ─────────────────────────────────────────────────────────────────────────────
 
 
-# eq=False (both): specs and layers are told apart by identity, never compared, and
-# generating __eq__ costs every fresh process
-@dataclass(eq=False)
+# Plain classes, not dataclasses: creating a dataclass costs every fresh process about a
+# millisecond; specs and layers are told apart by identity, never compared.
 class _RuleSpec:
-    id: str
-    data: dict[str, Any]
-    source: SourceMap
-    path: Path
-    ruleset: str
+    __slots__ = ("data", "id", "path", "ruleset", "source")
+
+    def __init__(
+        self, id: str, data: dict[str, Any], source: SourceMap, path: Path, ruleset: str
+    ) -> None:
+        self.id = id
+        self.data = data
+        self.source = source
+        self.path = path
+        self.ruleset = ruleset
 
 
-@dataclass(eq=False)
 class _Layer:
-    name: str
-    revision: str
-    files: list[str]
-    rules: list[_RuleSpec]
-    conditions: dict[str, ConditionSource]
-    categories: dict[str, tuple[dict[str, Any], SourceMap, Path]]
-    retry_after: tuple[list[Any], SourceMap] | None
-    policy: dict[str, Any]
-    # Rules that lost to an earlier rule with the same id: never evaluated, but still checked,
-    # so their own defects are reported with everything else.
-    shadowed: list[_RuleSpec] = field(default_factory=list)
-    # Declared invariants by id, merged like categories (this file's win).
-    invariants: dict[str, tuple[dict[str, Any], SourceMap, Path]] = field(default_factory=dict)
+    __slots__ = (
+        "categories", "conditions", "files", "invariants", "name", "policy", "retry_after",
+        "revision", "rules", "shadowed",
+    )
+
+    def __init__(  # noqa: PLR0917 — one positional parameter per field, as the dataclass had
+        self,
+        name: str,
+        revision: str,
+        files: list[str],
+        rules: list[_RuleSpec],
+        conditions: dict[str, ConditionSource],
+        categories: dict[str, tuple[dict[str, Any], SourceMap, Path]],
+        retry_after: tuple[list[Any], SourceMap] | None,
+        policy: dict[str, Any],
+        # Rules that lost to an earlier rule with the same id: never evaluated, but still
+        # checked, so their own defects are reported with everything else.
+        shadowed: list[_RuleSpec],
+        # Declared invariants by id, merged like categories (this file's win).
+        invariants: dict[str, tuple[dict[str, Any], SourceMap, Path]],
+    ) -> None:
+        self.name = name
+        self.revision = revision
+        self.files = files
+        self.rules = rules
+        self.conditions = conditions
+        self.categories = categories
+        self.retry_after = retry_after
+        self.policy = policy
+        self.shadowed = shadowed
+        self.invariants = invariants
 
 
 def shown_path(path: FsPath, reference: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
@@ -42,6 +41,7 @@ def schema_path() -> str:
 @cache
 def schema_document() -> dict[str, Any]:
     """The v1 JSON Schema as a mapping."""
+    import json  # noqa: PLC0415 — on first use: loading a shipped set never needs json
     with open(schema_path(), encoding="utf-8") as handle:
         loaded: dict[str, Any] = json.load(handle)
     return loaded
@@ -62,6 +62,7 @@ def ruletests_schema_path() -> str:
 @cache
 def ruletests_schema_document() -> dict[str, Any]:
     """The JSON Schema of side-by-side test files as a mapping."""
+    import json  # noqa: PLC0415 — on first use: loading a shipped set never needs json
     with open(ruletests_schema_path(), encoding="utf-8") as handle:
         loaded: dict[str, Any] = json.load(handle)
     return loaded
@@ -86,6 +87,7 @@ def dotted(path: Path) -> str:
 
 
 def _problems_for(error: ValidationError, source: SourceMap) -> Iterable[Problem]:
+    import json  # noqa: PLC0415 — on first use: loading a shipped set never needs json
     path: Path = tuple(error.absolute_path)
     where = dotted(path)
     keyword = error.validator
@@ -195,6 +197,7 @@ def _validate(
     fmt: str,
     kind: str,
 ) -> list[Problem]:
+    import json  # noqa: PLC0415 — on first use: loading a shipped set never needs json
     problems: list[Problem] = []
     if not isinstance(data, dict):
         problems.append(

@@ -8,7 +8,6 @@ imports PyYAML.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from reliable_rules.errors import Problem
@@ -20,19 +19,45 @@ __all__ = ["Path", "SourceMap", "YamlDocument", "decode", "iter_paths"]
 Path = tuple[Any, ...]
 
 
-@dataclass(frozen=True, slots=True)
 class SourceMap:
-    """Positions (1-based line, column) of the values and keys of one YAML document."""
+    """Positions (1-based line, column) of the values and keys of one YAML document.
 
-    file: str
-    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    # Every path that is, or contains, a node the schema rejected: such subtrees are reported
-    # and then left alone by the compiler, which may assume schema-valid shapes.
-    rejected: set[Path] = field(default_factory=set)
-    # Nodes YAML itself could not turn into data (unsupported tags): already reported, so the
-    # schema's complaint about the resulting null would only repeat it.
-    unreadable: set[Path] = field(default_factory=set)
+    Internal, so a plain class: a dataclass costs every fresh process ~1 ms to create.
+    """
+
+    __slots__ = ("file", "keys", "rejected", "unreadable", "values")
+
+    def __init__(
+        self,
+        file: str,
+        values: dict[Path, tuple[int, int]] | None = None,
+        keys: dict[Path, tuple[int, int]] | None = None,
+        rejected: set[Path] | None = None,
+        unreadable: set[Path] | None = None,
+    ) -> None:
+        self.file = file
+        self.values: dict[Path, tuple[int, int]] = {} if values is None else values
+        self.keys: dict[Path, tuple[int, int]] = {} if keys is None else keys
+        # Every path that is, or contains, a node the schema rejected: such subtrees are
+        # reported and then left alone by the compiler, which may assume schema-valid shapes.
+        self.rejected: set[Path] = set() if rejected is None else rejected
+        # Nodes YAML itself could not turn into data (unsupported tags): already reported, so
+        # the schema's complaint about the resulting null would only repeat it.
+        self.unreadable: set[Path] = set() if unreadable is None else unreadable
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.file, self.values, self.keys, self.rejected, self.unreadable)
+
+    def __eq__(self, other: object) -> bool:
+        # as the dataclass compared (the parse cache checks a round trip with it)
+        if not isinstance(other, SourceMap) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable tables: unhashable, as before
+
+    def __repr__(self) -> str:
+        return f"SourceMap(file={self.file!r})"
 
     def reject(self, path: Path) -> None:
         """Mark ``path`` (and so each of its ancestors) as holding a schema problem."""
@@ -67,12 +92,14 @@ class SourceMap:
         return (1, 1)
 
 
-@dataclass(frozen=True, slots=True)
 class YamlDocument:
     """The plain data of a document (dicts, lists, scalars) and where each part came from."""
 
-    data: Any
-    source: SourceMap
+    __slots__ = ("data", "source")
+
+    def __init__(self, data: Any, source: SourceMap) -> None:
+        self.data = data
+        self.source = source
 
 
 
