@@ -48,6 +48,7 @@ from reliable_rules.engine.nodes import (
     Status,
     TextStatus,
     unwrap,
+    walk,
 )
 from reliable_rules.engine.prefilter import available, compile_gate
 from reliable_rules.engine.regex_literals import gates_hold, re2_equivalent
@@ -104,32 +105,6 @@ def _as_rule_fn(
     match: Callable[[Probe], bool],
 ) -> Callable[[Probe, str, str, object, int], bool]:
     return lambda probe, _text, _lower, _status, _groups: match(probe)
-
-
-def _name_regexes(node: Node, rule_id: str, seen: set[int]) -> None:
-    """Tell every regex under ``node`` the first rule that uses it (its warnings name it)."""
-    if id(node) in seen:
-        return
-    seen.add(id(node))
-    if isinstance(node, Regex):
-        node.rule_id = node.rule_id or rule_id
-    for child in getattr(node, "children", ()):
-        _name_regexes(child, rule_id, seen)
-    for name in ("child", "target"):
-        inner = getattr(node, name, None)
-        if isinstance(inner, Node):
-            _name_regexes(inner, rule_id, seen)
-
-
-def _walk(node: Node) -> Iterable[Node]:
-    yield node
-    if isinstance(node, All | Any_):
-        for child in node.children:
-            yield from _walk(child)
-    elif isinstance(node, Not):
-        yield from _walk(node.child)
-    elif isinstance(node, ConditionRef):
-        yield from _walk(node.target)
 
 
 def is_specific(node: Node) -> bool:
@@ -390,11 +365,6 @@ class Classifier:
         self._by_id = {rule.id: rule for rule in self.rules}
         self.unknown = Verdict(categories[UNKNOWN], None, name, revision, self, specific=False)
         self._verdicts = tuple(rule.verdict for rule in self.rules)
-        # One walk over the rules: a node already seen (a shared named condition) was named
-        # by the first rule using it, and naming it again would keep that name.
-        named: set[int] = set()
-        for rule in self.rules:
-            _name_regexes(rule.node, rule.id, named)
         # A retryable rate limit asking for a wait over max_wait_ms is decided as
         # quota_exhausted by the same rule (when the rule set has that category).
         quota = categories.get(OVER_WAIT_CATEGORY)
@@ -413,9 +383,13 @@ class Classifier:
         literals: set[str] = set()
         regex_literals: set[str] = set()
         regexes: list[Regex] = []
+        # One walk over the rules: a shared named condition is visited once, by the first rule
+        # using it, which is the rule its regexes' warnings name.
+        seen: set[int] = set()
         for rule in self.rules:
-            for node in _walk(rule.node):
+            for node in walk((rule.node,), seen):
                 if isinstance(node, Regex):
+                    node.rule_id = node.rule_id or rule.id
                     regexes.append(node)
                 if isinstance(node, Contains):
                     literals.update(node.lowered)

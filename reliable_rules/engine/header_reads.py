@@ -16,7 +16,7 @@ the whole rule set then falls back to every header, in order (``every``).
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reliable_rules.engine.classifier import Classifier
@@ -44,6 +44,7 @@ from reliable_rules.engine.nodes import (
     Scope,
     Status,
     TextStatus,
+    walk,
 )
 
 __all__ = ["HeaderReads", "header_reads"]
@@ -133,7 +134,7 @@ def header_reads(classifier: Classifier) -> HeaderReads:
     names: set[str] = set()
     patterns: set[str] = set()
     every = False
-    for node in _nodes(rule.node for rule in classifier.rules):
+    for node in walk(rule.node for rule in classifier.rules):
         if type(node) is Header:
             (patterns if node.pattern else names).add(node.name)
         elif type(node) is Scope:
@@ -147,20 +148,3 @@ def header_reads(classifier: Classifier) -> HeaderReads:
             every = True
     return HeaderReads(tuple(sorted(names)), tuple(sorted(patterns)), every)
 
-
-def _nodes(roots: Iterable[Node]) -> Iterable[Node]:
-    """Every node under ``roots``, each shared one (a named condition) once."""
-    seen: set[int] = set()
-    stack = list(roots)
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        yield node
-        if isinstance(node, All | Any_):
-            stack.extend(node.children)
-        elif isinstance(node, Not):
-            stack.append(node.child)
-        elif isinstance(node, ConditionRef):
-            stack.append(node.target)

@@ -46,6 +46,7 @@ __all__ = [
     "find_keys",
     "parse_number",
     "resolve_path",
+    "walk",
     "words",
 ]
 
@@ -665,3 +666,24 @@ class Never(Node):
 
     def describe(self) -> str:
         return "invalid matcher"
+
+
+def walk(roots: Iterable[Node], seen: set[int] | None = None) -> Iterator[Node]:
+    """Every node under ``roots``, a shared one (a named condition used by several rules) only
+    the first time: ``seen`` (node ids) can be kept across calls so a later root skips what an
+    earlier one reached."""
+    seen = set() if seen is None else seen
+    stack = list(roots)
+    stack.reverse()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, All | Any_):
+            stack.extend(reversed(node.children))
+        elif isinstance(node, Not):
+            stack.append(node.child)
+        elif isinstance(node, ConditionRef):
+            stack.append(node.target)

@@ -15,8 +15,7 @@ from hypothesis import strategies as st
 
 import reliable_rules
 from reliable_rules.engine import classifier as classifier_module
-from reliable_rules.engine.classifier import _walk
-from reliable_rules.engine.nodes import Regex
+from reliable_rules.engine.nodes import Regex, walk
 from reliable_rules.engine.prefilter import compile_gate, re2_superset
 from reliable_rules.engine.probe import Probe
 from reliable_rules.failure import Failure
@@ -35,8 +34,8 @@ def _ignore_case() -> object:
 def default_regexes() -> list[Regex]:
     """Every regex node of builtin:default."""
     rules = reliable_rules.load_rules(rules_dir() / "default.yaml")
-    nodes = (node for rule in rules.classifier.rules for node in _walk(rule.node))
-    return list({id(node): node for node in nodes if isinstance(node, Regex)}.values())
+    nodes = walk(rule.node for rule in rules.classifier.rules)
+    return [node for node in nodes if isinstance(node, Regex)]
 
 
 @pytest.mark.parametrize(
