@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
-from reliable_rules.decision import Decision, Verdict
+from reliable_rules.decision import Decision, Verdict, new_decision
 from reliable_rules.engine.codegen import (
     Compiler,
     compile_decider,
@@ -70,21 +70,6 @@ SCAN_THRESHOLD = 96
 _DIGITS = re.compile(r"[0-9]+")
 
 logger = logging.getLogger("reliable_rules")
-
-
-# Decision is a frozen dataclass: its __init__ sets each field through object.__setattr__
-# (0.6 us). Its slots' own setters build the same object in half that, once per classification.
-_SET_VERDICT = Decision.__dict__["verdict"].__set__
-_SET_RETRY = Decision.__dict__["retry_after_ms"].__set__
-_SET_FAILURE = Decision.__dict__["failure"].__set__
-
-
-def _new_decision(verdict: Verdict, retry_after_ms: int | None, failure: Failure) -> Decision:
-    decision = object.__new__(Decision)
-    _SET_VERDICT(decision, verdict)
-    _SET_RETRY(decision, retry_after_ms)
-    _SET_FAILURE(decision, failure)
-    return decision
 
 
 @dataclass(frozen=True, slots=True)
@@ -579,12 +564,12 @@ class Classifier:
     def _decision(self, verdict: Verdict, probe: Probe, lower: str, failure: Failure) -> Decision:
         """The decision for ``verdict``: its Retry-After, and the policy's max_wait_ms."""
         if not verdict.category.rate_limited:
-            return _new_decision(verdict, self._retry_fn(probe, lower), failure)
+            return new_decision(verdict, self._retry_fn(probe, lower), failure)
         retry = self._retry_rate_limited(probe, lower)
         limit = self._max_wait
         if limit is not None and retry is not None and retry > limit:
             verdict = self._over_wait.get(verdict, verdict)
-        return _new_decision(verdict, retry, failure)
+        return new_decision(verdict, retry, failure)
 
     def matches_bare(self, rule_id: str, failure: Failure) -> bool:
         """Whether rule ``rule_id`` matches ``failure`` stripped to its status, provider, model

@@ -32,12 +32,12 @@ from __future__ import annotations
 from hashlib import blake2b
 from types import MappingProxyType
 
-from reliable_rules.decision import Decision, Verdict
+from reliable_rules.decision import Decision, Verdict, new_decision
 from reliable_rules.engine.header_reads import HeaderReads, header_reads
 from reliable_rules.failure import (
-    CarrierParts,
     Failure,
     carrier_parts,
+    new_failure,
     plain_exception_key,
     to_failure,
 )
@@ -52,41 +52,6 @@ MEMO_SIZE = 256
 MAX_MEMO_CHARS = 16_384
 
 _Key = tuple[object, ...]
-
-# Frozen dataclasses set each field through object.__setattr__ (Failure's __init__ 1.1 us,
-# Decision's 0.5 us on a hit): their slots' own setters build the same objects in a third.
-_FAILURE_SET = tuple(
-    Failure.__dict__[name].__set__
-    for name in ("message", "status", "headers", "body", "exception_types", "provider", "model")
-)
-_DECISION_SET = tuple(
-    Decision.__dict__[name].__set__ for name in ("verdict", "retry_after_ms", "failure")
-)
-
-
-def _failure(parts: CarrierParts, provider: str, model: str) -> Failure:
-    """``Failure(*parts, provider, model)`` with the headers read-only, built faster."""
-    failure = object.__new__(Failure)
-    message, status, headers, body, types, provider_, model_ = _FAILURE_SET
-    message(failure, parts[0])
-    status(failure, parts[1])
-    headers(failure, MappingProxyType(parts[2]))
-    body(failure, parts[3])
-    types(failure, parts[4])
-    provider_(failure, provider)
-    model_(failure, model)
-    return failure
-
-
-def _decision(verdict: Verdict, failure: Failure) -> Decision:
-    """``Decision(verdict, None, failure)``, built faster."""
-    decision = object.__new__(Decision)
-    set_verdict, set_retry, set_failure = _DECISION_SET
-    set_verdict(decision, verdict)
-    set_retry(decision, None)
-    set_failure(decision, failure)
-    return decision
-
 
 class DecisionMemo:
     """Decisions of one executor's repeated provider errors (see the module's docstring)."""
@@ -106,7 +71,10 @@ class DecisionMemo:
         parts = carrier_parts(error)
         if parts is not None:
             # The walk over a chain of one, done by carrier_parts: the same Failure.
-            failure = _failure(parts, provider, model)
+            failure = new_failure(
+                parts[0], parts[1], headers=MappingProxyType(parts[2]), body=parts[3],
+                exception_types=parts[4], provider=provider, model=model,
+            )  # fmt: skip
         elif plain_exception_key(error) is not None:
             return rules.classify(error, provider=provider, model=model)  # memoised there
         else:
@@ -140,7 +108,7 @@ class DecisionMemo:
         entries = state[1]
         verdict = entries.get(key)
         if verdict is not None:
-            return _decision(verdict, failure)
+            return new_decision(verdict, None, failure)
         decision = self._decide(rules, failure, error)
         # A decision with a Retry-After is not kept: a wait read from an HTTP-date depends on
         # the clock. Nor is the fall-back of a classification that failed inside.
