@@ -5,6 +5,7 @@
     python benchmarks/bench_targets.py --runs 3   # three runs, the median of each ratio
     python benchmarks/bench_targets.py --executor-only --runs 3   # rows 6-8 alone
     python benchmarks/bench_targets.py --processes-only --runs 3   # row 5 and the CLI figures
+    python benchmarks/bench_targets.py --classification-only --runs 3   # rows 1-4 alone
 
 Each ratio is taken round by round (the measured code and its baseline timed one after the
 other, interleaved), and the median of the per-round ratios is reported, so a drift of the
@@ -398,6 +399,10 @@ def adapter_timeout_rows(*, rounds: int, calls: int) -> dict[str, float]:
     }
 
 
+#: ``--only`` parts: which rows a run measures (default: every row).
+PARTS = ("classification", "processes", "executor")
+
+
 def run(
     *,
     rounds: int = 9,
@@ -405,58 +410,37 @@ def run(
     pairs: int = 10,
     counts: tuple[int, ...] = (1000, 10000),
     sample: int = 1,
-    only_executor: bool = False,
-    classification_only: bool = False,
+    only: str | None = None,
 ) -> dict[str, float]:
-    """One run of every row (``only_executor``: rows 6-8 alone; ``classification_only``:
-    rows 1-4 alone)."""
-    if only_executor:
-        results = executor_rows(rounds=rounds, number=number)
-        results.update(adapter_timeout_rows(rounds=rounds, calls=max(number // 100, 20)))
-        return results
-    mix = records()
-    with tempfile.TemporaryDirectory() as directory:
-        user = {}
-        for count in counts:
-            start = time.perf_counter()
-            user[count] = reliable_rules.load_rules(user_rules_file(Path(directory), count))
-            load_s = time.perf_counter() - start
-            user[count].classify("warm")
-            user_rules = [r for r in user[count].rules if r.id.startswith("user.")]
-            assert len(user_rules) == count
-        small = Path(directory) / "small.yaml"
-        small.write_text(SMALL_FILE, encoding="utf-8")
-        results: dict[str, float] = {"records": float(len(mix)), "load_last_user_s": load_s}
+    """One run of every row, or with ``only`` of one part: ``classification`` (rows 1-4),
+    ``processes`` (row 5 and the CLI figures), ``executor`` (rows 6-8)."""
+    results: dict[str, float] = {}
+    if only in (None, "classification"):
+        mix = records()
+        with tempfile.TemporaryDirectory() as directory:
+            user = {}
+            for count in counts:
+                start = time.perf_counter()
+                user[count] = reliable_rules.load_rules(user_rules_file(Path(directory), count))
+                load_s = time.perf_counter() - start
+                user[count].classify("warm")
+                user_rules = [r for r in user[count].rules if r.id.startswith("user.")]
+                assert len(user_rules) == count
+        results.update({"records": float(len(mix)), "load_last_user_s": load_s})
         results.update(classification(mix, user, rounds=rounds, sample=sample))
         results.update(big_body(rounds=max(3, rounds // 3)))
-        if not classification_only:
+    if only in (None, "processes"):
+        with tempfile.TemporaryDirectory() as directory:
+            small = Path(directory) / "small.yaml"
+            small.write_text(SMALL_FILE, encoding="utf-8")
             results.update(processes(pairs=pairs, small_file=small))
-    if not classification_only:
+    if only in (None, "executor"):
         results.update(executor_rows(rounds=rounds, number=number))
         results.update(adapter_timeout_rows(rounds=rounds, calls=max(number // 100, 20)))
-    scan_kind = getattr(reliable_rules.load_rules().classifier, "scan_kind", None)
-    results["accelerated"] = float(scan_kind == "aho-corasick")
+    if only in (None, "classification"):
+        scan_kind = getattr(reliable_rules.load_rules().classifier, "scan_kind", None)
+        results["accelerated"] = float(scan_kind == "aho-corasick")
     return results
-
-
-def processes_only(*, runs: int, pairs: int, as_json: bool) -> int:
-    """``--processes-only``: row 5, ``--version`` and ``validate``, ``runs`` times."""
-    with tempfile.TemporaryDirectory() as directory:
-        small = Path(directory) / "small.yaml"
-        small.write_text(SMALL_FILE, encoding="utf-8")
-        measured = [processes(pairs=pairs, small_file=small) for _ in range(runs)]
-    results = {key: statistics.median(r[key] for r in measured) for key in measured[0]}
-    per_run = {key: [r[key] for r in measured] for key in measured[0]}
-    name = "fresh_process_vs_tenacity"
-    missed = [name] if results[name] > TARGETS[name] else []
-    if as_json:
-        print(json.dumps({**results, "runs": per_run, "missed": missed}, indent=2))
-    else:
-        for key, value in results.items():
-            shown = ", ".join(f"{v:.3f}" for v in per_run[key])
-            print(f"{key}: {value:.3f} ({shown})")
-        print("targets met" if not missed else f"MISSED: {name}")
-    return 1 if missed else 0
 
 
 def main() -> int:
@@ -470,33 +454,34 @@ def main() -> int:
     parser.add_argument("--number", type=int, default=20_000)
     parser.add_argument("--pairs", type=int, default=10)
     parser.add_argument("--user-sample", type=int, default=1, help="every Nth record, rows 2-3")
-    parser.add_argument("--executor-only", action="store_true", help="rows 6-8 alone")
-    parser.add_argument(
-        "--classification-only", action="store_true", help="rows 1-4 (classification) only"
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument(
+        "--classification-only", dest="only", action="store_const", const="classification",
+        help="rows 1-4 (classification) alone",
     )
-    parser.add_argument(
-        "--processes-only",
-        action="store_true",
+    only.add_argument(
+        "--processes-only", dest="only", action="store_const", const="processes",
         help="row 5 and the CLI figures alone (fresh processes): the startup work's check",
     )
+    only.add_argument(
+        "--executor-only", dest="only", action="store_const", const="executor",
+        help="rows 6-8 alone",
+    )  # fmt: skip
     args = parser.parse_args()
-    if args.processes_only:
-        return processes_only(runs=args.runs, pairs=args.pairs, as_json=args.json)
     runs = [
         run(
             rounds=args.rounds,
             number=args.number,
             pairs=args.pairs,
             sample=args.user_sample,
-            only_executor=args.executor_only,
-            classification_only=args.classification_only,
+            only=args.only,
         )
         for _ in range(args.runs)
     ]
     results = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
     targets = {name: limit for name, limit in TARGETS.items() if name in results}
     beside = {name: what for name, what in BESIDE.items() if name in results}
-    per_run = {key: [r[key] for r in runs] for key in (*targets, *beside)}
+    per_run = {key: [r[key] for r in runs] for key in runs[0]}
     missed = [name for name, limit in targets.items() if results[name] > limit]
     if args.json:
         report = {**results, "runs": per_run, "targets": targets, "missed": missed}
@@ -509,6 +494,9 @@ def main() -> int:
         for name, what in beside.items():
             shown = ", ".join(f"{value:.2f}" for value in per_run[name])
             print(f"| {name} ({what}) | same run | {results[name]:.2f}x ({shown}) | none |")
+        for key in (key for key in results if key not in targets and key not in beside):
+            shown = ", ".join(f"{value:.3f}" for value in per_run[key])
+            print(f"{key}: {results[key]:.3f} ({shown})")
         print("targets met" if not missed else f"MISSED: {', '.join(missed)}")
     return 1 if missed else 0
 
