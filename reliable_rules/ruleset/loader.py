@@ -27,7 +27,7 @@ from reliable_rules.engine.classifier import Classifier
 from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.nodes import Never, Node
 from reliable_rules.errors import Problem, RuleSetError, RuleSourceError
-from reliable_rules.ruleset import codecache, doccache
+from reliable_rules.ruleset import codecache, doccache, statecache
 from reliable_rules.ruleset.access import (
     extends_permitted,
     read_rule_file,
@@ -734,6 +734,10 @@ def load_rules(
             cached = _builtin_cache.get(reference)
         if cached is not None:
             return cached
+        stored = statecache.load(reference)
+        if stored is not None:
+            with _builtin_lock:
+                return _builtin_cache.setdefault(reference, stored)
     path, message = resolve_source(reference, None)
     if path is None:
         raise RuleSourceError([Problem(reference, 1, 1, message or "cannot load", "missing-file")])
@@ -771,6 +775,7 @@ def load_rules(
             or [Problem(reference, 1, 1, "rule set could not be loaded", "invalid")]
         )
     if reference.startswith(BUILTIN_PREFIX):
+        statecache.save(reference, ruleset)  # before any use: nothing built lazily yet
         with _builtin_lock:
             ruleset = _builtin_cache.setdefault(reference, ruleset)
     return ruleset

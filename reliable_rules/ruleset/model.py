@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from threading import Lock
 from types import MappingProxyType
 from typing import Any
 
@@ -25,6 +26,9 @@ from reliable_rules.taxonomy import Category
 __all__ = ["CASE_FLAGS", "Invariant", "Policy", "Rule", "RuleSet", "RuleTest"]
 
 logger = logging.getLogger("reliable_rules")
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: the same to type checkers, see __init__.py
+_pending_lock = Lock()
 
 _MEMO_SIZE = 1024
 
@@ -184,6 +188,23 @@ class RuleSet:
     _memo: dict[tuple[object, ...], Decision] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+
+    if not TYPE_CHECKING:  # a __getattr__ would make every misspelt attribute type-check
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only for an attribute not set: ``rules`` of a set read back from the
+            # state cache (ruleset/statecache.py) is decoded on first use: classifying never
+            # needs it, and its test cases are most of the objects a set holds.
+            pending = self.__dict__.get("_pending_rules") if name == "rules" else None
+            if pending is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            with _pending_lock:
+                rules = self.__dict__.get("rules")
+                if rules is None:
+                    rules = pending()
+                    object.__setattr__(self, "rules", rules)
+                    del self.__dict__["_pending_rules"]
+            return rules
 
     def classify(
         self,

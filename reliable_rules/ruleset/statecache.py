@@ -1,0 +1,348 @@
+"""A cache of the loaded built-in rule sets, whole: a fresh process skips parsing, layering,
+compiling and indexing ``builtin:NAME``.
+
+Loading ``builtin:default`` from its parsed files (:mod:`doccache`) and compiled code
+(:mod:`codecache`) still builds every node, rule, test case, gate and the literal automaton:
+most of what a fresh process spends on ``load_rules()``. The finished :class:`RuleSet` is
+stored as one ``pickle`` entry in the same cache directory, and the next process reads it
+back instead, so the cost no longer grows with the number of rules.
+
+An entry is named by the set's name and a digest of everything its contents depend on: the
+package version, this Python (``sys.hexversion`` and its cache tag), the size and mtime of
+every module of the package, whether the accelerators are installed or switched off, and the
+CRC-32 and length of every shipped rule file's bytes. The entry repeats that key in full and
+carries a CRC-32 of its bytes; an entry that does not match, does not decode, or is not a
+rule set of that name is ignored, and the set is built (and the entry written) again.
+
+Trust: unlike ``marshal`` data, a pickle can run code when it is loaded, so these entries are
+held to the rules of the code entries (:mod:`codecache`): read only from a directory and file
+owned by the current user and writable by nobody else (never through a symlink); written only
+by loads of ``builtin:NAME``; ``RELIABLE_RULES_CACHE=0`` switches them off. Loading also only
+resolves classes and functions of this package and a few named others (see ``_find``).
+
+What cannot be pickled as it stands is written as what rebuilds it: generated classifier
+functions and the closures of ``value_test`` as their code (``marshal``) and namespace,
+read-only mappings as their contents, the "not built yet" sentinels and module namespaces by
+name. RE2 objects are never stored (the prefilters build at their first use).
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import gc
+import importlib
+import io
+import logging
+import marshal
+import os
+import pickle
+import sys
+import zlib
+from importlib.util import find_spec as find
+from types import CellType, CodeType, FunctionType, MappingProxyType, ModuleType
+from typing import Any
+
+from reliable_rules._version import __version__
+from reliable_rules.ruleset import doccache
+from reliable_rules.ruleset.resources import rules_path
+
+__all__ = ["load", "save"]
+
+logger = logging.getLogger("reliable_rules")
+
+_FORMAT = 1
+_PROTOCOL = 5
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Objects whose identity matters (``x is _UNBUILT``): stored by name, never copied.
+_SENTINELS = (
+    ("reliable_rules.engine.nodes", "_UNBUILT"),
+    ("reliable_rules.engine.prefilter", "_UNBUILT"),
+)
+# Globals an entry may name outside this package (anything else is refused).
+_FOREIGN = frozenset(
+    {
+        ("builtins", "getattr"),
+        ("builtins", "bool"),
+        ("builtins", "float"),
+        ("builtins", "int"),
+        ("builtins", "frozenset"),
+        ("builtins", "set"),
+        ("re", "_compile"),
+        ("ahocorasick", "Automaton"),
+    }
+)
+_MODULES = ("reliable_rules", "ahocorasick", "re2")
+
+
+def _code_fingerprint() -> list[str]:
+    """The size and mtime of every module of the package (an edited checkout's change)."""
+    parts = []
+    for directory, subdirectories, files in os.walk(_PACKAGE):
+        subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = os.path.join(directory, name)
+                try:
+                    info = os.stat(path)
+                except OSError:
+                    continue
+                parts.append(f"{path[len(_PACKAGE) :]}:{info.st_size}:{info.st_mtime_ns}")
+    return parts
+
+
+def _rule_files(rules: str) -> list[str]:
+    """The CRC-32 and length of every shipped rule file (the sets extend one another)."""
+    parts = []
+    for directory, subdirectories, files in os.walk(rules):
+        subdirectories.sort()
+        for name in sorted(files):
+            path = os.path.join(directory, name)
+            with open(path, "rb") as stream:
+                raw = stream.read()
+            parts.append(f"{path[len(rules) :]}:{zlib.crc32(raw):08x}:{len(raw)}")
+    return parts
+
+
+def _accelerators() -> str:
+    switch = os.environ.get("RELIABLE_RULES_ACCELERATOR", "1")
+    return f"{switch}:{find('ahocorasick') is not None}:{find('re2') is not None}"
+
+
+def _rules_root() -> str:
+    return rules_path()
+
+
+def _key(reference: str) -> tuple[str, str] | None:
+    """(entry file name, full key) for ``reference``, or None when it cannot be keyed."""
+    try:
+        parts = [
+            str(_FORMAT),
+            __version__,
+            f"{sys.hexversion}:{sys.implementation.cache_tag}",
+            reference,
+            _accelerators(),
+            *_code_fingerprint(),
+            *_rule_files(_rules_root()),
+        ]
+    except (OSError, ValueError):
+        return None
+    key = "\n".join(parts)
+    name = reference.removeprefix("builtin:")
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:64]
+    return f"state-{safe}-{zlib.crc32(key.encode('utf-8', 'surrogatepass')):08x}.pickle", key
+
+
+def _function(
+    code: CodeType,
+    namespace: dict[str, Any],
+    name: str,
+    defaults: tuple[Any, ...] | None,
+    cells: tuple[Any, ...] | None,
+) -> FunctionType:
+    closure = None if cells is None else tuple(CellType(value) for value in cells)
+    return FunctionType(code, namespace, name, defaults, closure)
+
+
+def _code(raw: bytes) -> CodeType:
+    code = marshal.loads(raw)
+    if type(code) is not CodeType:
+        raise pickle.UnpicklingError("not code")
+    return code
+
+
+def _proxy(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
+    return MappingProxyType(mapping)
+
+
+def _frozen(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> object:
+    """A frozen dataclass instance from its field values (``dataclasses``' own
+    ``__setstate__`` looks the fields up again for every object: most of a warm load)."""
+    instance: Any = object.__new__(cls)
+    setter = object.__setattr__
+    for name, value in zip(names, values, strict=True):
+        setter(instance, name, value)
+    return instance
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        import dataclasses  # noqa: PLC0415 — imported already by every dataclass module
+
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+class _Pending:
+    """The pickled ``rules`` of a rule set, unpickled when first asked for (model.RuleSet)."""
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: bytes) -> None:
+        self._raw = raw
+
+    def __call__(self) -> tuple[Any, ...]:
+        rules = _unpickle(self._raw)
+        if type(rules) is not tuple:
+            raise TypeError("bad rules")  # the entry's CRC-32 held: a bug, not damage
+        return rules
+
+
+def _ruleset(cls: type, state: dict[str, Any], rules: bytes) -> object:
+    instance: Any = object.__new__(cls)
+    instance.__dict__.update(state)
+    instance.__dict__["_pending_rules"] = _Pending(rules)
+    return instance
+
+
+def _dumps(obj: object) -> bytes:
+    stream = io.BytesIO()
+    _Pickler(stream).dump(obj)
+    return stream.getvalue()
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, stream: io.BytesIO) -> None:
+        super().__init__(stream, protocol=_PROTOCOL)
+        from reliable_rules.ruleset.model import RuleSet  # noqa: PLC0415 — no cycle at import
+
+        self._ruleset = RuleSet
+        self._sentinels = {
+            id(getattr(sys.modules[module], name)): (module, name)
+            for module, name in _SENTINELS
+            if module in sys.modules
+        }
+        self._namespaces = {
+            id(module.__dict__): name
+            for name, module in list(sys.modules.items())
+            if isinstance(module, ModuleType) and name.partition(".")[0] in _MODULES
+        }
+
+    def persistent_id(self, obj: Any) -> Any:
+        kind = type(obj)
+        if kind is object:
+            sentinel = self._sentinels.get(id(obj))
+            if sentinel is None:
+                raise pickle.PicklingError("an anonymous sentinel cannot keep its identity")
+            return ("sentinel", *sentinel)
+        if kind is dict:
+            if obj is builtins.__dict__:
+                return ("builtins",)
+            name = self._namespaces.get(id(obj))
+            return None if name is None else ("namespace", name)
+        if kind is ModuleType:
+            return ("module", obj.__name__)
+        return None
+
+    def reducer_override(self, obj: Any) -> Any:
+        kind = type(obj)
+        if kind is FunctionType:
+            if obj.__module__ is not None and "<" not in obj.__qualname__:
+                return NotImplemented  # an importable function: by reference
+            cells = (
+                None
+                if obj.__closure__ is None
+                else tuple(cell.cell_contents for cell in obj.__closure__)
+            )
+            return _function, (obj.__code__, obj.__globals__, obj.__name__, obj.__defaults__, cells)
+        if kind is CodeType:
+            return _code, (marshal.dumps(obj),)
+        if kind is self._ruleset:
+            state = dict(obj.__dict__)
+            rules = state.pop("rules", None)
+            if rules is None or "_pending_rules" in state:
+                raise pickle.PicklingError("a rule set read back is not stored again")
+            return _ruleset, (kind, state, _dumps(rules))
+        if kind is MappingProxyType:
+            return _proxy, (dict(obj),)
+        params = getattr(kind, "__dataclass_params__", None)
+        if params is not None and params.frozen and "__slots__" in kind.__dict__:
+            names = _field_names(kind)
+            return _frozen, (kind, names, tuple(getattr(obj, name) for name in names))
+        return NotImplemented
+
+
+def _module(name: str) -> ModuleType:
+    module = sys.modules.get(name)
+    return module if module is not None else importlib.import_module(name)
+
+
+class _Unpickler(pickle.Unpickler):
+    def persistent_load(self, pid: Any) -> Any:
+        if not isinstance(pid, tuple) or not pid:
+            raise pickle.UnpicklingError("bad reference")
+        kind = pid[0]
+        if kind == "builtins":
+            return builtins.__dict__
+        if kind == "sentinel" and pid[1:] in _SENTINELS:
+            return getattr(_module(pid[1]), pid[2])
+        if kind in ("namespace", "module") and str(pid[1]).partition(".")[0] in _MODULES:
+            module = _module(pid[1])
+            return module.__dict__ if kind == "namespace" else module
+        raise pickle.UnpicklingError("bad reference")
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module.partition(".")[0] != "reliable_rules" and (module, name) not in _FOREIGN:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed here")
+        return super().find_class(module, name)
+
+
+def _unpickle(raw: bytes) -> Any:
+    # Thousands of new containers would run the cycle collector a few times over (a third of
+    # the time), for no garbage: none is made here.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _Unpickler(io.BytesIO(raw)).load()
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def load(reference: str) -> Any:
+    """The cached rule set ``reference`` (``builtin:NAME``), or None."""
+    directory = doccache.cache_dir()
+    keyed = None if directory is None else _key(reference)
+    if directory is None or keyed is None:
+        return None
+    entry = directory / keyed[0]
+    if not doccache.private(entry.parent) or not doccache.private(entry):
+        return None
+    try:
+        raw = entry.read_bytes()
+        if len(raw) < 8 or int.from_bytes(raw[:4], "big") != zlib.crc32(raw[4:]):
+            return None
+        size = int.from_bytes(raw[4:8], "big")
+        header = marshal.loads(raw[8 : 8 + size])
+        if header != (_FORMAT, keyed[1]):
+            return None
+        ruleset = _unpickle(raw[8 + size :])
+    except Exception:  # a damaged or foreign entry means: build it again
+        logger.debug("reliable_rules: cached rule set %s not used", reference, exc_info=True)
+        return None
+    from reliable_rules.ruleset.model import RuleSet  # noqa: PLC0415 — imported by the entry
+
+    if type(ruleset) is not RuleSet or ruleset.source != reference:
+        return None
+    return ruleset
+
+
+def save(reference: str, ruleset: Any) -> None:
+    """Store ``ruleset`` (just built from ``reference``, never used yet); never raises."""
+    directory = doccache.cache_dir()
+    keyed = None if directory is None else _key(reference)
+    if directory is None or keyed is None:
+        return
+    try:
+        body = _dumps(ruleset)
+    except Exception as error:  # noqa: BLE001 — an object that cannot be stored: no entry
+        logger.debug("reliable_rules: rule set %s not cached: %s", reference, error)
+        return
+    header = marshal.dumps((_FORMAT, keyed[1]))
+    payload = len(header).to_bytes(4, "big") + header + body
+    with contextlib.suppress(Exception):
+        doccache.store(directory / keyed[0], zlib.crc32(payload).to_bytes(4, "big") + payload)
