@@ -44,10 +44,10 @@ from types import CellType, CodeType, FunctionType, MappingProxyType, ModuleType
 from typing import Any
 
 from reliable_rules._version import __version__
-from reliable_rules.ruleset import doccache
+from reliable_rules.ruleset.cachefiles import base_dir, private, store
 from reliable_rules.ruleset.resources import rules_path
 
-__all__ = ["load", "save"]
+__all__ = ["directory", "load", "save"]
 
 logger = logging.getLogger("reliable_rules")
 
@@ -303,17 +303,24 @@ def _unpickle(raw: bytes) -> Any:
             gc.enable()
 
 
+def directory() -> str | None:
+    """Where this version's entries live, or None when caching is off."""
+    base = base_dir()
+    return None if base is None else os.path.join(base, f"state-{__version__}")
+
+
 def load(reference: str) -> Any:
     """The cached rule set ``reference`` (``builtin:NAME``), or None."""
-    directory = doccache.cache_dir()
-    keyed = None if directory is None else _key(reference)
-    if directory is None or keyed is None:
+    folder = directory()
+    keyed = None if folder is None else _key(reference)
+    if folder is None or keyed is None:
         return None
-    entry = directory / keyed[0]
-    if not doccache.private(entry.parent) or not doccache.private(entry):
+    entry = os.path.join(folder, keyed[0])
+    if not private(folder) or not private(entry):
         return None
     try:
-        raw = entry.read_bytes()
+        with open(entry, "rb") as stream:
+            raw = stream.read()
         if len(raw) < 8 or int.from_bytes(raw[:4], "big") != zlib.crc32(raw[4:]):
             return None
         size = int.from_bytes(raw[4:8], "big")
@@ -333,9 +340,9 @@ def load(reference: str) -> Any:
 
 def save(reference: str, ruleset: Any) -> None:
     """Store ``ruleset`` (just built from ``reference``, never used yet); never raises."""
-    directory = doccache.cache_dir()
-    keyed = None if directory is None else _key(reference)
-    if directory is None or keyed is None:
+    folder = directory()
+    keyed = None if folder is None else _key(reference)
+    if folder is None or keyed is None:
         return
     try:
         body = _dumps(ruleset)
@@ -345,4 +352,4 @@ def save(reference: str, ruleset: Any) -> None:
     header = marshal.dumps((_FORMAT, keyed[1]))
     payload = len(header).to_bytes(4, "big") + header + body
     with contextlib.suppress(Exception):
-        doccache.store(directory / keyed[0], zlib.crc32(payload).to_bytes(4, "big") + payload)
+        store(os.path.join(folder, keyed[0]), zlib.crc32(payload).to_bytes(4, "big") + payload)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import reliable_rules
-from reliable_rules.ruleset import doccache, loader, statecache
+from reliable_rules.ruleset import doccache, layering, loader, statecache
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "provider_errors.jsonl"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -27,6 +27,7 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(loader, "_builtin_cache", {})
     directory = doccache.cache_dir()
     assert directory is not None
+    assert statecache.directory() == str(directory.parent / f"state-{reliable_rules.__version__}")
     return directory
 
 
@@ -35,18 +36,18 @@ class Builds:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
-        real = loader._build
+        real = layering._build
 
         def build(*args: object, **kwargs: object) -> object:
             self.count += 1
             return real(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(loader, "_build", build)
+        monkeypatch.setattr(layering, "_build", build)
 
 
 @pytest.fixture
 def builds(monkeypatch: pytest.MonkeyPatch) -> Builds:
-    """``loader._build``, counted."""
+    """``layering._build``, counted."""
     return Builds(monkeypatch)
 
 
@@ -100,8 +101,8 @@ def summary(rules: reliable_rules.RuleSet) -> tuple[object, ...]:
 
 
 def entries(cache: Path) -> list[Path]:
-    """The whole-set entries in ``cache``."""
-    return sorted(cache.glob("state-*.pickle"))
+    """The whole-set entries (``cache``: the directory of the per-file entries, beside them)."""
+    return sorted((cache.parent / f"state-{reliable_rules.__version__}").glob("state-*.pickle"))
 
 
 @pytest.mark.parametrize("name", ["builtin:default", "builtin:seed"])
@@ -331,7 +332,8 @@ for line in open({str(CORPUS)!r}, encoding="utf-8"):
             record["body"], status=record.get("status"), headers=record.get("headers")
         )
         out.append([d.category, d.rule_id, d.retry_after_ms])
-modules = sorted(m for m in ("yaml", "jsonschema")
+modules = sorted(m for m in ("yaml", "jsonschema", "pathlib", "reliable_rules.errors",
+                              "reliable_rules.ruleset.layering", "reliable_rules.ruleset.compile")
                  if m in sys.modules)
 print(json.dumps([out, modules, "_pending_rules" in vars(rules)]))
 """
@@ -339,7 +341,8 @@ print(json.dumps([out, modules, "_pending_rules" in vars(rules)]))
 
 def test_a_fresh_process_reads_the_entry_another_wrote(tmp_path: Path) -> None:
     """Real processes: the second one reads what the first wrote, decides every corpus record
-    the same, and never imports the parser, the schema checker or the rule compiler."""
+    the same, and never imports the parser, the schema checker, the loader's building half, the
+    rule compiler or pathlib."""
     cache = tmp_path / "cache"
     first = json.loads(_run(_PROCESS, cache))
     assert list(cache.glob("*/state-default-*.pickle"))
