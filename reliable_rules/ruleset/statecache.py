@@ -28,6 +28,8 @@ name. RE2 objects are never stored (the prefilters build at their first use).
 
 from __future__ import annotations
 
+# the C module itself: pickle.py adds imports (struct, _compat_pickle) a warm load never uses
+import _pickle as pickle
 import builtins
 import contextlib
 import gc
@@ -36,7 +38,6 @@ import io
 import logging
 import marshal
 import os
-import pickle
 import sys
 import zlib
 from importlib.util import find_spec as find
@@ -75,19 +76,25 @@ _FOREIGN = frozenset(
 _MODULES = ("reliable_rules", "ahocorasick", "re2")
 
 
+# The code that builds a set and defines what it holds: the package's top-level modules (the
+# vocabulary), the engine and this package, which import nothing else of reliable_rules
+# (tests/integration/test_architecture.py keeps it so).
+_CODE_DIRS = ("", "engine", "ruleset")
+
+
 def _code_fingerprint() -> list[str]:
-    """The size and mtime of every module of the package (an edited checkout's change)."""
+    """The size and mtime of every module that builds a set (an edited checkout's change)."""
     parts = []
-    for directory, subdirectories, files in os.walk(_PACKAGE):
-        subdirectories[:] = sorted(d for d in subdirectories if d != "__pycache__")
-        for name in sorted(files):
-            if name.endswith(".py"):
-                path = os.path.join(directory, name)
-                try:
-                    info = os.stat(path)
-                except OSError:
-                    continue
-                parts.append(f"{path[len(_PACKAGE) :]}:{info.st_size}:{info.st_mtime_ns}")
+    for sub in _CODE_DIRS:
+        folder = os.path.join(_PACKAGE, sub)
+        try:
+            with os.scandir(folder) as listing:
+                names = sorted(item.name for item in listing if item.name.endswith(".py"))
+        except OSError:
+            continue
+        for name in names:
+            info = os.stat(os.path.join(folder, name))
+            parts.append(f"{sub}/{name}:{info.st_size}:{info.st_mtime_ns}")
     return parts
 
 
