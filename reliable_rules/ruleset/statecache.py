@@ -4,26 +4,30 @@ compiling and indexing ``builtin:NAME``.
 Loading ``builtin:default`` from its parsed files (:mod:`doccache`) and compiled code
 (:mod:`codecache`) still builds every node, rule, test case, gate and the literal automaton:
 most of what a fresh process spends on ``load_rules()``. The finished :class:`RuleSet` is
-stored as one ``pickle`` entry in the same cache directory, and the next process reads it
-back instead, so the cost no longer grows with the number of rules.
+stored as one ``pickle`` entry beside those caches (``state-VERSION/`` under the directory of
+:mod:`cachefiles`), and the next process reads it back instead. Its ``rules`` (the rules and
+their test cases: most of its objects, which classifying never reads) are a pickle of their
+own inside it, unpickled on first use (``RuleSet.__getattr__``).
 
 An entry is named by the set's name and a digest of everything its contents depend on: the
 package version, this Python (``sys.hexversion`` and its cache tag), the size and mtime of
-every module of the package, whether the accelerators are installed or switched off, and the
-CRC-32 and length of every shipped rule file's bytes. The entry repeats that key in full and
-carries a CRC-32 of its bytes; an entry that does not match, does not decode, or is not a
-rule set of that name is ignored, and the set is built (and the entry written) again.
+every module that builds a set (the package's top level, ``engine/``, ``ruleset/``), whether
+the accelerators are installed or switched off, and the CRC-32 and length of every shipped
+rule file's bytes. The entry repeats that key in full and carries a CRC-32 of its bytes; an
+entry that does not match, does not decode, or is not a rule set of that name is ignored, and
+the set is built (and the entry written) again.
 
 Trust: unlike ``marshal`` data, a pickle can run code when it is loaded, so these entries are
 held to the rules of the code entries (:mod:`codecache`): read only from a directory and file
 owned by the current user and writable by nobody else (never through a symlink); written only
 by loads of ``builtin:NAME``; ``RELIABLE_RULES_CACHE=0`` switches them off. Loading also only
-resolves classes and functions of this package and a few named others (see ``_find``).
+resolves classes and functions of this package and a few named others (``_FOREIGN``).
 
 What cannot be pickled as it stands is written as what rebuilds it: generated classifier
 functions and the closures of ``value_test`` as their code (``marshal``) and namespace,
 read-only mappings as their contents, the "not built yet" sentinels and module namespaces by
-name. RE2 objects are never stored (the prefilters build at their first use).
+name. RE2 objects are never stored (the prefilters build at their first use), and nothing is
+stored after a set was used: ``load_rules`` writes the entry before returning the set.
 """
 
 from __future__ import annotations
@@ -70,6 +74,8 @@ _FOREIGN = frozenset(
         ("builtins", "frozenset"),
         ("builtins", "set"),
         ("re", "_compile"),
+        # a compiled `regex` pattern (the shipped sets defer theirs: none is stored today)
+        ("regex._regex", "compile"),
         ("ahocorasick", "Automaton"),
     }
 )

@@ -350,3 +350,33 @@ def test_a_fresh_process_reads_the_entry_another_wrote(tmp_path: Path) -> None:
     assert second[0] == first[0]
     assert second[1] == []
     assert second[2] is True  # classification never decoded the rules
+
+
+def test_a_set_with_every_kind_of_built_part_round_trips(tmp_path: Path) -> None:
+    """A set holding what cannot be pickled as it stands (an RE2 set scan of literal-free
+    regexes, generated functions, closures, read-only mappings, sentinels) is stored and read
+    back deciding every corpus record and shape text the same, its RE2 set rebuilt."""
+    pytest.importorskip("re2")
+    shapes = [r"\b[A-Z]{3}[0-9]{6}\b", r"\b[0-9]{2,3}-[0-9a-f]{8}\b", r"(?:[a-z]{2}[0-9]){3}"]
+    document = {
+        "format": "reliable-rules/v1",
+        "name": "shapes",
+        "revision": "1",
+        "extends": ["builtin:default"],
+        "rules": [
+            {"id": f"shape.rule-{i}", "when": {"regex": p}, "then": {"category": "server_error"}}
+            for i, p in enumerate(shapes)
+        ],
+    }
+    path = tmp_path / "shapes.yaml"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    built = reliable_rules.load_rules(path)
+    assert built.classifier._shapes is not None
+    read = statecache._unpickle(statecache._dumps(built))
+    assert read.classifier._shapes is not None
+    assert read.classifier._shapes is not built.classifier._shapes
+    texts = ["upstream said ABC123456", "trace 12-deadbeef failed", "ab1cd2ef3 id", "nothing"]
+    assert [read.classify(t).rule_id for t in texts] == [built.classify(t).rule_id for t in texts]
+    assert read.classify(texts[0]).rule_id == "shape.rule-0"
+    assert decisions(read) == decisions(built)
+    assert summary(read) == summary(built)
