@@ -304,13 +304,15 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def _unpickle(raw: bytes) -> Any:
+def _unpickle(raw: bytes, start: int = 0) -> Any:
     # Thousands of new containers would run the cycle collector a few times over (a third of
     # the time), for no garbage: none is made here.
+    stream = io.BytesIO(raw)  # shares ``raw``'s buffer: no copy of a megabyte or two
+    stream.seek(start)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _Unpickler(io.BytesIO(raw)).load()
+        return _Unpickler(stream).load()
     finally:
         if collecting:
             gc.enable()
@@ -334,13 +336,13 @@ def load(reference: str) -> Any:
     try:
         with open(entry, "rb") as stream:
             raw = stream.read()
-        if len(raw) < 8 or int.from_bytes(raw[:4], "big") != zlib.crc32(raw[4:]):
+        if len(raw) < 8 or int.from_bytes(raw[:4], "big") != zlib.crc32(memoryview(raw)[4:]):
             return None
         size = int.from_bytes(raw[4:8], "big")
         header = marshal.loads(raw[8 : 8 + size])
         if header != (_FORMAT, keyed[1]):
             return None
-        ruleset = _unpickle(raw[8 + size :])
+        ruleset = _unpickle(raw, 8 + size)
     except Exception:  # a damaged or foreign entry means: build it again
         logger.debug("reliable_rules: cached rule set %s not used", reference, exc_info=True)
         return None
