@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from threading import Lock
 
 from reliable_rules.ruleset import statecache
-from reliable_rules.ruleset.model import Invariant, Policy, Rule, RuleSet, RuleTest
+from reliable_rules.ruleset.model import Invariant, Policy, RuleSet
 from reliable_rules.ruleset.sources import (
     BUILTIN_PREFIX,
     STDIN,
@@ -44,6 +44,22 @@ __all__ = [
     "resolve_source",
     "shown_path",
 ]
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: the same to type checkers, see __init__.py
+if TYPE_CHECKING:
+    from reliable_rules.ruleset.model import Rule, RuleTest
+else:
+
+    def __getattr__(name: str) -> object:
+        # Rule and RuleTest on first use, as in model.py (a warm load never needs them)
+        if name not in ("Rule", "RuleTest"):
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from reliable_rules.ruleset import model  # noqa: PLC0415 — see above
+
+        value = getattr(model, name)
+        globals()[name] = value
+        return value
+
 
 _builtin_cache: dict[str, RuleSet] = {}
 _builtin_lock = Lock()

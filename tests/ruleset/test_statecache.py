@@ -333,7 +333,8 @@ for line in open({str(CORPUS)!r}, encoding="utf-8"):
         )
         out.append([d.category, d.rule_id, d.retry_after_ms])
 modules = sorted(m for m in ("yaml", "jsonschema", "pathlib", "reliable_rules.errors",
-                              "reliable_rules.ruleset.layering", "reliable_rules.ruleset.compile")
+                              "reliable_rules.ruleset.layering", "reliable_rules.ruleset.compile",
+                              "reliable_rules.ruleset.rulemodel")
                  if m in sys.modules)
 print(json.dumps([out, modules, "_pending_rules" in vars(rules)]))
 """
@@ -342,7 +343,7 @@ print(json.dumps([out, modules, "_pending_rules" in vars(rules)]))
 def test_a_fresh_process_reads_the_entry_another_wrote(tmp_path: Path) -> None:
     """Real processes: the second one reads what the first wrote, decides every corpus record
     the same, and never imports the parser, the schema checker, the loader's building half, the
-    rule compiler or pathlib."""
+    rule compiler, the rules' own classes or pathlib."""
     cache = tmp_path / "cache"
     first = json.loads(_run(_PROCESS, cache))
     assert list(cache.glob("*/state-default-*.pickle"))
