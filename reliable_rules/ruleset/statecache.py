@@ -117,9 +117,19 @@ def _rule_files(rules: str) -> list[str]:
     return parts
 
 
-def _accelerators() -> str:
-    switch = os.environ.get("RELIABLE_RULES_ACCELERATOR", "1")
-    return f"{switch}:{find('ahocorasick') is not None}:{find('re2') is not None}"
+def _accelerators() -> list[str]:
+    """The accelerator switch, and which build of each accelerator is installed (an entry
+    holds a pickled automaton: another pyahocorasick must not read it)."""
+    parts = [os.environ.get("RELIABLE_RULES_ACCELERATOR", "1")]
+    for name in ("ahocorasick", "re2"):
+        spec = find(name)
+        origin = None if spec is None else spec.origin
+        if origin is None:
+            parts.append(f"{name}:-")
+        else:
+            info = os.stat(origin)
+            parts.append(f"{name}:{origin}:{info.st_size}:{info.st_mtime_ns}")
+    return parts
 
 
 def _rules_root() -> str:
@@ -134,7 +144,7 @@ def _key(reference: str) -> tuple[str, str] | None:
             __version__,
             f"{sys.hexversion}:{sys.implementation.cache_tag}",
             reference,
-            _accelerators(),
+            *_accelerators(),
             *_code_fingerprint(),
             *_rule_files(_rules_root()),
         ]

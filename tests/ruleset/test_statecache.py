@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.machinery
 import json
 import os
 import subprocess
@@ -261,8 +262,8 @@ def test_an_unusable_cache_directory_only_costs_time(
 def test_the_key_covers_rule_bytes_code_version_and_accelerators(
     cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Another byte in a shipped file, another module mtime, another version or accelerator
-    setting: another entry name and key."""
+    """Another byte in a shipped file, another module mtime, another version, accelerator
+    setting or accelerator build: another entry name and key."""
     name, key = statecache._key("builtin:default") or ("", "")
     assert name.startswith("state-default-")
     rules = tmp_path / "rules"
@@ -290,6 +291,18 @@ def test_the_key_covers_rule_bytes_code_version_and_accelerators(
     assert statecache._key("builtin:default") != before
     before = statecache._key("builtin:default")
     monkeypatch.setenv("RELIABLE_RULES_ACCELERATOR", "0")
+    assert statecache._key("builtin:default") != before
+    before = statecache._key("builtin:default")
+    other_build = tmp_path / "ahocorasick.so"
+    other_build.write_bytes(b"another build")
+    real_find = statecache.find
+
+    def find(name: str) -> object:
+        if name == "ahocorasick":
+            return importlib.machinery.ModuleSpec(name, None, origin=str(other_build))
+        return real_find(name)
+
+    monkeypatch.setattr(statecache, "find", find)
     assert statecache._key("builtin:default") != before
     assert key != statecache._key("builtin:default")
 
