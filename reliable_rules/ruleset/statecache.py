@@ -34,7 +34,6 @@ from __future__ import annotations
 
 # the C module itself: pickle.py adds imports (struct, _compat_pickle) a warm load never uses
 import _pickle as pickle
-import builtins
 import contextlib
 import gc
 import importlib
@@ -245,23 +244,9 @@ class _Pickler(pickle.Pickler):
             if isinstance(module, ModuleType) and name.partition(".")[0] in _MODULES
         }
 
-    def persistent_id(self, obj: Any) -> Any:
-        kind = type(obj)
-        if kind is object:
-            sentinel = self._sentinels.get(id(obj))
-            if sentinel is None:
-                raise pickle.PicklingError("an anonymous sentinel cannot keep its identity")
-            return ("sentinel", *sentinel)
-        if kind is dict:
-            if obj is builtins.__dict__:
-                return ("builtins",)
-            name = self._namespaces.get(id(obj))
-            return None if name is None else ("namespace", name)
-        if kind is ModuleType:
-            return ("module", obj.__name__)
-        return None
-
     def reducer_override(self, obj: Any) -> Any:
+        # Called for objects of other types than the built-in containers and atoms (which the
+        # C pickler writes itself): no per-object Python call for most of a set.
         kind = type(obj)
         if kind is FunctionType:
             if obj.__module__ is not None and "<" not in obj.__qualname__:
@@ -271,7 +256,20 @@ class _Pickler(pickle.Pickler):
                 if obj.__closure__ is None
                 else tuple(cell.cell_contents for cell in obj.__closure__)
             )
-            return _function, (obj.__code__, obj.__globals__, obj.__name__, obj.__defaults__, cells)
+            namespace = obj.__globals__
+            module = self._namespaces.get(id(namespace))
+            if module is not None:
+                namespace = _ModuleGlobals(module)  # a closure of a module: its own globals
+            elif "__builtins__" in namespace:
+                raise pickle.PicklingError("generated code's namespace holds the builtins")
+            return _function, (obj.__code__, namespace, obj.__name__, obj.__defaults__, cells)
+        if kind is object:
+            sentinel = self._sentinels.get(id(obj))
+            if sentinel is None:
+                raise pickle.PicklingError("an anonymous sentinel cannot keep its identity")
+            return _sentinel, sentinel
+        if kind is ModuleType:
+            return _namespace, (obj.__name__, False)
         if kind is CodeType:
             return _code, (marshal.dumps(obj),)
         if kind is self._ruleset:
@@ -290,23 +288,38 @@ class _Pickler(pickle.Pickler):
 
 
 def _module(name: str) -> ModuleType:
+    if name.partition(".")[0] not in _MODULES:
+        raise pickle.UnpicklingError(f"module {name} is not allowed here")
     module = sys.modules.get(name)
     return module if module is not None else importlib.import_module(name)
 
 
+def _namespace(name: str, globals_: bool = True) -> Any:
+    """A module's globals (where a closure of that module runs), or the module itself."""
+    module = _module(name)
+    return module.__dict__ if globals_ else module
+
+
+class _ModuleGlobals:
+    """Stands for a module's globals in a stored function (never its contents)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _namespace, (self.name,)
+
+
+def _sentinel(module: str, name: str) -> object:
+    if (module, name) not in _SENTINELS:
+        raise pickle.UnpicklingError(f"{module}.{name} is not a sentinel")
+    return getattr(_module(module), name)
+
+
 class _Unpickler(pickle.Unpickler):
-    def persistent_load(self, pid: Any) -> Any:
-        if not isinstance(pid, tuple) or not pid:
-            raise pickle.UnpicklingError("bad reference")
-        kind = pid[0]
-        if kind == "builtins":
-            return builtins.__dict__
-        if kind == "sentinel" and pid[1:] in _SENTINELS:
-            return getattr(_module(pid[1]), pid[2])
-        if kind in ("namespace", "module") and str(pid[1]).partition(".")[0] in _MODULES:
-            module = _module(pid[1])
-            return module.__dict__ if kind == "namespace" else module
-        raise pickle.UnpicklingError("bad reference")
+    # No persistent_load: an entry holding a persistent id fails to load.
 
     def find_class(self, module: str, name: str) -> Any:
         if module.partition(".")[0] != "reliable_rules" and (module, name) not in _FOREIGN:
