@@ -169,6 +169,9 @@ def _build(
         return None
     code = (compiler or _compile)(source, f"<reliable_rules {name}>")
     exec(code, namespace)
+    # The functions keep the builtins they were made with: the namespace is kept (and stored
+    # whole by ruleset/statecache.py) without the interpreter's own builtins dict.
+    namespace.pop("__builtins__", None)
     return namespace[name]
 
 

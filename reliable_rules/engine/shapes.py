@@ -94,10 +94,12 @@ class ShapeScan:
     match in the projected one. Other patterns' rules stay candidates for such texts.
     """
 
-    __slots__ = ("_all", "_sets", "_unprojectable")
+    __slots__ = ("_all", "_entries", "_module", "_sets", "_unprojectable")
 
     def __init__(self, entries: Sequence[tuple[int, str, bool, bool]], module: Any) -> None:
         """``entries``: (rule position, pattern, ignore case, projectable)."""
+        self._entries = tuple(entries)
+        self._module = module
         self._all = 0
         self._unprojectable = 0
         self._sets: list[tuple[Any, list[int]]] = []
@@ -121,6 +123,10 @@ class ShapeScan:
                 bits.append(1 << position)
             regex_set.Compile()
             self._sets.append((regex_set, bits))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # RE2 sets cannot be pickled: a stored rule set (ruleset/statecache.py) rebuilds them
+        return type(self), (self._entries, self._module)
 
     @property
     def mask(self) -> int:

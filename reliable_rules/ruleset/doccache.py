@@ -17,12 +17,10 @@ place. ``RELIABLE_RULES_CACHE=0`` switches the cache off;
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import logging
 import marshal
 import os
-import stat
 import zlib
 from collections.abc import ItemsView, Iterator, KeysView, ValuesView
 from pathlib import Path as FsPath
@@ -30,14 +28,13 @@ from typing import Any
 
 from reliable_rules._version import __version__
 from reliable_rules.engine import regex_literals
+from reliable_rules.ruleset.cachefiles import CACHE_DIR_ENV, CACHE_ENV, base_dir, private, store
 from reliable_rules.ruleset.sourcemap import Path, SourceMap, YamlDocument
 
 __all__ = ["CACHE_DIR_ENV", "CACHE_ENV", "cache_dir", "private", "read", "store", "write"]
 
 logger = logging.getLogger("reliable_rules")
 
-CACHE_ENV = "RELIABLE_RULES_CACHE"
-CACHE_DIR_ENV = "RELIABLE_RULES_CACHE_DIR"
 _FORMAT = 2
 
 
@@ -63,25 +60,10 @@ def yamlpos_file() -> str:
 
 def cache_dir() -> FsPath | None:
     """This version's cache directory, or None when caching is off or unsupported."""
-    if os.environ.get(CACHE_ENV, "1") == "0" or not hasattr(os, "getuid"):
+    base = base_dir()
+    if base is None:
         return None
-    base = os.environ.get(CACHE_DIR_ENV)
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME")
-        base = xdg if xdg else os.path.join(os.path.expanduser("~"), ".cache")
-        base = os.path.join(base, "reliable_rules")
     return FsPath(base) / f"parsed-{__version__}-{_fingerprint()}"
-
-
-def private(path: FsPath) -> bool:
-    """Owned by this user and writable by nobody else (a symlink does not count)."""
-    try:
-        info = os.lstat(path)
-    except OSError:
-        return False
-    if stat.S_ISLNK(info.st_mode):
-        return False
-    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def _entry(raw: bytes) -> FsPath | None:
@@ -293,24 +275,3 @@ def write(raw: bytes, document: YamlDocument) -> None:
         logger.debug("reliable_rules: parsed rule file not cached: %s", error)
         return
     store(entry, encoded)
-
-
-def store(entry: FsPath, encoded: bytes) -> None:
-    """Write ``encoded`` to ``entry`` (a temporary file renamed into place) in a private
-    directory, created 0700; never raises."""
-    try:
-        entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not private(entry.parent):
-            return
-        import tempfile  # noqa: PLC0415 — only when writing: a warm process never does
-
-        handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(encoded)
-        try:
-            os.replace(temporary, entry)
-        except OSError:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-    except OSError as error:
-        logger.debug("reliable_rules: cache entry not written: %s", error)

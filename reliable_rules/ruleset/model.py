@@ -7,30 +7,41 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
+from threading import Lock
 from typing import Any
 
 from reliable_rules.decision import Decision
 from reliable_rules.engine.classifier import Classifier
 from reliable_rules.engine.nodes import Node
-from reliable_rules.failure import (
-    Failure,
-    exact_str,
-    plain_exception_key,
-    to_failure,
-    with_exception_types,
-)
+from reliable_rules.failure import Failure, exact_str, plain_exception_key, to_failure
 from reliable_rules.taxonomy import Category
 
 __all__ = ["CASE_FLAGS", "Invariant", "Policy", "Rule", "RuleSet", "RuleTest"]
 
 logger = logging.getLogger("reliable_rules")
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING: the same to type checkers, see __init__.py
+_pending_lock = Lock()
+
+# Rule and RuleTest live in rulemodel.py and are imported on first use (PEP 562): a set read
+# back from the state cache (statecache.py) builds them only when its ``rules`` are asked
+# for, and classifying never asks, so a fresh process does not pay for creating two more
+# dataclasses.
+_LATER = frozenset({"CASE_FLAGS", "Rule", "RuleTest"})
+if TYPE_CHECKING:
+    from reliable_rules.ruleset.rulemodel import CASE_FLAGS, Rule, RuleTest
+else:
+
+    def __getattr__(name: str) -> Any:
+        if name not in _LATER:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from reliable_rules.ruleset import rulemodel  # noqa: PLC0415 — see above
+
+        value = getattr(rulemodel, name)
+        globals()[name] = value
+        return value
+
 _MEMO_SIZE = 1024
-
-#: The expectations a test case may state besides its category (``expect``).
-CASE_FLAGS = ("reason", "retryable", "rate_limited", "action", "retry_after_ms", "rule")
-
 
 @dataclass(frozen=True, slots=True)
 class Policy:
@@ -49,95 +60,6 @@ class Policy:
     #: The regex time one classification may spend on searches not proven cheap, in
     #: milliseconds; past it the remaining ones are skipped (counted as no match).
     regex_budget_ms: int = 20
-
-
-@dataclass(frozen=True, slots=True)
-class RuleTest:
-    """One embedded test case of a rule, with its expectations."""
-
-    rule_id: str
-    file: str
-    line: int
-    column: int
-    text: str | None = None
-    status: int | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    body: Any = None
-    provider: str | None = None
-    model: str | None = None
-    exception: tuple[str, ...] = ()
-    description: str = ""
-    expect: str | None = None
-    expectations: Mapping[str, Any] = field(default_factory=dict)
-    #: ``no_match: true``: no rule may decide; the failure falls through to ``unknown``.
-    no_match: bool = False
-    #: ``todo: true``: a known gap; the case is run and reported but never fails.
-    todo: bool = False
-
-    @classmethod
-    def from_case(
-        cls,
-        case: Mapping[str, Any],
-        *,
-        rule_id: str,
-        file: str,
-        line: int,
-        column: int,
-        expect: str | None,
-    ) -> RuleTest:
-        """The one way to build a case from its YAML mapping (a rule's ``tests:`` or a test
-        file's ``cases:``), once the caller has checked it and decided what it expects."""
-        exception = case.get("exception", ())
-        raw_headers = case.get("headers")
-        headers: dict[Any, Any] = raw_headers if isinstance(raw_headers, dict) else {}
-        return cls(
-            rule_id=rule_id,
-            file=file,
-            line=line,
-            column=column,
-            text=case.get("text"),
-            status=case.get("status"),
-            headers=MappingProxyType({str(k): str(v) for k, v in headers.items()}),
-            body=case.get("body"),
-            provider=case.get("provider"),
-            model=case.get("model"),
-            exception=(exception,) if isinstance(exception, str) else tuple(exception),
-            description=str(case.get("description", "")),
-            expect=expect,
-            expectations=MappingProxyType({key: case[key] for key in CASE_FLAGS if key in case}),
-            no_match=case.get("no_match") is True,
-            todo=case.get("todo") is True,
-        )
-
-    def failure(self) -> Failure:
-        """The failure this case describes."""
-        base = to_failure(
-            self.text or "",
-            status=self.status,
-            headers=dict(self.headers) if self.headers else None,
-            body=self.body,
-            provider=self.provider,
-            model=self.model,
-        )
-        return with_exception_types(base, self.exception)
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A rule of a loaded rule set, with where it was written."""
-
-    id: str
-    category: str
-    description: str
-    file: str
-    line: int
-    column: int
-    ruleset: str
-    tests: tuple[RuleTest, ...] = ()
-    references: tuple[str, ...] = ()
-    status: str = "stable"
-    #: Lint codes ``reliable-rules lint`` does not report for this rule (``lint: {ignore}``).
-    lint_ignore: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +106,23 @@ class RuleSet:
     _memo: dict[tuple[object, ...], Decision] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
+
+    if not TYPE_CHECKING:  # a __getattr__ would make every misspelt attribute type-check
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only for an attribute not set: ``rules`` of a set read back from the
+            # state cache (ruleset/statecache.py) is decoded on first use: classifying never
+            # needs it, and its test cases are most of the objects a set holds.
+            pending = self.__dict__.get("_pending_rules") if name == "rules" else None
+            if pending is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            with _pending_lock:
+                rules = self.__dict__.get("rules")
+                if rules is None:
+                    rules = pending()
+                    object.__setattr__(self, "rules", rules)
+                    del self.__dict__["_pending_rules"]
+            return rules
 
     def classify(
         self,

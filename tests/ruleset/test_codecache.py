@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import reliable_rules
-from reliable_rules.ruleset import codecache, doccache, loader
+from reliable_rules.ruleset import codecache, doccache, loader, statecache
 
 CORPUS = Path(__file__).resolve().parent.parent / "data" / "provider_errors.jsonl"
 
@@ -23,6 +23,8 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(doccache.CACHE_DIR_ENV, str(tmp_path / "cache"))
     monkeypatch.delenv(doccache.CACHE_ENV, raising=False)
     monkeypatch.setattr(loader, "_builtin_cache", {})
+    # the whole-set entries (statecache) would answer first: these are about the entries beneath
+    monkeypatch.setattr(statecache, "load", lambda reference: None)
     directory = doccache.cache_dir()
     assert directory is not None
     return directory

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import reliable_rules
-from reliable_rules.ruleset import doccache, loader
+from reliable_rules.ruleset import doccache, loader, statecache
 from reliable_rules.ruleset.sourcemap import SourceMap
 from reliable_rules.ruleset.yamlpos import parse_yaml
 
@@ -23,6 +23,8 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv(doccache.CACHE_DIR_ENV, str(tmp_path / "cache"))
     monkeypatch.delenv(doccache.CACHE_ENV, raising=False)
     monkeypatch.setattr(loader, "_builtin_cache", {})
+    # the whole-set entries (statecache) would answer first: these are about the entries beneath
+    monkeypatch.setattr(statecache, "load", lambda reference: None)
     directory = doccache.cache_dir()
     assert directory is not None
     return directory

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 import reliable_rules
 from reliable_rules import RuleSetError
-from reliable_rules.ruleset import loader as ruleset_module
+from reliable_rules.ruleset import layering as ruleset_module
 from reliable_rules.ruleset.resources import rules_dir
 
 SHIPPED = [

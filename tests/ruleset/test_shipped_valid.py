@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import reliable_rules
-from reliable_rules.ruleset import loader
+from reliable_rules.ruleset import layering, loader
 from reliable_rules.ruleset.resources import rules_dir
 from reliable_rules.ruleset.schema import validate_document
 from reliable_rules.ruleset.yamlpos import decode, parse_yaml
@@ -30,13 +30,13 @@ def test_every_shipped_rule_file_is_schema_valid() -> None:
 
 def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
-    real = loader.validate_document
+    real = layering.validate_document
 
     def validate(data: Any, source: Any) -> Any:
         seen.append(str(data.get("name")) if isinstance(data, dict) else "?")
         return real(data, source)
 
-    monkeypatch.setattr(loader, "validate_document", validate)
+    monkeypatch.setattr(layering, "validate_document", validate)
     monkeypatch.setattr(loader, "_builtin_cache", {})
     return seen
 

@@ -1,0 +1,396 @@
+"""The whole-set cache of the shipped sets: same decisions and rules, and never trusted blindly."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.machinery
+import json
+import os
+import subprocess
+import sys
+import zlib
+from pathlib import Path
+
+import pytest
+
+import reliable_rules
+from reliable_rules.ruleset import doccache, layering, loader, statecache
+
+CORPUS = Path(__file__).resolve().parent.parent / "data" / "provider_errors.jsonl"
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private cache directory for this test, and no in-process rule set cache."""
+    monkeypatch.setenv(doccache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(doccache.CACHE_ENV, raising=False)
+    monkeypatch.setattr(loader, "_builtin_cache", {})
+    directory = doccache.cache_dir()
+    assert directory is not None
+    assert statecache.directory() == str(directory.parent / f"state-{reliable_rules.__version__}")
+    return directory
+
+
+class Builds:
+    """Counts the rule sets the loader had to build (a state cache hit builds none)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        real = layering._build
+
+        def build(*args: object, **kwargs: object) -> object:
+            self.count += 1
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(layering, "_build", build)
+
+
+@pytest.fixture
+def builds(monkeypatch: pytest.MonkeyPatch) -> Builds:
+    """``layering._build``, counted."""
+    return Builds(monkeypatch)
+
+
+def fresh(name: str = "builtin:default") -> reliable_rules.RuleSet:
+    """Load ``name`` as a new process would (the in-process set cache emptied)."""
+    loader._builtin_cache.clear()
+    return reliable_rules.load_rules(name)
+
+
+def decisions(rules: reliable_rules.RuleSet) -> list[tuple[object, ...]]:
+    """Every corpus record's decision, with what a caller reads of it."""
+    out = []
+    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        record = json.loads(line)
+        decision = rules.classify(
+            record["body"], status=record.get("status"), headers=record.get("headers")
+        )
+        out.append(
+            (
+                decision.category,
+                decision.rule_id,
+                decision.retry_after_ms,
+                decision.action,
+                decision.retryable,
+                decision.explain() if decision.rule_id else "",
+            )
+        )
+    return out
+
+
+def summary(rules: reliable_rules.RuleSet) -> tuple[object, ...]:
+    """What a rule set says about itself besides its decisions."""
+    return (
+        rules.name,
+        rules.revision,
+        rules.source,
+        rules.file,
+        rules.files,
+        rules.rules,
+        dict(rules.categories),
+        rules.policy,
+        rules.conditions,
+        rules.unused_conditions,
+        [(i.id, i.description, i.file, i.line, i.kind, dict(i.expect)) for i in rules.invariants],
+        rules.classifier.scan_kind,
+        rules.classifier.indexed,
+        rules.classifier.ungated_positions(),
+    )
+
+
+def entries(cache: Path) -> list[Path]:
+    """The whole-set entries (``cache``: the directory of the per-file entries, beside them)."""
+    return sorted((cache.parent / f"state-{reliable_rules.__version__}").glob("state-*.pickle"))
+
+
+@pytest.mark.parametrize("name", ["builtin:default", "builtin:seed"])
+def test_cold_first_and_warm_loads_agree(
+    cache: Path, builds: Builds, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """Cache off, first load (writes the entry) and warm load (builds nothing) agree on every
+    corpus decision and on everything the set reports."""
+    monkeypatch.setenv(doccache.CACHE_ENV, "0")
+    cold = fresh(name)
+    expected = (decisions(cold), summary(cold))
+    assert entries(cache) == []
+    monkeypatch.delenv(doccache.CACHE_ENV)
+    first = fresh(name)
+    assert (decisions(first), summary(first)) == expected
+    assert len(entries(cache)) == 1
+    built = builds.count
+    warm = fresh(name)
+    assert builds.count == built  # read back, not built
+    assert warm is not first
+    assert (decisions(warm), summary(warm)) == expected
+
+
+def test_a_warm_set_decodes_its_rules_only_when_asked(cache: Path) -> None:
+    """Classifying a warm set leaves its rules (and their test cases) undecoded; asking for them
+    decodes them once, and the set behaves as a frozen dataclass throughout."""
+    built = fresh()
+    warm = fresh()
+    warm.classify("429 Too Many Requests")
+    assert "_pending_rules" in vars(warm)
+    assert warm.rules == built.rules
+    assert warm.rules is warm.rules
+    assert "_pending_rules" not in vars(warm)
+    assert warm.rule(built.rules[0].id) == built.rules[0]
+    assert [f.name for f in dataclasses.fields(warm)] == [f.name for f in dataclasses.fields(built)]
+    changed = dataclasses.replace(warm, name="renamed")
+    assert changed.name == "renamed"
+    assert changed.rules == built.rules
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        warm.name = "x"  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        _ = warm.no_such_attribute  # type: ignore[attr-defined]
+    assert repr(warm) == repr(built)
+
+
+def _plant(entry: Path, tamper: str) -> None:
+    raw = entry.read_bytes()
+    if tamper == "flipped byte":
+        position = len(raw) // 2
+        entry.write_bytes(raw[:position] + bytes([raw[position] ^ 0x40]) + raw[position + 1 :])
+    elif tamper == "truncated":
+        entry.write_bytes(raw[: len(raw) // 3])
+    elif tamper == "garbage with a good checksum":
+        body = os.urandom(4096)
+        entry.write_bytes(zlib.crc32(body).to_bytes(4, "big") + body)
+    elif tamper in ("other version", "foreign classes"):
+        size = int.from_bytes(raw[4:8], "big")
+        header = raw[8 : 8 + size]
+        body = raw[8 + size :]
+        if tamper == "other version":
+            # the same pickle under the key of another version: ignored before it is unpickled
+            import marshal  # noqa: PLC0415 — only this case reads the header
+
+            form, key = marshal.loads(header)
+            header = marshal.dumps((form, key.replace(reliable_rules.__version__, "0.0.0", 1)))
+        else:
+            import pickle  # noqa: PLC0415 — a pickle that names a class from elsewhere
+
+            body = pickle.dumps(subprocess.CompletedProcess(["x"], 0))
+        payload = len(header).to_bytes(4, "big") + header + body
+        entry.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)
+    elif tamper == "group-writable":
+        entry.chmod(0o660)
+    elif tamper == "shared directory":
+        entry.parent.chmod(0o777)
+    elif tamper == "symlink":
+        target = entry.with_suffix(".real")
+        entry.rename(target)
+        entry.symlink_to(target)
+    elif tamper == "foreign owner":
+        if os.getuid() != 0:
+            pytest.skip("changing a file's owner needs root")
+        os.chown(entry, 65534, 65534)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "flipped byte",
+        "truncated",
+        "garbage with a good checksum",
+        "other version",
+        "foreign classes",
+        "group-writable",
+        "shared directory",
+        "symlink",
+        "foreign owner",
+    ],
+)
+def test_an_entry_not_safely_ours_is_ignored_and_the_set_built(
+    cache: Path, builds: Builds, tamper: str
+) -> None:
+    """A damaged, foreign, other version's, shared or linked entry: never used; the set is built
+    again and decides as before."""
+    expected = decisions(fresh("builtin:seed"))
+    (entry,) = entries(cache)
+    _plant(entry, tamper)
+    assert statecache.load("builtin:seed") is None
+    before = builds.count
+    assert decisions(fresh("builtin:seed")) == expected
+    assert builds.count == before + 1
+
+
+def test_switched_off_nothing_is_read_or_written(
+    cache: Path, builds: Builds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``RELIABLE_RULES_CACHE=0``: no entry is written, and an existing one is not read."""
+    fresh("builtin:seed")
+    assert len(entries(cache)) == 1
+    monkeypatch.setenv(doccache.CACHE_ENV, "0")
+    before = builds.count
+    fresh("builtin:seed")
+    assert builds.count == before + 1
+    assert statecache.load("builtin:seed") is None
+    for entry in entries(cache):
+        entry.unlink()
+    fresh("builtin:seed")
+    assert entries(cache) == []
+
+
+@pytest.mark.parametrize("where", ["under a file", "read-only"])
+def test_an_unusable_cache_directory_only_costs_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A cache directory that cannot be created or written: sets load and decide as always."""
+    monkeypatch.setattr(loader, "_builtin_cache", {})
+    monkeypatch.setenv(doccache.CACHE_ENV, "0")
+    expected = decisions(fresh("builtin:seed"))
+    monkeypatch.delenv(doccache.CACHE_ENV)
+    if where == "under a file":
+        blocker = tmp_path / "file"
+        blocker.write_text("not a directory")
+        monkeypatch.setenv(doccache.CACHE_DIR_ENV, str(blocker / "cache"))
+    else:
+        monkeypatch.setenv(doccache.CACHE_DIR_ENV, str(tmp_path / "cache"))
+
+        def refuse(entry: Path, encoded: bytes) -> None:
+            raise PermissionError(13, "read-only file system", str(entry))
+
+        # root writes through any mode bits: refuse at the write itself
+        monkeypatch.setattr(os, "replace", refuse)
+    assert decisions(fresh("builtin:seed")) == expected
+    assert decisions(fresh("builtin:seed")) == expected
+
+
+def test_the_key_covers_rule_bytes_code_version_and_accelerators(
+    cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another byte in a shipped file, another module mtime, another version, accelerator
+    setting or accelerator build: another entry name and key."""
+    name, key = statecache._key("builtin:default") or ("", "")
+    assert name.startswith("state-default-")
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    shipped = rules / "default.yaml"
+    shipped.write_bytes(b"format: reliable-rules/v1\n")
+    monkeypatch.setattr(statecache, "_rules_root", lambda: str(rules))
+    base = statecache._key("builtin:default")
+    shipped.write_bytes(b"format: reliable-rules/v1 \n")
+    assert statecache._key("builtin:default") != base
+    (rules / "default").mkdir()
+    (rules / "default" / "more.yaml").write_bytes(b"")
+    changed = statecache._key("builtin:default")
+    assert changed != base
+    package = tmp_path / "package"
+    package.mkdir()
+    module = package / "module.py"
+    module.write_text("x = 1\n")
+    monkeypatch.setattr(statecache, "_PACKAGE", str(package))
+    before = statecache._key("builtin:default")
+    os.utime(module, ns=(1, 1))
+    assert statecache._key("builtin:default") != before
+    before = statecache._key("builtin:default")
+    monkeypatch.setattr(statecache, "__version__", "0.0.0")
+    assert statecache._key("builtin:default") != before
+    before = statecache._key("builtin:default")
+    monkeypatch.setenv("RELIABLE_RULES_ACCELERATOR", "0")
+    assert statecache._key("builtin:default") != before
+    before = statecache._key("builtin:default")
+    other_build = tmp_path / "ahocorasick.so"
+    other_build.write_bytes(b"another build")
+    real_find = statecache.find
+
+    def find(name: str) -> object:
+        if name == "ahocorasick":
+            return importlib.machinery.ModuleSpec(name, None, origin=str(other_build))
+        return real_find(name)
+
+    monkeypatch.setattr(statecache, "find", find)
+    assert statecache._key("builtin:default") != before
+    assert key != statecache._key("builtin:default")
+
+
+def test_without_the_accelerator_the_sets_own_entry_is_used(
+    cache: Path, builds: Builds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pure-Python scan and the accelerated one have their own entries, each decides the
+    same, and neither is read for the other."""
+    accelerated = fresh()
+    monkeypatch.setenv("RELIABLE_RULES_ACCELERATOR", "0")
+    plain = fresh()
+    assert plain.classifier.scan_kind == "trie"
+    assert len(entries(cache)) == 2
+    built = builds.count
+    again = fresh()
+    assert builds.count == built
+    assert again.classifier.scan_kind == "trie"
+    assert decisions(again) == decisions(accelerated)
+
+
+def _run(code: str, cache: Path) -> str:
+    environment = {**os.environ, doccache.CACHE_DIR_ENV: str(cache), "PYTHONPATH": str(ROOT)}
+    environment.pop(doccache.CACHE_ENV, None)
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
+_PROCESS = f"""
+import json, sys
+import reliable_rules
+rules = reliable_rules.load_rules()
+out = []
+for line in open({str(CORPUS)!r}, encoding="utf-8"):
+    if line.strip():
+        record = json.loads(line)
+        d = rules.classify(
+            record["body"], status=record.get("status"), headers=record.get("headers")
+        )
+        out.append([d.category, d.rule_id, d.retry_after_ms])
+modules = sorted(m for m in ("yaml", "jsonschema", "pathlib", "reliable_rules.errors",
+                              "reliable_rules.ruleset.layering", "reliable_rules.ruleset.compile",
+                              "reliable_rules.ruleset.rulemodel")
+                 if m in sys.modules)
+print(json.dumps([out, modules, "_pending_rules" in vars(rules)]))
+"""
+
+
+def test_a_fresh_process_reads_the_entry_another_wrote(tmp_path: Path) -> None:
+    """Real processes: the second one reads what the first wrote, decides every corpus record
+    the same, and never imports the parser, the schema checker, the loader's building half, the
+    rule compiler, the rules' own classes or pathlib."""
+    cache = tmp_path / "cache"
+    first = json.loads(_run(_PROCESS, cache))
+    assert list(cache.glob("*/state-default-*.pickle"))
+    second = json.loads(_run(_PROCESS, cache))
+    assert second[0] == first[0]
+    assert second[1] == []
+    assert second[2] is True  # classification never decoded the rules
+
+
+def test_a_set_with_every_kind_of_built_part_round_trips(tmp_path: Path) -> None:
+    """A set holding what cannot be pickled as it stands (an RE2 set scan of literal-free
+    regexes, generated functions, closures, read-only mappings, sentinels) is stored and read
+    back deciding every corpus record and shape text the same, its RE2 set rebuilt."""
+    pytest.importorskip("re2")
+    shapes = [r"\b[A-Z]{3}[0-9]{6}\b", r"\b[0-9]{2,3}-[0-9a-f]{8}\b", r"(?:[a-z]{2}[0-9]){3}"]
+    document = {
+        "format": "reliable-rules/v1",
+        "name": "shapes",
+        "revision": "1",
+        "extends": ["builtin:default"],
+        "rules": [
+            {"id": f"shape.rule-{i}", "when": {"regex": p}, "then": {"category": "server_error"}}
+            for i, p in enumerate(shapes)
+        ],
+    }
+    path = tmp_path / "shapes.yaml"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    built = reliable_rules.load_rules(path)
+    assert built.classifier._shapes is not None
+    read = statecache._unpickle(statecache._dumps(built))
+    assert read.classifier._shapes is not None
+    assert read.classifier._shapes is not built.classifier._shapes
+    texts = ["upstream said ABC123456", "trace 12-deadbeef failed", "ab1cd2ef3 id", "nothing"]
+    assert [read.classify(t).rule_id for t in texts] == [built.classify(t).rule_id for t in texts]
+    assert read.classify(texts[0]).rule_id == "shape.rule-0"
+    assert decisions(read) == decisions(built)
+    assert summary(read) == summary(built)
