@@ -38,9 +38,10 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
     files = load_rules("builtin:default").files
     assert files == (
         "builtin:default/retry-after.yaml",
+        "builtin:default/vocabulary.yaml",
+        "builtin:default/giveup-r8.yaml",
         "builtin:default/transport.yaml",
         "builtin:default/providers.yaml",
-        "builtin:default/vocabulary.yaml",
         "builtin:default/vocabulary-more.yaml",
         "builtin:default/precedence.yaml",
         "builtin:default/context.yaml",
