@@ -30,11 +30,14 @@ from reliable_rules.engine.nodes import (
     Any_,
     ConditionRef,
     Contains,
+    Header,
+    JsonKey,
     Node,
     Not,
     Probe,
     Regex,
     Status,
+    TextStatus,
     unwrap,
 )
 from reliable_rules.engine.prefilter import AnyGate
@@ -126,8 +129,11 @@ class _Emitter:
             search = self.constant(node.search, "F")
             holds = self.constant(gates_hold, "G")
             return f"(({present} or not {holds}(text)) and {search}(P))"
-        # Regex, JSON, headers, exceptions, scopes, text_status: the node does the work.
-        return f"{self.constant(node.match, 'F')}(P)"
+        # Regex, JSON, headers, exceptions, scopes, text_status: the node does the work, after
+        # an inline test that no match can skip (most failures fail it: no call at all).
+        call = f"{self.constant(node.match, 'F')}(P)"
+        needed = _precheck(node)
+        return call if needed is None else f"({needed} and {call})"
 
     def _any(self, node: Any_) -> str:
         branches = [self.expr(child) for child in node.children]
@@ -151,6 +157,37 @@ class _Emitter:
             return f"(B & {self.group(node.lowered)})"
         needles = dict.fromkeys(needle.lower() for needle in node.needles)
         return "(" + " or ".join(f"{needle!r} in lower" for needle in needles) + ")"
+
+
+#: A text_status listing at most this many values is prechecked by their digits.
+_MAX_STATUS_PRECHECK = 8
+
+
+def _precheck(node: Node) -> str | None:
+    """An expression that is true whenever ``node`` matches (so ``precheck and node.match(P)``
+    is ``node.match(P)``), far cheaper than the call, or None.
+
+    * a header or JSON-key test that fails on no value: the header must be present (for a
+      name pattern, some header), the key's name must occur in the text (``JsonKey.match``
+      tests the same first);
+    * ``text_status`` naming a few values: a run of digits whose value is one of them holds
+      that number's digits (leading zeros only add to the run).
+    """
+    if isinstance(node, Header) and not node.test([]):
+        if node.pattern:
+            return "P.failure.headers"
+        return f"({node.name!r} in P.failure.headers)"
+    if isinstance(node, JsonKey) and not node.test([]) and node.names:
+        return "(" + " or ".join(f"{name!r} in text" for name in node.names) + ")"
+    if isinstance(node, TextStatus):
+        values = (
+            sorted(v for v in node.included if node.low <= v <= node.high)
+            if node.included is not None
+            else [node.low] if node.low == node.high and node.low not in node.excluded else None
+        )
+        if values is not None and 0 < len(values) <= _MAX_STATUS_PRECHECK:
+            return "(" + " or ".join(f"{str(value)!r} in text" for value in values) + ")"
+    return None
 
 
 def _compile(source: str, filename: str) -> CodeType:
