@@ -28,6 +28,7 @@ from reliable_rules.engine.codegen import (
     compile_retry_after,
     compile_rule_matchers,
     retry_literals,
+    retry_needles,
 )
 from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.lazyregex import regex
@@ -417,6 +418,9 @@ class Classifier:
             if len(general) == len(self.extractors)
             else compile_retry_after(general, compiler=compiler)
         )
+        # A literal each Retry-After source needs, when every source but the headers has one:
+        # with no header and none of them found, no source can answer (any decision).
+        self._retry_needles = retry_needles(self.extractors)
 
         self._build_index(regex_literals)
 
@@ -466,6 +470,10 @@ class Classifier:
         self._gates_exceptions = "exception" in kinds
         self._gates_provider = "provider" in kinds
         self._gates_model = "model" in kinds
+        self._no_status = self._status_masks.get(None, 0)
+        # decide() selects candidates inline unless a gate needs more than the literals found,
+        # the status and the exception types (provider, model, the RE2 shape set)
+        self._plain_gates = not (self._gates_provider or self._gates_model or self._shapes)
 
     def ungated_positions(self) -> tuple[int, ...]:
         """Positions of the rules tried on every error (none when not indexed: small sets)."""
@@ -523,7 +531,8 @@ class Classifier:
         return mask
 
     def decide(self, failure: Failure) -> Decision:
-        """Classify a normalised failure (the hot path: kept flat on purpose)."""
+        """Classify a normalised failure (the hot path: kept flat on purpose, with what
+        :meth:`_more_candidates` and :meth:`_decision` do inlined for the common case)."""
         text = failure.text
         lower = text.lower()
         status = failure.status
@@ -550,8 +559,22 @@ class Classifier:
             table = self._literal_table.get
             for literal in found:
                 combined |= table(literal, 0)
-            mask = self._more_candidates(probe, combined & self._all_rules)
             groups = combined >> self._rule_count
+            if self._plain_gates:
+                # _more_candidates for a set whose gates are literals and statuses alone
+                mask = combined & self._all_rules | self._ungated
+                if not text.isascii() and not gates_hold(text):
+                    mask |= self._ascii_gated
+                if status is None:
+                    mask |= self._no_status
+                else:
+                    mask |= self._status_masks.get(status, 0) | self._any_status
+                if failure.exception_types:
+                    index = self._index
+                    for name in failure.exception_types:
+                        mask |= index.get(("exception", name), 0)
+            else:
+                mask = self._more_candidates(probe, combined & self._all_rules)
         while mask:
             lowest = mask & -mask
             position = lowest.bit_length() - 1
@@ -559,6 +582,15 @@ class Classifier:
                 verdict = self._verdicts[position]
                 break
             mask ^= lowest
+        needles = self._retry_needles
+        if (
+            needles is not None
+            and found is not None
+            and not failure.headers
+            and found.isdisjoint(needles)
+        ):
+            # No Retry-After source can answer (what the generated function tests first)
+            return new_decision(verdict, None, failure)
         return self._decision(verdict, probe, lower, failure)
 
     def _decision(self, verdict: Verdict, probe: Probe, lower: str, failure: Failure) -> Decision:

@@ -51,6 +51,7 @@ __all__ = [
     "compile_decider",
     "compile_retry_after",
     "retry_literals",
+    "retry_needles",
 ]
 
 # A rule set whose nested conditions would expand past this is interpreted instead.
@@ -269,7 +270,7 @@ def retry_literals(extractors: Sequence[Extractor]) -> set[str]:
     return found
 
 
-def _retry_needles(extractors: Sequence[Extractor]) -> frozenset[str] | None:
+def retry_needles(extractors: Sequence[Extractor]) -> frozenset[str] | None:
     """A literal each non-header source needs in the scan's set, or None when one needs none."""
     needed: set[str] = set()
     for extractor in extractors:
@@ -302,7 +303,7 @@ def compile_retry_after(
     ]
     # When no header is present and none of the literals the sources need was found, no
     # source can answer: one set test instead of one per source (most failures).
-    needed = _retry_needles(extractors)
+    needed = retry_needles(extractors)
     if needed is not None:
         literals = emitter.constant(needed, "R")
         lines.append(f"    if not H and F is not None and F.isdisjoint({literals}):")
