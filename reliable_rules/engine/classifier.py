@@ -32,6 +32,7 @@ from reliable_rules.engine.codegen import (
 )
 from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.lazyregex import regex
+from reliable_rules.engine.literal_set import Re2LiteralScan
 from reliable_rules.engine.nodes import (
     All,
     Any_,
@@ -256,13 +257,25 @@ class _DistinctLines:
         return self._scan(lower)
 
 
+def _basic_scan(unique: set[str]) -> Callable[[str], set[str]]:
+    """The Aho-Corasick scan (extra `fast`), else the trie."""
+    module = accelerator()
+    return _AhoScan(unique, module) if module is not None else _LiteralScan(unique)
+
+
 def literal_scan(literals: Iterable[str]) -> Callable[[str], set[str]]:
-    """The fastest available scan for ``literals``; every one gives the same answer."""
+    """The fastest available scan for ``literals``; every one gives the same answer: an RE2
+    set (extra `fast`; see literal_set.py), else Aho-Corasick, else the trie."""
     unique = {literal for literal in literals if literal}
-    module = accelerator() if unique else None
-    scan: Callable[[str], set[str]] = (
-        _AhoScan(unique, module) if module is not None else _LiteralScan(unique)
-    )
+    module = re2_module() if unique else None
+    scan: Callable[[str], set[str]] | None = None
+    if module is not None:
+        try:
+            scan = Re2LiteralScan(unique, module, lambda: _basic_scan(unique))
+        except Exception:  # noqa: BLE001 — RE2 refusing the set only costs speed
+            logger.debug("reliable_rules: no RE2 literal set; scanning with the automaton")
+    if scan is None:
+        scan = _basic_scan(unique)
     if any("\n" in literal for literal in unique):
         return scan
     return _DistinctLines(scan)
@@ -392,13 +405,9 @@ class Classifier:
         self.prefilter = compile_gate if regexes and available() else None
         self.indexed = len(literals) > SCAN_THRESHOLD
         self._scan_literals = frozenset(literals)
-        self._scan = literal_scan(literals) if self.indexed else None
-        inner = getattr(self._scan, "inner", self._scan)
-        #: Which literal scan runs: "aho-corasick" (extra `fast`), "trie" (pure Python), or
-        #: None (a small set evaluated in order).
-        self.scan_kind = (
-            None if inner is None else "aho-corasick" if isinstance(inner, _AhoScan) else "trie"
-        )
+        # Built at the first classification (literal_scan): loading a rule set that never
+        # classifies (a CLI check, an executor whose calls all succeed) does not pay for it.
+        self._scan: Callable[[str], set[str]] | None = None
         self._all_rules = (1 << len(self.rules)) - 1
         nodes = [rule.node for rule in self.rules]
         self._decide_all = None if self.indexed else compile_decider(nodes, compiler=compiler)
@@ -475,6 +484,25 @@ class Classifier:
         # the status and the exception types (provider, model, the RE2 shape set)
         self._plain_gates = not (self._gates_provider or self._gates_model or self._shapes)
 
+    @property
+    def scan_kind(self) -> str | None:
+        """Which literal scan runs: "re2-set" or "aho-corasick" (extra `fast`), "trie" (pure
+        Python), or None (a small set evaluated in order). Builds the scan."""
+        scan = self._built_scan()
+        inner = getattr(scan, "inner", scan)
+        if inner is None:
+            return None
+        if isinstance(inner, Re2LiteralScan):
+            return "re2-set"
+        return "aho-corasick" if isinstance(inner, _AhoScan) else "trie"
+
+    def _built_scan(self) -> Callable[[str], set[str]] | None:
+        """The literal scan of an indexed set, built on first use (None when not indexed)."""
+        scan = self._scan
+        if scan is None and self.indexed:
+            scan = self._scan = literal_scan(self._scan_literals)
+        return scan
+
     def ungated_positions(self) -> tuple[int, ...]:
         """Positions of the rules tried on every error (none when not indexed: small sets)."""
         if not self.indexed:
@@ -492,7 +520,7 @@ class Classifier:
     def _probe(self, failure: Failure) -> Probe:
         text = failure.text
         lower = text.lower()
-        scan = self._scan
+        scan = self._built_scan()
         probe = Probe(failure, text, lower, None if scan is None else scan(lower), self.prefilter)
         probe.regex_left_s = self.regex_budget_s
         return probe
@@ -544,6 +572,8 @@ class Classifier:
             verdict = self._verdicts[position] if position >= 0 else self.unknown
             return self._decision(verdict, probe, lower, failure)
         scan = self._scan
+        if scan is None:
+            scan = self._built_scan()
         found = scan(lower) if scan is not None else None
         probe = Probe(failure, text, lower, found, self.prefilter)
         probe.regex_left_s = self.regex_budget_s
