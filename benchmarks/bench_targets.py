@@ -439,7 +439,7 @@ def run(
         results.update(adapter_timeout_rows(rounds=rounds, calls=max(number // 100, 20)))
     if only in (None, "classification"):
         scan_kind = getattr(reliable_rules.load_rules().classifier, "scan_kind", None)
-        results["accelerated"] = float(scan_kind in ("re2-set", "aho-corasick"))
+        results["accelerated"] = float(scan_kind == "aho-corasick")
     return results
 
 

@@ -32,7 +32,6 @@ from reliable_rules.engine.codegen import (
 )
 from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.lazyregex import regex
-from reliable_rules.engine.literal_set import Re2LiteralScan
 from reliable_rules.engine.nodes import (
     All,
     Any_,
@@ -257,25 +256,13 @@ class _DistinctLines:
         return self._scan(lower)
 
 
-def _basic_scan(unique: set[str]) -> Callable[[str], set[str]]:
-    """The Aho-Corasick scan (extra `fast`), else the trie."""
-    module = accelerator()
-    return _AhoScan(unique, module) if module is not None else _LiteralScan(unique)
-
-
 def literal_scan(literals: Iterable[str]) -> Callable[[str], set[str]]:
-    """The fastest available scan for ``literals``; every one gives the same answer: an RE2
-    set (extra `fast`; see literal_set.py), else Aho-Corasick, else the trie."""
+    """The fastest available scan for ``literals``; every one gives the same answer."""
     unique = {literal for literal in literals if literal}
-    module = re2_module() if unique else None
-    scan: Callable[[str], set[str]] | None = None
-    if module is not None:
-        try:
-            scan = Re2LiteralScan(unique, module, lambda: _basic_scan(unique))
-        except Exception:  # noqa: BLE001 — RE2 refusing the set only costs speed
-            logger.debug("reliable_rules: no RE2 literal set; scanning with the automaton")
-    if scan is None:
-        scan = _basic_scan(unique)
+    module = accelerator() if unique else None
+    scan: Callable[[str], set[str]] = (
+        _AhoScan(unique, module) if module is not None else _LiteralScan(unique)
+    )
     if any("\n" in literal for literal in unique):
         return scan
     return _DistinctLines(scan)
@@ -486,14 +473,12 @@ class Classifier:
 
     @property
     def scan_kind(self) -> str | None:
-        """Which literal scan runs: "re2-set" or "aho-corasick" (extra `fast`), "trie" (pure
-        Python), or None (a small set evaluated in order). Builds the scan."""
+        """Which literal scan runs: "aho-corasick" (extra `fast`), "trie" (pure Python), or
+        None (a small set evaluated in order). Builds the scan."""
         scan = self._built_scan()
         inner = getattr(scan, "inner", scan)
         if inner is None:
             return None
-        if isinstance(inner, Re2LiteralScan):
-            return "re2-set"
         return "aho-corasick" if isinstance(inner, _AhoScan) else "trie"
 
     def _built_scan(self) -> Callable[[str], set[str]] | None:

@@ -65,3 +65,11 @@ def test_the_retry_after_shortcut_keeps_every_source() -> None:
     headers = {"retry-after": "7"}
     assert rules.classify("overloaded", status=503, headers=headers).retry_after_ms == 7000
     assert rules.classify("rate limited, try again in 3s", status=429).retry_after_ms == 3000
+
+
+def test_the_literal_scan_is_built_by_the_first_classification() -> None:
+    """Loading an indexed set builds no literal scan; the first classification does."""
+    rules = reliable_rules.load_rules(rules_dir() / "default.yaml")
+    assert rules.classifier._scan is None
+    assert rules.classify("rate limit exceeded", status=429).rule_id
+    assert rules.classifier._scan is not None

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 import reliable_rules
 from reliable_rules.engine import classifier as classifier_module
 from reliable_rules.engine import nodes
-from reliable_rules.engine.literal_set import Re2LiteralScan
 from reliable_rules.engine.regex_literals import required_all, required_any
 from reliable_rules.ruleset.resources import rules_dir
 
@@ -70,22 +69,9 @@ def test_the_pure_python_scan_decides_the_whole_corpus_like_no_prefilter(
 def test_the_accelerated_scan_decides_the_whole_corpus_identically(
     monkeypatch: pytest.MonkeyPatch, reference: list[tuple[object, ...]]
 ) -> None:
-    """With the extra `fast` (an RE2 set, or pyahocorasick without google-re2), every
-    decision of the corpus is the same."""
+    """With pyahocorasick (extra `fast`), every decision of the corpus is the same."""
     pytest.importorskip("ahocorasick")
     monkeypatch.setenv(classifier_module.ACCELERATOR_ENV, "1")
-    rules = load_default()
-    assert rules.classifier.scan_kind in ("re2-set", "aho-corasick")
-    assert decisions(rules) == reference
-
-
-def test_the_automaton_scan_decides_the_whole_corpus_identically(
-    monkeypatch: pytest.MonkeyPatch, reference: list[tuple[object, ...]]
-) -> None:
-    """With pyahocorasick alone (no google-re2), every decision of the corpus is the same."""
-    pytest.importorskip("ahocorasick")
-    monkeypatch.setenv(classifier_module.ACCELERATOR_ENV, "1")
-    monkeypatch.setattr(classifier_module, "re2_module", lambda: None)
     rules = load_default()
     assert rules.classifier.scan_kind == "aho-corasick"
     assert decisions(rules) == reference
@@ -96,17 +82,6 @@ def test_both_scans_find_the_same_literals_in_every_record(monkeypatch: pytest.M
     pytest.importorskip("ahocorasick")
     literals = list(load_default().classifier._scan_literals)
     fast = classifier_module._AhoScan(set(literals), classifier_module.accelerator())
-    pure = classifier_module._LiteralScan(literals)
-    for record in records():
-        lower = str(record["body"]).lower()
-        assert fast(lower) == pure(lower), record["body"]
-
-
-def test_the_re2_set_finds_the_same_literals_in_every_record() -> None:
-    """The RE2 set and the trie report the same literal set for every lowercased record."""
-    module = pytest.importorskip("re2")
-    literals = set(load_default().classifier._scan_literals)
-    fast = Re2LiteralScan(literals, module, lambda: pytest.fail("RE2 gave up"))
     pure = classifier_module._LiteralScan(literals)
     for record in records():
         lower = str(record["body"]).lower()
