@@ -280,25 +280,43 @@ def _gate_options(node: Node) -> list[frozenset[GateKey]]:
     return options
 
 
-def _rarest_gates(rules: Sequence[CompiledRule]) -> list[frozenset[GateKey] | None]:
-    """Each rule's gate: of the keys it could be gated on, those fewest rules share.
+Gate = frozenset[GateKey]
+
+
+def _rarest_gates(rules: Sequence[CompiledRule]) -> tuple[list[Gate | None], list[Gate | None]]:
+    """Each rule's gate: of the keys it could be gated on, those fewest rules share; and its
+    second gate: of its other gates made of literals alone, the rarest (None when it has none).
 
     A literal many rules need ("exceeded") occurs in many texts too; an ID only one rule
     names is the better gate. Nodes choose by length alone; across the rule set, how many
-    rules share a key is the better guess of how often it occurs.
+    rules share a key is the better guess of how often it occurs. Every gate of a rule is
+    needed by each of its matches, so a rule is a candidate only when both are present.
     """
     options = [_gate_options(rule.node) for rule in rules]
     shared: dict[GateKey, int] = {}
     for choices in options:
         for key in set().union(*choices) if choices else ():
             shared[key] = shared.get(key, 0) + 1
-    gates: list[frozenset[GateKey] | None] = []
+
+    def rarity(gate: Gate) -> tuple[int, int]:
+        return sum(shared[key] for key in gate), len(gate)
+
+    gates: list[Gate | None] = []
+    seconds: list[Gate | None] = []
     for rule, choices in zip(rules, options, strict=True):
         if len(choices) < 2:
             gates.append(rule.node.gate)
+            seconds.append(None)
             continue
-        gates.append(min(choices, key=lambda gate: (sum(shared[key] for key in gate), len(gate))))
-    return gates
+        first = min(choices, key=rarity)
+        gates.append(first)
+        others = [
+            gate
+            for gate in choices
+            if gate != first and all(isinstance(key, str) for key in gate)
+        ]
+        seconds.append(min(others, key=rarity) if others else None)
+    return gates, seconds
 
 
 def _shape_rules(
@@ -426,7 +444,8 @@ class Classifier:
         index: dict[GateKey, int] = {}
         ungated = 0
         ascii_gated = 0  # gated on a regex's literals: valid where gates_hold(text)
-        for position, gate in enumerate(_rarest_gates(self.rules)):
+        gates, seconds = _rarest_gates(self.rules)
+        for position, gate in enumerate(gates):
             if gate is None:
                 ungated |= 1 << position
                 continue
@@ -435,12 +454,32 @@ class Classifier:
             for key in gate:
                 index[key] = index.get(key, 0) | 1 << position
         self._index = index
-        # literal -> (the rules gated on it) | (its literal-set bits << rule count): decide()
-        # gets both from one dict lookup per literal found
-        self._rule_count = len(self.rules)
+        # Second gates (literals only): a candidate must also have one key of its second gate
+        # present, unless it has none (_unsecured) or it came from a regex and the text holds a
+        # letter case folding equates with ASCII (_second_ascii, as ascii_gated).
+        count = self._rule_count = len(self.rules)
+        second_index: dict[str, int] = {}
+        unsecured = second_ascii = 0
+        for position, second in enumerate(seconds):
+            if second is None:
+                unsecured |= 1 << position
+                continue
+            if not regex_literals.isdisjoint(second):
+                second_ascii |= 1 << position
+            for key in second:
+                if isinstance(key, str):  # always (_rarest_gates keeps literals only)
+                    second_index[key] = second_index.get(key, 0) | 1 << position
+        self._unsecured = unsecured
+        self._second_ascii = second_ascii
+        # literal -> (the rules gated on it) | (the rules second-gated on it) << rule count |
+        # (its literal-set bits) << twice the rule count: decide() gets all three from one
+        # dict lookup per literal found
+        self._group_shift = 2 * count
         table = {key: mask for key, mask in index.items() if isinstance(key, str)}
+        for literal, bits in second_index.items():
+            table[literal] = table.get(literal, 0) | bits << count
         for literal, bits in self._literal_bits.items():
-            table[literal] = table.get(literal, 0) | bits << self._rule_count
+            table[literal] = table.get(literal, 0) | bits << self._group_shift
         self._literal_table = table
         # Ungated rules that need a literal-free regex (shapes of IDs and codes): one RE2 set
         # scan says which can match (extra `fast`; see shapes.py)
@@ -519,7 +558,15 @@ class Classifier:
         table = self._literal_table.get
         for literal in found:
             combined |= table(literal, 0)
-        return self._more_candidates(probe, combined & self._all_rules)
+        mask = self._more_candidates(probe, combined & self._all_rules)
+        return mask & self._second(combined, probe.text)
+
+    def _second(self, combined: int, text: str) -> int:
+        """The rules whose second gate is present (or who have none): see _build_index."""
+        second = (combined >> self._rule_count) & self._all_rules | self._unsecured
+        if not gates_hold(text):
+            second |= self._second_ascii
+        return second
 
     def _more_candidates(self, probe: Probe, mask: int) -> int:
         """``mask`` (the rules gated on the literals found) with the rules gated otherwise."""
@@ -549,13 +596,8 @@ class Classifier:
         text = failure.text
         lower = text.lower()
         status = failure.status
-        decide_all = self._decide_all
-        if decide_all is not None:
-            probe = Probe(failure, text, lower, None, self.prefilter)
-            probe.regex_left_s = self.regex_budget_s
-            position = decide_all(probe, text, lower, status)
-            verdict = self._verdicts[position] if position >= 0 else self.unknown
-            return self._decision(verdict, probe, lower, failure)
+        if self._decide_all is not None:
+            return self._decide_ordered(failure, text, lower)
         scan = self._scan
         if scan is None:
             scan = self._built_scan()
@@ -574,12 +616,16 @@ class Classifier:
             table = self._literal_table.get
             for literal in found:
                 combined |= table(literal, 0)
-            groups = combined >> self._rule_count
+            groups = combined >> self._group_shift
+            all_rules = self._all_rules
             if self._plain_gates:
-                # _more_candidates for a set whose gates are literals and statuses alone
-                mask = combined & self._all_rules | self._ungated
+                # _more_candidates and _second for a set gated on literals, statuses and
+                # exception types alone
+                mask = combined & all_rules | self._ungated
+                second = (combined >> self._rule_count) & all_rules | self._unsecured
                 if not text.isascii() and not gates_hold(text):
                     mask |= self._ascii_gated
+                    second |= self._second_ascii
                 if status is None:
                     mask |= self._no_status
                 else:
@@ -588,8 +634,10 @@ class Classifier:
                     index = self._index
                     for name in failure.exception_types:
                         mask |= index.get(("exception", name), 0)
+                mask &= second
             else:
-                mask = self._more_candidates(probe, combined & self._all_rules)
+                mask = self._more_candidates(probe, combined & all_rules)
+                mask &= self._second(combined, text)
         while mask:
             lowest = mask & -mask
             position = lowest.bit_length() - 1
@@ -606,6 +654,14 @@ class Classifier:
         ):
             # No Retry-After source can answer (what the generated function tests first)
             return new_decision(verdict, None, failure)
+        return self._decision(verdict, probe, lower, failure)
+
+    def _decide_ordered(self, failure: Failure, text: str, lower: str) -> Decision:
+        """decide() for a small set: its rules in order, in one generated function."""
+        probe = Probe(failure, text, lower, None, self.prefilter)
+        probe.regex_left_s = self.regex_budget_s
+        position = self._decide_all(probe, text, lower, failure.status)  # type: ignore[misc]
+        verdict = self._verdicts[position] if position >= 0 else self.unknown
         return self._decision(verdict, probe, lower, failure)
 
     def _decision(self, verdict: Verdict, probe: Probe, lower: str, failure: Failure) -> Decision:

@@ -73,3 +73,46 @@ def test_the_literal_scan_is_built_by_the_first_classification() -> None:
     assert rules.classifier._scan is None
     assert rules.classify("rate limit exceeded", status=429).rule_id
     assert rules.classifier._scan is not None
+
+
+def _two_gate_rules(directory: Path) -> reliable_rules.RuleSet:
+    """An indexed set whose first rule needs two literals and, through a regex, a third."""
+    filler = [{"id": f"r.filler-{i}", "when": {"contains": f"filler phrase {i}"},
+               "then": {"category": "server_error"}} for i in range(120)]
+    rule = {"id": "r.both", "then": {"category": "quota_exhausted"},
+            "when": {"all": [{"contains": "alpha"}, {"contains": "bravo"},
+                             {"regex": "status (?:exhausted|spent)"}]}}
+    document = {"format": "reliable-rules/v1", "name": "t", "revision": "1",
+                "extends": ["builtin:seed"], "rules": [rule, *filler]}  # fmt: skip
+    path = directory / "two-gates.yaml"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return reliable_rules.load_rules(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "candidate", "decided"),
+    [
+        ("alpha bravo status exhausted", True, True),
+        ("alpha status exhausted", False, False),  # a gate missing: not even tried
+        ("bravo status spent", False, False),
+        ("alpha bravo charlie", None, False),  # the regex's literals: tried or not, no match
+        ("alpha bravo \u017ftatus exhausted", True, True),  # U+017F is "s": regex gates step aside
+    ],
+)
+def test_a_rule_is_tried_only_when_its_first_and_second_gates_are_present(
+    tmp_path: Path, text: str, candidate: bool | None, decided: bool
+) -> None:
+    """The index keeps a rule with two needed literal sets only when both occur (the second
+    from a regex stepping aside where case folding makes its literals inexact)."""
+    rules = _two_gate_rules(tmp_path)
+    classifier = rules.classifier
+    assert classifier.indexed
+    position = [rule.id for rule in classifier.rules].index("r.both")
+    assert not classifier._unsecured >> position & 1  # the rule has a second gate
+    lower = text.lower()
+    scan = classifier._built_scan()
+    assert scan is not None
+    probe = Probe(to_failure(text), text, lower, scan(lower))
+    if candidate is not None:
+        assert bool(classifier._candidates(probe) >> position & 1) is candidate
+    assert (rules.classify(text).rule_id == "r.both") is decided
