@@ -12,14 +12,10 @@ an error then adds (almost) nothing to classifying it.
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
-from typing import Any
 
 from reliable_rules.decision import Decision, Verdict, new_decision
 from reliable_rules.engine.codegen import (
@@ -54,6 +50,12 @@ from reliable_rules.engine.nodes import (
 from reliable_rules.engine.prefilter import available, compile_gate
 from reliable_rules.engine.regex_literals import gates_hold, re2_equivalent
 from reliable_rules.engine.regex_safety import REGEX_BUDGET_MS
+from reliable_rules.engine.scans import (
+    MaskScan,
+    _AhoScan,
+    literal_scan,
+    mask_scan,
+)
 from reliable_rules.engine.shapes import ShapeScan, re2_module
 from reliable_rules.failure import Failure
 from reliable_rules.sanitize import compact
@@ -105,167 +107,6 @@ def is_specific(node: Node) -> bool:
     if isinstance(node, ConditionRef):
         return is_specific(node.target)
     return not isinstance(node, Status | TextStatus | Scope | Not | Never)
-
-
-_Trie = dict[str, "_Trie"]
-
-
-def _trie_pattern(literals: Iterable[str]) -> str:
-    trie: _Trie = {}
-    for literal in literals:
-        node = trie
-        for char in literal:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def build(node: _Trie) -> str:
-        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if "" in node:
-            # A literal ends here: the longer continuations are optional (greedy, so the longest
-            # literal starting at a position is reported; its prefixes are implied).
-            return f"{body}?" if len(branches) > 1 else f"(?:{body})?"
-        return body
-
-    return build(trie)
-
-
-class _LiteralScan:
-    """Finds every literal of a rule set that occurs in a lowercased text.
-
-    The literals form trie-shaped alternations, so ``re`` skips in C over every position
-    where no literal can start and compares one character per trie level elsewhere: the cost
-    depends on the text, the number of *occurrences* and the number of distinct first
-    characters (``re`` tries the trie's first-level branches one by one at each position).
-    Literals that start with a non-ASCII character (Chinese and Japanese wordings: each its
-    own first character) form a second trie, searched only when the text is not pure ASCII:
-    they cannot occur in an ASCII text, and most error texts are. Each search reports the
-    longest literal starting at the leftmost possible position; the next search starts one
-    character later, so overlapping occurrences are found too, and every literal that is a
-    prefix of a reported one is implied.
-    """
-
-    __slots__ = ("_implied", "_search", "_search_wide")
-
-    def __init__(self, literals: Iterable[str]) -> None:
-        unique = sorted({literal for literal in literals if literal})
-        narrow = [literal for literal in unique if literal[0].isascii()]
-        wide = [literal for literal in unique if not literal[0].isascii()]
-        self._search = re.compile(_trie_pattern(narrow), re.DOTALL).search if narrow else None
-        self._search_wide = re.compile(_trie_pattern(wide), re.DOTALL).search if wide else None
-        known = set(unique)
-        self._implied = {
-            literal: tuple(
-                p for p in (literal[:end] for end in range(1, len(literal) + 1)) if p in known
-            )
-            for literal in unique
-        }
-
-    def __call__(self, lower: str) -> set[str]:
-        found: set[str] = set()
-        implied = self._implied
-        for search in (self._search, None if lower.isascii() else self._search_wide):
-            if search is None:
-                continue
-            match = search(lower)
-            while match is not None:
-                found.update(implied[match.group()])
-                match = search(lower, match.start() + 1)
-        return found
-
-
-class _AhoScan:
-    """The same answer as :class:`_LiteralScan`, from ``pyahocorasick`` automata.
-
-    One pass in C reports every occurrence of every literal (overlapping ones included), so
-    the cost no longer grows with the number of distinct first characters. As in
-    :class:`_LiteralScan`, literals that start with a non-ASCII character have their own
-    automaton, run only on texts that are not pure ASCII: pyahocorasick looks a character up
-    among its node's children one by one, and the hundreds of Chinese and Japanese first
-    characters made every step from the root slower (builtin:default: 3.2 -> 2.3 us for 157
-    characters).
-    """
-
-    __slots__ = ("_iter", "_iter_wide")
-
-    def __init__(self, literals: Iterable[str], module: Any) -> None:
-        unique = sorted({literal for literal in literals if literal})
-        narrow = [literal for literal in unique if literal[0].isascii()]
-        wide = [literal for literal in unique if not literal[0].isascii()]
-        self._iter = self._automaton(narrow, module)
-        self._iter_wide = self._automaton(wide, module)
-
-    @staticmethod
-    def _automaton(literals: list[str], module: Any) -> Any:
-        if not literals:
-            return None
-        automaton = module.Automaton()
-        for literal in literals:
-            automaton.add_word(literal, literal)
-        automaton.make_automaton()
-        return automaton.iter
-
-    def __call__(self, lower: str) -> set[str]:
-        # (end, literal) pairs: the literals collected without a Python-level loop
-        found = set(map(_second, self._iter(lower))) if self._iter is not None else set()
-        if self._iter_wide is not None and not lower.isascii():
-            found.update(map(_second, self._iter_wide(lower)))
-        return found
-
-
-_second = itemgetter(1)
-
-#: Set to "0" to use the pure-Python scan even when the accelerator is installed.
-ACCELERATOR_ENV = "RELIABLE_RULES_ACCELERATOR"
-
-
-def accelerator() -> Any:
-    """The ``ahocorasick`` module (extra ``fast``) when installed and not switched off."""
-    if os.environ.get(ACCELERATOR_ENV, "1") == "0":
-        return None
-    try:  # optional (no type information): imported only when a large rule set loads
-        module = importlib.import_module("ahocorasick")
-    except ImportError:
-        return None
-    return module if getattr(module, "unicode", False) else None
-
-
-#: Texts longer than this are scanned once per distinct line (see :class:`_DistinctLines`).
-LONG_TEXT = 65_536
-
-
-class _DistinctLines:
-    """A scan that reads each distinct line of a long text once.
-
-    A 1 MB body is mostly the same lines again (log records, HTML); the scan's cost is per
-    occurrence, so the same answer comes far cheaper from the distinct lines joined: no
-    literal holds a line break, so none can occur across two lines, and the set of literals
-    found is exactly the same.
-    """
-
-    __slots__ = ("_scan", "inner")
-
-    def __init__(self, scan: Callable[[str], set[str]]) -> None:
-        self._scan = self.inner = scan
-
-    def __call__(self, lower: str) -> set[str]:
-        if len(lower) > LONG_TEXT:
-            lower = "\n".join(dict.fromkeys(lower.split("\n")))
-        return self._scan(lower)
-
-
-def literal_scan(literals: Iterable[str]) -> Callable[[str], set[str]]:
-    """The fastest available scan for ``literals``; every one gives the same answer."""
-    unique = {literal for literal in literals if literal}
-    module = accelerator() if unique else None
-    scan: Callable[[str], set[str]] = (
-        _AhoScan(unique, module) if module is not None else _LiteralScan(unique)
-    )
-    if any("\n" in literal for literal in unique):
-        return scan
-    return _DistinctLines(scan)
 
 
 def _gate_options(node: Node) -> list[frozenset[GateKey]]:
@@ -410,9 +251,11 @@ class Classifier:
         self.prefilter = compile_gate if regexes and available() else None
         self.indexed = len(literals) > SCAN_THRESHOLD
         self._scan_literals = frozenset(literals)
-        # Built at the first classification (literal_scan): loading a rule set that never
-        # classifies (a CLI check, an executor whose calls all succeed) does not pay for it.
+        # Built at the first classification (literal_scan, mask_scan): loading a rule set that
+        # never classifies (a CLI check, an executor whose calls all succeed) does not pay.
         self._scan: Callable[[str], set[str]] | None = None
+        self._mask_scan: Callable[[str], int] | None = None
+        self._scans_built = not self.indexed
         self._all_rules = (1 << len(self.rules)) - 1
         nodes = [rule.node for rule in self.rules]
         self._decide_all = None if self.indexed else compile_decider(nodes, compiler=compiler)
@@ -480,6 +323,12 @@ class Classifier:
             table[literal] = table.get(literal, 0) | bits << count
         for literal, bits in self._literal_bits.items():
             table[literal] = table.get(literal, 0) | bits << self._group_shift
+        # and above the literal sets, one bit for the literals the Retry-After sources need
+        self._retry_shift = self._group_shift + max(
+            (bits.bit_length() for bits in self._literal_bits.values()), default=0
+        )
+        for literal in self._retry_needles or ():
+            table[literal] = table.get(literal, 0) | 1 << self._retry_shift
         self._literal_table = table
         # Ungated rules that need a literal-free regex (shapes of IDs and codes): one RE2 set
         # scan says which can match (extra `fast`; see shapes.py)
@@ -513,12 +362,22 @@ class Classifier:
     @property
     def scan_kind(self) -> str | None:
         """Which literal scan runs: "aho-corasick" (extra `fast`), "trie" (pure Python), or
-        None (a small set evaluated in order). Builds the scan."""
-        scan = self._built_scan()
-        inner = getattr(scan, "inner", scan)
-        if inner is None:
+        None (a small set evaluated in order). Builds the scans."""
+        self._build_scans()
+        scan = self._mask_scan or self._scan
+        if scan is None:
             return None
-        return "aho-corasick" if isinstance(inner, _AhoScan) else "trie"
+        inner = getattr(scan, "inner", scan)
+        return "aho-corasick" if isinstance(inner, _AhoScan | MaskScan) else "trie"
+
+    def _build_scans(self) -> None:
+        """decide()'s scan: the index bits of the literals found (extra `fast`: MaskScan),
+        else the literals found (the trie)."""
+        if not self._scans_built:
+            self._mask_scan = mask_scan(self._literal_table)
+            if self._mask_scan is None:
+                self._built_scan()
+            self._scans_built = True
 
     def _built_scan(self) -> Callable[[str], set[str]] | None:
         """The literal scan of an indexed set, built on first use (None when not indexed)."""
@@ -598,24 +457,28 @@ class Classifier:
         status = failure.status
         if self._decide_all is not None:
             return self._decide_ordered(failure, text, lower)
-        scan = self._scan
-        if scan is None:
-            scan = self._built_scan()
-        found = scan(lower) if scan is not None else None
+        if not self._scans_built:
+            self._build_scans()
+        # The OR of the table entries of the literals found gives the rules gated on them, the
+        # rules second-gated on them, the literal sets the generated matchers test and the
+        # Retry-After bit (see _build_index): from the mask scan in C (extra `fast`; the
+        # probe then has no set of literals: every reader falls back to the text), else one
+        # lookup per literal the trie found.
+        by_mask = self._mask_scan
+        found: set[str] | None = None
+        if by_mask is not None:
+            combined = by_mask(lower)
+        else:
+            found, combined = self._scan_set(lower)
         probe = Probe(failure, text, lower, found, self.prefilter)
         probe.regex_left_s = self.regex_budget_s
         matchers = self._matchers
         verdict = self.unknown
-        if found is None:
+        scanned = by_mask is not None or found is not None
+        if not scanned:
             mask = self._all_rules
             groups = 0
         else:
-            # One OR per literal found gives both the rules gated on it (low bits) and the
-            # literal sets the generated matchers test (high bits; see _build_index).
-            combined = 0
-            table = self._literal_table.get
-            for literal in found:
-                combined |= table(literal, 0)
             groups = combined >> self._group_shift
             all_rules = self._all_rules
             if self._plain_gates:
@@ -645,16 +508,28 @@ class Classifier:
                 verdict = self._verdicts[position]
                 break
             mask ^= lowest
-        needles = self._retry_needles
         if (
-            needles is not None
-            and found is not None
+            scanned
+            and self._retry_needles is not None
             and not failure.headers
-            and found.isdisjoint(needles)
+            and not combined >> self._retry_shift & 1
         ):
-            # No Retry-After source can answer (what the generated function tests first)
+            # No Retry-After source can answer: no header, and none of the literals the
+            # other sources need (what the generated function tests first)
             return new_decision(verdict, None, failure)
         return self._decision(verdict, probe, lower, failure)
+
+    def _scan_set(self, lower: str) -> tuple[set[str] | None, int]:
+        """The literals the set scan finds (None: not indexed) and their table entries' OR."""
+        scan = self._scan
+        if scan is None:
+            return None, 0
+        found = scan(lower)
+        combined = 0
+        table = self._literal_table.get
+        for literal in found:
+            combined |= table(literal, 0)
+        return found, combined
 
     def _decide_ordered(self, failure: Failure, text: str, lower: str) -> Decision:
         """decide() for a small set: its rules in order, in one generated function."""

@@ -32,6 +32,7 @@ from reliable_rules.engine.nodes import (
     Contains,
     Header,
     JsonKey,
+    Near,
     Node,
     Not,
     Probe,
@@ -130,6 +131,11 @@ class _Emitter:
             search = self.constant(node.search, "F")
             holds = self.constant(gates_hold, "G")
             return f"(({present} or not {holds}(text)) and {search}(P))"
+        if isinstance(node, Near) and self.indexed:
+            # each term's alternatives as a literal set (Near.match tests them again: the
+            # probe of a mask scan has no set of literals)
+            terms = " and ".join(f"B & {self.group(frozenset(term))}" for term in node.terms)
+            return f"({terms} and {self.constant(node.match, 'F')}(P))"
         # Regex, JSON, headers, exceptions, scopes, text_status: the node does the work, after
         # an inline test that no match can skip (most failures fail it: no call at all).
         call = f"{self.constant(node.match, 'F')}(P)"

@@ -70,9 +70,13 @@ def test_the_retry_after_shortcut_keeps_every_source() -> None:
 def test_the_literal_scan_is_built_by_the_first_classification() -> None:
     """Loading an indexed set builds no literal scan; the first classification does."""
     rules = reliable_rules.load_rules(rules_dir() / "default.yaml")
-    assert rules.classifier._scan is None
+    classifier = rules.classifier
+    assert not classifier._scans_built
+    assert classifier._scan is None
+    assert classifier._mask_scan is None
     assert rules.classify("rate limit exceeded", status=429).rule_id
-    assert rules.classifier._scan is not None
+    assert classifier._scans_built
+    assert (classifier._mask_scan or classifier._scan) is not None
 
 
 def _two_gate_rules(directory: Path) -> reliable_rules.RuleSet:
