@@ -121,16 +121,8 @@ class _Emitter:
         if isinstance(node, Regex) and (node.requirements or node.weak):
             # None of the literals every match needs: no search (unless the text holds one of
             # the three non-ASCII letters case folding equates with ASCII: see regex_literals)
-            scanned = node.requirements if self.indexed else ()
-            tests = [f"B & {self.group(need)}" for need in scanned]
-            tests.extend(
-                "(" + " or ".join(f"{needle!r} in lower" for needle in sorted(need)) + ")"
-                for need in (node.weak if self.indexed else node.requirements + node.weak)
-            )
-            present = " and ".join(tests)
             search = self.constant(node.search, "F")
-            holds = self.constant(gates_hold, "G")
-            return f"(({present} or not {holds}(text)) and {search}(P))"
+            return f"({self._regex_needs(node)} and {search}(P))"
         if isinstance(node, Near) and self.indexed:
             # each term's alternatives as a literal set (Near.match tests them again: the
             # probe of a mask scan has no set of literals)
@@ -142,15 +134,37 @@ class _Emitter:
         needed = _precheck(node)
         return call if needed is None else f"({needed} and {call})"
 
+    def _regex_needs(self, node: Regex) -> str:
+        """The test that a regex's needed literals are present (or that they may not be)."""
+        scanned = node.requirements if self.indexed else ()
+        tests = [f"B & {self.group(need)}" for need in scanned]
+        tests.extend(
+            "(" + " or ".join(f"{needle!r} in lower" for needle in sorted(need)) + ")"
+            for need in (node.weak if self.indexed else node.requirements + node.weak)
+        )
+        holds = self.constant(gates_hold, "G")
+        return f"({' and '.join(tests)} or not {holds}(text))"
+
     def _any(self, node: Any_) -> str:
         branches = [self.expr(child) for child in node.children]
         regexes = [i for i, child in enumerate(node.children) if isinstance(unwrap(child), Regex)]
         if len(regexes) < 2:
             return "(" + " or ".join(branches) + ")"
         # One RE2 pass says whether any regex branch can match (prefilter.AnyGate); the
-        # branches are pure, so testing the regex ones together changes no answer.
+        # branches are pure, so testing the regex ones together changes no answer. Asked
+        # only when some regex branch has its needed literals (each branch tests its own
+        # again): otherwise none can match, and the pass is spared.
         gate = self.constant(AnyGate([unwrap(node.children[i]) for i in regexes]), "A")
-        grouped = f"({gate}(P) and (" + " or ".join(branches[i] for i in regexes) + "))"
+        nodes = [unwrap(node.children[i]) for i in regexes]
+        needs = [
+            self._regex_needs(regex)
+            for regex in nodes
+            if isinstance(regex, Regex) and (regex.requirements or regex.weak)
+        ]
+        ask = f"{gate}(P)"
+        if len(needs) == len(nodes):
+            ask = f"({' or '.join(needs)}) and {ask}"
+        grouped = f"({ask} and (" + " or ".join(branches[i] for i in regexes) + "))"
         others = [branch for i, branch in enumerate(branches) if i not in regexes]
         return "(" + " or ".join([grouped, *others]) + ")"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import reliable_rules
+from reliable_rules.engine import prefilter
 from reliable_rules.engine.codegen import _precheck
 from reliable_rules.engine.nodes import Header, JsonKey, Probe, TextStatus, value_test
 from reliable_rules.failure import to_failure
@@ -93,3 +94,30 @@ def test_generated_and_interpreted_matchers_agree(tmp_path: Path, filler: int) -
 def test_precheck_only_where_no_match_can_fail_it(node: object, expected: str | None) -> None:
     """A precheck exists only where every match satisfies it (absence tests have none)."""
     assert _precheck(node) == expected  # type: ignore[arg-type]
+
+
+def test_the_any_gate_is_asked_only_when_a_regex_branch_has_its_literals(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An any: of regexes asks its one RE2 pass only when some branch's needed literals occur;
+    the answers are those of the branches either way."""
+    asked: list[str] = []
+    original = prefilter.AnyGate.__call__
+
+    def counting(self: prefilter.AnyGate, probe: Probe) -> bool:
+        asked.append(probe.text)
+        return original(self, probe)
+
+    monkeypatch.setattr(prefilter.AnyGate, "__call__", counting)
+    rule = {"id": "t.any", "then": {"category": "server_error"},
+            "when": {"any": [{"regex": r"alpha\s+bravo"}, {"regex": r"charlie\W+delta"}]}}
+    document = {"format": "reliable-rules/v1", "name": "t", "revision": "1",
+                "extends": ["builtin:seed"], "rules": [rule]}  # fmt: skip
+    path = tmp_path / "any.yaml"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    rules = reliable_rules.load_rules(path)
+    assert rules.classify("nothing of the sort").rule_id != "t.any"
+    assert asked == []
+    assert rules.classify("charlie -- delta").rule_id == "t.any"
+    assert rules.classify("alpha, then bravo").rule_id != "t.any"
+    assert asked == ["charlie -- delta", "alpha, then bravo"]
