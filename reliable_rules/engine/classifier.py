@@ -12,14 +12,10 @@ an error then adds (almost) nothing to classifying it.
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
-from typing import Any
 
 from reliable_rules.decision import Decision, Verdict, new_decision
 from reliable_rules.engine.codegen import (
@@ -28,6 +24,7 @@ from reliable_rules.engine.codegen import (
     compile_retry_after,
     compile_rule_matchers,
     retry_literals,
+    retry_needles,
 )
 from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.lazyregex import regex
@@ -53,6 +50,12 @@ from reliable_rules.engine.nodes import (
 from reliable_rules.engine.prefilter import available, compile_gate
 from reliable_rules.engine.regex_literals import gates_hold, re2_equivalent
 from reliable_rules.engine.regex_safety import REGEX_BUDGET_MS
+from reliable_rules.engine.scans import (
+    MaskScan,
+    _AhoScan,
+    literal_scan,
+    mask_scan,
+)
 from reliable_rules.engine.shapes import ShapeScan, re2_module
 from reliable_rules.failure import Failure
 from reliable_rules.sanitize import compact
@@ -106,167 +109,6 @@ def is_specific(node: Node) -> bool:
     return not isinstance(node, Status | TextStatus | Scope | Not | Never)
 
 
-_Trie = dict[str, "_Trie"]
-
-
-def _trie_pattern(literals: Iterable[str]) -> str:
-    trie: _Trie = {}
-    for literal in literals:
-        node = trie
-        for char in literal:
-            node = node.setdefault(char, {})
-        node[""] = {}
-
-    def build(node: _Trie) -> str:
-        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if "" in node:
-            # A literal ends here: the longer continuations are optional (greedy, so the longest
-            # literal starting at a position is reported; its prefixes are implied).
-            return f"{body}?" if len(branches) > 1 else f"(?:{body})?"
-        return body
-
-    return build(trie)
-
-
-class _LiteralScan:
-    """Finds every literal of a rule set that occurs in a lowercased text.
-
-    The literals form trie-shaped alternations, so ``re`` skips in C over every position
-    where no literal can start and compares one character per trie level elsewhere: the cost
-    depends on the text, the number of *occurrences* and the number of distinct first
-    characters (``re`` tries the trie's first-level branches one by one at each position).
-    Literals that start with a non-ASCII character (Chinese and Japanese wordings: each its
-    own first character) form a second trie, searched only when the text is not pure ASCII:
-    they cannot occur in an ASCII text, and most error texts are. Each search reports the
-    longest literal starting at the leftmost possible position; the next search starts one
-    character later, so overlapping occurrences are found too, and every literal that is a
-    prefix of a reported one is implied.
-    """
-
-    __slots__ = ("_implied", "_search", "_search_wide")
-
-    def __init__(self, literals: Iterable[str]) -> None:
-        unique = sorted({literal for literal in literals if literal})
-        narrow = [literal for literal in unique if literal[0].isascii()]
-        wide = [literal for literal in unique if not literal[0].isascii()]
-        self._search = re.compile(_trie_pattern(narrow), re.DOTALL).search if narrow else None
-        self._search_wide = re.compile(_trie_pattern(wide), re.DOTALL).search if wide else None
-        known = set(unique)
-        self._implied = {
-            literal: tuple(
-                p for p in (literal[:end] for end in range(1, len(literal) + 1)) if p in known
-            )
-            for literal in unique
-        }
-
-    def __call__(self, lower: str) -> set[str]:
-        found: set[str] = set()
-        implied = self._implied
-        for search in (self._search, None if lower.isascii() else self._search_wide):
-            if search is None:
-                continue
-            match = search(lower)
-            while match is not None:
-                found.update(implied[match.group()])
-                match = search(lower, match.start() + 1)
-        return found
-
-
-class _AhoScan:
-    """The same answer as :class:`_LiteralScan`, from ``pyahocorasick`` automata.
-
-    One pass in C reports every occurrence of every literal (overlapping ones included), so
-    the cost no longer grows with the number of distinct first characters. As in
-    :class:`_LiteralScan`, literals that start with a non-ASCII character have their own
-    automaton, run only on texts that are not pure ASCII: pyahocorasick looks a character up
-    among its node's children one by one, and the hundreds of Chinese and Japanese first
-    characters made every step from the root slower (builtin:default: 3.2 -> 2.3 us for 157
-    characters).
-    """
-
-    __slots__ = ("_iter", "_iter_wide")
-
-    def __init__(self, literals: Iterable[str], module: Any) -> None:
-        unique = sorted({literal for literal in literals if literal})
-        narrow = [literal for literal in unique if literal[0].isascii()]
-        wide = [literal for literal in unique if not literal[0].isascii()]
-        self._iter = self._automaton(narrow, module)
-        self._iter_wide = self._automaton(wide, module)
-
-    @staticmethod
-    def _automaton(literals: list[str], module: Any) -> Any:
-        if not literals:
-            return None
-        automaton = module.Automaton()
-        for literal in literals:
-            automaton.add_word(literal, literal)
-        automaton.make_automaton()
-        return automaton.iter
-
-    def __call__(self, lower: str) -> set[str]:
-        # (end, literal) pairs: the literals collected without a Python-level loop
-        found = set(map(_second, self._iter(lower))) if self._iter is not None else set()
-        if self._iter_wide is not None and not lower.isascii():
-            found.update(map(_second, self._iter_wide(lower)))
-        return found
-
-
-_second = itemgetter(1)
-
-#: Set to "0" to use the pure-Python scan even when the accelerator is installed.
-ACCELERATOR_ENV = "RELIABLE_RULES_ACCELERATOR"
-
-
-def accelerator() -> Any:
-    """The ``ahocorasick`` module (extra ``fast``) when installed and not switched off."""
-    if os.environ.get(ACCELERATOR_ENV, "1") == "0":
-        return None
-    try:  # optional (no type information): imported only when a large rule set loads
-        module = importlib.import_module("ahocorasick")
-    except ImportError:
-        return None
-    return module if getattr(module, "unicode", False) else None
-
-
-#: Texts longer than this are scanned once per distinct line (see :class:`_DistinctLines`).
-LONG_TEXT = 65_536
-
-
-class _DistinctLines:
-    """A scan that reads each distinct line of a long text once.
-
-    A 1 MB body is mostly the same lines again (log records, HTML); the scan's cost is per
-    occurrence, so the same answer comes far cheaper from the distinct lines joined: no
-    literal holds a line break, so none can occur across two lines, and the set of literals
-    found is exactly the same.
-    """
-
-    __slots__ = ("_scan", "inner")
-
-    def __init__(self, scan: Callable[[str], set[str]]) -> None:
-        self._scan = self.inner = scan
-
-    def __call__(self, lower: str) -> set[str]:
-        if len(lower) > LONG_TEXT:
-            lower = "\n".join(dict.fromkeys(lower.split("\n")))
-        return self._scan(lower)
-
-
-def literal_scan(literals: Iterable[str]) -> Callable[[str], set[str]]:
-    """The fastest available scan for ``literals``; every one gives the same answer."""
-    unique = {literal for literal in literals if literal}
-    module = accelerator() if unique else None
-    scan: Callable[[str], set[str]] = (
-        _AhoScan(unique, module) if module is not None else _LiteralScan(unique)
-    )
-    if any("\n" in literal for literal in unique):
-        return scan
-    return _DistinctLines(scan)
-
-
 def _gate_options(node: Node) -> list[frozenset[GateKey]]:
     """Gates ``node`` could use: its own, and each requirement of a regex it needs."""
     node = unwrap(node)
@@ -279,25 +121,43 @@ def _gate_options(node: Node) -> list[frozenset[GateKey]]:
     return options
 
 
-def _rarest_gates(rules: Sequence[CompiledRule]) -> list[frozenset[GateKey] | None]:
-    """Each rule's gate: of the keys it could be gated on, those fewest rules share.
+Gate = frozenset[GateKey]
+
+
+def _rarest_gates(rules: Sequence[CompiledRule]) -> tuple[list[Gate | None], list[Gate | None]]:
+    """Each rule's gate: of the keys it could be gated on, those fewest rules share; and its
+    second gate: of its other gates made of literals alone, the rarest (None when it has none).
 
     A literal many rules need ("exceeded") occurs in many texts too; an ID only one rule
     names is the better gate. Nodes choose by length alone; across the rule set, how many
-    rules share a key is the better guess of how often it occurs.
+    rules share a key is the better guess of how often it occurs. Every gate of a rule is
+    needed by each of its matches, so a rule is a candidate only when both are present.
     """
     options = [_gate_options(rule.node) for rule in rules]
     shared: dict[GateKey, int] = {}
     for choices in options:
         for key in set().union(*choices) if choices else ():
             shared[key] = shared.get(key, 0) + 1
-    gates: list[frozenset[GateKey] | None] = []
+
+    def rarity(gate: Gate) -> tuple[int, int]:
+        return sum(shared[key] for key in gate), len(gate)
+
+    gates: list[Gate | None] = []
+    seconds: list[Gate | None] = []
     for rule, choices in zip(rules, options, strict=True):
         if len(choices) < 2:
             gates.append(rule.node.gate)
+            seconds.append(None)
             continue
-        gates.append(min(choices, key=lambda gate: (sum(shared[key] for key in gate), len(gate))))
-    return gates
+        first = min(choices, key=rarity)
+        gates.append(first)
+        others = [
+            gate
+            for gate in choices
+            if gate != first and all(isinstance(key, str) for key in gate)
+        ]
+        seconds.append(min(others, key=rarity) if others else None)
+    return gates, seconds
 
 
 def _shape_rules(
@@ -391,13 +251,11 @@ class Classifier:
         self.prefilter = compile_gate if regexes and available() else None
         self.indexed = len(literals) > SCAN_THRESHOLD
         self._scan_literals = frozenset(literals)
-        self._scan = literal_scan(literals) if self.indexed else None
-        inner = getattr(self._scan, "inner", self._scan)
-        #: Which literal scan runs: "aho-corasick" (extra `fast`), "trie" (pure Python), or
-        #: None (a small set evaluated in order).
-        self.scan_kind = (
-            None if inner is None else "aho-corasick" if isinstance(inner, _AhoScan) else "trie"
-        )
+        # Built at the first classification (literal_scan, mask_scan): loading a rule set that
+        # never classifies (a CLI check, an executor whose calls all succeed) does not pay.
+        self._scan: Callable[[str], set[str]] | None = None
+        self._mask_scan: Callable[[str], int] | None = None
+        self._scans_built = not self.indexed
         self._all_rules = (1 << len(self.rules)) - 1
         nodes = [rule.node for rule in self.rules]
         self._decide_all = None if self.indexed else compile_decider(nodes, compiler=compiler)
@@ -417,6 +275,9 @@ class Classifier:
             if len(general) == len(self.extractors)
             else compile_retry_after(general, compiler=compiler)
         )
+        # A literal each Retry-After source needs, when every source but the headers has one:
+        # with no header and none of them found, no source can answer (any decision).
+        self._retry_needles = retry_needles(self.extractors)
 
         self._build_index(regex_literals)
 
@@ -426,7 +287,8 @@ class Classifier:
         index: dict[GateKey, int] = {}
         ungated = 0
         ascii_gated = 0  # gated on a regex's literals: valid where gates_hold(text)
-        for position, gate in enumerate(_rarest_gates(self.rules)):
+        gates, seconds = _rarest_gates(self.rules)
+        for position, gate in enumerate(gates):
             if gate is None:
                 ungated |= 1 << position
                 continue
@@ -435,12 +297,38 @@ class Classifier:
             for key in gate:
                 index[key] = index.get(key, 0) | 1 << position
         self._index = index
-        # literal -> (the rules gated on it) | (its literal-set bits << rule count): decide()
-        # gets both from one dict lookup per literal found
-        self._rule_count = len(self.rules)
+        # Second gates (literals only): a candidate must also have one key of its second gate
+        # present, unless it has none (_unsecured) or it came from a regex and the text holds a
+        # letter case folding equates with ASCII (_second_ascii, as ascii_gated).
+        count = self._rule_count = len(self.rules)
+        second_index: dict[str, int] = {}
+        unsecured = second_ascii = 0
+        for position, second in enumerate(seconds):
+            if second is None:
+                unsecured |= 1 << position
+                continue
+            if not regex_literals.isdisjoint(second):
+                second_ascii |= 1 << position
+            for key in second:
+                if isinstance(key, str):  # always (_rarest_gates keeps literals only)
+                    second_index[key] = second_index.get(key, 0) | 1 << position
+        self._unsecured = unsecured
+        self._second_ascii = second_ascii
+        # literal -> (the rules gated on it) | (the rules second-gated on it) << rule count |
+        # (its literal-set bits) << twice the rule count: decide() gets all three from one
+        # dict lookup per literal found
+        self._group_shift = 2 * count
         table = {key: mask for key, mask in index.items() if isinstance(key, str)}
+        for literal, bits in second_index.items():
+            table[literal] = table.get(literal, 0) | bits << count
         for literal, bits in self._literal_bits.items():
-            table[literal] = table.get(literal, 0) | bits << self._rule_count
+            table[literal] = table.get(literal, 0) | bits << self._group_shift
+        # and above the literal sets, one bit for the literals the Retry-After sources need
+        self._retry_shift = self._group_shift + max(
+            (bits.bit_length() for bits in self._literal_bits.values()), default=0
+        )
+        for literal in self._retry_needles or ():
+            table[literal] = table.get(literal, 0) | 1 << self._retry_shift
         self._literal_table = table
         # Ungated rules that need a literal-free regex (shapes of IDs and codes): one RE2 set
         # scan says which can match (extra `fast`; see shapes.py)
@@ -466,6 +354,37 @@ class Classifier:
         self._gates_exceptions = "exception" in kinds
         self._gates_provider = "provider" in kinds
         self._gates_model = "model" in kinds
+        self._no_status = self._status_masks.get(None, 0)
+        # decide() selects candidates inline unless a gate needs more than the literals found,
+        # the status and the exception types (provider, model, the RE2 shape set)
+        self._plain_gates = not (self._gates_provider or self._gates_model or self._shapes)
+
+    @property
+    def scan_kind(self) -> str | None:
+        """Which literal scan runs: "aho-corasick" (extra `fast`), "trie" (pure Python), or
+        None (a small set evaluated in order). Builds the scans."""
+        self._build_scans()
+        scan = self._mask_scan or self._scan
+        if scan is None:
+            return None
+        inner = getattr(scan, "inner", scan)
+        return "aho-corasick" if isinstance(inner, _AhoScan | MaskScan) else "trie"
+
+    def _build_scans(self) -> None:
+        """decide()'s scan: the index bits of the literals found (extra `fast`: MaskScan),
+        else the literals found (the trie)."""
+        if not self._scans_built:
+            self._mask_scan = mask_scan(self._literal_table)
+            if self._mask_scan is None:
+                self._built_scan()
+            self._scans_built = True
+
+    def _built_scan(self) -> Callable[[str], set[str]] | None:
+        """The literal scan of an indexed set, built on first use (None when not indexed)."""
+        scan = self._scan
+        if scan is None and self.indexed:
+            scan = self._scan = literal_scan(self._scan_literals)
+        return scan
 
     def ungated_positions(self) -> tuple[int, ...]:
         """Positions of the rules tried on every error (none when not indexed: small sets)."""
@@ -484,7 +403,7 @@ class Classifier:
     def _probe(self, failure: Failure) -> Probe:
         text = failure.text
         lower = text.lower()
-        scan = self._scan
+        scan = self._built_scan()
         probe = Probe(failure, text, lower, None if scan is None else scan(lower), self.prefilter)
         probe.regex_left_s = self.regex_budget_s
         return probe
@@ -498,7 +417,15 @@ class Classifier:
         table = self._literal_table.get
         for literal in found:
             combined |= table(literal, 0)
-        return self._more_candidates(probe, combined & self._all_rules)
+        mask = self._more_candidates(probe, combined & self._all_rules)
+        return mask & self._second(combined, probe.text)
+
+    def _second(self, combined: int, text: str) -> int:
+        """The rules whose second gate is present (or who have none): see _build_index."""
+        second = (combined >> self._rule_count) & self._all_rules | self._unsecured
+        if not gates_hold(text):
+            second |= self._second_ascii
+        return second
 
     def _more_candidates(self, probe: Probe, mask: int) -> int:
         """``mask`` (the rules gated on the literals found) with the rules gated otherwise."""
@@ -523,35 +450,57 @@ class Classifier:
         return mask
 
     def decide(self, failure: Failure) -> Decision:
-        """Classify a normalised failure (the hot path: kept flat on purpose)."""
+        """Classify a normalised failure (the hot path: kept flat on purpose, with what
+        :meth:`_more_candidates` and :meth:`_decision` do inlined for the common case)."""
         text = failure.text
         lower = text.lower()
         status = failure.status
-        decide_all = self._decide_all
-        if decide_all is not None:
-            probe = Probe(failure, text, lower, None, self.prefilter)
-            probe.regex_left_s = self.regex_budget_s
-            position = decide_all(probe, text, lower, status)
-            verdict = self._verdicts[position] if position >= 0 else self.unknown
-            return self._decision(verdict, probe, lower, failure)
-        scan = self._scan
-        found = scan(lower) if scan is not None else None
+        if self._decide_all is not None:
+            return self._decide_ordered(failure, text, lower)
+        if not self._scans_built:
+            self._build_scans()
+        # The OR of the table entries of the literals found gives the rules gated on them, the
+        # rules second-gated on them, the literal sets the generated matchers test and the
+        # Retry-After bit (see _build_index): from the mask scan in C (extra `fast`; the
+        # probe then has no set of literals: every reader falls back to the text), else one
+        # lookup per literal the trie found.
+        by_mask = self._mask_scan
+        found: set[str] | None = None
+        if by_mask is not None:
+            combined = by_mask(lower)
+        else:
+            found, combined = self._scan_set(lower)
         probe = Probe(failure, text, lower, found, self.prefilter)
         probe.regex_left_s = self.regex_budget_s
         matchers = self._matchers
         verdict = self.unknown
-        if found is None:
+        scanned = by_mask is not None or found is not None
+        if not scanned:
             mask = self._all_rules
             groups = 0
         else:
-            # One OR per literal found gives both the rules gated on it (low bits) and the
-            # literal sets the generated matchers test (high bits; see _build_index).
-            combined = 0
-            table = self._literal_table.get
-            for literal in found:
-                combined |= table(literal, 0)
-            mask = self._more_candidates(probe, combined & self._all_rules)
-            groups = combined >> self._rule_count
+            groups = combined >> self._group_shift
+            all_rules = self._all_rules
+            if self._plain_gates:
+                # _more_candidates and _second for a set gated on literals, statuses and
+                # exception types alone
+                mask = combined & all_rules | self._ungated
+                second = (combined >> self._rule_count) & all_rules | self._unsecured
+                if not text.isascii() and not gates_hold(text):
+                    mask |= self._ascii_gated
+                    second |= self._second_ascii
+                if status is None:
+                    mask |= self._no_status
+                else:
+                    mask |= self._status_masks.get(status, 0) | self._any_status
+                if failure.exception_types:
+                    index = self._index
+                    for name in failure.exception_types:
+                        mask |= index.get(("exception", name), 0)
+                mask &= second
+            else:
+                mask = self._more_candidates(probe, combined & all_rules)
+                mask &= self._second(combined, text)
         while mask:
             lowest = mask & -mask
             position = lowest.bit_length() - 1
@@ -559,6 +508,35 @@ class Classifier:
                 verdict = self._verdicts[position]
                 break
             mask ^= lowest
+        if (
+            scanned
+            and self._retry_needles is not None
+            and not failure.headers
+            and not combined >> self._retry_shift & 1
+        ):
+            # No Retry-After source can answer: no header, and none of the literals the
+            # other sources need (what the generated function tests first)
+            return new_decision(verdict, None, failure)
+        return self._decision(verdict, probe, lower, failure)
+
+    def _scan_set(self, lower: str) -> tuple[set[str] | None, int]:
+        """The literals the set scan finds (None: not indexed) and their table entries' OR."""
+        scan = self._scan
+        if scan is None:
+            return None, 0
+        found = scan(lower)
+        combined = 0
+        table = self._literal_table.get
+        for literal in found:
+            combined |= table(literal, 0)
+        return found, combined
+
+    def _decide_ordered(self, failure: Failure, text: str, lower: str) -> Decision:
+        """decide() for a small set: its rules in order, in one generated function."""
+        probe = Probe(failure, text, lower, None, self.prefilter)
+        probe.regex_left_s = self.regex_budget_s
+        position = self._decide_all(probe, text, lower, failure.status)  # type: ignore[misc]
+        verdict = self._verdicts[position] if position >= 0 else self.unknown
         return self._decision(verdict, probe, lower, failure)
 
     def _decision(self, verdict: Verdict, probe: Probe, lower: str, failure: Failure) -> Decision:

@@ -30,11 +30,15 @@ from reliable_rules.engine.nodes import (
     Any_,
     ConditionRef,
     Contains,
+    Header,
+    JsonKey,
+    Near,
     Node,
     Not,
     Probe,
     Regex,
     Status,
+    TextStatus,
     unwrap,
 )
 from reliable_rules.engine.prefilter import AnyGate
@@ -48,6 +52,7 @@ __all__ = [
     "compile_decider",
     "compile_retry_after",
     "retry_literals",
+    "retry_needles",
 ]
 
 # A rule set whose nested conditions would expand past this is interpreted instead.
@@ -116,18 +121,29 @@ class _Emitter:
         if isinstance(node, Regex) and (node.requirements or node.weak):
             # None of the literals every match needs: no search (unless the text holds one of
             # the three non-ASCII letters case folding equates with ASCII: see regex_literals)
-            scanned = node.requirements if self.indexed else ()
-            tests = [f"B & {self.group(need)}" for need in scanned]
-            tests.extend(
-                "(" + " or ".join(f"{needle!r} in lower" for needle in sorted(need)) + ")"
-                for need in (node.weak if self.indexed else node.requirements + node.weak)
-            )
-            present = " and ".join(tests)
             search = self.constant(node.search, "F")
-            holds = self.constant(gates_hold, "G")
-            return f"(({present} or not {holds}(text)) and {search}(P))"
-        # Regex, JSON, headers, exceptions, scopes, text_status: the node does the work.
-        return f"{self.constant(node.match, 'F')}(P)"
+            return f"({self._regex_needs(node)} and {search}(P))"
+        if isinstance(node, Near) and self.indexed:
+            # each term's alternatives as a literal set (Near.match tests them again: the
+            # probe of a mask scan has no set of literals)
+            terms = " and ".join(f"B & {self.group(frozenset(term))}" for term in node.terms)
+            return f"({terms} and {self.constant(node.match, 'F')}(P))"
+        # Regex, JSON, headers, exceptions, scopes, text_status: the node does the work, after
+        # an inline test that no match can skip (most failures fail it: no call at all).
+        call = f"{self.constant(node.match, 'F')}(P)"
+        needed = _precheck(node)
+        return call if needed is None else f"({needed} and {call})"
+
+    def _regex_needs(self, node: Regex) -> str:
+        """The test that a regex's needed literals are present (or that they may not be)."""
+        scanned = node.requirements if self.indexed else ()
+        tests = [f"B & {self.group(need)}" for need in scanned]
+        tests.extend(
+            "(" + " or ".join(f"{needle!r} in lower" for needle in sorted(need)) + ")"
+            for need in (node.weak if self.indexed else node.requirements + node.weak)
+        )
+        holds = self.constant(gates_hold, "G")
+        return f"({' and '.join(tests)} or not {holds}(text))"
 
     def _any(self, node: Any_) -> str:
         branches = [self.expr(child) for child in node.children]
@@ -135,9 +151,20 @@ class _Emitter:
         if len(regexes) < 2:
             return "(" + " or ".join(branches) + ")"
         # One RE2 pass says whether any regex branch can match (prefilter.AnyGate); the
-        # branches are pure, so testing the regex ones together changes no answer.
+        # branches are pure, so testing the regex ones together changes no answer. Asked
+        # only when some regex branch has its needed literals (each branch tests its own
+        # again): otherwise none can match, and the pass is spared.
         gate = self.constant(AnyGate([unwrap(node.children[i]) for i in regexes]), "A")
-        grouped = f"({gate}(P) and (" + " or ".join(branches[i] for i in regexes) + "))"
+        nodes = [unwrap(node.children[i]) for i in regexes]
+        needs = [
+            self._regex_needs(regex)
+            for regex in nodes
+            if isinstance(regex, Regex) and (regex.requirements or regex.weak)
+        ]
+        ask = f"{gate}(P)"
+        if len(needs) == len(nodes):
+            ask = f"({' or '.join(needs)}) and {ask}"
+        grouped = f"({ask} and (" + " or ".join(branches[i] for i in regexes) + "))"
         others = [branch for i, branch in enumerate(branches) if i not in regexes]
         return "(" + " or ".join([grouped, *others]) + ")"
 
@@ -151,6 +178,37 @@ class _Emitter:
             return f"(B & {self.group(node.lowered)})"
         needles = dict.fromkeys(needle.lower() for needle in node.needles)
         return "(" + " or ".join(f"{needle!r} in lower" for needle in needles) + ")"
+
+
+#: A text_status listing at most this many values is prechecked by their digits.
+_MAX_STATUS_PRECHECK = 8
+
+
+def _precheck(node: Node) -> str | None:
+    """An expression that is true whenever ``node`` matches (so ``precheck and node.match(P)``
+    is ``node.match(P)``), far cheaper than the call, or None.
+
+    * a header or JSON-key test that fails on no value: the header must be present (for a
+      name pattern, some header), the key's name must occur in the text (``JsonKey.match``
+      tests the same first);
+    * ``text_status`` naming a few values: a run of digits whose value is one of them holds
+      that number's digits (leading zeros only add to the run).
+    """
+    if isinstance(node, Header) and not node.test([]):
+        if node.pattern:
+            return "P.failure.headers"
+        return f"({node.name!r} in P.failure.headers)"
+    if isinstance(node, JsonKey) and not node.test([]) and node.names:
+        return "(" + " or ".join(f"{name!r} in text" for name in node.names) + ")"
+    if isinstance(node, TextStatus):
+        values = (
+            sorted(v for v in node.included if node.low <= v <= node.high)
+            if node.included is not None
+            else [node.low] if node.low == node.high and node.low not in node.excluded else None
+        )
+        if values is not None and 0 < len(values) <= _MAX_STATUS_PRECHECK:
+            return "(" + " or ".join(f"{str(value)!r} in text" for value in values) + ")"
+    return None
 
 
 def _compile(source: str, filename: str) -> CodeType:
@@ -235,7 +293,7 @@ def retry_literals(extractors: Sequence[Extractor]) -> set[str]:
     return found
 
 
-def _retry_needles(extractors: Sequence[Extractor]) -> frozenset[str] | None:
+def retry_needles(extractors: Sequence[Extractor]) -> frozenset[str] | None:
     """A literal each non-header source needs in the scan's set, or None when one needs none."""
     needed: set[str] = set()
     for extractor in extractors:
@@ -268,7 +326,7 @@ def compile_retry_after(
     ]
     # When no header is present and none of the literals the sources need was found, no
     # source can answer: one set test instead of one per source (most failures).
-    needed = _retry_needles(extractors)
+    needed = retry_needles(extractors)
     if needed is not None:
         literals = emitter.constant(needed, "R")
         lines.append(f"    if not H and F is not None and F.isdisjoint({literals}):")

@@ -130,9 +130,13 @@ def _repeat(low: int, high: Any, exact: bool) -> str:
     return f"{{{low},}}" if high is _C.MAXREPEAT else f"{{{low},{high}}}"
 
 
-def _emit(items: Any, flags: int, exact: bool) -> str:
+def _emit(items: Any, flags: int, exact: bool, subset: bool = False) -> str:
     """RE2 syntax for parsed ``items``: a superset of their matches on ASCII texts, or (when
-    ``exact``) the same matches, refusing whatever the superset had to drop."""
+    ``exact``) the same matches, refusing whatever the superset had to drop; or (when
+    ``subset``, with ``exact``) some of the same matches: an alternation's branches that the
+    exact translation refuses are left out. Every operator emitted in exact mode is monotone
+    (no look-around survives it), so matching fewer texts in one branch can only make the
+    whole pattern match fewer texts."""
     ignore_case = bool(flags & regex.IGNORECASE)
     out = []
     for op, argument in items:
@@ -166,13 +170,12 @@ def _emit(items: Any, flags: int, exact: bool) -> str:
         elif op is _C.SUBPATTERN:
             if argument[1] or argument[2]:
                 raise _Refused("inline flags inside a group")
-            out.append(f"(?:{_emit(argument[-1], flags, exact)})")
+            out.append(f"(?:{_emit(argument[-1], flags, exact, subset)})")
         elif op is _C.BRANCH:
-            branches = (_emit(branch, flags, exact) for branch in argument[1])
-            out.append("(?:" + "|".join(branches) + ")")
+            out.append("(?:" + "|".join(_branches(argument[1], flags, exact, subset)) + ")")
         elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT):  # lazy or greedy: the same texts match
             low, high, body = argument
-            out.append(f"(?:{_emit(body, flags, exact)}){_repeat(low, high, exact)}")
+            out.append(f"(?:{_emit(body, flags, exact, subset)}){_repeat(low, high, exact)}")
         elif op is getattr(_C, "POSSESSIVE_REPEAT", 0) and not exact:
             low, high, body = argument  # matches less than the greedy repeat: a superset
             out.append(f"(?:{_emit(body, flags, exact)}){_repeat(low, high, exact)}")
@@ -183,12 +186,32 @@ def _emit(items: Any, flags: int, exact: bool) -> str:
     return "".join(out)
 
 
-def re2_superset(pattern: str, flags: int, *, exact: bool = False) -> tuple[str, bool] | None:
+def _branches(branches: Any, flags: int, exact: bool, subset: bool) -> list[str]:
+    """The translated branches of an alternation (in subset mode, those that translate)."""
+    if not subset:
+        return [_emit(branch, flags, exact) for branch in branches]
+    kept = []
+    for branch in branches:
+        try:
+            kept.append(_emit(branch, flags, exact, subset))
+        except _Refused:
+            continue  # left out: the alternation matches less, never more
+    if not kept:
+        raise _Refused("no branch translates exactly")
+    return kept
+
+
+def re2_superset(
+    pattern: str, flags: int, *, exact: bool = False, subset: bool = False
+) -> tuple[str, bool] | None:
     """An RE2 pattern matching every ASCII text ``pattern`` (a ``regex`` pattern with ``flags``)
     finds a match in, and whether it ignores case; None when the translation proves none.
 
     ``exact``: an RE2 pattern that matches exactly the ASCII texts ``pattern`` matches (no
     look-around, ``$``, possessive repeat or atomic group; counted repeats kept), or None.
+    ``subset`` (with ``exact``): an RE2 pattern matching only ASCII texts ``pattern`` matches:
+    the exact translation without the alternation branches it refuses (``\\.(?=\\S)`` in a
+    sentence-bounded gap, ``tools?(?!...)`` beside other spellings), or None.
     """
     if flags & ~_ALLOWED_FLAGS or _FOREIGN.search(pattern):
         return None
@@ -197,7 +220,8 @@ def re2_superset(pattern: str, flags: int, *, exact: bool = False) -> tuple[str,
         effective = flags | parsed.state.flags
         if effective & (_C.SRE_FLAG_LOCALE | _C.SRE_FLAG_ASCII):
             return None
-        return _emit(list(parsed), effective, exact), bool(effective & regex.IGNORECASE)
+        emitted = _emit(list(parsed), effective, exact or subset, subset)
+        return emitted, bool(effective & regex.IGNORECASE)
     except (_Refused, RecursionError, OverflowError, ValueError, TypeError, AttributeError):
         return None
     except Exception:  # noqa: BLE001 — re.error and anything else from the private parser
@@ -218,27 +242,34 @@ _SENTINEL_ONLY = [0]
 class Re2Gate:
     """RE2's answer for one regex on an ASCII text: ``gate(data)`` is False when the regex
     cannot match the text whose bytes are ``data``, True when it matches (only when an exact
-    translation exists), None when the ``regex`` search must decide.
+    or a subset translation finds a match), None when the ``regex`` search must decide.
 
     The superset pattern answers first (small DFA, rarely matches); when it matches and the
-    regex has an exact translation, that one decides. Each is a one-pattern RE2 *set*
+    regex has an exact translation, that one decides. A regex with a look-around in some
+    branches (sentence-bounded gaps, ``tools?(?![ _-]?results?)``) has no exact translation;
+    its *subset* translation (those branches left out) proves most true matches, and only a
+    text it does not match is searched by ``regex``. Each is a one-pattern RE2 *set*
     (measured 0.7 us a call against 1.0 us for ``RE2.Match``, which also works out where the
     match starts), with the always-matching sentinel ``\\z`` beside it: a set answers
     "nothing" when its DFA runs out of memory, and the missing sentinel tells that apart
     (then the regex is searched).
     """
 
-    __slots__ = ("_exact", "_superset")
+    __slots__ = ("_exact", "_subset", "_superset")
 
-    def __init__(self, superset: Any, exact: Any) -> None:
+    def __init__(self, superset: Any, exact: Any, subset: Any = None) -> None:
         self._superset = superset
         self._exact = exact
+        self._subset = subset
 
     def __call__(self, data: bytes) -> bool | None:
         if self._superset(data) == _SENTINEL_ONLY:
             return False  # only the sentinel: no match
         exact = self._exact
         if exact is None:
+            subset = self._subset
+            if subset is not None and len(subset(data)) == 2:
+                return True  # a match of the subset is a match of the regex
             return None
         found = exact(data)
         if len(found) == 2:  # the sentinel and the pattern, in any order
@@ -267,17 +298,20 @@ def compile_gate(pattern: str, flags: int) -> Re2Gate | None:
     if pair is None or module is None:
         return None
     exact_pair = re2_superset(pattern, flags, exact=True)
+    subset_pair = None if exact_pair is not None else re2_superset(pattern, flags, subset=True)
     try:
         superset = _one_pattern_set(module, *pair)
         if superset is None:
             return None
-        exact = None
+        exact = subset = None
         if exact_pair is not None:
             exact = superset if exact_pair == pair else _one_pattern_set(module, *exact_pair)
+        elif subset_pair is not None:
+            subset = _one_pattern_set(module, *subset_pair)
     except Exception:  # noqa: BLE001 — RE2 refusing a pattern only costs speed
         logger.debug("reliable_rules: no RE2 prefilter for %r", pattern)
         return None
-    return Re2Gate(superset, exact)
+    return Re2Gate(superset, exact, subset)
 
 
 _UNBUILT: Any = object()

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import reliable_rules
 from reliable_rules.engine import classifier as classifier_module
 from reliable_rules.engine import codegen
-from reliable_rules.engine.classifier import _LiteralScan
+from reliable_rules.engine.scans import _LiteralScan
 from reliable_rules.ruleset.resources import rules_dir
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.public.jsonl"

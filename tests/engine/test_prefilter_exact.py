@@ -14,8 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reliable_rules
-from reliable_rules.engine import classifier as classifier_module
-from reliable_rules.engine import nodes
+from reliable_rules.engine import nodes, scans
 from reliable_rules.engine.regex_literals import required_all, required_any
 from reliable_rules.ruleset.resources import rules_dir
 
@@ -50,7 +49,7 @@ def load_default() -> reliable_rules.RuleSet:
 def reference() -> list[tuple[object, ...]]:
     """The corpus decided with no prefilter at all: pure-Python scan, every regex searched."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(classifier_module.ACCELERATOR_ENV, "0")
+        patch.setenv(scans.ACCELERATOR_ENV, "0")
         patch.setattr(nodes, "gates_of", lambda *_args, **_kwargs: ((), ()))
         return decisions(load_default())
 
@@ -59,7 +58,7 @@ def test_the_pure_python_scan_decides_the_whole_corpus_like_no_prefilter(
     monkeypatch: pytest.MonkeyPatch, reference: list[tuple[object, ...]]
 ) -> None:
     """Without the accelerator, the regex gates change no decision of the 1,748 records."""
-    monkeypatch.setenv(classifier_module.ACCELERATOR_ENV, "0")
+    monkeypatch.setenv(scans.ACCELERATOR_ENV, "0")
     rules = load_default()
     assert rules.classifier.scan_kind == "trie"
     assert len(reference) >= 1700
@@ -71,7 +70,7 @@ def test_the_accelerated_scan_decides_the_whole_corpus_identically(
 ) -> None:
     """With pyahocorasick (extra `fast`), every decision of the corpus is the same."""
     pytest.importorskip("ahocorasick")
-    monkeypatch.setenv(classifier_module.ACCELERATOR_ENV, "1")
+    monkeypatch.setenv(scans.ACCELERATOR_ENV, "1")
     rules = load_default()
     assert rules.classifier.scan_kind == "aho-corasick"
     assert decisions(rules) == reference
@@ -81,8 +80,8 @@ def test_both_scans_find_the_same_literals_in_every_record(monkeypatch: pytest.M
     """The automaton and the trie report the same literal set for every lowercased body."""
     pytest.importorskip("ahocorasick")
     literals = list(load_default().classifier._scan_literals)
-    fast = classifier_module._AhoScan(set(literals), classifier_module.accelerator())
-    pure = classifier_module._LiteralScan(literals)
+    fast = scans._AhoScan(set(literals), scans.accelerator())
+    pure = scans._LiteralScan(literals)
     for record in records():
         lower = str(record["body"]).lower()
         assert fast(lower) == pure(lower), record["body"]
@@ -96,7 +95,7 @@ def test_the_accelerator_is_not_imported_when_switched_off() -> None:
         "print(rules.classify('Rate limit reached', status=429).category)\n"
         "print('ahocorasick' in sys.modules)\n"
     )
-    environment = {**os.environ, classifier_module.ACCELERATOR_ENV: "0"}
+    environment = {**os.environ, scans.ACCELERATOR_ENV: "0"}
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=True
     )
@@ -181,10 +180,10 @@ def test_a_non_ascii_text_is_searched_even_when_the_literal_is_missing(tmp_path:
 
 def test_a_long_body_is_scanned_by_distinct_lines_with_the_same_answer() -> None:
     """A 1 MB body of repeated lines: the literals found equal a scan of the whole text."""
-    scan = load_default().classifier._scan
-    assert isinstance(scan, classifier_module._DistinctLines)
+    scan = load_default().classifier._built_scan()
+    assert isinstance(scan, scans._DistinctLines)
     line = '{"level":"warn","msg":"Rate limit reached","detail":"retry after 2 s"}\n'
     body = (line * 20_000 + "context length exceeded\n" + line * 10).lower()
-    assert len(body) > classifier_module.LONG_TEXT
+    assert len(body) > scans.LONG_TEXT
     assert scan(body) == scan.inner(body)
     assert "context length exceeded" in scan(body)

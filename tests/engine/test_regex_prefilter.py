@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reliable_rules
-from reliable_rules.engine import classifier as classifier_module
+from reliable_rules.engine import scans
 from reliable_rules.engine.nodes import Regex, walk
 from reliable_rules.engine.prefilter import compile_gate, re2_superset
 from reliable_rules.engine.probe import Probe
@@ -216,7 +216,7 @@ def test_re2_is_not_imported_when_the_accelerator_is_switched_off() -> None:
         " requested 9000 tokens', status=400).category)\n"
         "print(rules.classifier.prefilter is None, 're2' in sys.modules)\n"
     )
-    environment = {**os.environ, classifier_module.ACCELERATOR_ENV: "0"}
+    environment = {**os.environ, scans.ACCELERATOR_ENV: "0"}
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=True
     )

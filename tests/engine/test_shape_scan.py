@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reliable_rules
-from reliable_rules.engine import classifier as classifier_module
+from reliable_rules.engine import scans
 from reliable_rules.engine.regex_literals import FOLDS_TO_ASCII, gates_hold, re2_equivalent
 from reliable_rules.engine.shapes import ShapeScan
 
@@ -74,7 +74,7 @@ def test_the_set_scan_decides_like_searching_every_shape(
     path = shape_rules_file(tmp_path)
     scanned = reliable_rules.load_rules(path)
     assert scanned.classifier._shapes is not None
-    monkeypatch.setenv(classifier_module.ACCELERATOR_ENV, "0")
+    monkeypatch.setenv(scans.ACCELERATOR_ENV, "0")
     plain = reliable_rules.load_rules(path)
     assert plain.classifier._shapes is None
     assert decide_all(scanned) == decide_all(plain)
