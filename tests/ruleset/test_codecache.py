@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import marshal
-import os
 import zlib
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.cache_tampering import TRUST_TAMPERS, break_trust
 
 import reliable_rules
 from reliable_rules.ruleset import codecache, doccache, loader, statecache
@@ -120,18 +120,8 @@ def _plant(entry: Path, tamper: str) -> None:
         entry.write_bytes(raw[:position] + bytes([raw[position] ^ 0x40]) + raw[position + 1 :])
     elif tamper == "truncated":
         entry.write_bytes(raw[: len(raw) // 3])
-    elif tamper == "group-writable":
-        entry.chmod(0o660)
-    elif tamper == "shared directory":
-        entry.parent.chmod(0o777)
-    elif tamper == "symlink":
-        target = entry.with_suffix(".real")
-        entry.rename(target)
-        entry.symlink_to(target)
-    elif tamper == "foreign owner":
-        if os.getuid() != 0:
-            pytest.skip("changing a file's owner needs root")
-        os.chown(entry, 65534, 65534)
+    elif tamper in TRUST_TAMPERS:
+        break_trust(entry, tamper)
 
 
 @pytest.mark.parametrize(

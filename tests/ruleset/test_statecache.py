@@ -12,6 +12,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from helpers.cache_tampering import TRUST_TAMPERS, break_trust
 
 import reliable_rules
 from reliable_rules.ruleset import doccache, layering, loader, statecache
@@ -175,18 +176,8 @@ def _plant(entry: Path, tamper: str) -> None:
             body = pickle.dumps(subprocess.CompletedProcess(["x"], 0))
         payload = len(header).to_bytes(4, "big") + header + body
         entry.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)
-    elif tamper == "group-writable":
-        entry.chmod(0o660)
-    elif tamper == "shared directory":
-        entry.parent.chmod(0o777)
-    elif tamper == "symlink":
-        target = entry.with_suffix(".real")
-        entry.rename(target)
-        entry.symlink_to(target)
-    elif tamper == "foreign owner":
-        if os.getuid() != 0:
-            pytest.skip("changing a file's owner needs root")
-        os.chown(entry, 65534, 65534)
+    elif tamper in TRUST_TAMPERS:
+        break_trust(entry, tamper)
 
 
 @pytest.mark.parametrize(
