@@ -6,7 +6,7 @@ import logging
 import string
 from collections.abc import Iterator
 
-from reliable_rules.engine.lazyregex import regex
+from reliable_rules.engine.lazyregex import CompiledOnFirstUse, regex
 from reliable_rules.engine.nodes import REGEX_TIMEOUT_S, Probe, resolve_path, untimed_for
 from reliable_rules.engine.retry_after import parse_duration_ms, parse_seed_number_ms
 
@@ -173,7 +173,7 @@ def required_literal(pattern: str, *, flags: int = 0) -> str | None:
     return best.lower() if len(best) >= _MIN_NEEDLE else None
 
 
-class RegexSource(Extractor):
+class RegexSource(Extractor, CompiledOnFirstUse):
     """A regex over the text; ``needle`` (see :func:`required_literal`) is checked first."""
 
     __slots__ = ("_compiled", "_untimed", "flags", "needle", "pattern")
@@ -198,13 +198,6 @@ class RegexSource(Extractor):
         self.unit = unit
         self.rate_limited_only = only
 
-    @property
-    def compiled(self) -> regex.Pattern[str]:
-        """The compiled pattern (compiled now when it was given as text)."""
-        compiled = self._compiled
-        if compiled is None:
-            compiled = self._compiled = regex.compile(self.pattern, self.flags)
-        return compiled
 
     def extract(self, probe: Probe) -> int | None:
         compiled = self.compiled

@@ -49,7 +49,28 @@ else:
 
 
 
-class DeferredPattern:
+class CompiledOnFirstUse:
+    """A pattern held as ``pattern`` and ``flags``, compiled by ``regex`` on first use: the one
+    lazy compilation behind rule regexes, Retry-After sources and JSON/header ``matches``
+    tests (shipped files are valid by test, so loading them compiles nothing)."""
+
+    __slots__ = ()
+    _compiled: regex.Pattern[str] | None
+    pattern: str
+    flags: int
+
+    @property
+    def compiled(self) -> regex.Pattern[str]:
+        """The compiled pattern (compiled now if it was deferred)."""
+        compiled = self._compiled
+        if compiled is None:
+            # each subclass lists `_compiled` in its own __slots__: a mixin's non-empty slots
+            # would clash with the slotted bases (Node, Extractor) it is mixed with
+            compiled = self._compiled = regex.compile(self.pattern, self.flags)  # type: ignore[misc]
+        return compiled
+
+
+class DeferredPattern(CompiledOnFirstUse):
     """A pattern compiled on its first search: what a JSON/header ``matches`` test of a shipped
     file (valid by test) uses of ``regex.Pattern`` (``pattern``, ``flags``, ``search``)."""
 
@@ -62,10 +83,7 @@ class DeferredPattern:
 
     def search(self, text: str, *args: object, **options: object) -> regex.Match[str] | None:
         """``regex.Pattern.search``, compiling the pattern the first time."""
-        compiled = self._compiled
-        if compiled is None:
-            compiled = self._compiled = regex.compile(self.pattern, self.flags)
-        return compiled.search(text, *args, **options)  # type: ignore[arg-type]
+        return self.compiled.search(text, *args, **options)  # type: ignore[arg-type]
 
 
-__all__ = ["DeferredPattern", "regex"]
+__all__ = ["CompiledOnFirstUse", "DeferredPattern", "regex"]

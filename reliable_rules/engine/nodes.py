@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
-from reliable_rules.engine.lazyregex import regex
+from reliable_rules.engine.lazyregex import CompiledOnFirstUse, regex
 from reliable_rules.engine.probe import (
     JSON_WALK_MAX_DEPTH,
     JSON_WALK_MAX_NODES,
@@ -208,7 +208,7 @@ def untimed_for(compiled: regex.Pattern[str]) -> int:
     return untimed_max_length(compiled.pattern, ignore_case=bool(compiled.flags & regex.IGNORECASE))
 
 
-class Regex(Node):
+class Regex(Node, CompiledOnFirstUse):
     """A regex search over the text.
 
     ``needles`` (see :mod:`regex_literals`) are literals of which every match contains one in
@@ -236,13 +236,6 @@ class Regex(Node):
         self.needles = frozenset().union(*self.requirements) if self.requirements else None
         self.gate = frozenset[GateKey](self.requirements[0]) if self.requirements else None
 
-    @property
-    def compiled(self) -> regex.Pattern[str]:
-        """The compiled pattern (compiled now if it was deferred)."""
-        compiled = self._compiled
-        if compiled is None:
-            compiled = self._compiled = regex.compile(self.pattern, self.flags)
-        return compiled
 
     def match(self, probe: Probe) -> bool:
         found = probe.found
