@@ -62,6 +62,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/server.yaml",
         "builtin:default/grammar.yaml",
         "builtin:default/fallbacks.yaml",
+        "builtin:default/typed-names.yaml",
         "builtin:seed",
         "builtin:default",
     )
