@@ -53,6 +53,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/models.yaml",
         "builtin:default/auth.yaml",
         "builtin:default/variants.yaml",
+        "builtin:default/languages.yaml",
         "builtin:default/should-retry.yaml",
         "builtin:default/requests.yaml",
         "builtin:default/setup.yaml",
@@ -63,6 +64,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/constraints.yaml",
         "builtin:default/grammar.yaml",
         "builtin:default/fallbacks.yaml",
+        "builtin:default/typed-names.yaml",
         "builtin:seed",
         "builtin:default",
     )
