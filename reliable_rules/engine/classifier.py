@@ -51,6 +51,7 @@ from reliable_rules.engine.prefilter import available, compile_gate
 from reliable_rules.engine.regex_literals import gates_hold, re2_equivalent
 from reliable_rules.engine.regex_safety import REGEX_BUDGET_MS
 from reliable_rules.engine.scans import (
+    DoubleArrayMaskScan,
     MaskScan,
     _AhoScan,
     literal_scan,
@@ -404,14 +405,16 @@ class Classifier:
 
     @property
     def scan_kind(self) -> str | None:
-        """Which literal scan runs: "aho-corasick" (extra `fast`), "trie" (pure Python), or
-        None (a small set evaluated in order). Builds the scans."""
+        """Which literal scan runs: "aho-corasick" (extra `fast`: daachorse's automaton, or
+        pyahocorasick's), "trie" (pure Python), or None (a small set evaluated in order).
+        Builds the scans."""
         self._build_scans()
         scan = self._mask_scan or self._scan
         if scan is None:
             return None
         inner = getattr(scan, "inner", scan)
-        return "aho-corasick" if isinstance(inner, _AhoScan | MaskScan) else "trie"
+        accelerated = isinstance(inner, _AhoScan | MaskScan | DoubleArrayMaskScan)
+        return "aho-corasick" if accelerated else "trie"
 
     def _build_scans(self) -> None:
         """decide()'s scan: the index bits of the literals found (extra `fast`: MaskScan),
