@@ -50,11 +50,12 @@ def _indexed_set(path: Path) -> Path:
 
 
 def test_builtin_default_leaves_short_ungated_literals_out_of_its_scan() -> None:
-    """builtin:default's frequent short words ("req", "the", "for") are not scanned; no gate
-    or Retry-After literal is among them, and none has an entry in the scan's table."""
+    """builtin:default's short ungated words ("req", "the", "for": dozens) are not scanned; no
+    gate or Retry-After literal is among them, and none has an entry in the scan's table."""
     classifier = reliable_rules.load_rules(rules_dir() / "default.yaml").classifier
     unscanned = classifier.unscanned
-    assert {"req", "the", "for", "not"} <= unscanned
+    # a floor, not the list: new rule files may make one of these words some rule's gate
+    assert len(unscanned) >= 40
     assert all(
         literal.isascii() and len(literal) <= classifier_module.UNSCANNED_MAX_CHARS
         for literal in unscanned
