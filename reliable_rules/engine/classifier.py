@@ -51,6 +51,7 @@ from reliable_rules.engine.prefilter import available, compile_gate
 from reliable_rules.engine.regex_literals import gates_hold, re2_equivalent
 from reliable_rules.engine.regex_safety import REGEX_BUDGET_MS
 from reliable_rules.engine.scans import (
+    DoubleArrayMaskScan,
     MaskScan,
     _AhoScan,
     literal_scan,
@@ -160,6 +161,35 @@ def _rarest_gates(rules: Sequence[CompiledRule]) -> tuple[list[Gate | None], lis
     return gates, seconds
 
 
+#: ASCII literals of at most this many characters that no gate uses are left out of the
+#: literal scan of an indexed set (see :func:`_unscanned`).
+UNSCANNED_MAX_CHARS = 4
+
+
+def _unscanned(
+    literals: set[str], gates: Sequence[Gate | None], seconds: Sequence[Gate | None],
+    retry: set[str],
+) -> frozenset[str]:
+    """The literals the scan of an indexed set leaves out: ASCII, at most
+    :data:`UNSCANNED_MAX_CHARS` long, no rule's gate or second gate, no Retry-After literal.
+
+    Such literals ("req", "the", "pro", "not", "for" from the regexes' needed literals) occur
+    in most error texts, several times each, and every occurrence is a hit the scan reports
+    and the classifier folds into its bits (about a quarter of all hits over the corpus). A
+    literal no gate uses is only read by the rules' own tests, which test it with ``in`` on
+    the lowercased text instead (codegen): the same answer, asked only when a rule gets there.
+    """
+    keyed = {key for gate in (*gates, *seconds) if gate for key in gate if isinstance(key, str)}
+    return frozenset(
+        literal
+        for literal in literals
+        if literal.isascii()
+        and 0 < len(literal) <= UNSCANNED_MAX_CHARS
+        and literal not in keyed
+        and literal not in retry
+    )
+
+
 def _shape_rules(
     rules: Sequence[CompiledRule], ungated: int
 ) -> list[tuple[int, str, bool, bool]]:
@@ -258,8 +288,19 @@ class Classifier:
         self._scans_built = not self.indexed
         self._all_rules = (1 << len(self.rules)) - 1
         nodes = [rule.node for rule in self.rules]
+        gates, seconds = _rarest_gates(self.rules) if self.indexed else ([], [])
+        #: Short literals the scan leaves out (see _unscanned): tested with ``in`` when needed.
+        self.unscanned = (
+            _unscanned(literals, gates, seconds, retry_literals(self.extractors))
+            if self.indexed
+            else frozenset()
+        )
         self._decide_all = None if self.indexed else compile_decider(nodes, compiler=compiler)
-        generated = compile_rule_matchers(nodes, compiler=compiler) if self.indexed else None
+        generated = (
+            compile_rule_matchers(nodes, compiler=compiler, unscanned=self.unscanned)
+            if self.indexed
+            else None
+        )
         self._matchers = (
             tuple(generated[0])
             if generated is not None
@@ -279,15 +320,18 @@ class Classifier:
         # with no header and none of them found, no source can answer (any decision).
         self._retry_needles = retry_needles(self.extractors)
 
-        self._build_index(regex_literals)
+        if not self.indexed:
+            gates, seconds = _rarest_gates(self.rules)
+        self._build_index(regex_literals, gates, seconds)
 
-    def _build_index(self, regex_literals: set[str]) -> None:
+    def _build_index(
+        self, regex_literals: set[str], gates: list[Gate | None], seconds: list[Gate | None]
+    ) -> None:
         # Candidate rules are bit sets (bit i = rule i): one OR per key present, then the set
         # bits are visited in rule order until one rule matches.
         index: dict[GateKey, int] = {}
         ungated = 0
         ascii_gated = 0  # gated on a regex's literals: valid where gates_hold(text)
-        gates, seconds = _rarest_gates(self.rules)
         for position, gate in enumerate(gates):
             if gate is None:
                 ungated |= 1 << position
@@ -361,14 +405,16 @@ class Classifier:
 
     @property
     def scan_kind(self) -> str | None:
-        """Which literal scan runs: "aho-corasick" (extra `fast`), "trie" (pure Python), or
-        None (a small set evaluated in order). Builds the scans."""
+        """Which literal scan runs: "aho-corasick" (extra `fast`: daachorse's automaton, or
+        pyahocorasick's), "trie" (pure Python), or None (a small set evaluated in order).
+        Builds the scans."""
         self._build_scans()
         scan = self._mask_scan or self._scan
         if scan is None:
             return None
         inner = getattr(scan, "inner", scan)
-        return "aho-corasick" if isinstance(inner, _AhoScan | MaskScan) else "trie"
+        accelerated = isinstance(inner, _AhoScan | MaskScan | DoubleArrayMaskScan)
+        return "aho-corasick" if accelerated else "trie"
 
     def _build_scans(self) -> None:
         """decide()'s scan: the index bits of the literals found (extra `fast`: MaskScan),

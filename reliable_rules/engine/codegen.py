@@ -65,14 +65,24 @@ Compiler = Callable[[str, str], CodeType]
 
 
 class _Emitter:
-    def __init__(self, *, indexed: bool) -> None:
+    def __init__(self, *, indexed: bool, unscanned: frozenset[str] = frozenset()) -> None:
         self.indexed = indexed
+        #: literals the scan does not look for: tested with ``in lower`` where needed
+        self.unscanned = unscanned
         self.namespace: dict[str, Any] = {}
         self.memo: dict[str, str] = {}
         self._ids: dict[int, str] = {}
         self.groups: dict[frozenset[str], str] = {}
         #: literal -> the bits of every group holding it
         self.literal_bits: dict[str, int] = {}
+
+    def present(self, literals: frozenset[str]) -> str:
+        """A test that one of ``literals`` (lowercased) occurs in the lowercased text: the
+        scan's bit for those it looks for, a substring test for the others."""
+        scanned = literals - self.unscanned
+        tests = [f"B & {self.group(scanned)}"] if scanned else []
+        tests.extend(f"{literal!r} in lower" for literal in sorted(literals & self.unscanned))
+        return tests[0] if len(tests) == 1 else "(" + " or ".join(tests) + ")"
 
     def group(self, literals: frozenset[str]) -> str:
         """The name of the bit that says one of ``literals`` occurs (indexed sets: see
@@ -126,7 +136,7 @@ class _Emitter:
         if isinstance(node, Near) and self.indexed:
             # each term's alternatives as a literal set (Near.match tests them again: the
             # probe of a mask scan has no set of literals)
-            terms = " and ".join(f"B & {self.group(frozenset(term))}" for term in node.terms)
+            terms = " and ".join(self.present(frozenset(term)) for term in node.terms)
             return f"({terms} and {self.constant(node.match, 'F')}(P))"
         # Regex, JSON, headers, exceptions, scopes, text_status: the node does the work, after
         # an inline test that no match can skip (most failures fail it: no call at all).
@@ -137,7 +147,7 @@ class _Emitter:
     def _regex_needs(self, node: Regex) -> str:
         """The test that a regex's needed literals are present (or that they may not be)."""
         scanned = node.requirements if self.indexed else ()
-        tests = [f"B & {self.group(need)}" for need in scanned]
+        tests = [self.present(need) for need in scanned]
         tests.extend(
             "(" + " or ".join(f"{needle!r} in lower" for needle in sorted(need)) + ")"
             for need in (node.weak if self.indexed else node.requirements + node.weak)
@@ -172,10 +182,10 @@ class _Emitter:
         if node.sensitive:
             direct = " or ".join(f"{needle!r} in text" for needle in node.needles)
             if self.indexed:
-                return f"(B & {self.group(node.lowered)} and ({direct}))"
+                return f"({self.present(node.lowered)} and ({direct}))"
             return f"({direct})"
         if self.indexed:
-            return f"(B & {self.group(node.lowered)})"
+            return f"({self.present(node.lowered)})"
         needles = dict.fromkeys(needle.lower() for needle in node.needles)
         return "(" + " or ".join(f"{needle!r} in lower" for needle in needles) + ")"
 
@@ -255,7 +265,10 @@ RuleFn = Callable[[Probe, str, str, Any, int], bool]
 
 
 def compile_rule_matchers(
-    nodes: Sequence[Node], *, compiler: Compiler | None = None
+    nodes: Sequence[Node],
+    *,
+    compiler: Compiler | None = None,
+    unscanned: frozenset[str] = frozenset(),
 ) -> tuple[list[RuleFn], dict[str, int]] | None:
     """One function per rule ``(probe, text, lower, status, groups) -> bool``, for indexed
     sets, and the bits of each literal.
@@ -266,7 +279,7 @@ def compile_rule_matchers(
     family: instead each distinct literal set is one bit, the classifier ORs the bits of the
     literals found once per classification (``groups``), and the test is ``groups & bit``.
     """
-    emitter = _Emitter(indexed=True)
+    emitter = _Emitter(indexed=True, unscanned=unscanned)
     lines = [
         f"def rule_{index}(P, text, lower, status, B):\n    return bool({emitter.expr(node)})\n"
         for index, node in enumerate(nodes)

@@ -8,6 +8,7 @@ of every literal found (:class:`MaskScan`), computed without a Python-level loop
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -18,12 +19,16 @@ from typing import Any
 __all__ = [
     "ACCELERATOR_ENV",
     "LONG_TEXT",
+    "DoubleArrayMaskScan",
     "MaskScan",
     "accelerator",
+    "double_array",
     "literal_scan",
     "mask_scan",
 ]
 
+
+logger = logging.getLogger("reliable_rules")
 
 _Trie = dict[str, "_Trie"]
 
@@ -228,7 +233,94 @@ class MaskScan:
         return combined
 
 
-def mask_scan(values: Mapping[str, int]) -> MaskScan | None:
-    """A :class:`MaskScan` of ``values`` with the accelerator (extra `fast`), else None."""
-    module = accelerator() if values else None
+class DoubleArrayMaskScan:
+    """:class:`MaskScan`'s answer from one ``daachorse`` automaton (extra ``fast``).
+
+    daachorse keeps its Aho-Corasick automaton in a double array: one contiguous table that a
+    step reads at a computed offset, where pyahocorasick follows a pointer to each node and
+    searches its children one by one, so a scan touches far less memory. And it can report,
+    at each position, only the *longest* literal ending there
+    (``find_overlapping_no_suffix``): every other literal ending at that position is a suffix
+    of that one, so each literal's value here is the OR of its own and those of all its
+    suffixes that are literals too, and the answer is the same with fewer hits to fold (the
+    hits, each a Python tuple and an OR of wide ints, cost more than the walk).
+
+    A text the automaton cannot take (a lone surrogate: daachorse reads UTF-8) is answered by
+    ``fallback``, an exact scan of the same values.
+    """
+
+    __slots__ = ("_fallback", "_find", "_lines", "_values")
+
+    def __init__(
+        self, values: Mapping[str, int], module: Any, fallback: Callable[[str], int]
+    ) -> None:
+        kept = {literal: value for literal, value in values.items() if literal and value}
+        patterns = sorted(kept)
+        closure = []
+        for literal in patterns:
+            value = 0
+            for start in range(len(literal)):
+                value |= kept.get(literal[start:], 0)
+            closure.append(value)
+        self._find = module.CharwiseDoubleArrayAhoCorasick(patterns).find_overlapping_no_suffix
+        self._values = tuple(closure)
+        self._lines = not any("\n" in literal for literal in kept)
+        self._fallback = fallback
+
+    def __call__(self, lower: str) -> int:
+        if len(lower) > LONG_TEXT and self._lines:
+            lower = "\n".join(dict.fromkeys(lower.split("\n")))
+        try:
+            hits = self._find(lower)
+        except UnicodeError:
+            return self._fallback(lower)
+        return reduce(or_, map(self._values.__getitem__, map(_third, hits)), 0)
+
+
+_third = itemgetter(2)
+
+
+class _SetScanMask:
+    """The OR of ``values[literal]`` over the literals a set scan finds (built on first use):
+    :class:`DoubleArrayMaskScan`'s answer for the texts daachorse cannot take."""
+
+    __slots__ = ("_scan", "_values")
+
+    def __init__(self, values: Mapping[str, int]) -> None:
+        self._values = values
+        self._scan: Callable[[str], set[str]] | None = None
+
+    def __call__(self, lower: str) -> int:
+        scan = self._scan
+        if scan is None:
+            scan = self._scan = literal_scan(self._values)
+        values = self._values
+        return reduce(or_, (values[literal] for literal in scan(lower)), 0)
+
+
+def double_array() -> Any:
+    """The ``daachorse`` module (extra ``fast``) when installed and not switched off."""
+    if os.environ.get(ACCELERATOR_ENV, "1") == "0":
+        return None
+    try:  # optional (no type information): imported only when a large rule set classifies
+        module = importlib.import_module("daachorse")
+    except ImportError:
+        return None
+    return module if hasattr(module, "CharwiseDoubleArrayAhoCorasick") else None
+
+
+def mask_scan(values: Mapping[str, int]) -> MaskScan | DoubleArrayMaskScan | None:
+    """The mask scan of ``values`` with an accelerator (extra `fast`): daachorse's
+    (:class:`DoubleArrayMaskScan`), else pyahocorasick's (:class:`MaskScan`); None without
+    either. Every one gives the same answer."""
+    if not values:
+        return None
+    double = double_array()
+    if double is not None:
+        kept = {literal: value for literal, value in values.items() if literal and value}
+        try:
+            return DoubleArrayMaskScan(kept, double, _SetScanMask(kept))
+        except Exception:  # noqa: BLE001 — a set daachorse refuses only costs speed
+            logger.debug("reliable_rules: no daachorse automaton; pyahocorasick scans instead")
+    module = accelerator()
     return None if module is None else MaskScan(values, module)

@@ -120,7 +120,7 @@ def _accelerators() -> list[str]:
     """The accelerator switch, and which build of each accelerator is installed (an entry
     holds a pickled automaton: another pyahocorasick must not read it)."""
     parts = [os.environ.get("RELIABLE_RULES_ACCELERATOR", "1")]
-    for name in ("ahocorasick", "re2"):
+    for name in ("ahocorasick", "daachorse", "re2"):
         spec = find(name)
         origin = None if spec is None else spec.origin
         if origin is None:
