@@ -48,6 +48,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/context.yaml",
         "builtin:default/content-filter.yaml",
         "builtin:default/retry-r8.yaml",
+        "builtin:default/retry-r9.yaml",
         "builtin:default/quota.yaml",
         "builtin:default/tools.yaml",
         "builtin:default/models.yaml",
