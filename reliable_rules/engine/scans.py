@@ -144,15 +144,25 @@ _second = itemgetter(1)
 ACCELERATOR_ENV = "RELIABLE_RULES_ACCELERATOR"
 
 
-def accelerator() -> Any:
-    """The ``ahocorasick`` module (extra ``fast``) when installed and not switched off."""
+def _optional_accelerator(name: str, usable: Callable[[Any], bool]) -> Any:
+    """The module ``name`` of the extra ``fast`` when installed, usable and not switched off.
+
+    Imported only when a large rule set needs it (no type information: it is optional)."""
     if os.environ.get(ACCELERATOR_ENV, "1") == "0":
         return None
-    try:  # optional (no type information): imported only when a large rule set loads
-        module = importlib.import_module("ahocorasick")
+    try:
+        module = importlib.import_module(name)
     except ImportError:
         return None
-    return module if getattr(module, "unicode", False) else None
+    return module if usable(module) else None
+
+
+def accelerator() -> Any:
+    """The ``ahocorasick`` module (extra ``fast``) when installed and not switched off."""
+    # a build without unicode support would scan bytes, not the characters the rules name
+    return _optional_accelerator(
+        "ahocorasick", lambda module: bool(getattr(module, "unicode", False))
+    )
 
 
 #: Texts longer than this are scanned once per distinct line (see :class:`_DistinctLines`).
@@ -300,13 +310,9 @@ class _SetScanMask:
 
 def double_array() -> Any:
     """The ``daachorse`` module (extra ``fast``) when installed and not switched off."""
-    if os.environ.get(ACCELERATOR_ENV, "1") == "0":
-        return None
-    try:  # optional (no type information): imported only when a large rule set classifies
-        module = importlib.import_module("daachorse")
-    except ImportError:
-        return None
-    return module if hasattr(module, "CharwiseDoubleArrayAhoCorasick") else None
+    return _optional_accelerator(
+        "daachorse", lambda module: hasattr(module, "CharwiseDoubleArrayAhoCorasick")
+    )
 
 
 def mask_scan(values: Mapping[str, int]) -> MaskScan | DoubleArrayMaskScan | None:
