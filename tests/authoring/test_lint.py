@@ -403,7 +403,7 @@ def test_validate_strict_counts_lint_errors(
     assert "seed.nope" in out
     assert "condition 'c'" in out
     assert "2 problems in 1 file" in err
-    assert run(capsys, "validate", "--strict", "rules/")[0] == 0
+    # the shipped rules under --strict: tests/integration/test_ecosystem.py's pre-commit hook
 
 
 # ── soundness of subsumption ────────────────────────────────────────────────────────────
