@@ -61,7 +61,7 @@ from reliable_rules.decision import Decision
 from reliable_rules.engine.classifier import OVER_WAIT_CATEGORY
 from reliable_rules.errors import AmbiguousCorpusRules, Problem, RuleSetError
 from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules, shown_path
-from reliable_rules.ruleset.model import Rule, RuleSet, RuleTest
+from reliable_rules.ruleset.model import CASE_FLAGS, Rule, RuleSet, RuleTest
 from reliable_rules.ruleset.resources import rules_dir
 from reliable_rules.taxonomy import UNKNOWN
 
@@ -89,8 +89,9 @@ __all__ = [
 
 #: The rule set a corpus is classified with when no rule file is named at all.
 DEFAULT_CORPUS_RULES = "builtin:default"
-#: Expectation keys a case may state besides ``expect`` (the category).
-EXPECTATION_KEYS = ("reason", "retryable", "rate_limited", "action", "retry_after_ms", "rule")
+#: Expectation keys a case may state besides ``expect`` (the category): those a rule's
+#: embedded test reads (one list, so the two kinds of test cases cannot drift apart).
+EXPECTATION_KEYS = CASE_FLAGS
 
 
 @dataclass(frozen=True, slots=True)
