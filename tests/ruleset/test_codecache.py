@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import marshal
 import zlib
 from pathlib import Path
@@ -10,11 +9,10 @@ from typing import Any
 
 import pytest
 from helpers.cache_tampering import TRUST_TAMPERS, break_trust
+from helpers.corpus_decisions import corpus_decisions, fresh
 
 import reliable_rules
 from reliable_rules.ruleset import codecache, doccache, loader, statecache
-
-CORPUS = Path(__file__).resolve().parent.parent / "data" / "provider_errors.jsonl"
 
 
 @pytest.fixture
@@ -49,24 +47,11 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> Compiles:
     return counter
 
 
-def fresh(name: str = "builtin:default") -> reliable_rules.RuleSet:
-    """Load ``name`` as a new process would (the in-process set cache emptied)."""
-    loader._builtin_cache.clear()
-    return reliable_rules.load_rules(name)
-
-
 def decisions(rules: reliable_rules.RuleSet) -> list[tuple[object, ...]]:
     """Every corpus record's decision: category, rule, Retry-After."""
-    out = []
-    for line in CORPUS.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        record = json.loads(line)
-        decision = rules.classify(
-            record["body"], status=record.get("status"), headers=record.get("headers")
-        )
-        out.append((decision.category, decision.rule_id, decision.retry_after_ms))
-    return out
+    return corpus_decisions(
+        rules, lambda decision: (decision.category, decision.rule_id, decision.retry_after_ms)
+    )
 
 
 @pytest.mark.parametrize("name", ["builtin:default", "builtin:seed"])

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 from helpers.cache_tampering import TRUST_TAMPERS, break_trust
+from helpers.corpus_decisions import CORPUS, corpus_decisions, fresh
 
 import reliable_rules
 from reliable_rules.ruleset import doccache, layering, loader, statecache
 
-CORPUS = Path(__file__).resolve().parent.parent / "data" / "provider_errors.jsonl"
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
@@ -53,33 +53,19 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> Builds:
     return Builds(monkeypatch)
 
 
-def fresh(name: str = "builtin:default") -> reliable_rules.RuleSet:
-    """Load ``name`` as a new process would (the in-process set cache emptied)."""
-    loader._builtin_cache.clear()
-    return reliable_rules.load_rules(name)
-
-
 def decisions(rules: reliable_rules.RuleSet) -> list[tuple[object, ...]]:
     """Every corpus record's decision, with what a caller reads of it."""
-    out = []
-    for line in CORPUS.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        record = json.loads(line)
-        decision = rules.classify(
-            record["body"], status=record.get("status"), headers=record.get("headers")
-        )
-        out.append(
-            (
-                decision.category,
-                decision.rule_id,
-                decision.retry_after_ms,
-                decision.action,
-                decision.retryable,
-                decision.explain() if decision.rule_id else "",
-            )
-        )
-    return out
+    return corpus_decisions(
+        rules,
+        lambda decision: (
+            decision.category,
+            decision.rule_id,
+            decision.retry_after_ms,
+            decision.action,
+            decision.retryable,
+            decision.explain() if decision.rule_id else "",
+        ),
+    )
 
 
 def summary(rules: reliable_rules.RuleSet) -> tuple[object, ...]:
