@@ -288,7 +288,7 @@ class Classifier:
         self._scans_built = not self.indexed
         self._all_rules = (1 << len(self.rules)) - 1
         nodes = [rule.node for rule in self.rules]
-        gates, seconds = _rarest_gates(self.rules) if self.indexed else ([], [])
+        gates, seconds = _rarest_gates(self.rules)
         #: Short literals the scan leaves out (see _unscanned): tested with ``in`` when needed.
         self.unscanned = (
             _unscanned(literals, gates, seconds, retry_literals(self.extractors))
@@ -320,8 +320,6 @@ class Classifier:
         # with no header and none of them found, no source can answer (any decision).
         self._retry_needles = retry_needles(self.extractors)
 
-        if not self.indexed:
-            gates, seconds = _rarest_gates(self.rules)
         self._build_index(regex_literals, gates, seconds)
 
     def _build_index(
