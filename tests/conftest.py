@@ -8,18 +8,38 @@ file is here), shared fixtures below. Test module names are unique across the ar
 
 The slowest tests (building and installing a wheel, running subprocesses) carry the ``slow``
 marker: ``python -m pytest -m 'not slow'`` skips them.
+
+The session never touches the user's cache directory: before any test runs,
+``RELIABLE_RULES_CACHE_DIR`` points at a temporary directory of this session (removed at its
+end), and every process a test starts inherits it. A test that patched the engine and loaded a
+built-in set once wrote a whole-set entry that later processes, the user's own CLI among them,
+trusted; tests of the caches themselves still use their own ``tmp_path``.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+from reliable_rules.ruleset.cachefiles import CACHE_DIR_ENV
 
 #: The repository's root (``rules/``, ``schemas/``, ``docs/`` and ``examples/`` are below it).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The corpora of real provider errors.
 DATA_DIR = Path(__file__).resolve().parent / "data"
+#: This session's cache directory (see the module docstring); set at import, before any load.
+SESSION_CACHE_ROOT = tempfile.mkdtemp(prefix="reliable-rules-tests-")
+SESSION_CACHE_DIR = os.path.join(SESSION_CACHE_ROOT, "cache")
+os.environ[CACHE_DIR_ENV] = SESSION_CACHE_DIR
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The session's cache directory goes with the session."""
+    shutil.rmtree(SESSION_CACHE_ROOT, ignore_errors=True)
 
 
 @pytest.fixture

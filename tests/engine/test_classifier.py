@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers.unhurried import unhurried
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -34,7 +35,7 @@ def load_with(
     with monkeypatch.context() as patch:
         patch.setattr(classifier_module, "SCAN_THRESHOLD", threshold)
         patch.setattr(codegen, "MAX_SOURCE_CHARS", max_source)
-        return reliable_rules.load_rules(rules_dir() / f"{name}.yaml")
+        return unhurried(reliable_rules.load_rules(rules_dir() / f"{name}.yaml"))
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.unhurried import unhurried, unhurried_probe
 
 import reliable_rules
 from reliable_rules.engine.classifier import Classifier
@@ -34,7 +35,7 @@ def _one_by_one(classifier: Classifier, failure: Failure) -> tuple[object, ...]:
     """The first rule whose interpreted condition matches, then the same Retry-After step."""
     text = failure.text
     lower = text.lower()
-    probe = Probe(failure, text, lower, None)
+    probe = unhurried_probe(Probe(failure, text, lower, None))
     verdict = next((rule.verdict for rule in classifier.rules if rule.match(probe)), None)
     decision = classifier._decision(verdict or classifier.unknown, probe, lower, failure)
     return decision.rule_id, decision.category, decision.retry_after_ms
@@ -47,7 +48,7 @@ def test_decide_agrees_with_the_rules_read_one_by_one(
     """Every corpus record (as text, and as two exception types) gets the same rule, category
     and Retry-After from decide() as from the rules evaluated in order without an index."""
     monkeypatch.setenv("RELIABLE_RULES_ACCELERATOR", accelerated)
-    classifier = reliable_rules.load_rules(rules_dir() / "default.yaml").classifier
+    classifier = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml")).classifier
     assert classifier.indexed
     failures = _failures()
     assert len(failures) >= 6000

@@ -12,6 +12,7 @@ from operator import or_
 from pathlib import Path
 
 import pytest
+from helpers.unhurried import unhurried
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,7 +76,7 @@ def test_builtin_default_gets_the_same_bits_from_every_scan(
     """For every corpus record, daachorse's mask of builtin:default's table equals the OR of
     the entries of the literals the pure-Python set scan finds, and pyahocorasick's mask."""
     monkeypatch.setenv(scans.ACCELERATOR_ENV, "1")
-    classifier = reliable_rules.load_rules(rules_dir() / "default.yaml").classifier
+    classifier = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml")).classifier
     table = classifier._literal_table
     fast = _scan(table)
     pure = scans.literal_scan(classifier._scan_literals)
@@ -100,7 +101,7 @@ def test_the_classifier_prefers_daachorse_and_decides_alike_without_it(
     records = [json.loads(line) for line in lines if line.strip()]
 
     def decisions() -> list[tuple[object, ...]]:
-        rules = reliable_rules.load_rules(rules_dir() / "default.yaml")
+        rules = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml"))
         out = []
         for record in records:
             decision = rules.classify(

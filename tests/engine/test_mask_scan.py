@@ -9,6 +9,7 @@ from operator import or_
 from pathlib import Path
 
 import pytest
+from helpers.unhurried import unhurried
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -54,7 +55,7 @@ def test_builtin_default_gets_the_table_entries_of_the_set_scan(
     """For every corpus record, the mask scan of builtin:default's table equals the OR of the
     entries of the literals the set scan finds."""
     monkeypatch.setenv(scans.ACCELERATOR_ENV, "1")
-    classifier = reliable_rules.load_rules(rules_dir() / "default.yaml").classifier
+    classifier = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml")).classifier
     table = classifier._literal_table
     fast = scans.MaskScan(table, ahocorasick)
     pure = scans.literal_scan(classifier._scan_literals)

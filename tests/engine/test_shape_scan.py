@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 import regex
+from helpers.unhurried import unhurried
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -72,10 +73,10 @@ def test_the_set_scan_decides_like_searching_every_shape(
 ) -> None:
     """Corpus plus shape-matching texts: identical decisions with and without the RE2 set."""
     path = shape_rules_file(tmp_path)
-    scanned = reliable_rules.load_rules(path)
+    scanned = unhurried(reliable_rules.load_rules(path))
     assert scanned.classifier._shapes is not None
     monkeypatch.setenv(scans.ACCELERATOR_ENV, "0")
-    plain = reliable_rules.load_rules(path)
+    plain = unhurried(reliable_rules.load_rules(path))
     assert plain.classifier._shapes is None
     assert decide_all(scanned) == decide_all(plain)
     assert scanned.classify(TEXTS[4]).rule_id == "shape.rule-0"

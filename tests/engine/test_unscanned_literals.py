@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.unhurried import unhurried
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -52,7 +53,7 @@ def _indexed_set(path: Path) -> Path:
 def test_builtin_default_leaves_short_ungated_literals_out_of_its_scan() -> None:
     """builtin:default's short ungated words ("req", "the", "for": dozens) are not scanned; no
     gate or Retry-After literal is among them, and none has an entry in the scan's table."""
-    classifier = reliable_rules.load_rules(rules_dir() / "default.yaml").classifier
+    classifier = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml")).classifier
     unscanned = classifier.unscanned
     # a floor, not the list: new rule files may make one of these words some rule's gate
     assert len(unscanned) >= 40
@@ -88,7 +89,7 @@ def test_a_regex_needing_unscanned_literals_decides_as_before(
 
 
 def _decisions(texts: list[tuple[str, int | None]]) -> list[tuple[object, ...]]:
-    rules = reliable_rules.load_rules(rules_dir() / "default.yaml")
+    rules = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml"))
     out = []
     for text, status in texts:
         decision = rules.classify(text, status=status)
@@ -108,7 +109,8 @@ def test_every_corpus_decision_is_the_one_of_the_full_scan(
     texts = [(record["body"], record.get("status")) for record in records if record]
     unscanned = _decisions(texts)
     monkeypatch.setattr(classifier_module, "UNSCANNED_MAX_CHARS", 0)
-    assert not reliable_rules.load_rules(rules_dir() / "default.yaml").classifier.unscanned
+    rules = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml"))
+    assert not rules.classifier.unscanned
     assert _decisions(texts) == unscanned
 
 
@@ -138,10 +140,10 @@ def _load_full() -> reliable_rules.RuleSet:
         patch.setenv("RELIABLE_RULES_CACHE", "0")
         classifier_module.UNSCANNED_MAX_CHARS = 0
         try:
-            return reliable_rules.load_rules(rules_dir() / "default.yaml")
+            return unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml"))
         finally:
             classifier_module.UNSCANNED_MAX_CHARS = saved
 
 
-_DEFAULT = reliable_rules.load_rules(rules_dir() / "default.yaml")
+_DEFAULT = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml"))
 _FULL = _load_full()
