@@ -121,7 +121,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r7 train": (355, 357, 357),
     "r8 blind": (167, 174, 174),
     "r8 train": (247, 248, 248),
-    "r9 blind": (159, 175, 199),
+    "r9 blind": (195, 197, 199),
     "r9 train": (254, 254, 256),
 }
 
