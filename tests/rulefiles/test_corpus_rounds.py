@@ -117,7 +117,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r5 train": (176, 178, 178),
     "r6 blind": (54, 56, 61),
     "r6 train": (71, 71, 73),
-    "r7 blind": (95, 116, 121),
+    "r7 blind": (94, 115, 121),
     "r7 train": (355, 357, 357),
     "r8 blind": (167, 174, 174),
     "r8 train": (247, 248, 248),
