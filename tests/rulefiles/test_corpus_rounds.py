@@ -109,7 +109,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r1 train": (213, 216, 216),
     "r2 blind": (74, 79, 83),
     "r2 train": (194, 194, 194),
-    "r3 blind": (129, 146, 164),
+    "r3 blind": (130, 147, 164),
     "r3 train": (286, 291, 291),
     "r4 blind": (155, 167, 174),
     "r4 train": (173, 175, 176),
