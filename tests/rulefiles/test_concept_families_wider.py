@@ -633,7 +633,8 @@ LEAVES = [
     ),
     pytest.param(
         {"message": "The model tried to call an unavailable tool"},
-        "unknown",
+        # the model's call of a tool it was not given (NoSuchToolError's concept)
+        "format_mismatch",
         id="an-unavailable-tool-is-no-unavailable-model",
     ),
     pytest.param(
