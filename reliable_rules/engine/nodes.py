@@ -257,6 +257,11 @@ class Regex(Node, CompiledOnFirstUse):
                     answer = gate(data)  # RE2's answer, when it is proven (prefilter.py)
                     if answer is not None:
                         return answer  # type: ignore[no-any-return]
+                else:
+                    # not ASCII: the wide superset (UTF-8) can only say "no match"
+                    wide = probe.wide_data()
+                    if wide is not None and gate.refuses_wide(wide):
+                        return False
         limit = self.untimed_max
         if limit < 0:
             limit = self.untimed_max = untimed_for(self.compiled)
