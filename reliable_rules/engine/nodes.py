@@ -379,7 +379,10 @@ class Header(Node):
         self.pattern = any(char in self.name for char in "*?[")
         self.test = test
         self.label = label
-        self.gate = None
+        # A test that fails on no value needs the header: the index tries the rule only for a
+        # failure that has it (``headers.get(name) is not None``, as match() reads it).
+        needed = not self.pattern and not test([])
+        self.gate = frozenset[GateKey]({("header", self.name)}) if needed else None
 
     def match(self, probe: Probe) -> bool:
         if self.pattern:

@@ -376,8 +376,9 @@ class AnyGate:
     Several rules of builtin:default are an ``any:`` of five to seven regexes (the wordings of
     one concept); each branch's own gate is a call, so a text none of them matches cost seven.
     The generated code asks this gate first (one set of their superset patterns, one call),
-    and evaluates the branches only when it says one may match. Without the accelerator, for
-    non-ASCII texts, or when a branch has no superset translation, it says True (evaluate).
+    and evaluates the branches only when it says one may match. A text that is not ASCII is
+    read as UTF-8 by the set of their wide supersets (``re2_superset(wide=True)``). Without the
+    accelerator, for a long text, or when a branch has no such translation, it says True.
     """
 
     __slots__ = ("_match", "_nodes")
@@ -392,14 +393,19 @@ class AnyGate:
             return True
         match = self._match
         if match is _UNBUILT:
-            match = self._match = self._build()
-        if match is None:
-            return True
+            match = self._match = (self._build(wide=False), self._build(wide=True))
         data = probe.gate_data()
-        return data is None or bool(match(data) != _SENTINEL_ONLY)
+        if data is not None:
+            return match[0] is None or bool(match[0](data) != _SENTINEL_ONLY)
+        # not ASCII (or long): the wide set of the branches, read as UTF-8 (re2_superset)
+        wide = match[1]
+        if wide is None:
+            return True
+        data = probe.wide_data()
+        return data is None or bool(wide(data) != _SENTINEL_ONLY)
 
-    def _build(self) -> Any:
-        pairs = [re2_superset(node.pattern, node.flags) for node in self._nodes]
+    def _build(self, *, wide: bool) -> Any:
+        pairs = [re2_superset(node.pattern, node.flags, wide=wide) for node in self._nodes]
         module = re2_module()
         if module is None or any(pair is None for pair in pairs):
             return None

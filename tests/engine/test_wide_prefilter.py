@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import reliable_rules
 from reliable_rules.engine.nodes import Regex, walk
-from reliable_rules.engine.prefilter import compile_gate, re2_superset
+from reliable_rules.engine.prefilter import AnyGate, compile_gate, re2_superset
 from reliable_rules.engine.probe import Probe
 from reliable_rules.engine.regex_literals import FOLDS_TO_ASCII, gates_hold
 from reliable_rules.failure import Failure
@@ -164,3 +164,19 @@ def test_a_regex_node_skips_the_search_of_a_non_ascii_text_the_wide_gate_refuses
     lone = "请求 \ud800 rate limit"
     assert Probe(Failure(lone), lone, lone, None, compile_gate).wide_data() is None
     assert node.search(Probe(Failure(lone), lone, lone, None, compile_gate))
+
+
+def test_an_any_gate_reads_a_non_ascii_text_through_its_wide_set() -> None:
+    """AnyGate says False for a non-ASCII text none of its regexes can match, True otherwise
+    (and True when the text holds a letter case folding equates with ASCII)."""
+    patterns = [r"\brate\W+limit", r"too\s+many\s+requests"]
+    gate = AnyGate([Regex(p, regex.compile(p, regex.IGNORECASE)) for p in patterns])
+
+    def asks(text: str) -> bool:
+        return gate(Probe(Failure(text), text, text.lower(), None, compile_gate))
+
+    assert not asks("请求过多 — quota exhausted")
+    assert asks("请求过多 — Too many\u3000requests")  # \s holds U+3000 for regex
+    assert asks("请求过多 — RATE LIMIT")
+    assert asks("请求过多 — \u212a rate")  # no wide gate: the branches decide
+    assert not asks("quota exhausted")  # ASCII: the superset set, as before
