@@ -393,6 +393,12 @@ class Classifier:
         }
         self._any_status = self._status_masks.get("*", 0)
         kinds = {key[0] for key in index if isinstance(key, tuple)}
+        # (name, rules gated on that header), for the failures that carry headers
+        self._header_gates = tuple(
+            (str(key[1]), mask)
+            for key, mask in index.items()
+            if isinstance(key, tuple) and key[0] == "header"
+        )
         self._gates_exceptions = "exception" in kinds
         self._gates_provider = "provider" in kinds
         self._gates_model = "model" in kinds
@@ -487,10 +493,30 @@ class Classifier:
         if self._gates_exceptions:
             for name in failure.exception_types:
                 mask |= index.get(("exception", name), 0)
+        if failure.headers:
+            mask |= self._header_mask(failure.headers)
         if self._gates_provider and failure.provider:
             mask |= index.get(("provider", failure.provider.lower()), 0)
         if self._gates_model and failure.model:
             mask |= index.get(("model", failure.model.lower()), 0)
+        return mask
+
+    def _typed_mask(self, failure: Failure) -> int:
+        """The rules gated on an exception type or a header ``failure`` carries."""
+        index = self._index
+        mask = 0
+        for name in failure.exception_types:
+            mask |= index.get(("exception", name), 0)
+        if failure.headers:
+            mask |= self._header_mask(failure.headers)
+        return mask
+
+    def _header_mask(self, headers: Mapping[str, str]) -> int:
+        """The rules gated on a header ``headers`` holds (read as Header.match reads it)."""
+        mask = 0
+        for name, gated in self._header_gates:
+            if headers.get(name) is not None:
+                mask |= gated
         return mask
 
     def decide(self, failure: Failure) -> Decision:
@@ -537,10 +563,8 @@ class Classifier:
                     mask |= self._no_status
                 else:
                     mask |= self._status_masks.get(status, 0) | self._any_status
-                if failure.exception_types:
-                    index = self._index
-                    for name in failure.exception_types:
-                        mask |= index.get(("exception", name), 0)
+                if failure.exception_types or failure.headers:
+                    mask |= self._typed_mask(failure)
                 mask &= second
             else:
                 mask = self._more_candidates(probe, combined & all_rules)

@@ -261,7 +261,7 @@ def compile_decider(nodes: Sequence[Node], *, compiler: Compiler | None = None) 
     return function
 
 
-RuleFn = Callable[[Probe, str, str, Any, int], bool]
+RuleFn = Callable[[Probe, str, str, Any, int], object]  # truthy when the rule matches
 
 
 def compile_rule_matchers(
@@ -270,8 +270,10 @@ def compile_rule_matchers(
     compiler: Compiler | None = None,
     unscanned: frozenset[str] = frozenset(),
 ) -> tuple[list[RuleFn], dict[str, int]] | None:
-    """One function per rule ``(probe, text, lower, status, groups) -> bool``, for indexed
-    sets, and the bits of each literal.
+    """One function per rule ``(probe, text, lower, status, groups) -> truthy when it
+    matches``, for indexed sets, and the bits of each literal. (The value is the expression's
+    own, an int for a literal-set test: the classifier only tests its truth, and a ``bool()``
+    call per rule tried was a builtin call on every record's hot path.)
 
     The literal scan reports the set of literals found; a ``contains`` (or a regex's needed
     literals) is true when one of its literals is among them. Testing that with
@@ -281,7 +283,7 @@ def compile_rule_matchers(
     """
     emitter = _Emitter(indexed=True, unscanned=unscanned)
     lines = [
-        f"def rule_{index}(P, text, lower, status, B):\n    return bool({emitter.expr(node)})\n"
+        f"def rule_{index}(P, text, lower, status, B):\n    return {emitter.expr(node)}\n"
         for index, node in enumerate(nodes)
     ]
     source = (

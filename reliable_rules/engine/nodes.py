@@ -257,6 +257,11 @@ class Regex(Node, CompiledOnFirstUse):
                     answer = gate(data)  # RE2's answer, when it is proven (prefilter.py)
                     if answer is not None:
                         return answer  # type: ignore[no-any-return]
+                else:
+                    # not ASCII: the wide superset (UTF-8) can only say "no match"
+                    wide = probe.wide_data()
+                    if wide is not None and gate.refuses_wide(wide):
+                        return False
         limit = self.untimed_max
         if limit < 0:
             limit = self.untimed_max = untimed_for(self.compiled)
@@ -374,7 +379,10 @@ class Header(Node):
         self.pattern = any(char in self.name for char in "*?[")
         self.test = test
         self.label = label
-        self.gate = None
+        # A test that fails on no value needs the header: the index tries the rule only for a
+        # failure that has it (``headers.get(name) is not None``, as match() reads it).
+        needed = not self.pattern and not test([])
+        self.gate = frozenset[GateKey]({("header", self.name)}) if needed else None
 
     def match(self, probe: Probe) -> bool:
         if self.pattern:

@@ -72,6 +72,16 @@ _CATEGORIES = {
     _C.CATEGORY_SPACE: (f"[{_SPACE}]", _SPACE),
     _C.CATEGORY_NOT_SPACE: (f"[^{_SPACE}]", None),
 }
+# Over a UTF-8 text (``wide``, see re2_superset), ``regex`` reads \d, \w and \s as Unicode
+# classes and RE2 as ASCII ones: each is widened by every non-ASCII character, a superset.
+# (\D, \W and \S, spelt as RE2's or as negated ASCII classes, already hold every non-ASCII
+# character.)
+_NON_ASCII = r"\x{80}-\x{10ffff}"
+_WIDE_CATEGORIES = {
+    _C.CATEGORY_DIGIT: f"[0-9{_NON_ASCII}]",
+    _C.CATEGORY_WORD: f"[0-9A-Za-z_{_NON_ASCII}]",
+    _C.CATEGORY_SPACE: f"[{_SPACE}{_NON_ASCII}]",
+}
 # VERSION0 and UNICODE are what ``regex`` compiles str patterns with by default.
 _ALLOWED_FLAGS = regex.IGNORECASE | regex.VERBOSE | regex.DOTALL | regex.MULTILINE
 _ALLOWED_FLAGS |= regex.UNICODE | regex.VERSION0
@@ -81,34 +91,51 @@ class _Refused(Exception):
     """The pattern uses something the translation does not prove."""
 
 
-def _char(code: int, ignore_case: bool) -> str:
+def _char(code: int, ignore_case: bool, wide: bool = False) -> str:
     if ignore_case and chr(code) in FOLDS_TO_ASCII:
         raise _Refused("a character that equals an ASCII letter case-insensitively")
+    if wide and ignore_case and code > 0x7F and _cased(chr(code)):
+        # over a non-ASCII text, RE2's case folding of a cased letter need not be regex's
+        raise _Refused("a non-ASCII letter with case, ignoring case, over a UTF-8 text")
     return f"\\x{{{code:x}}}"
 
 
-def _class(items: Any, ignore_case: bool) -> str:
+def _cased(char: str) -> bool:
+    """Whether ``char`` has another case (or is one): its case variants are engine-defined."""
+    return char.lower() != char or char.upper() != char or char.casefold() != char
+
+
+def _class(items: Any, ignore_case: bool, wide: bool = False) -> str:
     negated = bool(items) and items[0][0] is _C.NEGATE
     if not negated and len(items) == 1 and items[0][0] is _C.CATEGORY:
         # A lone category (``\S``, ``\W``) is parsed as a class of one: spelt whole, a
         # negated one needs no class around it.
+        if wide and items[0][1] in _WIDE_CATEGORIES:
+            return _WIDE_CATEGORIES[items[0][1]]
         category = _CATEGORIES.get(items[0][1])
         if category is not None:
             return category[0]
     parts = []
     for kind, value in items[1:] if negated else items:
         if kind is _C.LITERAL:
-            parts.append(_char(value, ignore_case))
+            parts.append(_char(value, ignore_case, wide))
         elif kind is _C.RANGE:
             if ignore_case and any(value[0] <= ord(c) <= value[1] for c in FOLDS_TO_ASCII):
                 raise _Refused("a range holding a character that equals an ASCII letter")
+            if wide and ignore_case and value[1] > 0x7F:
+                raise _Refused("a non-ASCII range, ignoring case, over a UTF-8 text")
             parts.append(f"{_char(value[0], False)}-{_char(value[1], False)}")
         elif kind is _C.CATEGORY and value in _CATEGORIES:
             whole, inside = _CATEGORIES[value]
             if inside is None:  # a negated category inside a class: RE2 spells it alike on ASCII
                 if value is _C.CATEGORY_NOT_SPACE:
                     raise _Refused("\\S inside a class")
+                if wide and negated:
+                    # [^\W]: regex's holds the non-ASCII letters, RE2's none
+                    raise _Refused("a negated category inside a negated class, over UTF-8")
                 inside = whole
+            elif wide and not negated:
+                inside += _NON_ASCII  # regex's \d, \w, \s hold non-ASCII characters
             parts.append(inside)
         else:
             raise _Refused(f"class item {kind}")
@@ -130,31 +157,37 @@ def _repeat(low: int, high: Any, exact: bool) -> str:
     return f"{{{low},}}" if high is _C.MAXREPEAT else f"{{{low},{high}}}"
 
 
-def _emit(items: Any, flags: int, exact: bool, subset: bool = False) -> str:
+def _emit(items: Any, flags: int, exact: bool, subset: bool = False, wide: bool = False) -> str:
     """RE2 syntax for parsed ``items``: a superset of their matches on ASCII texts, or (when
     ``exact``) the same matches, refusing whatever the superset had to drop; or (when
     ``subset``, with ``exact``) some of the same matches: an alternation's branches that the
     exact translation refuses are left out. Every operator emitted in exact mode is monotone
     (no look-around survives it), so matching fewer texts in one branch can only make the
-    whole pattern match fewer texts."""
+    whole pattern match fewer texts. ``wide`` (superset mode only): a superset on every text
+    without the three non-ASCII letters of :data:`FOLDS_TO_ASCII`, read as UTF-8 (see
+    :func:`re2_superset`)."""
     ignore_case = bool(flags & regex.IGNORECASE)
     out = []
     for op, argument in items:
         if op is _C.LITERAL:
-            out.append(_char(argument, ignore_case))
+            out.append(_char(argument, ignore_case, wide))
         elif op is _C.NOT_LITERAL:
-            out.append(f"[^{_char(argument, ignore_case)}]")
+            out.append(f"[^{_char(argument, ignore_case, wide)}]")
         elif op is _C.ANY:
             out.append("(?s:.)" if flags & regex.DOTALL else "[^\\n]")
         elif op is _C.IN:
-            out.append(_class(argument, ignore_case))
+            out.append(_class(argument, ignore_case, wide))
         elif op is _C.CATEGORY:
             if argument not in _CATEGORIES:
                 raise _Refused(f"category {argument}")
-            out.append(_CATEGORIES[argument][0])
+            if wide and argument in _WIDE_CATEGORIES:
+                out.append(_WIDE_CATEGORIES[argument])
+            else:
+                out.append(_CATEGORIES[argument][0])
         elif op is _C.AT:
             if argument in (_C.AT_BOUNDARY, _C.AT_NON_BOUNDARY):
-                out.append("\\b" if argument is _C.AT_BOUNDARY else "\\B")
+                if not wide:  # RE2's word boundary is ASCII's: over UTF-8, dropped (a superset)
+                    out.append("\\b" if argument is _C.AT_BOUNDARY else "\\B")
             elif argument in (_C.AT_BEGINNING, _C.AT_BEGINNING_STRING) and not (
                 argument is _C.AT_BEGINNING and flags & regex.MULTILINE
             ):
@@ -170,26 +203,29 @@ def _emit(items: Any, flags: int, exact: bool, subset: bool = False) -> str:
         elif op is _C.SUBPATTERN:
             if argument[1] or argument[2]:
                 raise _Refused("inline flags inside a group")
-            out.append(f"(?:{_emit(argument[-1], flags, exact, subset)})")
+            out.append(f"(?:{_emit(argument[-1], flags, exact, subset, wide)})")
         elif op is _C.BRANCH:
-            out.append("(?:" + "|".join(_branches(argument[1], flags, exact, subset)) + ")")
+            out.append("(?:" + "|".join(_branches(argument[1], flags, exact, subset, wide)) + ")")
         elif op in (_C.MAX_REPEAT, _C.MIN_REPEAT):  # lazy or greedy: the same texts match
             low, high, body = argument
-            out.append(f"(?:{_emit(body, flags, exact, subset)}){_repeat(low, high, exact)}")
+            inner = _emit(body, flags, exact, subset, wide)
+            out.append(f"(?:{inner}){_repeat(low, high, exact)}")
         elif op is getattr(_C, "POSSESSIVE_REPEAT", 0) and not exact:
             low, high, body = argument  # matches less than the greedy repeat: a superset
-            out.append(f"(?:{_emit(body, flags, exact)}){_repeat(low, high, exact)}")
+            out.append(f"(?:{_emit(body, flags, exact, wide=wide)}){_repeat(low, high, exact)}")
         elif op is getattr(_C, "ATOMIC_GROUP", 0) and not exact:
-            out.append(f"(?:{_emit(argument, flags, exact)})")
+            out.append(f"(?:{_emit(argument, flags, exact, wide=wide)})")
         else:
             raise _Refused(f"operator {op}")
     return "".join(out)
 
 
-def _branches(branches: Any, flags: int, exact: bool, subset: bool) -> list[str]:
+def _branches(
+    branches: Any, flags: int, exact: bool, subset: bool, wide: bool = False
+) -> list[str]:
     """The translated branches of an alternation (in subset mode, those that translate)."""
     if not subset:
-        return [_emit(branch, flags, exact) for branch in branches]
+        return [_emit(branch, flags, exact, wide=wide) for branch in branches]
     kept = []
     for branch in branches:
         try:
@@ -202,7 +238,7 @@ def _branches(branches: Any, flags: int, exact: bool, subset: bool) -> list[str]
 
 
 def re2_superset(
-    pattern: str, flags: int, *, exact: bool = False, subset: bool = False
+    pattern: str, flags: int, *, exact: bool = False, subset: bool = False, wide: bool = False
 ) -> tuple[str, bool] | None:
     """An RE2 pattern matching every ASCII text ``pattern`` (a ``regex`` pattern with ``flags``)
     finds a match in, and whether it ignores case; None when the translation proves none.
@@ -212,15 +248,20 @@ def re2_superset(
     ``subset`` (with ``exact``): an RE2 pattern matching only ASCII texts ``pattern`` matches:
     the exact translation without the alternation branches it refuses (``\\.(?=\\S)`` in a
     sentence-bounded gap, ``tools?(?!...)`` beside other spellings), or None.
+    ``wide`` (superset only): an RE2 pattern matching, read as UTF-8, every text ``pattern``
+    finds a match in that holds none of the three letters of :data:`FOLDS_TO_ASCII` (ASCII or
+    not): \\d, \\w and \\s also take any non-ASCII character, word boundaries are dropped, and
+    a non-ASCII letter with case under ``IGNORECASE`` (whose variants the engines may fold
+    differently) or a negated category inside a negated class refuses the translation.
     """
-    if flags & ~_ALLOWED_FLAGS or _FOREIGN.search(pattern):
+    if flags & ~_ALLOWED_FLAGS or _FOREIGN.search(pattern) or (wide and (exact or subset)):
         return None
     try:
         parsed = _sre_parse.parse(pattern, flags & (regex.VERBOSE | regex.IGNORECASE))
         effective = flags | parsed.state.flags
         if effective & (_C.SRE_FLAG_LOCALE | _C.SRE_FLAG_ASCII):
             return None
-        emitted = _emit(list(parsed), effective, exact or subset, subset)
+        emitted = _emit(list(parsed), effective, exact or subset, subset, wide)
         return emitted, bool(effective & regex.IGNORECASE)
     except (_Refused, RecursionError, OverflowError, ValueError, TypeError, AttributeError):
         return None
@@ -255,12 +296,21 @@ class Re2Gate:
     (then the regex is searched).
     """
 
-    __slots__ = ("_exact", "_subset", "_superset")
+    __slots__ = ("_exact", "_subset", "_superset", "_wide")
 
-    def __init__(self, superset: Any, exact: Any, subset: Any = None) -> None:
+    def __init__(self, superset: Any, exact: Any, subset: Any = None, wide: Any = None) -> None:
         self._superset = superset
         self._exact = exact
         self._subset = subset
+        #: the wide superset (re2_superset(wide=True)) for texts that are not ASCII, or None
+        self._wide = wide
+
+    def refuses_wide(self, data: bytes) -> bool:
+        """Whether the regex cannot match the non-ASCII text whose UTF-8 bytes are ``data``
+        (a text without the letters of FOLDS_TO_ASCII: ``Probe.wide_data``). Never proves a
+        match: False means the ``regex`` search decides."""
+        wide = self._wide
+        return wide is not None and wide(data) == _SENTINEL_ONLY
 
     def __call__(self, data: bytes) -> bool | None:
         if self._superset(data) == _SENTINEL_ONLY:
@@ -299,19 +349,22 @@ def compile_gate(pattern: str, flags: int) -> Re2Gate | None:
         return None
     exact_pair = re2_superset(pattern, flags, exact=True)
     subset_pair = None if exact_pair is not None else re2_superset(pattern, flags, subset=True)
+    wide_pair = re2_superset(pattern, flags, wide=True)
     try:
         superset = _one_pattern_set(module, *pair)
         if superset is None:
             return None
-        exact = subset = None
+        exact = subset = wide = None
         if exact_pair is not None:
             exact = superset if exact_pair == pair else _one_pattern_set(module, *exact_pair)
         elif subset_pair is not None:
             subset = _one_pattern_set(module, *subset_pair)
+        if wide_pair is not None:
+            wide = superset if wide_pair == pair else _one_pattern_set(module, *wide_pair)
     except Exception:  # noqa: BLE001 — RE2 refusing a pattern only costs speed
         logger.debug("reliable_rules: no RE2 prefilter for %r", pattern)
         return None
-    return Re2Gate(superset, exact, subset)
+    return Re2Gate(superset, exact, subset, wide)
 
 
 _UNBUILT: Any = object()
@@ -323,8 +376,9 @@ class AnyGate:
     Several rules of builtin:default are an ``any:`` of five to seven regexes (the wordings of
     one concept); each branch's own gate is a call, so a text none of them matches cost seven.
     The generated code asks this gate first (one set of their superset patterns, one call),
-    and evaluates the branches only when it says one may match. Without the accelerator, for
-    non-ASCII texts, or when a branch has no superset translation, it says True (evaluate).
+    and evaluates the branches only when it says one may match. A text that is not ASCII is
+    read as UTF-8 by the set of their wide supersets (``re2_superset(wide=True)``). Without the
+    accelerator, for a long text, or when a branch has no such translation, it says True.
     """
 
     __slots__ = ("_match", "_nodes")
@@ -339,14 +393,19 @@ class AnyGate:
             return True
         match = self._match
         if match is _UNBUILT:
-            match = self._match = self._build()
-        if match is None:
-            return True
+            match = self._match = (self._build(wide=False), self._build(wide=True))
         data = probe.gate_data()
-        return data is None or bool(match(data) != _SENTINEL_ONLY)
+        if data is not None:
+            return match[0] is None or bool(match[0](data) != _SENTINEL_ONLY)
+        # not ASCII (or long): the wide set of the branches, read as UTF-8 (re2_superset)
+        wide = match[1]
+        if wide is None:
+            return True
+        data = probe.wide_data()
+        return data is None or bool(wide(data) != _SENTINEL_ONLY)
 
-    def _build(self) -> Any:
-        pairs = [re2_superset(node.pattern, node.flags) for node in self._nodes]
+    def _build(self, *, wide: bool) -> Any:
+        pairs = [re2_superset(node.pattern, node.flags, wide=wide) for node in self._nodes]
         module = re2_module()
         if module is None or any(pair is None for pair in pairs):
             return None

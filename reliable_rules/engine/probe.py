@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from reliable_rules.engine.regex_literals import gates_hold
 from reliable_rules.engine.regex_safety import REGEX_BUDGET_MS
 from reliable_rules.failure import Failure
 
@@ -54,7 +55,7 @@ class Probe:
     """
 
     __slots__ = (
-        "_data", "_digits", "_json", "failure", "found", "lower", "prefilter",
+        "_data", "_digits", "_json", "_wide", "failure", "found", "lower", "prefilter",
         "regex_left_s", "regex_skipped", "status", "text",
     )  # fmt: skip
 
@@ -81,6 +82,7 @@ class Probe:
         # on; what the prefilters read is made once, at the first regex search.
         self.prefilter = prefilter
         self._data: Any = _MISSING
+        self._wide: Any = _MISSING
 
     def gate_data(self) -> bytes | None:
         """The text as the regex prefilters read it (None: not prefiltered)."""
@@ -90,6 +92,22 @@ class Probe:
             data = self._data = (
                 text.encode("ascii") if len(text) <= GATE_MAX_TEXT and text.isascii() else None
             )
+        return data  # type: ignore[no-any-return]
+
+    def wide_data(self) -> bytes | None:
+        """A text that is not ASCII as the wide prefilters read it (``Re2Gate.refuses_wide``):
+        its UTF-8 bytes, or None when it is long, holds a letter of ``FOLDS_TO_ASCII`` or a
+        lone surrogate (no UTF-8), or is ASCII (``gate_data`` serves it)."""
+        data = self._wide
+        if data is _MISSING:
+            text = self.text
+            data = None
+            if len(text) <= GATE_MAX_TEXT and not text.isascii() and gates_hold(text):
+                try:
+                    data = text.encode("utf-8")
+                except UnicodeEncodeError:
+                    data = None
+            self._wide = data
         return data  # type: ignore[no-any-return]
 
     @property

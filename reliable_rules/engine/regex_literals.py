@@ -85,11 +85,6 @@ def _rank(need: frozenset[str]) -> tuple[int, int]:
     return (min(map(len, need)), -len(need))
 
 
-def _best(needs: list[frozenset[str]]) -> Need:
-    """The most selective requirement of a conjunction."""
-    return max(needs, key=_rank) if needs else None
-
-
 def _minimal(literals: set[str]) -> frozenset[str]:
     # "token" occurs wherever "tokens" does: the shorter literal alone is the same gate
     return frozenset(
@@ -131,20 +126,51 @@ def _item(op: Any, argument: Any) -> list[frozenset[str]]:
     if _ATOMIC_GROUP is not None and op is _ATOMIC_GROUP:
         return _sequence(argument)
     if op is _BRANCH:
-        alternatives: set[str] = set()
-        for branch in argument[1]:
-            need = _best([need for need in _sequence(branch) if _usable(need)])
-            if need is None:
-                return []
-            alternatives.update(need)
-        minimal = _minimal(alternatives)
-        return [minimal] if len(minimal) <= _MAX_ALTERNATIVES else []
+        return _alternation(argument[1])
     if op in (_MAX_REPEAT, _MIN_REPEAT) or (
         _POSSESSIVE_REPEAT is not None and op is _POSSESSIVE_REPEAT
     ):
         low, _high, body = argument
         return _sequence(body) if low >= 1 else []
     return []  # classes, any character, back-references: no literal
+
+
+#: The shortest literal a requirement paired past the best of each branch may hold.
+_SLOT_MIN_CHARS = 5
+
+
+def _alternation(branches: Any) -> list[frozenset[str]]:
+    """Requirements of an alternation: each the union of one requirement of every branch (a
+    match goes through one branch, which meets all of its own). A requirement every branch
+    has holds as it is; the others pair up rank by rank (the best of each branch, then the
+    second best, ...), so ``(?:daily|monthly)\\W+tokens?\\W+limit|tokens?\\W+limit\\W+per\\W+day``
+    needs ``token``, ``limit`` and one of ``daily``, ``monthly``, ``per``. Past the best, a
+    union holding a literal under :data:`_SLOT_MIN_CHARS` is left out: every literal needed
+    is scanned for, and short ones (``per``, ``day``, ``for``) occur in most texts, so each
+    costs the scan more hits than the regex searches it spares."""
+    ranked: list[list[frozenset[str]]] = []
+    for branch in branches:
+        usable = {need for need in _sequence(branch) if _usable(need)}
+        needs = sorted(usable, key=lambda need: (_rank(need), sorted(need)))  # deterministic
+        if not needs:
+            return []
+        ranked.append(needs[::-1])
+    shared = set(ranked[0]).intersection(*ranked[1:])
+    found = sorted(shared, key=lambda need: (_rank(need), sorted(need)), reverse=True)
+    rest = [[need for need in needs if need not in shared] or needs for needs in ranked]
+    for slot in range(max(map(len, rest))):
+        alternatives: set[str] = set()
+        for needs in rest:
+            alternatives.update(needs[min(slot, len(needs) - 1)])
+        minimal = _minimal(alternatives)
+        # (a union holding a requirement already found says less than it: left out)
+        if (
+            len(minimal) <= _MAX_ALTERNATIVES
+            and (slot == 0 or min(map(len, minimal)) >= _SLOT_MIN_CHARS)
+            and not any(need <= minimal for need in found)
+        ):
+            found.append(minimal)
+    return found
 
 
 def required_all(
@@ -168,7 +194,9 @@ def required_all(
         return ()
     if parsed.state.flags & re.VERBOSE:
         return ()
-    needs = sorted(set(_sequence(list(parsed))), key=_rank, reverse=True)
+    needs = sorted(
+        set(_sequence(list(parsed))), key=lambda need: (_rank(need), sorted(need)), reverse=True
+    )
     return tuple(need for need in needs[:limit] if _usable(need) or weak)
 
 

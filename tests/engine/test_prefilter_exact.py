@@ -136,6 +136,33 @@ def test_every_requirement_of_a_conjunction_is_reported() -> None:
     assert set(needs) == {frozenset({"token"}), frozenset({"exceed"}), frozenset({"max", "limit"})}
 
 
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        # a requirement every branch has holds as it is; the others pair up rank by rank
+        (
+            r"(?:daily|monthly)\W+tokens?\W+limit|tokens?\W+limit\W+per\W+day",
+            [{"token"}, {"limit"}, {"daily", "monthly", "per"}],  # not {..., "day"}: short
+        ),
+        (
+            r"(?:rate|quota)\W+limit\W+(?:exceeded|reached)"
+            r"|limit\W+(?:exceeded|reached)\W+(?:on|for)\W+(?:requests|tokens)",
+            [{"limit"}, {"exceeded", "reached"}, {"rate", "quota", "requests", "tokens"}],
+        ),
+        (r"abcd\W+efgh|efgh\W+ijkl", [{"efgh"}, {"abcd", "ijkl"}]),
+        (r"quota\W+exceeded|exceeded\W+your\W+quota", [{"quota"}, {"exceeded"}]),
+        (r"a|bcd efg", []),  # a branch without a usable literal: nothing is known
+    ],
+)
+def test_every_requirement_of_an_alternation_is_reported(
+    pattern: str, expected: list[set[str]]
+) -> None:
+    """Each requirement of an alternation is the union of one requirement of every branch."""
+    assert {frozenset(need) for need in required_all(pattern, limit=10)} == {
+        frozenset(need) for need in expected
+    }
+
+
 _PIECES = st.sampled_from(
     ["rate", "quota", "limit", " ", "-", "_", "ed", "x", "ab", "[a-z]", r"\d", ".", "(?:", ")", "|"]
 )
