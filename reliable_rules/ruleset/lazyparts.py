@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from reliable_rules.engine.classifier import Classifier
 
-__all__ = ["LazyMatcher", "Part", "StoredClassifier"]
+__all__ = ["LAZY_ATTRIBUTES", "SHARED_ATTRIBUTES", "LazyMatcher", "Part", "StoredClassifier"]
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: the same to type checkers, see __init__.py
 _lock = Lock()
@@ -100,6 +100,10 @@ LAZY_ATTRIBUTES = (
     ("_literal_bits",),
     ("_scan_literals",),
 )
+#: The groups that refer to objects decoded at load (the rules' verdicts and the classifier):
+#: stored with the first pickle's memo. The others are plain data (strings, numbers) and are
+#: stored alone, in the denser pickle protocol.
+SHARED_ATTRIBUTES = frozenset({"rules", "_by_id"})
 
 
 class StoredClassifier(Classifier):

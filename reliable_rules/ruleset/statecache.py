@@ -296,6 +296,7 @@ class _Pickler(pickle.Pickler):
         from reliable_rules.engine.classifier import Classifier  # noqa: PLC0415 — see below
         from reliable_rules.ruleset.lazyparts import (  # noqa: PLC0415 — see above
             LAZY_ATTRIBUTES,
+            SHARED_ATTRIBUTES,
             StoredClassifier,
         )
         from reliable_rules.ruleset.model import RuleSet  # noqa: PLC0415 — no cycle at import
@@ -304,6 +305,7 @@ class _Pickler(pickle.Pickler):
         self._classifier = Classifier
         self._stored = StoredClassifier
         self._lazy = LAZY_ATTRIBUTES
+        self._shared = SHARED_ATTRIBUTES
         self._sentinels = {
             id(getattr(sys.modules[module], name)): (module, name)
             for module, name in _SENTINELS
@@ -401,7 +403,10 @@ class _FirstPickler(_Pickler):
             pending: dict[str, tuple[tuple[str, ...], _Later]] = {}
             for names in self._lazy:
                 if all(name in state for name in names):
-                    part = self._part(tuple(state.pop(name) for name in names), shared=True)
+                    part = self._part(
+                        tuple(state.pop(name) for name in names),
+                        shared=not self._shared.isdisjoint(names),
+                    )
                     pending.update((name, (names, part)) for name in names)
             state["_pending"] = pending
             functions = state.get("_matchers")
