@@ -42,6 +42,9 @@ else:
         return value
 
 _MEMO_SIZE = 1024
+# The fields a set read back from the state cache decodes on first use, and where their
+# stored part waits meanwhile (RuleSet.__getattr__).
+_PENDING = {"rules": "_pending_rules"}
 
 @dataclass(frozen=True, slots=True)
 class Policy:
@@ -112,17 +115,21 @@ class RuleSet:
         def __getattr__(self, name: str) -> Any:
             # Reached only for an attribute not set: ``rules`` of a set read back from the
             # state cache (ruleset/statecache.py) is decoded on first use: classifying never
-            # needs it, and its test cases are most of the objects a set holds.
-            pending = self.__dict__.get("_pending_rules") if name == "rules" else None
+            # needs it, and its test cases are most of the objects a set holds. (Only a field
+            # without a default can wait so: a default is a class attribute, found first.)
+            key = _PENDING.get(name)
+            pending = None if key is None else self.__dict__.get(key)
             if pending is None:
                 raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
             with _pending_lock:
-                rules = self.__dict__.get("rules")
-                if rules is None:
-                    rules = pending()
-                    object.__setattr__(self, "rules", rules)
-                    del self.__dict__["_pending_rules"]
-            return rules
+                value = self.__dict__.get(name)
+                if value is None:
+                    value = pending()
+                    if type(value) is not tuple:
+                        raise TypeError(f"stored {name} are not a tuple")  # the CRC-32 held
+                    object.__setattr__(self, name, value)
+                    del self.__dict__[key]
+            return value
 
     def classify(
         self,

@@ -4,18 +4,26 @@ compiling and indexing ``builtin:NAME``.
 Loading ``builtin:default`` from its parsed files (:mod:`doccache`) and compiled code
 (:mod:`codecache`) still builds every node, rule, test case, gate and the literal automaton:
 most of what a fresh process spends on ``load_rules()``. The finished :class:`RuleSet` is
-stored as one ``pickle`` entry beside those caches (``state-VERSION/`` under the directory of
-:mod:`cachefiles`), and the next process reads it back instead. Its ``rules`` (the rules and
-their test cases: most of its objects, which classifying never reads) are a pickle of their
-own inside it, unpickled on first use (``RuleSet.__getattr__``).
+stored as one entry beside those caches (``state-VERSION/`` under the directory of
+:mod:`cachefiles`), and the next process reads it back instead.
+
+An entry is read by parts (:mod:`lazyparts`, :func:`_encode`): one pickle of what classifying
+needs (the verdicts, masks and Retry-After functions: a few objects per rule), then one pickle
+per part decoded on first use: the set's ``rules`` and their test cases
+(``RuleSet.__getattr__``), the classifier's condition trees, literal table, gate index and
+literal sets (``StoredClassifier.__getattr__``), and each rule's matcher, decoded the first
+time the rule's gate holds (``LazyMatcher``). A load costs a few objects per rule, and the
+cycle collector (at every collection, and at exit) walks only the parts in use.
 
 An entry is named by the set's name and a digest of everything its contents depend on: the
 package version, this Python (``sys.hexversion`` and its cache tag), the size and mtime of
 every module that builds a set (the package's top level, ``engine/``, ``ruleset/``), whether
 the accelerators are installed or switched off, and the CRC-32 and length of every shipped
-rule file's bytes. The entry repeats that key in full and carries a CRC-32 of its bytes; an
-entry that does not match, does not decode, or is not a rule set of that name is ignored, and
-the set is built (and the entry written) again.
+rule file's bytes, and the layout of the classes it stores (:mod:`statelayout`). The entry
+repeats that key in full and carries a CRC-32 of its bytes; an entry that does not match, does
+not decode, is not a rule set of that name, or whose set has another shape than this code
+builds (:func:`statelayout.mismatch`) is ignored, and the set is built (and the entry written)
+again; a set of another shape is never written.
 
 Trust: unlike ``marshal`` data, a pickle can run code when it is loaded, so these entries are
 held to the rules of the code entries (:mod:`codecache`): read only from a directory and file
@@ -50,13 +58,17 @@ from typing import Any
 from reliable_rules._version import __version__
 from reliable_rules.ruleset.cachefiles import base_dir, private, store
 from reliable_rules.ruleset.resources import rules_path
+from reliable_rules.ruleset.statelayout import FIELD_NAMES, field_names, mismatch
+from reliable_rules.ruleset.statelayout import digest as layout_digest
 
 __all__ = ["directory", "load", "save"]
 
 logger = logging.getLogger("reliable_rules")
 
-_FORMAT = 1
+# 2: the rules, the classifier's rules and each rule's matcher are parts of their own
+_FORMAT = 2
 _PROTOCOL = 5
+_SHARED_PROTOCOL = 3
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Objects whose identity matters (``x is _UNBUILT``): stored by name, never copied.
 _SENTINELS = (
@@ -143,6 +155,7 @@ def _key(reference: str) -> tuple[str, str] | None:
             __version__,
             f"{sys.hexversion}:{sys.implementation.cache_tag}",
             reference,
+            layout_digest(),
             *_accelerators(),
             *_code_fingerprint(),
             *_rule_files(_rules_root()),
@@ -180,6 +193,8 @@ def _proxy(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
 def _frozen(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> object:
     """A frozen dataclass instance from its field values (``dataclasses``' own
     ``__setstate__`` looks the fields up again for every object: most of a warm load)."""
+    if names is not FIELD_NAMES.get(cls) and names != field_names(cls):
+        raise pickle.UnpicklingError(f"{cls.__qualname__}: stored fields are not the class's")
     instance: Any = object.__new__(cls)
     setter = object.__setattr__
     for name, value in zip(names, values, strict=True):
@@ -187,52 +202,110 @@ def _frozen(cls: type, names: tuple[str, ...], values: tuple[Any, ...]) -> objec
     return instance
 
 
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(cls: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        import dataclasses  # noqa: PLC0415 — imported already by every dataclass module
-
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return names
-
-
-class _Pending:
-    """The pickled ``rules`` of a rule set, unpickled when first asked for (model.RuleSet)."""
-
-    __slots__ = ("_raw",)
-
-    def __init__(self, raw: bytes) -> None:
-        self._raw = raw
-
-    def __call__(self) -> tuple[Any, ...]:
-        rules = _unpickle(self._raw)
-        if type(rules) is not tuple:
-            raise TypeError("bad rules")  # the entry's CRC-32 held: a bug, not damage
-        return rules
-
-
-def _ruleset(cls: type, state: dict[str, Any], rules: bytes) -> object:
+def _ruleset(cls: type, state: dict[str, Any]) -> object:
+    # ``_pending_rules``: a Part, decoded by model.RuleSet
     instance: Any = object.__new__(cls)
     instance.__dict__.update(state)
-    instance.__dict__["_pending_rules"] = _Pending(rules)
     return instance
 
 
-def _dumps(obj: object) -> bytes:
+def _classifier() -> object:
+    """A stored classifier, its state set by ``__setstate__`` (its verdicts refer to it)."""
+    from reliable_rules.ruleset.lazyparts import StoredClassifier  # noqa: PLC0415 — see above
+
+    return object.__new__(StoredClassifier)
+
+
+def _global_names(code: CodeType) -> set[str]:
+    """The global names ``code`` (and any code nested in it) may read."""
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if type(constant) is CodeType:
+            names |= _global_names(constant)
+    return names
+
+
+class _Later:
+    """Stands in the first pickle for a part pickled after it (see :func:`_encode`)."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+def _encode(obj: object) -> bytes:
+    """``obj`` as one pickle of what it needs at once and one pickle per part it decodes later.
+
+    The parts (:mod:`lazyparts`): a rule set's rules, a classifier's rules and each rule's
+    matcher. The first pickle holds a persistent id for each part (:class:`_Later`); the
+    parts follow it, in order. A part that refers to objects of the first pickle (a rule's
+    category, a verdict's classifier) is pickled with the first pickle's memo, so it reads them
+    back by their index instead of copying them; a matcher refers to none and stands alone.
+    Layout: the length of the marshalled part table, the table ((start, shared) per part,
+    from the start of the first pickle), the first pickle, the parts.
+    """
     stream = io.BytesIO()
-    _Pickler(stream).dump(obj)
-    return stream.getvalue()
+    first = _FirstPickler(stream)
+    first.dump(obj)
+    table = []
+    for part, shared in first.later:
+        start = stream.tell()
+        # A shared part is written with protocol 3, whose memo opcodes name their index: the C
+        # unpickler given a memo (``Unpickler.memo = ...``) numbers the implicit ones of
+        # protocol 4 from 0 again, over the first pickle's objects.
+        pickler = _Pickler(stream, _SHARED_PROTOCOL if shared else _PROTOCOL)
+        if shared:
+            pickler.memo = first.memo
+        pickler.dump(part)
+        table.append((start, shared))
+    head = marshal.dumps(tuple(table))
+    return len(head).to_bytes(4, "big") + head + stream.getvalue()
+
+
+class _Stored:
+    """The bytes of one entry read back, for its parts decoded later."""
+
+    __slots__ = ("memo", "raw", "table")
+
+    def __init__(self, raw: bytes, table: tuple[int, ...]) -> None:
+        self.raw = raw
+        #: per part: where its pickle starts in ``raw``, times 2, plus 1 when it is shared
+        self.table = table
+        self.memo: Any = None  # the first pickle's memo (an UnpicklerMemoProxy), once read
+
+    def decode(self, start: int) -> Any:
+        """The part at ``start // 2`` (with the first pickle's memo when ``start`` is odd)."""
+        return _unpickle(self.raw, start >> 1, memo=self.memo if start & 1 else None)
+
+
+def _decode(raw: bytes, start: int = 0) -> Any:
+    """What :func:`_encode` encoded, from ``raw[start:]``; its parts decode when first used."""
+    size = int.from_bytes(raw[start : start + 4], "big")
+    table = marshal.loads(raw[start + 4 : start + 4 + size])
+    base = start + 4 + size
+    if type(table) is not tuple:
+        raise pickle.UnpicklingError("bad part table")
+    stored = _Stored(raw, tuple((base + begin) << 1 | (shared is True) for begin, shared in table))
+    return _unpickle(raw, base, stored=stored)
 
 
 class _Pickler(pickle.Pickler):
-    def __init__(self, stream: io.BytesIO) -> None:
-        super().__init__(stream, protocol=_PROTOCOL)
+    def __init__(self, stream: io.BytesIO, protocol: int = _PROTOCOL) -> None:
+        super().__init__(stream, protocol=protocol)
+        from reliable_rules.engine.classifier import Classifier  # noqa: PLC0415 — see below
+        from reliable_rules.ruleset.lazyparts import (  # noqa: PLC0415 — see above
+            LAZY_ATTRIBUTES,
+            SHARED_ATTRIBUTES,
+            StoredClassifier,
+        )
         from reliable_rules.ruleset.model import RuleSet  # noqa: PLC0415 — no cycle at import
 
         self._ruleset = RuleSet
+        self._classifier = Classifier
+        self._stored = StoredClassifier
+        self._lazy = LAZY_ATTRIBUTES
+        self._shared = SHARED_ATTRIBUTES
         self._sentinels = {
             id(getattr(sys.modules[module], name)): (module, name)
             for module, name in _SENTINELS
@@ -272,17 +345,13 @@ class _Pickler(pickle.Pickler):
             return _namespace, (obj.__name__, False)
         if kind is CodeType:
             return _code, (marshal.dumps(obj),)
-        if kind is self._ruleset:
-            state = dict(obj.__dict__)
-            rules = state.pop("rules", None)
-            if rules is None or "_pending_rules" in state:
-                raise pickle.PicklingError("a rule set read back is not stored again")
-            return _ruleset, (kind, state, _dumps(rules))
+        if kind is self._ruleset or kind is self._stored:
+            raise pickle.PicklingError("a rule set is stored as the first pickle's")
         if kind is MappingProxyType:
             return _proxy, (dict(obj),)
         params = getattr(kind, "__dataclass_params__", None)
         if params is not None and params.frozen and "__slots__" in kind.__dict__:
-            names = _field_names(kind)
+            names = field_names(kind)
             return _frozen, (kind, names, tuple(getattr(obj, name) for name in names))
         return NotImplemented
 
@@ -298,6 +367,71 @@ def _namespace(name: str, globals_: bool = True) -> Any:
     """A module's globals (where a closure of that module runs), or the module itself."""
     module = _module(name)
     return module.__dict__ if globals_ else module
+
+
+class _FirstPickler(_Pickler):
+    """The first pickle of an entry: a rule set and its classifier, their parts left for
+    later (:func:`_encode`)."""
+
+    def __init__(self, stream: io.BytesIO) -> None:
+        super().__init__(stream)
+        #: (object, shared) of every part, in the order of their persistent ids
+        self.later: list[tuple[object, bool]] = []
+
+    def persistent_id(self, obj: Any) -> int | None:
+        return obj.index if type(obj) is _Later else None
+
+    def _part(self, obj: object, *, shared: bool) -> _Later:
+        self.later.append((obj, shared))
+        return _Later(len(self.later) - 1)
+
+    def reducer_override(self, obj: Any) -> Any:
+        kind = type(obj)
+        if kind is self._ruleset:
+            state = dict(obj.__dict__)
+            rules = state.pop("rules", None)
+            if rules is None:
+                raise pickle.PicklingError("a rule set read back is not stored again")
+            state["_pending_rules"] = self._part(rules, shared=True)
+            return _ruleset, (kind, state)
+        if kind is self._stored:
+            raise pickle.PicklingError("a classifier read back is not stored again")
+        if kind is self._classifier:
+            state = dict(obj.__dict__)
+            if "_pending" in state:
+                raise pickle.PicklingError("a classifier has an attribute named _pending")
+            pending: dict[str, tuple[tuple[str, ...], _Later]] = {}
+            for names in self._lazy:
+                if all(name in state for name in names):
+                    part = self._part(
+                        tuple(state.pop(name) for name in names),
+                        shared=not self._shared.isdisjoint(names),
+                    )
+                    pending.update((name, (names, part)) for name in names)
+            state["_pending"] = pending
+            functions = state.get("_matchers")
+            if type(functions) is tuple:
+                state["_matchers"] = tuple(
+                    self._part(self._alone(function), shared=False)
+                    if type(function) is FunctionType
+                    else function
+                    for function in functions
+                )
+            return _classifier, (), state
+        return super().reducer_override(obj)
+
+    def _alone(self, function: FunctionType) -> FunctionType:
+        """``function`` with a namespace of only the names it reads (a generated matcher's
+        namespace holds every rule's constants: each part stores its own), unless it runs in
+        a module's namespace (stored by name)."""
+        namespace = function.__globals__
+        if id(namespace) in self._namespaces:
+            return function
+        names = _global_names(function.__code__)
+        own = {name: value for name, value in namespace.items() if name in names}
+        return FunctionType(
+            function.__code__, own, function.__name__, function.__defaults__, function.__closure__
+        )
 
 
 class _ModuleGlobals:
@@ -319,7 +453,18 @@ def _sentinel(module: str, name: str) -> object:
 
 
 class _Unpickler(pickle.Unpickler):
-    # No persistent_load: an entry holding a persistent id fails to load.
+    def __init__(self, stream: io.BytesIO, stored: _Stored | None) -> None:
+        super().__init__(stream)
+        self._stored = stored
+
+    def persistent_load(self, pid: Any) -> Any:
+        # Only the first pickle of an entry holds persistent ids: its parts' indices.
+        stored = self._stored
+        if stored is None or type(pid) is not int or not 0 <= pid < len(stored.table):
+            raise pickle.UnpicklingError("unknown persistent id")
+        from reliable_rules.ruleset.lazyparts import Part  # noqa: PLC0415 — imported already
+
+        return Part(stored, stored.table[pid])
 
     def find_class(self, module: str, name: str) -> Any:
         if module.partition(".")[0] != "reliable_rules" and (module, name) not in _FOREIGN:
@@ -327,7 +472,9 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def _unpickle(raw: bytes, start: int = 0) -> Any:
+def _unpickle(
+    raw: bytes, start: int = 0, *, stored: _Stored | None = None, memo: Any = None
+) -> Any:
     # Thousands of new containers would run the cycle collector a few times over (a third of
     # the time), for no garbage: none is made here.
     stream = io.BytesIO(raw)  # shares ``raw``'s buffer: no copy of a megabyte or two
@@ -335,7 +482,13 @@ def _unpickle(raw: bytes, start: int = 0) -> Any:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _Unpickler(stream).load()
+        unpickler = _Unpickler(stream, stored)
+        if memo is not None:
+            unpickler.memo = memo
+        loaded = unpickler.load()
+        if stored is not None:
+            stored.memo = unpickler.memo
+        return loaded
     finally:
         if collecting:
             gc.enable()
@@ -365,13 +518,17 @@ def load(reference: str) -> Any:
         header = marshal.loads(raw[8 : 8 + size])
         if header != (_FORMAT, keyed[1]):
             return None
-        ruleset = _unpickle(raw, 8 + size)
+        ruleset = _decode(raw, 8 + size)
     except Exception:  # a damaged or foreign entry means: build it again
         logger.debug("reliable_rules: cached rule set %s not used", reference, exc_info=True)
         return None
     from reliable_rules.ruleset.model import RuleSet  # noqa: PLC0415 — imported by the entry
 
     if type(ruleset) is not RuleSet or ruleset.source != reference:
+        return None
+    wrong = mismatch(ruleset)
+    if wrong is not None:
+        logger.debug("reliable_rules: cached rule set %s not used: %s", reference, wrong)
         return None
     return ruleset
 
@@ -382,8 +539,12 @@ def save(reference: str, ruleset: Any) -> None:
     keyed = None if folder is None else _key(reference)
     if folder is None or keyed is None:
         return
+    wrong = mismatch(ruleset)
+    if wrong is not None:
+        logger.debug("reliable_rules: rule set %s not cached: %s", reference, wrong)
+        return
     try:
-        body = _dumps(ruleset)
+        body = _encode(ruleset)
     except Exception as error:  # noqa: BLE001 — an object that cannot be stored: no entry
         logger.debug("reliable_rules: rule set %s not cached: %s", reference, error)
         return

@@ -363,7 +363,7 @@ def test_a_set_with_every_kind_of_built_part_round_trips(tmp_path: Path) -> None
     path.write_text(json.dumps(document), encoding="utf-8")
     built = reliable_rules.load_rules(path)
     assert built.classifier._shapes is not None
-    read = statecache._unpickle(statecache._dumps(built))
+    read = statecache._decode(statecache._encode(built))
     assert read.classifier._shapes is not None
     assert read.classifier._shapes is not built.classifier._shapes
     texts = ["upstream said ABC123456", "trace 12-deadbeef failed", "ab1cd2ef3 id", "nothing"]
