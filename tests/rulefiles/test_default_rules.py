@@ -68,6 +68,8 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/grid-size.yaml",
         "builtin:default/transport-text.yaml",
         "builtin:default/server.yaml",
+        "builtin:default/grid-access.yaml",
+        "builtin:default/grid-request.yaml",
         "builtin:default/constraints.yaml",
         "builtin:default/grammar.yaml",
         "builtin:default/fallbacks.yaml",
