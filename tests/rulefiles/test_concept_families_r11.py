@@ -109,6 +109,14 @@ CATCHES = [
          message="Ollama request failed: Unsupported Media Type"),
     case("server_error", "metal-buffer", message="ggml_metal: failed to allocate Metal buffer"),
     case("format_mismatch", "zh-cannot-parse-json", message="模型返回内容无法解析为 JSON"),
+    case("auth_failed", "zh-account-banned-for-violations", status=429,
+         body="账户由于违规使用已被冻结"),
+    case("quota_exhausted", "zh-plan-too-low", message="需要更高的套餐才能调用该模型"),
+    case("auth_failed", "zh-no-credentials", status=503, body="没有配置凭证"),
+    case("client_error", "zh-stop-words-too-many", status=400, body="终止词过多"),
+    case("context_window_exceeded", "zh-context-too-long", status=500, body="对话上下文太长"),
+    case("timeout", "zh-queued-too-long", message="在队列中等待时间超过 300 秒"),
+    case("empty_response", "zh-no-answer-returned", status=200, body="模型未返回有效答案"),
 ]
 
 # (failure, the category builtin:default must decide): near misses that belong elsewhere.
@@ -126,6 +134,7 @@ NEAR_MISSES = [
     case("rate_limited", "fetch-failed-rate-limit-stated",
          message="Rate limit exceeded (429). TypeError: Failed to fetch"),
     case("auth_failed", "session-expired", status=401, body="Session expired, please log in"),
+    case("rate_limited", "zh-queue-full-429", status=429, body="排队人数过多 请稍后再试"),
 ]
 
 
