@@ -20,12 +20,6 @@ from reliable_rules import load_rules
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def default() -> Any:
-    """builtin:default, loaded once for the module."""
-    return load_rules("builtin:default")
-
-
 def decide(ruleset: Any, failure: dict[str, Any]) -> str:
     """The category builtin:default decides for a failure given as classify() keywords."""
     message = failure.pop("message", None)

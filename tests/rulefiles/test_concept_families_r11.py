@@ -18,21 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from reliable_rules import load_rules
-
-
-@pytest.fixture(scope="module")
-def default() -> Any:
-    """builtin:default, loaded once for the module."""
-    return load_rules("builtin:default")
-
-
-def decide(ruleset: Any, failure: dict[str, Any]) -> Any:
-    """builtin:default's decision for a failure given as classify() keywords."""
-    failure = dict(failure)
-    message: Any = failure.pop("message", None)
-    return ruleset.classify(message, **failure)
+from helpers.family_cases import decide
 
 
 def case(category: str, name: str, **failure: Any) -> Any:

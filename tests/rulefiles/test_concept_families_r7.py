@@ -16,26 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from reliable_rules import load_rules
-
-
-@pytest.fixture(scope="module")
-def default() -> Any:
-    """builtin:default, loaded once for the module."""
-    return load_rules("builtin:default")
-
-
-def decide(ruleset: Any, failure: dict[str, Any]) -> Any:
-    """builtin:default's decision for a failure given as classify() keywords; an `exception`
-    key raises the message as an exception of that class name."""
-    failure = dict(failure)
-    message: Any = failure.pop("message", None)
-    exception = failure.pop("exception", None)
-    if exception is not None:
-        message = type(exception, (Exception,), {})(message)
-    return ruleset.classify(message, **failure)
-
+from helpers.family_cases import decide
 
 # (failure, the category builtin:default must decide): what each family must catch.
 CATCHES = [

@@ -12,14 +12,6 @@ from typing import Any
 
 import pytest
 
-from reliable_rules import load_rules
-
-
-@pytest.fixture(scope="module")
-def default() -> Any:
-    """builtin:default, loaded once for the module."""
-    return load_rules("builtin:default")
-
 
 def decide(ruleset: Any, failure: dict[str, Any]) -> str:
     """The category builtin:default decides for a failure given as classify() keywords."""

@@ -20,12 +20,6 @@ from reliable_rules import load_rules
 GRID_FILE = Path(__file__).resolve().parents[2] / "rules" / "default" / "grid-access.yaml"
 
 
-@pytest.fixture(scope="module")
-def default() -> Any:
-    """builtin:default, loaded once for the module."""
-    return load_rules("builtin:default")
-
-
 # ---------------------------------------------------------------- auth_failed, English
 #: Credential subjects, as providers and SDKs name them.
 AUTH_SUBJECTS = [

@@ -17,14 +17,6 @@ from typing import Any
 
 import pytest
 
-from reliable_rules import load_rules
-
-
-@pytest.fixture(scope="module")
-def default() -> Any:
-    """builtin:default, loaded once for the module."""
-    return load_rules("builtin:default")
-
 
 def _grid(subjects: list[str], verdicts: list[tuple[str, str]], expected: str) -> list[Any]:
     """One case per subject x verdict template (templates carry the word order)."""

@@ -11,25 +11,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers.family_cases import decide_text
 from helpers.grid_size_cases import CONTEXT, english_cases, language_cases
-
-from reliable_rules import load_rules
 
 ENGLISH = list(english_cases())
 LANGUAGE = list(language_cases())
-
-
-@pytest.fixture(scope="module")
-def default() -> Any:
-    """builtin:default, loaded once for the module."""
-    return load_rules("builtin:default")
-
-
-def decide(ruleset: Any, text: str, status: int | None) -> Any:
-    """builtin:default's decision for a text, as a body under a status or as a bare message."""
-    if status is None:
-        return ruleset.classify(text)
-    return ruleset.classify(None, status=status, body=text)
 
 
 def test_the_grid_is_a_product_not_a_list() -> None:
@@ -45,7 +31,7 @@ def test_every_english_subject_and_verdict_is_an_overflow(
     default: Any, text: str, status: int | None
 ) -> None:
     """A subject that can be too big, near a verdict that it is, decides a context overflow."""
-    decision = decide(default, text, status)
+    decision = decide_text(default, text, status)
     assert decision.category == CONTEXT, decision.rule_id
     assert decision.action == "truncate_history"
 
@@ -55,7 +41,7 @@ def test_every_language_subject_and_verdict_is_an_overflow(
     default: Any, language: str, text: str, status: int | None
 ) -> None:
     """The same grid in zh, ja, ko, ru, es, pt, fr and de decides a context overflow."""
-    assert decide(default, text, status).category == CONTEXT, language
+    assert decide_text(default, text, status).category == CONTEXT, language
 
 
 # (text, status, the category builtin:default must decide): the grid's neighbours.
@@ -162,6 +148,6 @@ def test_the_grid_leaves_its_neighbours_alone(
     default: Any, text: str, status: int | None, expected: str
 ) -> None:
     """Rate and quota limits, output budgets, counts, media sizes, field lengths and waits are not overflows."""
-    decision = decide(default, text, status)
+    decision = decide_text(default, text, status)
     assert decision.category == expected, decision.rule_id
     assert not (decision.rule_id or "").startswith("default.grid-size")

@@ -12,26 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from helpers.family_cases import decide_text
 from helpers.grid_throttle_cases import QUOTA, RATE, language_cases, quota_cases, rate_cases
-
-from reliable_rules import load_rules
 
 RATE_CASES = list(rate_cases())
 QUOTA_CASES = list(quota_cases())
 LANGUAGE = list(language_cases())
-
-
-@pytest.fixture(scope="module")
-def default() -> Any:
-    """builtin:default, loaded once for the module."""
-    return load_rules("builtin:default")
-
-
-def decide(ruleset: Any, text: str, status: int | None) -> Any:
-    """builtin:default's decision for a text, as a body under a status or as a bare message."""
-    if status is None:
-        return ruleset.classify(text)
-    return ruleset.classify(None, status=status, body=text)
 
 
 def test_the_grid_is_a_product_not_a_list() -> None:
@@ -48,7 +34,7 @@ def test_every_short_window_and_throttle_verdict_is_a_rate_limit(
     default: Any, text: str, status: int | None
 ) -> None:
     """A short window near a throttle verdict is a retryable rate limit, whatever the status."""
-    decision = decide(default, text, status)
+    decision = decide_text(default, text, status)
     assert decision.category == RATE, decision.rule_id
     assert decision.retryable
 
@@ -58,7 +44,7 @@ def test_every_money_or_long_window_spent_is_a_quota(
     default: Any, text: str, status: int | None
 ) -> None:
     """Money or a long window near a spent verdict is an exhausted quota, never retried here."""
-    decision = decide(default, text, status)
+    decision = decide_text(default, text, status)
     assert decision.category == QUOTA, decision.rule_id
     assert not decision.retryable
 
@@ -68,7 +54,7 @@ def test_every_language_decides_its_side(
     default: Any, language: str, category: str, text: str, status: int | None
 ) -> None:
     """The same two sides in zh, ja, ko, ru, es, pt, fr and de."""
-    assert decide(default, text, status).category == category, language
+    assert decide_text(default, text, status).category == category, language
 
 
 # (text, status, the category builtin:default must decide): where the sides meet, and the
@@ -131,5 +117,5 @@ def test_the_grid_sides_and_neighbours(
     default: Any, text: str, status: int | None, expected: str
 ) -> None:
     """The period decides between the sides; oversized requests, counts and credentials are not throttles."""
-    decision = decide(default, text, status)
+    decision = decide_text(default, text, status)
     assert decision.category == expected, decision.rule_id
