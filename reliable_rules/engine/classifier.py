@@ -399,7 +399,6 @@ class Classifier:
             for key, mask in index.items()
             if isinstance(key, tuple) and key[0] == "header"
         )
-        self._gates_exceptions = "exception" in kinds
         self._gates_provider = "provider" in kinds
         self._gates_model = "model" in kinds
         self._no_status = self._status_masks.get(None, 0)
@@ -490,11 +489,8 @@ class Classifier:
         mask |= self._status_masks.get(status, 0)
         if status is not None:
             mask |= self._any_status
-        if self._gates_exceptions:
-            for name in failure.exception_types:
-                mask |= index.get(("exception", name), 0)
-        if failure.headers:
-            mask |= self._header_mask(failure.headers)
+        if failure.exception_types or failure.headers:
+            mask |= self._typed_mask(failure)
         if self._gates_provider and failure.provider:
             mask |= index.get(("provider", failure.provider.lower()), 0)
         if self._gates_model and failure.model:
