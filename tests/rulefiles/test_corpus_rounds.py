@@ -127,6 +127,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r10 train": (398, 400, 401),
     "r11 blind": (130, 148, 169),
     "r11 train": (141, 142, 142),
+    "r12 blind": (95, 102, 119),
+    "r12 train": (130, 155, 182),
 }
 
 
