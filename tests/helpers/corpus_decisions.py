@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import reliable_rules
 from reliable_rules.decision import Decision
 from reliable_rules.ruleset import loader
+from reliable_rules.ruleset.cachefiles import CACHE_ENV
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.jsonl"
 
@@ -33,3 +35,32 @@ def corpus_decisions(
         )
         out.append(read(decision))
     return out
+
+
+def read_all(decision: Decision) -> tuple[object, ...]:
+    """What a caller reads of a decision: category, rule, Retry-After, action, retryable and
+    the explanation (empty when no rule decided)."""
+    return (
+        decision.category,
+        decision.rule_id,
+        decision.retry_after_ms,
+        decision.action,
+        decision.retryable,
+        decision.explain() if decision.rule_id else "",
+    )
+
+
+def from_files(name: str) -> list[tuple[object, ...]]:
+    """``read_all`` of every corpus record as ``name`` built from its files decides it, every
+    cache off (the reference the cache tests compare their loads with)."""
+    previous = os.environ.get(CACHE_ENV)
+    os.environ[CACHE_ENV] = "0"
+    try:
+        built = fresh(name)
+    finally:
+        if previous is None:
+            del os.environ[CACHE_ENV]
+        else:
+            os.environ[CACHE_ENV] = previous
+        loader._builtin_cache.clear()
+    return corpus_decisions(built, read_all)

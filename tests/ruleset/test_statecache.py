@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers.cache_tampering import TRUST_TAMPERS, break_trust
-from helpers.corpus_decisions import CORPUS, corpus_decisions, fresh
+from helpers.corpus_decisions import CORPUS, corpus_decisions, fresh, read_all
 
 import reliable_rules
 from reliable_rules.ruleset import doccache, layering, loader, statecache
@@ -55,17 +55,7 @@ def builds(monkeypatch: pytest.MonkeyPatch) -> Builds:
 
 def decisions(rules: reliable_rules.RuleSet) -> list[tuple[object, ...]]:
     """Every corpus record's decision, with what a caller reads of it."""
-    return corpus_decisions(
-        rules,
-        lambda decision: (
-            decision.category,
-            decision.rule_id,
-            decision.retry_after_ms,
-            decision.action,
-            decision.retryable,
-            decision.explain() if decision.rule_id else "",
-        ),
-    )
+    return corpus_decisions(rules, read_all)
 
 
 def summary(rules: reliable_rules.RuleSet) -> tuple[object, ...]:
@@ -95,13 +85,18 @@ def entries(cache: Path) -> list[Path]:
 
 @pytest.mark.parametrize("name", ["builtin:default", "builtin:seed"])
 def test_cold_first_and_warm_loads_agree(
-    cache: Path, builds: Builds, monkeypatch: pytest.MonkeyPatch, name: str
+    cache: Path,
+    builds: Builds,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    decided_from_files: dict[str, list[tuple[object, ...]]],
 ) -> None:
     """Cache off, first load (writes the entry) and warm load (builds nothing) agree on every
     corpus decision and on everything the set reports."""
     monkeypatch.setenv(doccache.CACHE_ENV, "0")
     cold = fresh(name)
-    expected = (decisions(cold), summary(cold))
+    # the cold load's decisions: the session's set built from its files, cache off, as here
+    expected = (decided_from_files[name], summary(cold))
     assert entries(cache) == []
     monkeypatch.delenv(doccache.CACHE_ENV)
     first = fresh(name)
@@ -285,11 +280,14 @@ def test_the_key_covers_rule_bytes_code_version_and_accelerators(
 
 
 def test_without_the_accelerator_the_sets_own_entry_is_used(
-    cache: Path, builds: Builds, monkeypatch: pytest.MonkeyPatch
+    cache: Path,
+    builds: Builds,
+    monkeypatch: pytest.MonkeyPatch,
+    decided_from_files: dict[str, list[tuple[object, ...]]],
 ) -> None:
     """The pure-Python scan and the accelerated one have their own entries, each decides the
     same, and neither is read for the other."""
-    accelerated = fresh()
+    fresh()  # the accelerated set: built, its entry written
     monkeypatch.setenv("RELIABLE_RULES_ACCELERATOR", "0")
     plain = fresh()
     assert plain.classifier.scan_kind == "trie"
@@ -298,7 +296,9 @@ def test_without_the_accelerator_the_sets_own_entry_is_used(
     again = fresh()
     assert builds.count == built
     assert again.classifier.scan_kind == "trie"
-    assert decisions(again) == decisions(accelerated)
+    # what the accelerated set decides (its first and warm loads: test_cold_first_and_warm_
+    # loads_agree): the session's builtin:default built from its files
+    assert decisions(again) == decided_from_files["builtin:default"]
 
 
 def _run(code: str, cache: Path) -> str:
