@@ -144,8 +144,9 @@ def _entries(node: Node) -> list[list[Gate]]:
     an ``any:`` of five wordings, each a ``contains`` and a regex, was a candidate whenever one
     wording's first literal occurred ("below", "system"), even with its second one absent,
     and was rejected inside its matcher (builtin:default over the corpus: 11.3 matchers called
-    per classification, 10.3 of them rejected; 4.9 called per entry). Each entry's gates are needed by every match through it, and every match goes
-    through one entry, so selecting the rules with one entry's gates present is exact.
+    per classification, 10.3 of them rejected; 4.9 called per entry). Each entry's gates are
+    needed by every match through it, and every match goes through one entry, so selecting
+    the rules with one entry's gates present is exact.
     """
     node = unwrap(node)
     if isinstance(node, Any_):

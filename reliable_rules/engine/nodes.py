@@ -431,10 +431,11 @@ class Near(Node):
             for term in self.terms:
                 if not any(a in lower for a in term):
                     return False
-        return self._scan_text(probe.lower)
+        return self.scan_text(probe.lower)
 
-    def _scan_text(self, lower: str) -> bool:
-        """Whether the words of ``lower`` match (the fast path of :meth:`_scan`)."""
+    def scan_text(self, lower: str) -> bool:
+        """Whether the words of ``lower`` match, every term known to occur in it or not (the
+        fast path of :meth:`_scan`)."""
         return self._chain(self._positions(lower))
 
     def _positions(self, lower: str) -> Iterator[tuple[int, str]]:
