@@ -112,6 +112,8 @@ def is_specific(node: Node) -> bool:
 
 
 Gate = frozenset[GateKey]
+#: A ``text_status`` naming at most this many values is gated on their digits.
+TEXT_STATUS_GATE_VALUES = 8
 
 
 def _gate_options(node: Node) -> list[frozenset[GateKey]]:
@@ -120,6 +122,11 @@ def _gate_options(node: Node) -> list[frozenset[GateKey]]:
     options = [] if node.gate is None else [node.gate]
     if isinstance(node, Regex):
         options.extend(frozenset[GateKey](need) for need in node.requirements[1:])
+    elif isinstance(node, TextStatus):
+        # the digits of one of its few values ("429"), which the scan looks for
+        digits = node.needed_digits(TEXT_STATUS_GATE_VALUES)
+        if digits is not None:
+            options.append(frozenset[GateKey](digits))
     elif isinstance(node, Near):
         # every term must occur (Near.match tests each against the scan first)
         terms = (frozenset[GateKey](term) for term in node.terms)
@@ -160,7 +167,11 @@ def _entries(node: Node) -> list[list[Gate]]:
         combos: list[list[Gate]] = [[]]
         for child in node.children:
             parts = _entries(child)
-            if len(parts) > 1 and len(combos) * len(parts) > MAX_ENTRIES:
+            if len(parts) > 1 and (
+                len(combos) * len(parts) > MAX_ENTRIES or not _has_literal(parts)
+            ):
+                # past the cap, or branches without literals (a status either absent or in a
+                # range): gated as a whole, which leaves the room to the literal branches
                 parts = [_gate_options(child)]
             combos = [
                 [*combo, *(option for option in part if option not in combo)]
@@ -169,6 +180,11 @@ def _entries(node: Node) -> list[list[Gate]]:
             ]
         return combos
     return [_gate_options(node)]
+
+
+def _has_literal(parts: list[list[Gate]]) -> bool:
+    """Whether one of the entries ``parts`` has a gate option holding a literal."""
+    return any(isinstance(key, str) for part in parts for option in part for key in option)
 
 
 def _rule_entries(node: Node) -> list[list[Gate]]:
@@ -284,6 +300,33 @@ def _shape_rules(
     return entries
 
 
+def _rule_literals(rules: Sequence[CompiledRule]) -> tuple[set[str], set[str], list[Regex]]:
+    """Every literal the rules' matchers read from the scan, those of them a regex needs, and
+    the regexes (each named after the first rule using it: one walk over the rules visits a
+    shared named condition once, by the first rule using it, which its warnings name)."""
+    literals: set[str] = set()
+    regex_literals: set[str] = set()
+    regexes: list[Regex] = []
+    seen: set[int] = set()
+    for rule in rules:
+        for node in walk((rule.node,), seen):
+            if isinstance(node, Regex):
+                node.rule_id = node.rule_id or rule.id
+                regexes.append(node)
+            if isinstance(node, Contains):
+                literals.update(node.lowered)
+            elif isinstance(node, Near):
+                literals.update(node.literals)  # every term is checked against the scan
+            elif isinstance(node, JsonKey) and node.gate is not None:
+                literals.update(str(key) for key in node.gate)
+            elif isinstance(node, Regex) and node.needles is not None:
+                literals.update(node.needles)
+                regex_literals.update(node.needles)
+            elif isinstance(node, TextStatus):
+                literals.update(node.needed_digits(TEXT_STATUS_GATE_VALUES) or ())
+    return literals, regex_literals, regexes
+
+
 class Classifier:
     """Compiled rules of one layered rule set."""
 
@@ -330,26 +373,7 @@ class Classifier:
         )
         self._max_wait = self.max_wait_ms if self._over_wait else None
 
-        literals: set[str] = set()
-        regex_literals: set[str] = set()
-        regexes: list[Regex] = []
-        # One walk over the rules: a shared named condition is visited once, by the first rule
-        # using it, which is the rule its regexes' warnings name.
-        seen: set[int] = set()
-        for rule in self.rules:
-            for node in walk((rule.node,), seen):
-                if isinstance(node, Regex):
-                    node.rule_id = node.rule_id or rule.id
-                    regexes.append(node)
-                if isinstance(node, Contains):
-                    literals.update(node.lowered)
-                elif isinstance(node, Near):
-                    literals.update(node.literals)  # every term is checked against the scan
-                elif isinstance(node, JsonKey) and node.gate is not None:
-                    literals.update(str(key) for key in node.gate)
-                elif isinstance(node, Regex) and node.needles is not None:
-                    literals.update(node.needles)
-                    regex_literals.update(node.needles)
+        literals, regex_literals, regexes = _rule_literals(self.rules)
         literals.update(retry_literals(self.extractors))
         #: Builds each regex's RE2 prefilter, which spares the searches that cannot match
         #: (extra `fast`; see prefilter.py); None without the accelerator.

@@ -212,13 +212,9 @@ def _precheck(node: Node) -> str | None:
     if isinstance(node, JsonKey) and not node.test([]) and node.names:
         return "(" + " or ".join(f"{name!r} in text" for name in node.names) + ")"
     if isinstance(node, TextStatus):
-        values = (
-            sorted(v for v in node.included if node.low <= v <= node.high)
-            if node.included is not None
-            else [node.low] if node.low == node.high and node.low not in node.excluded else None
-        )
-        if values is not None and 0 < len(values) <= _MAX_STATUS_PRECHECK:
-            return "(" + " or ".join(f"{str(value)!r} in text" for value in values) + ")"
+        digits = node.needed_digits(_MAX_STATUS_PRECHECK)
+        if digits is not None:
+            return "(" + " or ".join(f"{value!r} in text" for value in sorted(digits)) + ")"
     return None
 
 

@@ -130,3 +130,35 @@ def test_a_case_folded_letter_keeps_a_regex_gated_entry(tmp_path: Path) -> None:
     text = "\u017ftatus spent"
     assert _candidate(rules, text)
     assert rules.classify(text).rule_id == "r.it"
+
+
+def test_status_alternatives_do_not_split(tmp_path: Path) -> None:
+    """An ``any:`` of statuses beside an ``any:`` of wordings: one entry per wording (the
+    statuses add no literal), and each wording decides under either status."""
+    when = {"all": [{"any": [{"status": "none"}, {"status": {"min": 400, "max": 499}}]},
+                    WORDINGS]}  # fmt: skip
+    rules = _rules(tmp_path, {"when": when, "then": {"category": "quota_exhausted"}})
+    assert len(rules.classifier.entry_positions(0)) == 2
+    assert rules.classify("alpha bravo").rule_id == "r.it"
+    assert rules.classify("charlie delta", status=404).rule_id == "r.it"
+    assert rules.classify("charlie delta", status=500).rule_id != "r.it"
+
+
+@pytest.mark.parametrize(
+    ("text", "candidate", "decided"),
+    [
+        ("upstream said 429", True, True),
+        ("code 0429 from the proxy", True, True),  # leading zeros: the run still holds 429
+        ("request 4290 failed", True, False),  # the digits, in a larger number
+        ("no status here", False, False),
+    ],
+)
+def test_a_text_status_of_few_values_is_gated_on_their_digits(
+    tmp_path: Path, text: str, candidate: bool, decided: bool
+) -> None:
+    """``text_status`` of one value is tried only when its digits occur, and decides every
+    text whose first number in range is that value."""
+    when = {"all": [{"status": "none"}, {"text_status": {"min": 429, "max": 429}}]}
+    rules = _rules(tmp_path, {"when": when, "then": {"category": "rate_limited"}})
+    assert _candidate(rules, text) is candidate
+    assert (rules.classify(text).rule_id == "r.it") is decided
