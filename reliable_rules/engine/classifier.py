@@ -139,7 +139,7 @@ def _gate_options(node: Node) -> list[frozenset[GateKey]]:
 
 #: A rule splits into at most this many entries (see :func:`_entries`); past it, the part
 #: that would split further is gated as a whole.
-MAX_ENTRIES = 16
+MAX_ENTRIES = 40
 
 
 def _entries(node: Node) -> list[list[Gate]]:
