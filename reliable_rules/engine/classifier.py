@@ -27,6 +27,12 @@ from reliable_rules.engine.codegen import (
     retry_literals,
     retry_needles,
 )
+from reliable_rules.engine.entries import (
+    TEXT_STATUS_GATE_VALUES,
+    Gate,
+    entry_table,
+    rarest_gates,
+)
 from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.lazyregex import regex
 from reliable_rules.engine.nodes import (
@@ -109,143 +115,6 @@ def is_specific(node: Node) -> bool:
     if isinstance(node, ConditionRef):
         return is_specific(node.target)
     return not isinstance(node, Status | TextStatus | Scope | Not | Never)
-
-
-Gate = frozenset[GateKey]
-#: A ``text_status`` naming at most this many values is gated on their digits.
-TEXT_STATUS_GATE_VALUES = 8
-
-
-def _gate_options(node: Node) -> list[frozenset[GateKey]]:
-    """Gates ``node`` could use: its own, and each requirement of a regex it needs."""
-    node = unwrap(node)
-    options = [] if node.gate is None else [node.gate]
-    if isinstance(node, Regex):
-        options.extend(frozenset[GateKey](need) for need in node.requirements[1:])
-    elif isinstance(node, TextStatus):
-        # the digits of one of its few values ("429"), which the scan looks for
-        digits = node.needed_digits(TEXT_STATUS_GATE_VALUES)
-        if digits is not None:
-            options.append(frozenset[GateKey](digits))
-    elif isinstance(node, Near):
-        # every term must occur (Near.match tests each against the scan first)
-        terms = (frozenset[GateKey](term) for term in node.terms)
-        options.extend(term for term in terms if term not in options)
-    elif isinstance(node, All):
-        for child in node.children:
-            options.extend(option for option in _gate_options(child) if option not in options)
-    return options
-
-
-#: A rule splits into at most this many entries (see :func:`_entries`); past it, the part
-#: that would split further is gated as a whole.
-MAX_ENTRIES = 40
-
-
-def _entries(node: Node) -> list[list[Gate]]:
-    """The gate options (:func:`_gate_options`) of each way ``node`` can match: one entry per
-    branch of an ``any:`` (also under ``all:``, with the options of the other parts), one entry
-    for anything else.
-
-    The candidate selection needs one entry's gates present, not one gate of the whole rule:
-    an ``any:`` of five wordings, each a ``contains`` and a regex, was a candidate whenever one
-    wording's first literal occurred ("below", "system"), even with its second one absent,
-    and was rejected inside its matcher (builtin:default over the corpus: 11.3 matchers called
-    per classification, 10.3 of them rejected; 4.9 called per entry). Each entry's gates are
-    needed by every match through it, and every match goes through one entry, so selecting
-    the rules with one entry's gates present is exact.
-    """
-    node = unwrap(node)
-    if isinstance(node, Any_):
-        split: list[list[Gate]] = []
-        for child in node.children:
-            split.extend(_entries(child))
-            if len(split) > MAX_ENTRIES:
-                return [_gate_options(node)]
-        return split
-    if isinstance(node, All):
-        combos: list[list[Gate]] = [[]]
-        for child in node.children:
-            parts = _entries(child)
-            if len(parts) > 1 and (
-                len(combos) * len(parts) > MAX_ENTRIES or not _has_literal(parts)
-            ):
-                # past the cap, or branches without literals (a status either absent or in a
-                # range): gated as a whole, which leaves the room to the literal branches
-                parts = [_gate_options(child)]
-            combos = [
-                [*combo, *(option for option in part if option not in combo)]
-                for combo in combos
-                for part in parts
-            ]
-        return combos
-    return [_gate_options(node)]
-
-
-def _has_literal(parts: list[list[Gate]]) -> bool:
-    """Whether one of the entries ``parts`` has a gate option holding a literal."""
-    return any(isinstance(key, str) for part in parts for option in part for key in option)
-
-
-def _rule_entries(node: Node) -> list[list[Gate]]:
-    """:func:`_entries` of a rule; a rule that does not split keeps :func:`_gate_options`."""
-    entries = _entries(node)
-    return entries if len(entries) > 1 else [_gate_options(node)]
-
-
-def _entry_table(
-    nodes: Sequence[Node], *, split: bool
-) -> tuple[list[list[Gate]], tuple[int, ...], tuple[int, ...]]:
-    """Every rule's entries in rule order (one per rule unless ``split``), the rule of each
-    entry, and for each rule the bit set of the entries after its own."""
-    entries: list[list[Gate]] = []
-    owners: list[int] = []
-    after: list[int] = []
-    for position, node in enumerate(nodes):
-        parts = _rule_entries(node) if split else [_gate_options(node)]
-        entries.extend(parts)
-        owners.extend([position] * len(parts))
-        after.append(len(entries))
-    every = (1 << len(entries)) - 1
-    return entries, tuple(owners), tuple(every >> end << end for end in after)
-
-
-def _rarest_gates(
-    entries: Sequence[list[Gate]],
-) -> tuple[list[Gate | None], list[Gate | None]]:
-    """Each entry's gate: of the keys it could be gated on, those fewest entries share; and its
-    second gate: of its other gates made of literals alone, the rarest (None when it has none).
-
-    ``entries``: the gate options of each entry (:func:`_rule_entries`).
-    A literal many rules need ("exceeded") occurs in many texts too; an ID only one rule
-    names is the better gate. Nodes choose by length alone; across the rule set, how many
-    entries share a key is the better guess of how often it occurs. Every gate of an entry is
-    needed by each of its matches, so an entry is a candidate only when both are present.
-    """
-    shared: dict[GateKey, int] = {}
-    for choices in entries:
-        for key in set().union(*choices) if choices else ():
-            shared[key] = shared.get(key, 0) + 1
-
-    def rarity(gate: Gate) -> tuple[int, int]:
-        return sum(shared[key] for key in gate), len(gate)
-
-    gates: list[Gate | None] = []
-    seconds: list[Gate | None] = []
-    for choices in entries:
-        if len(choices) < 2:
-            gates.append(choices[0] if choices else None)
-            seconds.append(None)
-            continue
-        first = min(choices, key=rarity)
-        gates.append(first)
-        others = [
-            gate
-            for gate in choices
-            if gate != first and all(isinstance(key, str) for key in gate)
-        ]
-        seconds.append(min(others, key=rarity) if others else None)
-    return gates, seconds
 
 
 #: ASCII literals of at most this many characters that no gate uses are left out of the
@@ -386,12 +255,12 @@ class Classifier:
         self._mask_scan: Callable[[str], int] | None = None
         self._scans_built = not self.indexed
         nodes = [rule.node for rule in self.rules]
-        # Candidates are selected per entry (a way a rule can match: _entries); a rule's
+        # Candidates are selected per entry (a way a rule can match: entries.py); a rule's
         # entries have consecutive positions, and entry p belongs to rule _entry_rule[p].
         # _after: rule -> the entries of later rules, what is left once it is rejected
-        entries, self._entry_rule, self._after = _entry_table(nodes, split=self.indexed)
+        entries, self._entry_rule, self._after = entry_table(nodes, split=self.indexed)
         self._all_rules = (1 << len(entries)) - 1
-        gates, seconds = _rarest_gates(entries)
+        gates, seconds = rarest_gates(entries)
         #: Short literals the scan leaves out (see _unscanned): tested with ``in`` when needed.
         self.unscanned = (
             _unscanned(literals, gates, seconds, retry_literals(self.extractors))

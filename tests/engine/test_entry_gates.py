@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import reliable_rules
-from reliable_rules.engine.classifier import MAX_ENTRIES
+from reliable_rules.engine.entries import MAX_ENTRIES
 from reliable_rules.engine.probe import Probe
 from reliable_rules.failure import to_failure
 
