@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -25,6 +26,12 @@ from reliable_rules.engine.codegen import (
     compile_rule_matchers,
     retry_literals,
     retry_needles,
+)
+from reliable_rules.engine.entries import (
+    TEXT_STATUS_GATE_VALUES,
+    Gate,
+    entry_table,
+    rarest_gates,
 )
 from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.lazyregex import regex
@@ -110,57 +117,6 @@ def is_specific(node: Node) -> bool:
     return not isinstance(node, Status | TextStatus | Scope | Not | Never)
 
 
-def _gate_options(node: Node) -> list[frozenset[GateKey]]:
-    """Gates ``node`` could use: its own, and each requirement of a regex it needs."""
-    node = unwrap(node)
-    options = [] if node.gate is None else [node.gate]
-    if isinstance(node, Regex):
-        options.extend(frozenset[GateKey](need) for need in node.requirements[1:])
-    elif isinstance(node, All):
-        for child in node.children:
-            options.extend(option for option in _gate_options(child) if option not in options)
-    return options
-
-
-Gate = frozenset[GateKey]
-
-
-def _rarest_gates(rules: Sequence[CompiledRule]) -> tuple[list[Gate | None], list[Gate | None]]:
-    """Each rule's gate: of the keys it could be gated on, those fewest rules share; and its
-    second gate: of its other gates made of literals alone, the rarest (None when it has none).
-
-    A literal many rules need ("exceeded") occurs in many texts too; an ID only one rule
-    names is the better gate. Nodes choose by length alone; across the rule set, how many
-    rules share a key is the better guess of how often it occurs. Every gate of a rule is
-    needed by each of its matches, so a rule is a candidate only when both are present.
-    """
-    options = [_gate_options(rule.node) for rule in rules]
-    shared: dict[GateKey, int] = {}
-    for choices in options:
-        for key in set().union(*choices) if choices else ():
-            shared[key] = shared.get(key, 0) + 1
-
-    def rarity(gate: Gate) -> tuple[int, int]:
-        return sum(shared[key] for key in gate), len(gate)
-
-    gates: list[Gate | None] = []
-    seconds: list[Gate | None] = []
-    for rule, choices in zip(rules, options, strict=True):
-        if len(choices) < 2:
-            gates.append(rule.node.gate)
-            seconds.append(None)
-            continue
-        first = min(choices, key=rarity)
-        gates.append(first)
-        others = [
-            gate
-            for gate in choices
-            if gate != first and all(isinstance(key, str) for key in gate)
-        ]
-        seconds.append(min(others, key=rarity) if others else None)
-    return gates, seconds
-
-
 #: ASCII literals of at most this many characters that no gate uses are left out of the
 #: literal scan of an indexed set (see :func:`_unscanned`).
 UNSCANNED_MAX_CHARS = 4
@@ -191,22 +147,53 @@ def _unscanned(
 
 
 def _shape_rules(
-    rules: Sequence[CompiledRule], ungated: int
+    rules: Sequence[CompiledRule], owners: Sequence[int], ungated: int
 ) -> list[tuple[int, str, bool, bool]]:
-    """(position, pattern, ignore case, projectable) of ungated rules needing such a regex."""
+    """(entry, pattern, ignore case, projectable) of the ungated entries needing such a
+    regex: those of rules with one entry (``owners``: each entry's rule)."""
     entries = []
-    for position, rule in enumerate(rules):
-        if not ungated >> position & 1:
+    split = {position for position, count in Counter(owners).items() if count > 1}
+    for entry, position in enumerate(owners):
+        if not ungated >> entry & 1:
             continue
-        node = unwrap(rule.node)
+        if position in split:
+            continue  # a split rule's ungated entry stays a candidate
+        node = unwrap(rules[position].node)
         needed = [unwrap(child) for child in node.children] if isinstance(node, All) else [node]
         for candidate in needed:
             if isinstance(candidate, Regex) and re2_equivalent(candidate.pattern):
                 ignore_case = bool(candidate.flags & regex.IGNORECASE)
                 projectable = re2_equivalent(candidate.pattern, projected=True)
-                entries.append((position, candidate.pattern, ignore_case, projectable))
+                entries.append((entry, candidate.pattern, ignore_case, projectable))
                 break
     return entries
+
+
+def _rule_literals(rules: Sequence[CompiledRule]) -> tuple[set[str], set[str], list[Regex]]:
+    """Every literal the rules' matchers read from the scan, those of them a regex needs, and
+    the regexes (each named after the first rule using it: one walk over the rules visits a
+    shared named condition once, by the first rule using it, which its warnings name)."""
+    literals: set[str] = set()
+    regex_literals: set[str] = set()
+    regexes: list[Regex] = []
+    seen: set[int] = set()
+    for rule in rules:
+        for node in walk((rule.node,), seen):
+            if isinstance(node, Regex):
+                node.rule_id = node.rule_id or rule.id
+                regexes.append(node)
+            if isinstance(node, Contains):
+                literals.update(node.lowered)
+            elif isinstance(node, Near):
+                literals.update(node.literals)  # every term is checked against the scan
+            elif isinstance(node, JsonKey) and node.gate is not None:
+                literals.update(str(key) for key in node.gate)
+            elif isinstance(node, Regex) and node.needles is not None:
+                literals.update(node.needles)
+                regex_literals.update(node.needles)
+            elif isinstance(node, TextStatus):
+                literals.update(node.needed_digits(TEXT_STATUS_GATE_VALUES) or ())
+    return literals, regex_literals, regexes
 
 
 class Classifier:
@@ -255,26 +242,7 @@ class Classifier:
         )
         self._max_wait = self.max_wait_ms if self._over_wait else None
 
-        literals: set[str] = set()
-        regex_literals: set[str] = set()
-        regexes: list[Regex] = []
-        # One walk over the rules: a shared named condition is visited once, by the first rule
-        # using it, which is the rule its regexes' warnings name.
-        seen: set[int] = set()
-        for rule in self.rules:
-            for node in walk((rule.node,), seen):
-                if isinstance(node, Regex):
-                    node.rule_id = node.rule_id or rule.id
-                    regexes.append(node)
-                if isinstance(node, Contains):
-                    literals.update(node.lowered)
-                elif isinstance(node, Near):
-                    literals.update(node.literals)  # every term is checked against the scan
-                elif isinstance(node, JsonKey) and node.gate is not None:
-                    literals.update(str(key) for key in node.gate)
-                elif isinstance(node, Regex) and node.needles is not None:
-                    literals.update(node.needles)
-                    regex_literals.update(node.needles)
+        literals, regex_literals, regexes = _rule_literals(self.rules)
         literals.update(retry_literals(self.extractors))
         #: Builds each regex's RE2 prefilter, which spares the searches that cannot match
         #: (extra `fast`; see prefilter.py); None without the accelerator.
@@ -286,9 +254,13 @@ class Classifier:
         self._scan: Callable[[str], set[str]] | None = None
         self._mask_scan: Callable[[str], int] | None = None
         self._scans_built = not self.indexed
-        self._all_rules = (1 << len(self.rules)) - 1
         nodes = [rule.node for rule in self.rules]
-        gates, seconds = _rarest_gates(self.rules)
+        # Candidates are selected per entry (a way a rule can match: entries.py); a rule's
+        # entries have consecutive positions, and entry p belongs to rule _entry_rule[p].
+        # _after: rule -> the entries of later rules, what is left once it is rejected
+        entries, self._entry_rule, self._after = entry_table(nodes, split=self.indexed)
+        self._all_rules = (1 << len(entries)) - 1
+        gates, seconds = rarest_gates(entries)
         #: Short literals the scan leaves out (see _unscanned): tested with ``in`` when needed.
         self.unscanned = (
             _unscanned(literals, gates, seconds, retry_literals(self.extractors))
@@ -342,7 +314,7 @@ class Classifier:
         # Second gates (literals only): a candidate must also have one key of its second gate
         # present, unless it has none (_unsecured) or it came from a regex and the text holds a
         # letter case folding equates with ASCII (_second_ascii, as ascii_gated).
-        count = self._rule_count = len(self.rules)
+        count = self._rule_count = len(self._entry_rule)  # entries
         second_index: dict[str, int] = {}
         unsecured = second_ascii = 0
         for position, second in enumerate(seconds):
@@ -375,7 +347,7 @@ class Classifier:
         # Ungated rules that need a literal-free regex (shapes of IDs and codes): one RE2 set
         # scan says which can match (extra `fast`; see shapes.py)
         self._shapes: ShapeScan | None = None
-        shape_rules = _shape_rules(self.rules, ungated) if self.indexed else []
+        shape_rules = _shape_rules(self.rules, self._entry_rule, ungated) if self.indexed else []
         module = re2_module() if shape_rules else None
         if module is not None:
             try:
@@ -439,7 +411,10 @@ class Classifier:
         """Positions of the rules tried on every error (none when not indexed: small sets)."""
         if not self.indexed:
             return ()
-        return tuple(p for p in range(len(self.rules)) if self._ungated >> p & 1)
+        owners = self._entry_rule
+        return tuple(
+            dict.fromkeys(owners[p] for p in range(len(owners)) if self._ungated >> p & 1)
+        )
 
     def literal_groups(self, found: set[str] | None) -> int:
         """The bits the generated matchers test for the literals ``found`` (see codegen)."""
@@ -458,16 +433,31 @@ class Classifier:
         return probe
 
     def _candidates(self, probe: Probe) -> int:
-        """The bit set of rules whose gate keys are present (all rules when not indexed)."""
+        """The bit set of rules (bit i: rule i) with an entry whose gate keys are present (all
+        rules when not indexed)."""
         found = probe.found
         if found is None:
-            return self._all_rules
+            return (1 << len(self.rules)) - 1
         combined = 0
         table = self._literal_table.get
         for literal in found:
             combined |= table(literal, 0)
         mask = self._more_candidates(probe, combined & self._all_rules)
-        return mask & self._second(combined, probe.text)
+        return self._rules_of(mask & self._second(combined, probe.text))
+
+    def _rules_of(self, entries: int) -> int:
+        """The bit set of the rules owning the entries of ``entries``."""
+        rules = 0
+        owners = self._entry_rule
+        while entries:
+            lowest = entries & -entries
+            rules |= 1 << owners[lowest.bit_length() - 1]
+            entries ^= lowest
+        return rules
+
+    def entry_positions(self, position: int) -> tuple[int, ...]:
+        """The entries (candidate-selection positions: ``_entries``) of rule ``position``."""
+        return tuple(p for p, owner in enumerate(self._entry_rule) if owner == position)
 
     def _second(self, combined: int, text: str) -> int:
         """The rules whose second gate is present (or who have none): see _build_index."""
@@ -565,13 +555,13 @@ class Classifier:
             else:
                 mask = self._more_candidates(probe, combined & all_rules)
                 mask &= self._second(combined, text)
+        owners = self._entry_rule
         while mask:
-            lowest = mask & -mask
-            position = lowest.bit_length() - 1
+            position = owners[(mask & -mask).bit_length() - 1]
             if matchers[position](probe, text, lower, status, groups):
                 verdict = self._verdicts[position]
                 break
-            mask ^= lowest
+            mask &= self._after[position]  # the rule's other entries: tried already
         if (
             scanned
             and self._retry_needles is not None

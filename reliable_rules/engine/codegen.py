@@ -134,10 +134,11 @@ class _Emitter:
             search = self.constant(node.search, "F")
             return f"({self._regex_needs(node)} and {search}(P))"
         if isinstance(node, Near) and self.indexed:
-            # each term's alternatives as a literal set (Near.match tests them again: the
-            # probe of a mask scan has no set of literals)
+            # each term's alternatives as a literal set, then the word scan alone (what
+            # Near.match does after testing the terms, which a mask scan's probe would test
+            # again with a substring search per alternative)
             terms = " and ".join(self.present(frozenset(term)) for term in node.terms)
-            return f"({terms} and {self.constant(node.match, 'F')}(P))"
+            return f"({terms} and {self.constant(node, 'N')}.scan_text(lower))"
         # Regex, JSON, headers, exceptions, scopes, text_status: the node does the work, after
         # an inline test that no match can skip (most failures fail it: no call at all).
         call = f"{self.constant(node.match, 'F')}(P)"
@@ -211,13 +212,9 @@ def _precheck(node: Node) -> str | None:
     if isinstance(node, JsonKey) and not node.test([]) and node.names:
         return "(" + " or ".join(f"{name!r} in text" for name in node.names) + ")"
     if isinstance(node, TextStatus):
-        values = (
-            sorted(v for v in node.included if node.low <= v <= node.high)
-            if node.included is not None
-            else [node.low] if node.low == node.high and node.low not in node.excluded else None
-        )
-        if values is not None and 0 < len(values) <= _MAX_STATUS_PRECHECK:
-            return "(" + " or ".join(f"{str(value)!r} in text" for value in values) + ")"
+        digits = node.needed_digits(_MAX_STATUS_PRECHECK)
+        if digits is not None:
+            return "(" + " or ".join(f"{value!r} in text" for value in sorted(digits)) + ")"
     return None
 
 

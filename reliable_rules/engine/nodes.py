@@ -170,6 +170,21 @@ class TextStatus(Node):
         self.included = included
         self.gate = None
 
+    def needed_digits(self, most: int) -> frozenset[str] | None:
+        """The values this node can match on as digit strings, one of which every text it
+        matches holds (a run of ASCII digits whose value is one of them holds its digits:
+        leading zeros only add to the run); None when there are more than ``most``."""
+        values = (
+            sorted(v for v in self.included if self.low <= v <= self.high)
+            if self.included is not None
+            else [self.low]
+            if self.low == self.high and self.low not in self.excluded
+            else None
+        )
+        if values is None or not 0 < len(values) <= most:
+            return None
+        return frozenset(str(value) for value in values)
+
     def first(self, probe: Probe) -> int | None:
         low, high = self.low, self.high
         for value in probe.digit_runs():
@@ -431,10 +446,11 @@ class Near(Node):
             for term in self.terms:
                 if not any(a in lower for a in term):
                     return False
-        return self._scan_text(probe.lower)
+        return self.scan_text(probe.lower)
 
-    def _scan_text(self, lower: str) -> bool:
-        """Whether the words of ``lower`` match (the fast path of :meth:`_scan`)."""
+    def scan_text(self, lower: str) -> bool:
+        """Whether the words of ``lower`` match, every term known to occur in it or not (the
+        fast path of :meth:`_scan`)."""
         return self._chain(self._positions(lower))
 
     def _positions(self, lower: str) -> Iterator[tuple[int, str]]:

@@ -313,9 +313,13 @@ class Re2Gate:
         return wide is not None and wide(data) == _SENTINEL_ONLY
 
     def __call__(self, data: bytes) -> bool | None:
-        if self._superset(data) == _SENTINEL_ONLY:
+        found = self._superset(data)
+        if found == _SENTINEL_ONLY:
             return False  # only the sentinel: no match
         exact = self._exact
+        if exact is self._superset:
+            # the superset is the exact translation: its answer decides (no second pass)
+            return True if len(found) == 2 else None  # []: RE2 gave up
         if exact is None:
             subset = self._subset
             if subset is not None and len(subset(data)) == 2:

@@ -1,6 +1,7 @@
 """Literals a regex cannot match without: the gates that let a search be skipped.
 
-``required_any(pattern)`` answers with a set of lowercased ASCII strings such that every match
+``required_any(pattern)`` answers with a set of lowercased strings (ASCII, and letters without
+case: :func:`caseless`) such that every match
 of the pattern, searched in an ASCII text (case-sensitively or not), contains one of them in the
 lowercased text; or None when no such set is known. Alternations count: ``(rate|quota) limit``
 gives ``{" limit"}`` (or ``{"rate", "quota"}``), and a top-level ``a|b`` needs one literal from
@@ -23,17 +24,20 @@ from __future__ import annotations
 import importlib
 import re
 import sys
+import unicodedata
 from typing import Any
 
 __all__ = [
     "FOLDS_TO_ASCII",
     "MIN_LITERAL",
+    "caseless",
     "gates_hold",
     "gates_of",
     "re2_equivalent",
     "remember_gates",
     "required_all",
     "required_any",
+    "weight",
 ]
 
 #: The non-ASCII characters ``regex`` matches with an ASCII letter when ignoring case.
@@ -76,13 +80,28 @@ _ZERO_WIDTH = {_sre_constants.AT, _sre_constants.ASSERT, _sre_constants.ASSERT_N
 Need = frozenset[str] | None
 
 
+def caseless(char: str) -> bool:
+    """Whether a non-ASCII ``char`` of a pattern may be part of a literal: a letter without
+    case (category Lo: Chinese, Japanese, Korean, Thai, Arabic, Hebrew...). No other
+    character lowercases, uppercases or case-folds to one, and ``regex`` ignoring case matches
+    it with itself alone (tests/engine/test_caseless_literals.py checks every code point), so
+    a match holding it holds it verbatim in the lowercased text too."""
+    return unicodedata.category(char) == "Lo"
+
+
+def weight(literal: str) -> int:
+    """How selective a literal is, in characters: a non-ASCII one counts twice (``模型``, two
+    characters, is as rare as a word of four letters)."""
+    return len(literal) + sum(1 for char in literal if not char.isascii())
+
+
 def _usable(need: frozenset[str]) -> bool:
-    return bool(need) and min(map(len, need)) >= MIN_LITERAL
+    return bool(need) and min(map(weight, need)) >= MIN_LITERAL
 
 
 def _rank(need: frozenset[str]) -> tuple[int, int]:
     # the longest shortest literal is the rarest, then the fewest alternatives
-    return (min(map(len, need)), -len(need))
+    return (min(map(weight, need)), -len(need))
 
 
 def _minimal(literals: set[str]) -> frozenset[str]:
@@ -109,6 +128,9 @@ def _sequence(items: Any) -> list[frozenset[str]]:
             char = chr(argument)
             if char.isascii():
                 run.append(char.lower())
+                continue
+            if caseless(char):
+                run.append(char)
                 continue
             close()
             continue
@@ -166,7 +188,7 @@ def _alternation(branches: Any) -> list[frozenset[str]]:
         # (a union holding a requirement already found says less than it: left out)
         if (
             len(minimal) <= _MAX_ALTERNATIVES
-            and (slot == 0 or min(map(len, minimal)) >= _SLOT_MIN_CHARS)
+            and (slot == 0 or min(map(weight, minimal)) >= _SLOT_MIN_CHARS)
             and not any(need <= minimal for need in found)
         ):
             found.append(minimal)

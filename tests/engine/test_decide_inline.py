@@ -113,7 +113,8 @@ def test_a_rule_is_tried_only_when_its_first_and_second_gates_are_present(
     classifier = rules.classifier
     assert classifier.indexed
     position = [rule.id for rule in classifier.rules].index("r.both")
-    assert not classifier._unsecured >> position & 1  # the rule has a second gate
+    (entry,) = classifier.entry_positions(position)
+    assert not classifier._unsecured >> entry & 1  # the rule has a second gate
     lower = text.lower()
     scan = classifier._built_scan()
     assert scan is not None

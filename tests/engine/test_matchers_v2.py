@@ -166,14 +166,14 @@ def test_near_is_gated_on_its_terms_and_counts_as_literals(tmp_path: Path) -> No
         Failure(message="nothing relevant here")
     )
     calls: list[int] = []
-    original = Near._scan_text
+    original = Near.scan_text
 
     def counting(self: Near, lower: str) -> bool:
         calls.append(len(lower))
         return original(self, lower)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Near, "_scan_text", counting)
+        patch.setattr(Near, "scan_text", counting)
         assert ruleset.classify("limit only, no r-word").rule_id is None
         assert ruleset.classify("rates only, no l-word").rule_id is None
         assert calls == []
@@ -186,14 +186,14 @@ def test_near_small_sets_prefilter_on_substrings(tmp_path: Path) -> None:
     ruleset = one_rule(tmp_path, "{near: [rate, limit]}")
     assert not ruleset.classifier.indexed
     calls: list[int] = []
-    original = Near._scan_text
+    original = Near.scan_text
 
     def counting(self: Near, lower: str) -> bool:
         calls.append(len(lower))
         return original(self, lower)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(Near, "_scan_text", counting)
+        patch.setattr(Near, "scan_text", counting)
         assert not matches(ruleset, "limit without the other word")
         assert calls == []
 
@@ -263,15 +263,15 @@ def test_near_text_scan_agrees_with_word_scan(
     """Scanning only the words that start with a term decides as scanning every word does."""
     node = Near(terms, within, ordered=ordered)
     lower = text.lower()
-    assert node._scan_text(lower) is node._scan(words(lower))
+    assert node.scan_text(lower) is node._scan(words(lower))
 
 
 def test_near_text_scan_counts_long_gaps() -> None:
     """Words far apart (more than 20 others between) never match, however long the gap."""
     node = Near([["rate"], ["limit"]], 20, ordered=False)
-    assert node._scan_text("rate " + "x " * 20 + "limit")
-    assert not node._scan_text("rate " + "x " * 21 + "limit")
-    assert not node._scan_text("rate " + "x " * 5000 + "limit")
+    assert node.scan_text("rate " + "x " * 20 + "limit")
+    assert not node.scan_text("rate " + "x " * 21 + "limit")
+    assert not node.scan_text("rate " + "x " * 5000 + "limit")
 
 
 @settings(max_examples=300, deadline=None)
