@@ -129,7 +129,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r11 train": (141, 142, 142),
     "r12 blind": (95, 102, 119),
     "r12 train": (176, 181, 182),
-    "r13 blind": (117, 125, 139),
+    "r13 blind": (118, 126, 139),
     "r13 train": (90, 111, 130),
 }
 
