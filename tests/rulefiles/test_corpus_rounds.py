@@ -117,7 +117,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r5 train": (177, 178, 178),
     "r6 blind": (58, 59, 61),
     "r6 train": (71, 71, 73),
-    "r7 blind": (100, 120, 121),
+    "r7 blind": (101, 120, 121),
     "r7 train": (356, 357, 357),
     "r8 blind": (167, 174, 174),
     "r8 train": (248, 248, 248),
@@ -127,7 +127,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r10 train": (398, 400, 401),
     "r11 blind": (145, 163, 169),
     "r11 train": (141, 142, 142),
-    "r12 blind": (95, 102, 119),
+    "r12 blind": (115, 118, 119),
     "r12 train": (176, 181, 182),
 }
 
