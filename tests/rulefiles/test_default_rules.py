@@ -41,6 +41,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/vocabulary.yaml",
         "builtin:default/giveup-r8.yaml",
         "builtin:default/w15-families.yaml",
+        "builtin:default/w16-families.yaml",
         "builtin:default/giveup-r9.yaml",
         "builtin:default/giveup-r10.yaml",
         "builtin:default/untyped-verdicts.yaml",
