@@ -105,7 +105,7 @@ def test_the_history_names_the_blind_parts_as_they_are_in_the_corpus() -> None:
 #: that moves any part shows in this file's diff; the README quotes these figures.
 TODAY: dict[str, tuple[int, int, int]] = {
     "before": (353, 354, 354),
-    "r1 blind": (91, 96, 96),
+    "r1 blind": (92, 96, 96),
     "r1 train": (214, 216, 216),
     "r2 blind": (77, 82, 83),
     "r2 train": (194, 194, 194),
@@ -125,12 +125,12 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r9 train": (256, 256, 256),
     "r10 blind": (176, 190, 197),
     "r10 train": (398, 400, 401),
-    "r11 blind": (145, 163, 169),
+    "r11 blind": (146, 163, 169),
     "r11 train": (141, 142, 142),
     "r12 blind": (115, 118, 119),
     "r12 train": (176, 181, 182),
     "r13 blind": (118, 126, 139),
-    "r13 train": (90, 111, 130),
+    "r13 train": (123, 130, 130),
 }
 
 
