@@ -415,6 +415,11 @@ CATCHES = [
         message="The message limit of the assistant has been reached, try again after a short break",
     ),
     case(
+        "rate_limited",
+        "quota-of-transcription-later",
+        message="Quota of the transcription service has been hit; try again in a little while",
+    ),
+    case(
         "rate_limited", "bot-max-replies", message="The bot reached its maximum number of replies"
     ),
     case(
