@@ -17,7 +17,6 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -49,12 +48,14 @@ from reliable_rules.engine.regex_safety import backtracking_risk, parse_pattern
 from reliable_rules.errors import BadRecord, Problem, RuleSetError, RuleSourceError
 from reliable_rules.failure import Failure
 from reliable_rules.ruleset.access import extends_permitted
+from reliable_rules.ruleset.layering import build
 from reliable_rules.ruleset.loader import (
     BUILTIN_PREFIX,
     load_rules,
     registered_text,
     resolve_source,
 )
+from reliable_rules.ruleset.memo import LoadMemo, document_key
 from reliable_rules.ruleset.model import Invariant, RuleSet
 from reliable_rules.ruleset.resources import rules_dir
 from reliable_rules.ruleset.yamlpos import Path, SourceMap, decode, parse_yaml
@@ -223,20 +224,26 @@ def _probe(failure: Failure) -> Probe:
     return Probe(failure, text, text.lower(), None)
 
 
-@lru_cache(maxsize=64)
-def _raw(file: str) -> tuple[Any, SourceMap] | None:
-    """A loaded file's YAML data and source map, by the loader's name of it."""
+def _raw(file: str, memo: LoadMemo) -> tuple[Any, SourceMap] | None:
+    """A loaded file's YAML data and source map, by the loader's name of it (parsed once per
+    call: the loader's parse of the same bytes when it made one)."""
     if file.startswith(BUILTIN_PREFIX):
         path = rules_dir() / f"{file[len(BUILTIN_PREFIX) :]}.yaml"
     else:
         path = FsPath(file)
     try:
-        text, _ = decode(file, registered_text(file) or path.read_bytes())
+        raw = registered_text(file) or path.read_bytes()
+        key = document_key(path.resolve(), file, raw)
     except OSError:
         return None
-    if text is None:
-        return None
-    document, _ = parse_yaml(file, text)
+    if key not in memo.parsed:
+        text, problems = decode(file, raw)
+        document = None
+        if text is not None:
+            document, parsed = parse_yaml(file, text)
+            problems += parsed
+        memo.parsed[key] = (document, tuple(problems))
+    document = memo.parsed[key][0]
     if document is None:
         return None
     return document.data, document.source
@@ -251,7 +258,16 @@ def _rules_of(data: Any) -> list[tuple[int, dict[str, Any]]]:
     ]
 
 
-def _bases(data: Any, path: FsPath) -> list[RuleSet]:
+def _load(reference: str | FsPath, memo: LoadMemo) -> RuleSet:
+    """``load_rules(reference)``, each file of it parsed and each set built once per ``memo``
+    (a built-in set is cached whole by load_rules already)."""
+    name = os.fspath(reference)
+    if name.startswith(BUILTIN_PREFIX):
+        return load_rules(name)
+    return build(name, (), memo=memo)
+
+
+def _bases(data: Any, path: FsPath, memo: LoadMemo) -> list[RuleSet]:
     """The rule sets this file ``extends`` (those that load)."""
     extends = data.get("extends", []) if isinstance(data, dict) else []
     result: list[RuleSet] = []
@@ -262,9 +278,10 @@ def _bases(data: Any, path: FsPath) -> list[RuleSet]:
         if target is None or not (
             reference.startswith(BUILTIN_PREFIX) or extends_permitted(target, path.parent)
         ):
-            continue  # load_rules reports it (extends-missing, extends-outside)
+            continue  # loading reports it (extends-missing, extends-outside)
         try:
-            result.append(load_rules(reference if reference.startswith(BUILTIN_PREFIX) else target))
+            builtin = reference.startswith(BUILTIN_PREFIX)
+            result.append(_load(reference if builtin else target, memo))
         except (RuleSetError, RuleSourceError):
             continue
     return result
@@ -344,10 +361,13 @@ def _broad_regex(pattern: str, sensitive: bool) -> bool:
 
 
 class _Linter:
-    def __init__(self, ruleset: RuleSet, path: FsPath, options: LintOptions) -> None:
+    def __init__(
+        self, ruleset: RuleSet, path: FsPath, options: LintOptions, memo: LoadMemo
+    ) -> None:
         self.ruleset = ruleset
         self.path = path
         self.options = options
+        self.memo = memo
         self.found: list[Finding] = []
         self.ignore = {rule.id: set(rule.lint_ignore) for rule in ruleset.rules}
 
@@ -436,15 +456,15 @@ class _Linter:
     # file structure: overrides, disables, conditions, categories ----------------------
 
     def structure(self) -> None:
-        raw = _raw(self.ruleset.file)
+        raw = _raw(self.ruleset.file, self.memo)
         if raw is None:
             return
         data, source = raw
-        bases = _bases(data, self.path)
+        bases = _bases(data, self.path, self.memo)
         base_rules = {rule.id: rule for base in bases for rule in base.rules}
         for index, rule in _rules_of(data):
             base = base_rules.get(rule["id"])
-            base_raw = _raw(base.file) if base is not None else None
+            base_raw = _raw(base.file, self.memo) if base is not None else None
             if base is None or base_raw is None:
                 continue
             for _, other in _rules_of(base_raw[0]):
@@ -475,7 +495,7 @@ class _Linter:
     def _declared(self, key: str, name: str) -> tuple[str, int, int] | None:
         """Where the top-most file declares ``key.name`` (conditions, categories)."""
         for file in reversed(self.ruleset.files):
-            raw = _raw(file)
+            raw = _raw(file, self.memo)
             section = raw[0].get(key) if raw is not None and isinstance(raw[0], dict) else None
             if raw is not None and isinstance(section, dict) and name in section:
                 line, column = raw[1].key((key, name))
@@ -490,7 +510,11 @@ class _Linter:
             # Only the linted file's own conditions: a base's condition may be used by rules
             # this file disabled, and a vocabulary file (conditions, no rules) is extended by
             # several files that each use part of it; neither is this file's to remove.
-            if where is not None and top is not None and _declares(top, "conditions", name):
+            if (
+                where is not None
+                and top is not None
+                and _declares(top, "conditions", name, self.memo)
+            ):
                 self.add(
                     "unused-condition",
                     where,
@@ -503,7 +527,7 @@ class _Linter:
                 continue
             where = self._declared("categories", name)
             # Only the linted file's own categories (see the conditions above).
-            own = top is not None and _declares(top, "categories", name)
+            own = top is not None and _declares(top, "categories", name, self.memo)
             if where is not None and own and name not in DEFAULT_CATEGORIES:
                 self.add(
                     "unproduced-category",
@@ -516,7 +540,7 @@ class _Linter:
 
     def raw_matchers(self) -> None:
         for file in self.ruleset.files:
-            raw = _raw(file)
+            raw = _raw(file, self.memo)
             if raw is None or not isinstance(raw[0], dict):
                 continue
             data, source = raw
@@ -690,10 +714,10 @@ def _problem_finding(problem: Problem, options: LintOptions) -> Finding | None:
     )
 
 
-def _declares(file: str, section: str, name: str) -> bool:
+def _declares(file: str, section: str, name: str, memo: LoadMemo) -> bool:
     """Whether the rule file ``file`` (as named in a ruleset) itself declares ``name`` in its
     ``section`` (``conditions`` or ``categories``)."""
-    raw = _raw(file)
+    raw = _raw(file, memo)
     data = raw[0] if raw is not None else None
     declared = data.get(section) if isinstance(data, dict) else None
     return isinstance(declared, dict) and name in declared
@@ -705,18 +729,20 @@ def lint_file(path: str | os.PathLike[str], options: LintOptions | None = None) 
     Raises:
         RuleSourceError: ``path`` names no readable rule file.
     """
-    options = options or LintOptions()
-    reference = os.fspath(path)
+    return _lint_file(os.fspath(path), options or LintOptions(), LoadMemo())
+
+
+def _lint_file(reference: str, options: LintOptions, memo: LoadMemo) -> list[Finding]:
+    """:func:`lint_file`, with the loads of the call ``memo`` belongs to."""
     try:
-        ruleset = load_rules(reference)
+        ruleset = _load(reference, memo)
     except RuleSourceError:
         raise
     except RuleSetError as error:
         found = [_problem_finding(problem, options) for problem in error.problems]
         return sorted((f for f in found if f is not None), key=Finding.sort_key)
     target, _ = resolve_source(reference, None)
-    _raw.cache_clear()
-    linter = _Linter(ruleset, target or FsPath(reference), options)
+    linter = _Linter(ruleset, target or FsPath(reference), options, memo)
     located = locate(set(linter.run()), ruleset, include_builtins=options.include_builtins)
     return sorted(located, key=Finding.sort_key)
 
@@ -747,9 +773,11 @@ def lint_paths(files: Iterable[str], options: LintOptions) -> tuple[list[Finding
     """Lint every file; findings deduplicated (a base's findings once) and the input errors."""
     findings: dict[Finding, None] = {}
     errors: list[str] = []
+    # One memo for the call: a base file many of the files extend is parsed and built once
+    memo = LoadMemo()
     for file in files:
         try:
-            found = lint_file(file, options)
+            found = _lint_file(os.fspath(file), options, memo)
         except RuleSourceError as error:
             errors.extend(problem.message for problem in error.problems)
             continue
