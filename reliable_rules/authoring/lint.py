@@ -55,7 +55,7 @@ from reliable_rules.ruleset.loader import (
     registered_text,
     resolve_source,
 )
-from reliable_rules.ruleset.memo import LoadMemo, document_key
+from reliable_rules.ruleset.memo import DocumentKey, LoadMemo, document_key
 from reliable_rules.ruleset.model import Invariant, RuleSet
 from reliable_rules.ruleset.resources import rules_dir
 from reliable_rules.ruleset.yamlpos import Path, SourceMap, decode, parse_yaml
@@ -224,7 +224,7 @@ def _probe(failure: Failure) -> Probe:
     return Probe(failure, text, text.lower(), None)
 
 
-def _raw(file: str, memo: LoadMemo) -> tuple[Any, SourceMap] | None:
+def _raw(file: str, memo: LoadMemo) -> tuple[Any, SourceMap, DocumentKey] | None:
     """A loaded file's YAML data and source map, by the loader's name of it (parsed once per
     call: the loader's parse of the same bytes when it made one)."""
     if file.startswith(BUILTIN_PREFIX):
@@ -246,7 +246,7 @@ def _raw(file: str, memo: LoadMemo) -> tuple[Any, SourceMap] | None:
     document = memo.parsed[key][0]
     if document is None:
         return None
-    return document.data, document.source
+    return document.data, document.source, key
 
 
 def _rules_of(data: Any) -> list[tuple[int, dict[str, Any]]]:
@@ -357,6 +357,10 @@ def _broad_regex(pattern: str, sensitive: bool) -> bool:
         return False
 
 
+#: A finding of a file's matchers as written: (code, where, message, hint, rules).
+_Noted = tuple[str, tuple[str, int, int], str, str, tuple[str, ...]]
+
+
 # ── checks ──────────────────────────────────────────────────────────────────────────────
 
 
@@ -369,6 +373,7 @@ class _Linter:
         self.options = options
         self.memo = memo
         self.found: list[Finding] = []
+        self._noted: list[_Noted] = []
         self.ignore = {rule.id: set(rule.lint_ignore) for rule in ruleset.rules}
 
     def add(
@@ -459,7 +464,7 @@ class _Linter:
         raw = _raw(self.ruleset.file, self.memo)
         if raw is None:
             return
-        data, source = raw
+        data, source, _ = raw
         bases = _bases(data, self.path, self.memo)
         base_rules = {rule.id: rule for base in bases for rule in base.rules}
         for index, rule in _rules_of(data):
@@ -543,14 +548,26 @@ class _Linter:
             raw = _raw(file, self.memo)
             if raw is None or not isinstance(raw[0], dict):
                 continue
-            data, source = raw
-            conditions = data.get("conditions")
-            for name, spec in (conditions if isinstance(conditions, dict) else {}).items():
-                self._check_matchers(spec, ("conditions", name), source, ())
-            for index, rule in _rules_of(data):
-                self._check_matchers(
-                    rule.get("when"), ("rules", index, "when"), source, (rule["id"],)
-                )
+            # What a file's matchers as written give depends on its bytes alone: once per call
+            # (a base is checked with each file that extends it)
+            key = ("lint.raw_matchers", raw[2])
+            noted = self.memo.derived.get(key)
+            if noted is None:
+                noted = self.memo.derived[key] = self._noted_matchers(raw[0], raw[1])
+            for code, where, message, hint, rules in noted:
+                self.add(code, where, message, hint, rules)
+
+    def _noted_matchers(self, data: dict[str, Any], source: SourceMap) -> list[_Noted]:
+        """The findings of a file's matchers as written, before this lint's filters."""
+        self._noted = []
+        conditions = data.get("conditions")
+        for name, spec in (conditions if isinstance(conditions, dict) else {}).items():
+            self._check_matchers(spec, ("conditions", name), source, ())
+        for index, rule in _rules_of(data):
+            self._check_matchers(
+                rule.get("when"), ("rules", index, "when"), source, (rule["id"],)
+            )
+        return self._noted
 
     def _check_matchers(
         self, data: Any, path: Path, source: SourceMap, rules: tuple[str, ...]
@@ -563,34 +580,34 @@ class _Linter:
                 needles = [value] if isinstance(value, str) else value
                 for needle in needles if isinstance(needles, list) else []:
                     if isinstance(needle, str) and _SHORT_WORD.fullmatch(needle.strip()):
-                        self.add(
+                        self._noted.append((
                             "broad-matcher",
                             where,
                             f"`contains: {needle}` matches any text with that short word "
                             "(or word part) in it",
                             "use a longer phrase, or combine it with `all: [...]`",
                             rules,
-                        )
+                        ))
             if key == "near":
                 self._check_near(value, where, rules)
             if key == "regex" and isinstance(value, str):
                 if _broad_regex(value, case == "sensitive"):
-                    self.add(
+                    self._noted.append((
                         "broad-matcher",
                         where,
                         f"regex {value!r} matches every text (it matches the empty string)",
                         "anchor it on the words it is about",
                         rules,
-                    )
+                    ))
                 elif risk := _backtracking(value, case == "sensitive"):
-                    self.add(
+                    self._noted.append((
                         "regex-backtracking",
                         where,
                         f"rule {', '.join(rules) or '?'}: regex {value!r} {risk}",
                         "rewrite without a repeat inside a repeat (`(a+)+` -> `a+`) and with "
                         "alternatives that cannot start alike (`(a|ab)+` -> `(ab?)+`)",
                         rules,
-                    )
+                    ))
 
     def _check_near(self, value: Any, where: tuple[str, int, int], rules: tuple[str, ...]) -> None:
         spec = {"words": value} if isinstance(value, list) else value
@@ -600,24 +617,24 @@ class _Linter:
         for term in terms if isinstance(terms, list) else []:
             for word in [term] if isinstance(term, str) else term if isinstance(term, list) else []:
                 if isinstance(word, str) and len(word) < NEAR_MIN_TERM:
-                    self.add(
+                    self._noted.append((
                         "broad-matcher",
                         where,
                         f"`near` term {word!r} is shorter than {NEAR_MIN_TERM} characters: "
                         "as a word prefix it starts a great many words",
                         "use a longer stem",
                         rules,
-                    )
+                    ))
         within = spec.get("within")
         if isinstance(within, int) and not isinstance(within, bool) and within > NEAR_BROAD_WITHIN:
-            self.add(
+            self._noted.append((
                 "broad-matcher",
                 where,
                 f"`near` within {within}: words more than {NEAR_BROAD_WITHIN} apart are "
                 "hardly related",
                 f"use within {NEAR_BROAD_WITHIN} or less",
                 rules,
-            )
+            ))
 
     @staticmethod
     def _case(data: Any, path: Path, parent: Path) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path as FsPath
+from typing import Any
 
 from reliable_rules.errors import Problem
 from reliable_rules.ruleset.access import _ALLOWED, read_rule_file
@@ -54,7 +55,7 @@ class LoadMemo:
     its problems are kept with it).
     """
 
-    __slots__ = ("checked", "parsed", "rulesets")
+    __slots__ = ("checked", "derived", "parsed", "rulesets")
 
     def __init__(self) -> None:
         #: A file's document (None when it does not parse) and its decode and parse problems.
@@ -63,6 +64,9 @@ class LoadMemo:
         self.checked: dict[DocumentKey, tuple[Problem, ...]] = {}
         #: A rule set loaded without problems, with the keys of every file it was built from.
         self.rulesets: dict[_SetKey, tuple[tuple[DocumentKey, ...], RuleSet]] = {}
+        #: What a caller derives from one file's bytes alone, by (its name for it, the file's
+        #: key): lint's findings of the file's matchers as written.
+        self.derived: dict[tuple[str, DocumentKey], Any] = {}
 
     @staticmethod
     def _set_key(path: FsPath, shown: str, allow: tuple[FsPath, ...]) -> _SetKey:

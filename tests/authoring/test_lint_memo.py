@@ -19,6 +19,7 @@ VOCABULARY = """
     name: vocabulary
     conditions:
       quota_words: {contains: ["quota exceeded", "insufficient_quota"]}
+      quota_reached: {regex: "quota (limit )?reached"}
     rules: []
     """
 ONE = """
@@ -181,3 +182,22 @@ def test_a_base_changed_between_calls_is_read_again(tmp_path: Path) -> None:
     assert [(Path(f.file).name, f.line) for f in after if "'added_later'" in f.message] == [
         ("one.yaml", 5)
     ]
+
+
+def test_a_shared_base_s_matchers_are_checked_once_per_call(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The base every file extends has its regexes checked as written once, not once a file."""
+    files = _directory(tmp_path)
+    checked: Counter[str] = Counter()
+    broad = lint._broad_regex
+
+    def counted(pattern: str, sensitive: bool) -> bool:
+        checked[pattern] += 1
+        return broad(pattern, sensitive)
+
+    monkeypatch.setattr(lint, "_broad_regex", counted)
+    lint_paths(files, LintOptions())
+    assert checked["quota (limit )?reached"] == 1
+    lint_paths(files, LintOptions())  # a new call checks again
+    assert checked["quota (limit )?reached"] == 2
