@@ -259,8 +259,7 @@ def _rules_of(data: Any) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _load(reference: str | FsPath, memo: LoadMemo) -> RuleSet:
-    """``load_rules(reference)``, each file of it parsed and each set built once per ``memo``
-    (a built-in set is cached whole by load_rules already)."""
+    """``load_rules(reference)``, each file parsed and each set built once per ``memo``."""
     name = os.fspath(reference)
     if name.startswith(BUILTIN_PREFIX):
         return load_rules(name)
@@ -564,9 +563,7 @@ class _Linter:
         for name, spec in (conditions if isinstance(conditions, dict) else {}).items():
             self._check_matchers(spec, ("conditions", name), source, ())
         for index, rule in _rules_of(data):
-            self._check_matchers(
-                rule.get("when"), ("rules", index, "when"), source, (rule["id"],)
-            )
+            self._check_matchers(rule.get("when"), ("rules", index, "when"), source, (rule["id"],))
         return self._noted
 
     def _check_matchers(
