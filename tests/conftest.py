@@ -24,8 +24,11 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from helpers.unhurried import unhurried
 
+from reliable_rules import RuleSet, load_rules
 from reliable_rules.ruleset.cachefiles import CACHE_DIR_ENV
+from reliable_rules.ruleset.resources import rules_dir
 
 #: The repository's root (``rules/``, ``schemas/``, ``docs/`` and ``examples/`` are below it).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -52,3 +55,14 @@ def project_root() -> Path:
 def data_dir() -> Path:
     """``tests/data``: the corpora of provider errors."""
     return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def default_by_path() -> RuleSet:
+    """builtin:default loaded once by path (its own set, not the process's shared built-in one,
+    with the generous regex budget of helpers.unhurried), for the engine tests that only read
+    its compiled rules and tables, or classify under the default knobs. A test that changes a
+    knob (the accelerator, UNSCANNED_MAX_CHARS) before loading, or checks what loading leaves
+    unbuilt, loads its own. (Here, not in tests/engine/conftest.py: a module of that name would
+    shadow this one for the tests that import from ``conftest``.)"""
+    return unhurried(load_rules(rules_dir() / "default.yaml"))

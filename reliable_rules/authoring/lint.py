@@ -17,7 +17,6 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -49,12 +48,14 @@ from reliable_rules.engine.regex_safety import backtracking_risk, parse_pattern
 from reliable_rules.errors import BadRecord, Problem, RuleSetError, RuleSourceError
 from reliable_rules.failure import Failure
 from reliable_rules.ruleset.access import extends_permitted
+from reliable_rules.ruleset.layering import build
 from reliable_rules.ruleset.loader import (
     BUILTIN_PREFIX,
     load_rules,
     registered_text,
     resolve_source,
 )
+from reliable_rules.ruleset.memo import DocumentKey, LoadMemo, document_key
 from reliable_rules.ruleset.model import Invariant, RuleSet
 from reliable_rules.ruleset.resources import rules_dir
 from reliable_rules.ruleset.yamlpos import Path, SourceMap, decode, parse_yaml
@@ -223,23 +224,29 @@ def _probe(failure: Failure) -> Probe:
     return Probe(failure, text, text.lower(), None)
 
 
-@lru_cache(maxsize=64)
-def _raw(file: str) -> tuple[Any, SourceMap] | None:
-    """A loaded file's YAML data and source map, by the loader's name of it."""
+def _raw(file: str, memo: LoadMemo) -> tuple[Any, SourceMap, DocumentKey] | None:
+    """A loaded file's YAML data and source map, by the loader's name of it (parsed once per
+    call: the loader's parse of the same bytes when it made one)."""
     if file.startswith(BUILTIN_PREFIX):
         path = rules_dir() / f"{file[len(BUILTIN_PREFIX) :]}.yaml"
     else:
         path = FsPath(file)
     try:
-        text, _ = decode(file, registered_text(file) or path.read_bytes())
+        raw = registered_text(file) or path.read_bytes()
+        key = document_key(path.resolve(), file, raw)
     except OSError:
         return None
-    if text is None:
-        return None
-    document, _ = parse_yaml(file, text)
+    if key not in memo.parsed:
+        text, problems = decode(file, raw)
+        document = None
+        if text is not None:
+            document, parsed = parse_yaml(file, text)
+            problems += parsed
+        memo.parsed[key] = (document, tuple(problems))
+    document = memo.parsed[key][0]
     if document is None:
         return None
-    return document.data, document.source
+    return document.data, document.source, key
 
 
 def _rules_of(data: Any) -> list[tuple[int, dict[str, Any]]]:
@@ -251,7 +258,15 @@ def _rules_of(data: Any) -> list[tuple[int, dict[str, Any]]]:
     ]
 
 
-def _bases(data: Any, path: FsPath) -> list[RuleSet]:
+def _load(reference: str | FsPath, memo: LoadMemo) -> RuleSet:
+    """``load_rules(reference)``, each file parsed and each set built once per ``memo``."""
+    name = os.fspath(reference)
+    if name.startswith(BUILTIN_PREFIX):
+        return load_rules(name)
+    return build(name, (), memo=memo)
+
+
+def _bases(data: Any, path: FsPath, memo: LoadMemo) -> list[RuleSet]:
     """The rule sets this file ``extends`` (those that load)."""
     extends = data.get("extends", []) if isinstance(data, dict) else []
     result: list[RuleSet] = []
@@ -262,9 +277,10 @@ def _bases(data: Any, path: FsPath) -> list[RuleSet]:
         if target is None or not (
             reference.startswith(BUILTIN_PREFIX) or extends_permitted(target, path.parent)
         ):
-            continue  # load_rules reports it (extends-missing, extends-outside)
+            continue  # loading reports it (extends-missing, extends-outside)
         try:
-            result.append(load_rules(reference if reference.startswith(BUILTIN_PREFIX) else target))
+            builtin = reference.startswith(BUILTIN_PREFIX)
+            result.append(_load(reference if builtin else target, memo))
         except (RuleSetError, RuleSourceError):
             continue
     return result
@@ -340,15 +356,23 @@ def _broad_regex(pattern: str, sensitive: bool) -> bool:
         return False
 
 
+#: A finding of a file's matchers as written: (code, where, message, hint, rules).
+_Noted = tuple[str, tuple[str, int, int], str, str, tuple[str, ...]]
+
+
 # ── checks ──────────────────────────────────────────────────────────────────────────────
 
 
 class _Linter:
-    def __init__(self, ruleset: RuleSet, path: FsPath, options: LintOptions) -> None:
+    def __init__(
+        self, ruleset: RuleSet, path: FsPath, options: LintOptions, memo: LoadMemo
+    ) -> None:
         self.ruleset = ruleset
         self.path = path
         self.options = options
+        self.memo = memo
         self.found: list[Finding] = []
+        self._noted: list[_Noted] = []
         self.ignore = {rule.id: set(rule.lint_ignore) for rule in ruleset.rules}
 
     def add(
@@ -436,15 +460,15 @@ class _Linter:
     # file structure: overrides, disables, conditions, categories ----------------------
 
     def structure(self) -> None:
-        raw = _raw(self.ruleset.file)
+        raw = _raw(self.ruleset.file, self.memo)
         if raw is None:
             return
-        data, source = raw
-        bases = _bases(data, self.path)
+        data, source, _ = raw
+        bases = _bases(data, self.path, self.memo)
         base_rules = {rule.id: rule for base in bases for rule in base.rules}
         for index, rule in _rules_of(data):
             base = base_rules.get(rule["id"])
-            base_raw = _raw(base.file) if base is not None else None
+            base_raw = _raw(base.file, self.memo) if base is not None else None
             if base is None or base_raw is None:
                 continue
             for _, other in _rules_of(base_raw[0]):
@@ -475,7 +499,7 @@ class _Linter:
     def _declared(self, key: str, name: str) -> tuple[str, int, int] | None:
         """Where the top-most file declares ``key.name`` (conditions, categories)."""
         for file in reversed(self.ruleset.files):
-            raw = _raw(file)
+            raw = _raw(file, self.memo)
             section = raw[0].get(key) if raw is not None and isinstance(raw[0], dict) else None
             if raw is not None and isinstance(section, dict) and name in section:
                 line, column = raw[1].key((key, name))
@@ -490,7 +514,11 @@ class _Linter:
             # Only the linted file's own conditions: a base's condition may be used by rules
             # this file disabled, and a vocabulary file (conditions, no rules) is extended by
             # several files that each use part of it; neither is this file's to remove.
-            if where is not None and top is not None and _declares(top, "conditions", name):
+            if (
+                where is not None
+                and top is not None
+                and _declares(top, "conditions", name, self.memo)
+            ):
                 self.add(
                     "unused-condition",
                     where,
@@ -503,7 +531,7 @@ class _Linter:
                 continue
             where = self._declared("categories", name)
             # Only the linted file's own categories (see the conditions above).
-            own = top is not None and _declares(top, "categories", name)
+            own = top is not None and _declares(top, "categories", name, self.memo)
             if where is not None and own and name not in DEFAULT_CATEGORIES:
                 self.add(
                     "unproduced-category",
@@ -516,17 +544,27 @@ class _Linter:
 
     def raw_matchers(self) -> None:
         for file in self.ruleset.files:
-            raw = _raw(file)
+            raw = _raw(file, self.memo)
             if raw is None or not isinstance(raw[0], dict):
                 continue
-            data, source = raw
-            conditions = data.get("conditions")
-            for name, spec in (conditions if isinstance(conditions, dict) else {}).items():
-                self._check_matchers(spec, ("conditions", name), source, ())
-            for index, rule in _rules_of(data):
-                self._check_matchers(
-                    rule.get("when"), ("rules", index, "when"), source, (rule["id"],)
-                )
+            # What a file's matchers as written give depends on its bytes alone: once per call
+            # (a base is checked with each file that extends it)
+            key = ("lint.raw_matchers", raw[2])
+            noted = self.memo.derived.get(key)
+            if noted is None:
+                noted = self.memo.derived[key] = self._noted_matchers(raw[0], raw[1])
+            for code, where, message, hint, rules in noted:
+                self.add(code, where, message, hint, rules)
+
+    def _noted_matchers(self, data: dict[str, Any], source: SourceMap) -> list[_Noted]:
+        """The findings of a file's matchers as written, before this lint's filters."""
+        self._noted = []
+        conditions = data.get("conditions")
+        for name, spec in (conditions if isinstance(conditions, dict) else {}).items():
+            self._check_matchers(spec, ("conditions", name), source, ())
+        for index, rule in _rules_of(data):
+            self._check_matchers(rule.get("when"), ("rules", index, "when"), source, (rule["id"],))
+        return self._noted
 
     def _check_matchers(
         self, data: Any, path: Path, source: SourceMap, rules: tuple[str, ...]
@@ -539,34 +577,34 @@ class _Linter:
                 needles = [value] if isinstance(value, str) else value
                 for needle in needles if isinstance(needles, list) else []:
                     if isinstance(needle, str) and _SHORT_WORD.fullmatch(needle.strip()):
-                        self.add(
+                        self._noted.append((
                             "broad-matcher",
                             where,
                             f"`contains: {needle}` matches any text with that short word "
                             "(or word part) in it",
                             "use a longer phrase, or combine it with `all: [...]`",
                             rules,
-                        )
+                        ))
             if key == "near":
                 self._check_near(value, where, rules)
             if key == "regex" and isinstance(value, str):
                 if _broad_regex(value, case == "sensitive"):
-                    self.add(
+                    self._noted.append((
                         "broad-matcher",
                         where,
                         f"regex {value!r} matches every text (it matches the empty string)",
                         "anchor it on the words it is about",
                         rules,
-                    )
+                    ))
                 elif risk := _backtracking(value, case == "sensitive"):
-                    self.add(
+                    self._noted.append((
                         "regex-backtracking",
                         where,
                         f"rule {', '.join(rules) or '?'}: regex {value!r} {risk}",
                         "rewrite without a repeat inside a repeat (`(a+)+` -> `a+`) and with "
                         "alternatives that cannot start alike (`(a|ab)+` -> `(ab?)+`)",
                         rules,
-                    )
+                    ))
 
     def _check_near(self, value: Any, where: tuple[str, int, int], rules: tuple[str, ...]) -> None:
         spec = {"words": value} if isinstance(value, list) else value
@@ -576,24 +614,24 @@ class _Linter:
         for term in terms if isinstance(terms, list) else []:
             for word in [term] if isinstance(term, str) else term if isinstance(term, list) else []:
                 if isinstance(word, str) and len(word) < NEAR_MIN_TERM:
-                    self.add(
+                    self._noted.append((
                         "broad-matcher",
                         where,
                         f"`near` term {word!r} is shorter than {NEAR_MIN_TERM} characters: "
                         "as a word prefix it starts a great many words",
                         "use a longer stem",
                         rules,
-                    )
+                    ))
         within = spec.get("within")
         if isinstance(within, int) and not isinstance(within, bool) and within > NEAR_BROAD_WITHIN:
-            self.add(
+            self._noted.append((
                 "broad-matcher",
                 where,
                 f"`near` within {within}: words more than {NEAR_BROAD_WITHIN} apart are "
                 "hardly related",
                 f"use within {NEAR_BROAD_WITHIN} or less",
                 rules,
-            )
+            ))
 
     @staticmethod
     def _case(data: Any, path: Path, parent: Path) -> Any:
@@ -690,10 +728,10 @@ def _problem_finding(problem: Problem, options: LintOptions) -> Finding | None:
     )
 
 
-def _declares(file: str, section: str, name: str) -> bool:
+def _declares(file: str, section: str, name: str, memo: LoadMemo) -> bool:
     """Whether the rule file ``file`` (as named in a ruleset) itself declares ``name`` in its
     ``section`` (``conditions`` or ``categories``)."""
-    raw = _raw(file)
+    raw = _raw(file, memo)
     data = raw[0] if raw is not None else None
     declared = data.get(section) if isinstance(data, dict) else None
     return isinstance(declared, dict) and name in declared
@@ -705,18 +743,20 @@ def lint_file(path: str | os.PathLike[str], options: LintOptions | None = None) 
     Raises:
         RuleSourceError: ``path`` names no readable rule file.
     """
-    options = options or LintOptions()
-    reference = os.fspath(path)
+    return _lint_file(os.fspath(path), options or LintOptions(), LoadMemo())
+
+
+def _lint_file(reference: str, options: LintOptions, memo: LoadMemo) -> list[Finding]:
+    """:func:`lint_file`, with the loads of the call ``memo`` belongs to."""
     try:
-        ruleset = load_rules(reference)
+        ruleset = _load(reference, memo)
     except RuleSourceError:
         raise
     except RuleSetError as error:
         found = [_problem_finding(problem, options) for problem in error.problems]
         return sorted((f for f in found if f is not None), key=Finding.sort_key)
     target, _ = resolve_source(reference, None)
-    _raw.cache_clear()
-    linter = _Linter(ruleset, target or FsPath(reference), options)
+    linter = _Linter(ruleset, target or FsPath(reference), options, memo)
     located = locate(set(linter.run()), ruleset, include_builtins=options.include_builtins)
     return sorted(located, key=Finding.sort_key)
 
@@ -747,9 +787,11 @@ def lint_paths(files: Iterable[str], options: LintOptions) -> tuple[list[Finding
     """Lint every file; findings deduplicated (a base's findings once) and the input errors."""
     findings: dict[Finding, None] = {}
     errors: list[str] = []
+    # One memo for the call: a base file many of the files extend is parsed and built once
+    memo = LoadMemo()
     for file in files:
         try:
-            found = lint_file(file, options)
+            found = _lint_file(os.fspath(file), options, memo)
         except RuleSourceError as error:
             errors.extend(problem.message for problem in error.problems)
             continue

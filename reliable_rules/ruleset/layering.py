@@ -34,10 +34,11 @@ from reliable_rules.ruleset.compile import (
     compile_extractor,
 )
 from reliable_rules.ruleset.invariants import compile_invariants
+from reliable_rules.ruleset.memo import DocumentKey, LoadMemo, document_key
 from reliable_rules.ruleset.model import Policy, Rule, RuleSet, RuleTest
 from reliable_rules.ruleset.resources import resolved_rules_dir
 from reliable_rules.ruleset.schema import FORMAT, validate_document
-from reliable_rules.ruleset.sourcemap import Path, SourceMap, decode
+from reliable_rules.ruleset.sourcemap import Path, SourceMap, YamlDocument, decode
 from reliable_rules.ruleset.sources import (
     BUILTIN_PREFIX,
     _texts,
@@ -131,11 +132,19 @@ _NOT_A_RULE_FILE = frozenset(
 
 
 class _Loader:
-    def __init__(self, home: FsPath | None = None, allow: tuple[FsPath, ...] = ()) -> None:
+    def __init__(
+        self,
+        home: FsPath | None = None,
+        allow: tuple[FsPath, ...] = (),
+        memo: LoadMemo | None = None,
+    ) -> None:
         # The rule set's own folder (that of the file loaded first) and the extra allowed
         # paths: ``extends`` reads nothing outside them.
         self.home = home
         self.allow = allow
+        # A call's memo of parses (lint of a directory), and the files this load read.
+        self.memo = memo
+        self.read: list[DocumentKey] = []
         self.problems: list[Problem] = []
         self._claims_format: set[FsPath] = set()
         self._done: dict[FsPath, _Layer | None] = {}
@@ -191,21 +200,12 @@ class _Loader:
             )
             return None
         shipped = shown.startswith(BUILTIN_PREFIX)
-        document = doccache.read(raw, shown) if shipped else None
+        key = document_key(path, shown, raw) if self.memo is not None else None
+        if key is not None:
+            self.read.append(key)
+        document = self._document(raw, shown, shipped, key)
         if document is None:
-            text, problems = decode(shown, raw)
-            self.problems.extend(problems)
-            if text is None:
-                return None
-            # PyYAML is imported only here: a cached built-in set never needs it
-            from reliable_rules.ruleset.yamlpos import parse_yaml  # noqa: PLC0415
-
-            document, problems = parse_yaml(shown, text)
-            self.problems.extend(problems)
-            if document is None:
-                return None
-            if shipped and not problems:
-                doccache.write(raw, document)
+            return None
         data, source = document.data, document.source
         if (
             self._stack[:-1]
@@ -221,11 +221,52 @@ class _Loader:
         # A shipped file reached as builtin:NAME is valid (tests/ruleset/test_shipped_valid.py
         # proves it at test time); `reliable-rules validate rules/` reaches them by path and
         # still checks them fully. The schema check is 40% of loading builtin:default.
-        schema_problems = [] if shipped else validate_document(data, source)
+        schema_problems = [] if shipped else self._schema_problems(document, key)
         self.problems.extend(schema_problems)
         if not isinstance(data, dict) or any(p.code == "format-version" for p in schema_problems):
             return None
         return self._layer(path, data, source)
+
+    def _document(
+        self, raw: bytes, shown: str, shipped: bool, key: DocumentKey | None
+    ) -> YamlDocument | None:
+        """The parsed file (its decode and parse problems reported), once per call's memo."""
+        if key is not None and self.memo is not None and key in self.memo.parsed:
+            document, problems = self.memo.parsed[key]
+            self.problems.extend(problems)
+            return document
+        before = len(self.problems)
+        document = doccache.read(raw, shown) if shipped else None
+        if document is None:
+            document = self._parse(raw, shown, shipped)
+        if key is not None and self.memo is not None:
+            self.memo.parsed[key] = (document, tuple(self.problems[before:]))
+        return document
+
+    def _parse(self, raw: bytes, shown: str, shipped: bool) -> YamlDocument | None:
+        text, problems = decode(shown, raw)
+        self.problems.extend(problems)
+        if text is None:
+            return None
+        # PyYAML is imported only here: a cached built-in set never needs it
+        from reliable_rules.ruleset.yamlpos import parse_yaml  # noqa: PLC0415
+
+        document, problems = parse_yaml(shown, text)
+        self.problems.extend(problems)
+        if document is None:
+            return None
+        if shipped and not problems:
+            doccache.write(raw, document)
+        return document
+
+    def _schema_problems(self, document: YamlDocument, key: DocumentKey | None) -> list[Problem]:
+        """The document's schema problems; checked once per call's memo (the check marks the
+        rejected parts in the document's source map, which the memo keeps with it)."""
+        if key is not None and self.memo is not None:
+            if key not in self.memo.checked:
+                self.memo.checked[key] = tuple(validate_document(document.data, document.source))
+            return list(self.memo.checked[key])
+        return validate_document(document.data, document.source)
 
     def _bases(self, path: FsPath, data: dict[str, Any], source: SourceMap) -> list[_Layer]:
         extends = data.get("extends", [])
@@ -608,14 +649,28 @@ def _scrubbed(problem: Problem) -> Problem:
     return problem if message == problem.message else replace(problem, message=message)
 
 
-def build(reference: str, allow_paths: Iterable[str | os.PathLike[str]]) -> RuleSet:
-    """Read, layer and compile the rule set ``reference`` (see ``load_rules``)."""
+def build(
+    reference: str,
+    allow_paths: Iterable[str | os.PathLike[str]],
+    *,
+    memo: LoadMemo | None = None,
+) -> RuleSet:
+    """Read, layer and compile the rule set ``reference`` (see ``load_rules``).
+
+    With ``memo`` (one call's, see ruleset/memo.py), a file parsed or a set built earlier in the
+    call with the same bytes is not parsed or built again.
+    """
     path, message = resolve_source(reference, None)
     if path is None:
         raise RuleSourceError([Problem(reference, 1, 1, message or "cannot load", "missing-file")])
     allow = tuple(FsPath(p).expanduser().resolve() for p in allow_paths)
-    loader = _Loader(path.parent, allow)
     top_file = shown_path(path, reference)
+    if memo is not None:
+        known = memo.ruleset(path, top_file, allow)
+        if known is not None:
+            # `source` is what this caller passed; everything else is the same set
+            return known if known.source == reference else replace(known, source=reference)
+    loader = _Loader(path.parent, allow, memo)
     try:
         layer = loader.load(path, reference)
         problems = loader.problems
@@ -646,4 +701,6 @@ def build(reference: str, allow_paths: Iterable[str | os.PathLike[str]]) -> Rule
             [_scrubbed(p) for p in problems]
             or [Problem(reference, 1, 1, "rule set could not be loaded", "invalid")]
         )
+    if memo is not None:
+        memo.keep(path, top_file, allow, tuple(loader.read), ruleset)
     return ruleset

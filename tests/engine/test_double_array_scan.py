@@ -71,12 +71,12 @@ def test_a_long_text_is_scanned_by_distinct_lines_with_the_same_answer() -> None
 
 
 def test_builtin_default_gets_the_same_bits_from_every_scan(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, default_by_path: reliable_rules.RuleSet
 ) -> None:
     """For every corpus record, daachorse's mask of builtin:default's table equals the OR of
     the entries of the literals the pure-Python set scan finds, and pyahocorasick's mask."""
     monkeypatch.setenv(scans.ACCELERATOR_ENV, "1")
-    classifier = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml")).classifier
+    classifier = default_by_path.classifier  # its table and literals, built by loading
     table = classifier._literal_table
     fast = _scan(table)
     pure = scans.literal_scan(classifier._scan_literals)

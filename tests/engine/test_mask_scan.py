@@ -9,13 +9,11 @@ from operator import or_
 from pathlib import Path
 
 import pytest
-from helpers.unhurried import unhurried
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reliable_rules
 from reliable_rules.engine import scans
-from reliable_rules.ruleset.resources import rules_dir
 
 ahocorasick = pytest.importorskip("ahocorasick")
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.jsonl"
@@ -50,12 +48,12 @@ def test_a_long_text_is_scanned_by_distinct_lines_with_the_same_answer() -> None
 
 
 def test_builtin_default_gets_the_table_entries_of_the_set_scan(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, default_by_path: reliable_rules.RuleSet
 ) -> None:
     """For every corpus record, the mask scan of builtin:default's table equals the OR of the
     entries of the literals the set scan finds."""
     monkeypatch.setenv(scans.ACCELERATOR_ENV, "1")
-    classifier = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml")).classifier
+    classifier = default_by_path.classifier  # its table and literals, built by loading
     table = classifier._literal_table
     fast = scans.MaskScan(table, ahocorasick)
     pure = scans.literal_scan(classifier._scan_literals)

@@ -19,7 +19,6 @@ from reliable_rules.engine.nodes import Regex, walk
 from reliable_rules.engine.prefilter import compile_gate, re2_superset
 from reliable_rules.engine.probe import Probe
 from reliable_rules.failure import Failure
-from reliable_rules.ruleset.resources import rules_dir
 
 re2 = pytest.importorskip("re2")
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.jsonl"
@@ -31,9 +30,8 @@ def _ignore_case() -> object:
     return options
 
 
-def default_regexes() -> list[Regex]:
-    """Every regex node of builtin:default."""
-    rules = reliable_rules.load_rules(rules_dir() / "default.yaml")
+def default_regexes(rules: reliable_rules.RuleSet) -> list[Regex]:
+    """Every regex node of builtin:default (``rules``)."""
     nodes = walk(rule.node for rule in rules.classifier.rules)
     return [node for node in nodes if isinstance(node, Regex)]
 
@@ -173,9 +171,11 @@ def test_an_exact_translation_agrees_with_the_regex_on_every_ascii_text(
         )  # fmt: skip
 
 
-def test_every_regex_of_builtin_default_has_a_prefilter_that_agrees_on_the_corpus() -> None:
+def test_every_regex_of_builtin_default_has_a_prefilter_that_agrees_on_the_corpus(
+    default_by_path: reliable_rules.RuleSet,
+) -> None:
     """Every regex of builtin:default has a gate, and no gate answers wrongly on the corpus."""
-    nodes = default_regexes()
+    nodes = default_regexes(default_by_path)
     gates = {id(node): compile_gate(node.pattern, node.flags) for node in nodes}
     assert all(gate is not None for gate in gates.values())
     lines = CORPUS.read_text(encoding="utf-8").splitlines()

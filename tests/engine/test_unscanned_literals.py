@@ -50,10 +50,12 @@ def _indexed_set(path: Path) -> Path:
     return path
 
 
-def test_builtin_default_leaves_short_ungated_literals_out_of_its_scan() -> None:
+def test_builtin_default_leaves_short_ungated_literals_out_of_its_scan(
+    default_by_path: reliable_rules.RuleSet,
+) -> None:
     """builtin:default's short ungated words ("req", "the", "for": dozens) are not scanned; no
     gate or Retry-After literal is among them, and none has an entry in the scan's table."""
-    classifier = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml")).classifier
+    classifier = default_by_path.classifier
     unscanned = classifier.unscanned
     # a floor, not the list: new rule files may make one of these words some rule's gate
     assert len(unscanned) >= 40
@@ -121,11 +123,11 @@ _WORDS = ["req", "request", "the", "model", "not", "found", "for", "rate", "limi
 @settings(max_examples=150, deadline=None)
 @given(st.lists(st.sampled_from(_WORDS), max_size=14), st.sampled_from([None, 400, 429, 500]))
 def test_random_wordings_decide_alike_with_and_without_unscanned_literals(
-    words: list[str], status: int | None
+    default_by_path: reliable_rules.RuleSet, words: list[str], status: int | None
 ) -> None:
     """Texts made of the short words and the family words around them decide alike."""
     text = " ".join(words)
-    with_unscanned = _DEFAULT.classify(text, status=status)
+    with_unscanned = default_by_path.classify(text, status=status)
     full = _FULL.classify(text, status=status)
     assert (with_unscanned.rule_id, with_unscanned.retry_after_ms) == (
         full.rule_id,
@@ -145,5 +147,4 @@ def _load_full() -> reliable_rules.RuleSet:
             classifier_module.UNSCANNED_MAX_CHARS = saved
 
 
-_DEFAULT = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml"))
 _FULL = _load_full()

@@ -17,7 +17,6 @@ from reliable_rules.engine.prefilter import AnyGate, compile_gate, re2_superset
 from reliable_rules.engine.probe import Probe
 from reliable_rules.engine.regex_literals import FOLDS_TO_ASCII, gates_hold
 from reliable_rules.failure import Failure
-from reliable_rules.ruleset.resources import rules_dir
 
 pytest.importorskip("re2")
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.jsonl"
@@ -109,10 +108,12 @@ def test_the_wide_prefilter_never_refuses_a_text_the_regex_matches(
             assert not gate.refuses_wide(data), (pattern, flags, text)
 
 
-def test_every_regex_of_builtin_default_refuses_no_corpus_text_it_matches() -> None:
+def test_every_regex_of_builtin_default_refuses_no_corpus_text_it_matches(
+    default_by_path: reliable_rules.RuleSet,
+) -> None:
     """On every non-ASCII corpus text, a wide gate of builtin:default refuses only texts its
     regex does not match; and it refuses most of those it can."""
-    rules = reliable_rules.load_rules(rules_dir() / "default.yaml")
+    rules = default_by_path
     roots = (rule.node for rule in rules.classifier.rules)
     nodes = [node for node in walk(roots) if isinstance(node, Regex)]
     lines = CORPUS.read_text(encoding="utf-8").splitlines()
