@@ -202,6 +202,20 @@ def _alternation(branches: Any) -> list[frozenset[str]]:
     return found
 
 
+def _parsed(pattern: str) -> Any:
+    """The standard library's parse of ``pattern``, or None when refused: syntax ``regex``
+    reads differently (:data:`_FOREIGN`, fuzzy or other ``regex``-only braces) or no parse."""
+    if _FOREIGN.search(pattern):
+        return None
+    for braces in _BRACES.finditer(pattern):
+        if not _COUNTS.fullmatch(braces.group(1)):
+            return None  # fuzzy matching or another ``regex``-only brace form
+    try:
+        return _sre_parse.parse(pattern, 0)
+    except (re.error, RecursionError, OverflowError, ValueError, TypeError):
+        return None
+
+
 def required_all(
     pattern: str, *, verbose: bool = False, limit: int = 3, weak: bool = False
 ) -> tuple[frozenset[str], ...]:
@@ -212,16 +226,8 @@ def required_all(
     literals shorter than :data:`MIN_LITERAL` (a ``+`` or ``>``): worth one substring test
     before a search, too common to gate a rule on.
     """
-    if verbose or _FOREIGN.search(pattern):
-        return ()
-    for braces in _BRACES.finditer(pattern):
-        if not _COUNTS.fullmatch(braces.group(1)):
-            return ()  # fuzzy matching or another ``regex``-only brace form
-    try:
-        parsed = _sre_parse.parse(pattern, 0)
-    except (re.error, RecursionError, OverflowError, ValueError, TypeError):
-        return ()
-    if parsed.state.flags & re.VERBOSE:
+    parsed = None if verbose else _parsed(pattern)
+    if parsed is None or parsed.state.flags & re.VERBOSE:
         return ()
     needs = sorted(
         set(_sequence(list(parsed))), key=lambda need: (_rank(need), sorted(need)), reverse=True
@@ -300,16 +306,8 @@ def needs_non_ascii(pattern: str, *, verbose: bool = False) -> bool:
     letters without case alone: ``ᲀ`` matches ``в`` ignoring case but lowercases to
     itself), so it was searched in every text reaching its rule; ``str.isascii`` is its gate
     instead. Refused as :func:`required_all` refuses (False: no gate)."""
-    if verbose or _FOREIGN.search(pattern):
-        return False
-    for braces in _BRACES.finditer(pattern):
-        if not _COUNTS.fullmatch(braces.group(1)):
-            return False
-    try:
-        parsed = _sre_parse.parse(pattern, 0)
-    except (re.error, RecursionError, OverflowError, ValueError, TypeError):
-        return False
-    if parsed.state.flags & re.VERBOSE:
+    parsed = None if verbose else _parsed(pattern)
+    if parsed is None or parsed.state.flags & re.VERBOSE:
         return False
     return _needs_foreign(list(parsed))
 
@@ -322,13 +320,8 @@ def non_ascii_or_literals(pattern: str) -> frozenset[str] | None:
     ASCII. None when some branch needs neither, or when the pattern is not such an
     alternation (``ошибк\\w\\s+соединения|error\\s+de\\s+conexi[oó]n`` gives
     ``{"error"}``-like literals; a Russian branch alone made the whole regex ungated)."""
-    if _FOREIGN.search(pattern) or any(
-        not _COUNTS.fullmatch(braces.group(1)) for braces in _BRACES.finditer(pattern)
-    ):
-        return None
-    try:
-        parsed = _sre_parse.parse(pattern, 0)
-    except (re.error, RecursionError, OverflowError, ValueError, TypeError):
+    parsed = _parsed(pattern)
+    if parsed is None:
         return None
     items = list(parsed)
     if parsed.state.flags & re.VERBOSE or len(items) != 1 or items[0][0] is not _BRANCH:
@@ -471,14 +464,8 @@ def re2_equivalent(pattern: str, *, projected: bool = False) -> bool:
     a digit, ``_`` for another word character, NUL otherwise): also no ``\\B``, and no negated
     class or ``[^x]`` naming a stand-in.
     """
-    if _FOREIGN.search(pattern):
-        return False
-    for braces in _BRACES.finditer(pattern):
-        if not _COUNTS.fullmatch(braces.group(1)):
-            return False
-    try:
-        parsed = _sre_parse.parse(pattern, 0)
-    except (re.error, RecursionError, OverflowError, ValueError, TypeError):
+    parsed = _parsed(pattern)
+    if parsed is None:
         return False
     if parsed.state.flags & (re.VERBOSE | re.MULTILINE | re.DOTALL | re.ASCII | re.LOCALE):
         return False
