@@ -36,6 +36,7 @@ from reliable_rules.engine.entries import (
 from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.lazyregex import regex
 from reliable_rules.engine.nodes import (
+    NON_ASCII,
     All,
     Any_,
     ConditionRef,
@@ -374,6 +375,8 @@ class Classifier:
         self._gates_provider = "provider" in kinds
         self._gates_model = "model" in kinds
         self._no_status = self._status_masks.get(None, 0)
+        # the entries whose gate is a letter no ASCII text holds (nodes.NON_ASCII)
+        self._non_ascii = index.get(NON_ASCII, 0)
         # decide() selects candidates inline unless a gate needs more than the literals found,
         # the status and the exception types (provider, model, the RE2 shape set)
         self._plain_gates = not (self._gates_provider or self._gates_model or self._shapes)
@@ -472,6 +475,8 @@ class Classifier:
         mask |= self._ungated
         if not gates_hold(probe.text):
             mask |= self._ascii_gated
+        if not probe.text.isascii():
+            mask |= self._non_ascii
         if self._shapes is not None:
             mask |= self._shapes(probe.text)
         failure = probe.failure
@@ -542,9 +547,11 @@ class Classifier:
                 # exception types alone
                 mask = combined & all_rules | self._ungated
                 second = (combined >> self._rule_count) & all_rules | self._unsecured
-                if not text.isascii() and not gates_hold(text):
-                    mask |= self._ascii_gated
-                    second |= self._second_ascii
+                if not text.isascii():
+                    mask |= self._non_ascii
+                    if not gates_hold(text):
+                        mask |= self._ascii_gated
+                        second |= self._second_ascii
                 if status is None:
                     mask |= self._no_status
                 else:

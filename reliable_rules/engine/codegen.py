@@ -133,6 +133,10 @@ class _Emitter:
             # the three non-ASCII letters case folding equates with ASCII: see regex_literals)
             search = self.constant(node.search, "F")
             return f"({self._regex_needs(node)} and {search}(P))"
+        if isinstance(node, Regex) and node.non_ascii:
+            # no literal, but a letter no ASCII text holds (Cyrillic, Greek): ASCII texts, most
+            # of them, are not searched
+            return f"(not text.isascii() and {self.constant(node.search, 'F')}(P))"
         if isinstance(node, Near) and self.indexed:
             # each term's alternatives as a literal set, then the word scan alone (what
             # Near.match does after testing the terms, which a mask scan's probe would test
@@ -147,6 +151,8 @@ class _Emitter:
 
     def _regex_needs(self, node: Regex) -> str:
         """The test that a regex's needed literals are present (or that they may not be)."""
+        if node.non_ascii:
+            return "(not text.isascii())"
         scanned = node.requirements if self.indexed else ()
         tests = [self.present(need) for need in scanned]
         tests.extend(
@@ -170,7 +176,7 @@ class _Emitter:
         needs = [
             self._regex_needs(regex)
             for regex in nodes
-            if isinstance(regex, Regex) and (regex.requirements or regex.weak)
+            if isinstance(regex, Regex) and (regex.requirements or regex.weak or regex.non_ascii)
         ]
         ask = f"{gate}(P)"
         if len(needs) == len(nodes):

@@ -27,7 +27,12 @@ from reliable_rules.engine.probe import (
     resolve_path,
     words,
 )
-from reliable_rules.engine.regex_literals import gates_hold, gates_of
+from reliable_rules.engine.regex_literals import (
+    gates_hold,
+    gates_of,
+    needs_non_ascii,
+    non_ascii_or_literals,
+)
 from reliable_rules.engine.regex_safety import (
     REGEX_TIMEOUT_S,
     search_bounded,
@@ -39,6 +44,7 @@ __all__ = [
     "JSON_WALK_MAX_NODES",
     "NEAR_MAX_TERMS",
     "NEAR_MAX_WITHIN",
+    "NON_ASCII",
     "REGEX_TIMEOUT_S",
     "GateKey",
     "Node",
@@ -53,6 +59,9 @@ __all__ = [
 logger = logging.getLogger("reliable_rules")
 
 GateKey = str | tuple[str, object]
+#: The gate key of a regex that cannot match a pure-ASCII text (see ``needs_non_ascii``):
+#: present when the text is not ASCII.
+NON_ASCII: GateKey = ("text", "non-ascii")
 _UNBUILT = object()
 #: ``near:`` takes 1 to this many terms, at most this many other words apart.
 NEAR_MAX_TERMS = 6
@@ -232,8 +241,8 @@ class Regex(Node, CompiledOnFirstUse):
     """
 
     __slots__ = (
-        "_compiled", "_gate", "flags", "needles", "pattern", "requirements", "rule_id",
-        "untimed_max", "weak",
+        "_compiled", "_gate", "flags", "needles", "non_ascii", "pattern", "requirements",
+        "rule_id", "untimed_max", "weak",
     )  # fmt: skip
 
     def __init__(
@@ -249,10 +258,29 @@ class Regex(Node, CompiledOnFirstUse):
         self.rule_id = ""  # the first rule using it (set by the classifier): for messages
         self.requirements, self.weak = gates_of(pattern, verbose=bool(self.flags & regex.VERBOSE))
         self.needles = frozenset().union(*self.requirements) if self.requirements else None
-        self.gate = frozenset[GateKey](self.requirements[0]) if self.requirements else None
+        # no literal gate: maybe one of the text's characters (Cyrillic, Greek letters)
+        self.non_ascii = not self.requirements and needs_non_ascii(
+            pattern, verbose=bool(self.flags & regex.VERBOSE)
+        )
+        self.gate = (
+            frozenset[GateKey](self.requirements[0])
+            if self.requirements
+            else frozenset({NON_ASCII})
+            if self.non_ascii
+            else None
+        )
+        if self.gate is None and not self.flags & regex.VERBOSE:
+            # an alternation of such branches and branches with literals: gated on either
+            # (the literals scanned as needles; the search itself tests nothing first)
+            mixed = non_ascii_or_literals(pattern)
+            if mixed is not None:
+                self.needles = mixed
+                self.gate = frozenset[GateKey]({*mixed, NON_ASCII})
 
 
     def match(self, probe: Probe) -> bool:
+        if self.non_ascii and probe.text.isascii():
+            return False
         found = probe.found
         if found is not None and self.requirements and gates_hold(probe.text):
             for need in self.requirements:

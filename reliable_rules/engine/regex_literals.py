@@ -14,6 +14,11 @@ checks every code point), so a text holding one of them can match a pattern with
 its literals after ``str.lower()``. The gates step aside for such texts
 (:func:`gates_hold`), which keeps classification exact.
 
+A regex with no such literal may still need a letter no ASCII character equals ignoring case
+(Cyrillic, Greek: :func:`needs_non_ascii`), or be an alternation of such branches and branches
+with literals (:func:`non_ascii_or_literals`): it is then gated on the text not being ASCII
+(or on those literals), where it was searched in every text reaching its rule.
+
 The pattern is read with the standard library's parser (the syntax ``regex`` shares with
 ``re``); anything only ``regex`` understands, or reads differently (POSIX classes, ``\\p{..}``,
 fuzzy ``{e<=1}``, named lists), is refused before parsing: the regex is then simply ungated.
@@ -33,6 +38,8 @@ __all__ = [
     "caseless",
     "gates_hold",
     "gates_of",
+    "needs_non_ascii",
+    "non_ascii_or_literals",
     "re2_equivalent",
     "remember_gates",
     "required_all",
@@ -195,6 +202,20 @@ def _alternation(branches: Any) -> list[frozenset[str]]:
     return found
 
 
+def _parsed(pattern: str) -> Any:
+    """The standard library's parse of ``pattern``, or None when refused: syntax ``regex``
+    reads differently (:data:`_FOREIGN`, fuzzy or other ``regex``-only braces) or no parse."""
+    if _FOREIGN.search(pattern):
+        return None
+    for braces in _BRACES.finditer(pattern):
+        if not _COUNTS.fullmatch(braces.group(1)):
+            return None  # fuzzy matching or another ``regex``-only brace form
+    try:
+        return _sre_parse.parse(pattern, 0)
+    except (re.error, RecursionError, OverflowError, ValueError, TypeError):
+        return None
+
+
 def required_all(
     pattern: str, *, verbose: bool = False, limit: int = 3, weak: bool = False
 ) -> tuple[frozenset[str], ...]:
@@ -205,21 +226,121 @@ def required_all(
     literals shorter than :data:`MIN_LITERAL` (a ``+`` or ``>``): worth one substring test
     before a search, too common to gate a rule on.
     """
-    if verbose or _FOREIGN.search(pattern):
-        return ()
-    for braces in _BRACES.finditer(pattern):
-        if not _COUNTS.fullmatch(braces.group(1)):
-            return ()  # fuzzy matching or another ``regex``-only brace form
-    try:
-        parsed = _sre_parse.parse(pattern, 0)
-    except (re.error, RecursionError, OverflowError, ValueError, TypeError):
-        return ()
-    if parsed.state.flags & re.VERBOSE:
+    parsed = None if verbose else _parsed(pattern)
+    if parsed is None or parsed.state.flags & re.VERBOSE:
         return ()
     needs = sorted(
         set(_sequence(list(parsed))), key=lambda need: (_rank(need), sorted(need)), reverse=True
     )
     return tuple(need for need in needs[:limit] if _usable(need) or weak)
+
+
+def _foreign_char(code: int) -> bool:
+    """Whether the character ``code`` matches no ASCII text, ignoring case or not: it is not
+    ASCII, not one of :data:`FOLDS_TO_ASCII`, assigned, and none of its case forms (full case
+    folding included: ``ß`` folds to ``ss``) holds an ASCII character."""
+    char = chr(code)
+    if char.isascii() or char in FOLDS_TO_ASCII:
+        return False
+    if unicodedata.category(char) == "Cn":
+        # unassigned in this Python's tables, maybe not in regex's (U+1DF95 folds to "ss")
+        return False
+    return not any(c.isascii() for c in char.casefold() + char.lower() + char.upper())
+
+
+#: A class ranging over more characters than this is not walked (it is taken as "may be ASCII").
+_MAX_CLASS_WALK = 4096
+
+
+def _foreign_class(items: Any) -> bool:
+    """Whether every character a parsed class ``[...]`` accepts is :func:`_foreign_char`."""
+    for kind, argument in items:
+        if kind is _LITERAL:
+            if not _foreign_char(argument):
+                return False
+        elif kind is _sre_constants.RANGE:
+            low, high = argument
+            if high - low > _MAX_CLASS_WALK:
+                return False
+            if not all(_foreign_char(code) for code in range(low, high + 1)):
+                return False
+        else:
+            return False  # a negation or a category (\w, \d) can accept ASCII
+    return True
+
+
+def _needs_foreign(items: Any) -> bool:
+    """Whether every match of the parsed sequence ``items`` holds a :func:`_foreign_char`."""
+    for op, argument in items:
+        if op is _LITERAL:
+            if _foreign_char(argument):
+                return True
+        elif op is _sre_constants.IN:
+            if _foreign_class(argument):
+                return True
+        elif op is _SUBPATTERN:
+            if _needs_foreign(argument[-1]):
+                return True
+        elif _ATOMIC_GROUP is not None and op is _ATOMIC_GROUP:
+            if _needs_foreign(argument):
+                return True
+        elif op is _BRANCH:
+            if all(_needs_foreign(branch) for branch in argument[1]):
+                return True
+        elif op in (_MAX_REPEAT, _MIN_REPEAT) or (
+            _POSSESSIVE_REPEAT is not None and op is _POSSESSIVE_REPEAT
+        ):
+            low, _high, body = argument
+            if low >= 1 and _needs_foreign(body):
+                return True
+        # anything else (lookarounds, any character, conditionals) needs nothing
+    return False
+
+
+def needs_non_ascii(pattern: str, *, verbose: bool = False) -> bool:
+    """Whether every match of ``pattern`` holds a character that is not ASCII and that no
+    ASCII character equals ignoring case (a Cyrillic or Greek letter: ``ошибк``), so that it
+    cannot match a pure-ASCII text (most error texts).
+
+    A regex whose literals are of such letters has no literal gate (:func:`caseless` admits
+    letters without case alone: ``ᲀ`` matches ``в`` ignoring case but lowercases to
+    itself), so it was searched in every text reaching its rule; ``str.isascii`` is its gate
+    instead. Refused as :func:`required_all` refuses (False: no gate)."""
+    parsed = None if verbose else _parsed(pattern)
+    if parsed is None or parsed.state.flags & re.VERBOSE:
+        return False
+    return _needs_foreign(list(parsed))
+
+
+def non_ascii_or_literals(pattern: str) -> frozenset[str] | None:
+    """For a top-level alternation some of whose branches need a letter no ASCII text holds
+    (:func:`needs_non_ascii`) and the others a literal: those literals (lowercased, as
+    :func:`required_all` gives them), one requirement of each such branch. Every match holds
+    one of them in the lowercased text (where :func:`gates_hold`) or is in a text that is not
+    ASCII. None when some branch needs neither, or when the pattern is not such an
+    alternation (``ошибк\\w\\s+соединения|error\\s+de\\s+conexi[oó]n`` gives
+    ``{"error"}``-like literals; a Russian branch alone made the whole regex ungated)."""
+    parsed = _parsed(pattern)
+    if parsed is None:
+        return None
+    items = list(parsed)
+    if parsed.state.flags & re.VERBOSE or len(items) != 1 or items[0][0] is not _BRANCH:
+        return None
+    literals: set[str] = set()
+    foreign = False
+    for branch in items[0][1][1]:
+        if _needs_foreign(branch):
+            foreign = True
+            continue
+        usable = [need for need in _sequence(branch) if _usable(need)]
+        if not usable:
+            return None
+        best: frozenset[str] = max(usable, key=lambda need: (_rank(need), sorted(need)))
+        literals.update(best)
+    minimal = _minimal(literals)
+    if not foreign or not minimal or len(minimal) > _MAX_ALTERNATIVES:
+        return None
+    return minimal
 
 
 Gates = tuple[tuple[frozenset[str], ...], tuple[frozenset[str], ...]]
@@ -343,14 +464,8 @@ def re2_equivalent(pattern: str, *, projected: bool = False) -> bool:
     a digit, ``_`` for another word character, NUL otherwise): also no ``\\B``, and no negated
     class or ``[^x]`` naming a stand-in.
     """
-    if _FOREIGN.search(pattern):
-        return False
-    for braces in _BRACES.finditer(pattern):
-        if not _COUNTS.fullmatch(braces.group(1)):
-            return False
-    try:
-        parsed = _sre_parse.parse(pattern, 0)
-    except (re.error, RecursionError, OverflowError, ValueError, TypeError):
+    parsed = _parsed(pattern)
+    if parsed is None:
         return False
     if parsed.state.flags & (re.VERBOSE | re.MULTILINE | re.DOTALL | re.ASCII | re.LOCALE):
         return False
