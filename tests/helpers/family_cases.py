@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from reliable_rules import Decision, RuleSet
 
 
@@ -27,3 +29,13 @@ def decide_text(ruleset: RuleSet, text: str, status: int | None) -> Decision:
     if status is None:
         return ruleset.classify(text)
     return ruleset.classify(None, status=status, body=text)
+
+
+def case(category: str, name: str, **failure: Any) -> Any:
+    """One table row: the failure as classify() keywords and the category it must get."""
+    return pytest.param(failure, category, id=name)
+
+
+def rule_case(rule: str, category: str, name: str, **failure: Any) -> Any:
+    """One table row: the failure as classify() keywords, the rule and category it must get."""
+    return pytest.param(failure, rule, category, id=name)

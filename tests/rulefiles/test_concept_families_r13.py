@@ -18,13 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from helpers.family_cases import decide
-
-
-def case(category: str, name: str, **failure: Any) -> Any:
-    """One table row: the failure as classify() keywords and the category it must get."""
-    return pytest.param(failure, category, id=name)
-
+from helpers.family_cases import case, decide
 
 # (failure, the category builtin:default must decide): what each family must catch.
 CATCHES = [

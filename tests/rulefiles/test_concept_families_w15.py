@@ -16,16 +16,12 @@ from typing import Any
 
 import pytest
 from helpers.family_cases import decide
+from helpers.family_cases import rule_case as case
 
 ROLE = "default.w15.message-role-refused"
 CONFLICT = "default.w15.tools-option-conflict"
 DEFINITION = "default.w15.tool-definition-rejected"
 FEATURE = "default.w15.tool-feature-lacking"
-
-
-def case(rule: str, category: str, name: str, **failure: Any) -> Any:
-    """One table row: the failure as classify() keywords, the rule and category it must get."""
-    return pytest.param(failure, rule, category, id=name)
 
 
 # (failure, the rule that must decide it, its category): wordings made up for each family.

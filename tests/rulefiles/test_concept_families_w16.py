@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from helpers.family_cases import decide
+from helpers.family_cases import rule_case as case
 
 SAFETY = "default.w16.safety-reason-identifier"
 MODERATION = "default.w16.moderation-verdict"
@@ -33,11 +34,6 @@ NOT_OFFERED = "default.w16.model-not-offered-here"
 ENDPOINT_URL = "default.w16.endpoint-url-not-found"
 OUTPUT = "default.w16.model-output-invalid"
 TOOL_SERVER = "default.w16.tool-server-config-invalid"
-
-
-def case(rule: str, category: str, name: str, **failure: Any) -> Any:
-    """One table row: the failure as classify() keywords, the rule and category it must get."""
-    return pytest.param(failure, rule, category, id=name)
 
 
 # (failure, the rule that must decide it, its category): wordings of imagined providers.
