@@ -105,7 +105,7 @@ def test_the_history_names_the_blind_parts_as_they_are_in_the_corpus() -> None:
 #: that moves any part shows in this file's diff; the README quotes these figures.
 TODAY: dict[str, tuple[int, int, int]] = {
     "before": (353, 354, 354),
-    "r1 blind": (92, 96, 96),
+    "r1 blind": (93, 96, 96),
     "r1 train": (214, 216, 216),
     "r2 blind": (77, 82, 83),
     "r2 train": (194, 194, 194),
@@ -116,7 +116,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r5 blind": (100, 112, 113),
     "r5 train": (177, 178, 178),
     "r6 blind": (58, 59, 61),
-    "r6 train": (71, 71, 73),
+    "r6 train": (72, 72, 73),
     "r7 blind": (101, 120, 121),
     "r7 train": (356, 357, 357),
     "r8 blind": (167, 174, 174),
@@ -124,7 +124,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r9 blind": (197, 199, 199),
     "r9 train": (256, 256, 256),
     "r10 blind": (176, 190, 197),
-    "r10 train": (398, 400, 401),
+    "r10 train": (399, 401, 401),
     "r11 blind": (146, 163, 169),
     "r11 train": (141, 142, 142),
     "r12 blind": (115, 118, 119),
