@@ -129,7 +129,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r11 train": (141, 142, 142),
     "r12 blind": (115, 118, 119),
     "r12 train": (176, 181, 182),
-    "r13 blind": (118, 126, 139),
+    "r13 blind": (124, 133, 139),
     "r13 train": (123, 130, 130),
 }
 

@@ -70,6 +70,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/rate-limits.yaml",
         "builtin:default/grid-throttle.yaml",
         "builtin:default/provider-states.yaml",
+        "builtin:default/w17-precedence.yaml",
         "builtin:default/grid-size.yaml",
         "builtin:default/transport-text.yaml",
         "builtin:default/server.yaml",
