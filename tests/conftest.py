@@ -18,15 +18,18 @@ trusted; tests of the caches themselves still use their own ``tmp_path``.
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import tempfile
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 from helpers.unhurried import unhurried
 
 from reliable_rules import RuleSet, load_rules
+from reliable_rules.cli import main
 from reliable_rules.ruleset.cachefiles import CACHE_DIR_ENV
 from reliable_rules.ruleset.resources import rules_dir
 
@@ -66,3 +69,19 @@ def default_by_path() -> RuleSet:
     unbuilt, loads its own. (Here, not in tests/engine/conftest.py: a module of that name would
     shadow this one for the tests that import from ``conftest``.)"""
     return unhurried(load_rules(rules_dir() / "default.yaml"))
+
+
+@pytest.fixture(scope="session")
+def shipped_rules_tested() -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of ``reliable-rules test rules/ --coverage-threshold 100``
+    run once from the project root: the tests that read its report share the run (each one
+    cost 7 to 10 s). At 100% coverage the threshold adds no line to the report."""
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    os.chdir(PROJECT_ROOT)
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(["test", "rules/", "--coverage-threshold", "100"])
+    finally:
+        os.chdir(here)
+    return code, out.getvalue(), err.getvalue()

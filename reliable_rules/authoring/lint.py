@@ -25,23 +25,9 @@ import regex
 from reliable_rules.authoring.corpus import iter_records, record_failure
 from reliable_rules.authoring.gating import ungated_costs
 from reliable_rules.authoring.locate import Related, locate
+from reliable_rules.authoring.subsumption import Candidates, subsumes
 from reliable_rules.engine.nodes import (
-    All,
-    Any_,
-    Contains,
-    ExceptionType,
-    Header,
-    Json,
-    JsonKey,
-    Near,
-    Never,
-    Node,
-    Not,
     Probe,
-    Regex,
-    Scope,
-    Status,
-    TextStatus,
     unwrap,
 )
 from reliable_rules.engine.regex_safety import backtracking_risk, parse_pattern
@@ -152,68 +138,6 @@ class LintOptions:
     corpus: tuple[tuple[str, int, Failure], ...] = ()
     #: Report findings only about shipped files (``builtin:``) of a user's rule set too.
     include_builtins: bool = False
-
-
-# ── subsumption ─────────────────────────────────────────────────────────────────────────
-
-
-def _accepted(node: TextStatus) -> frozenset[int]:
-    if node.included is not None:
-        return node.included
-    return frozenset(range(node.low, node.high + 1)) - node.excluded
-
-
-def _leaf_subsumes(a: Node, b: Node) -> bool:
-    if isinstance(a, Status) and isinstance(b, Status):
-        if a.mode == "any":
-            return b.mode in ("any", "in")
-        if a.mode == "none":
-            return b.mode == "none"
-        return b.mode == "in" and b.values <= a.values
-    if isinstance(a, Contains) and isinstance(b, Contains):
-        if a.sensitive:
-            return b.sensitive and all(any(x in y for x in a.needles) for y in b.needles)
-        return all(any(x in y.lower() for x in a.lowered) for y in b.needles)
-    if isinstance(a, TextStatus) and isinstance(b, TextStatus):
-        return (a.low, a.high) == (b.low, b.high) and _accepted(b) <= _accepted(a)
-    if isinstance(a, ExceptionType) and isinstance(b, ExceptionType):
-        return b.names <= a.names
-    if isinstance(a, Scope) and isinstance(b, Scope):
-        return a.field == b.field and set(b.patterns) <= set(a.patterns)
-    if isinstance(a, Regex) and isinstance(b, Regex):
-        return a.pattern == b.pattern and a.compiled.flags == b.compiled.flags
-    if isinstance(a, Json) and isinstance(b, Json):
-        return (a.path, a.label) == (b.path, b.label)
-    if isinstance(a, Header) and isinstance(b, Header):
-        return (a.name.lower(), a.label) == (b.name.lower(), b.label)
-    if isinstance(a, JsonKey) and isinstance(b, JsonKey):
-        return (a.keys, a.label) == (b.keys, b.label)
-    if isinstance(a, Near) and isinstance(b, Near):
-        # the same terms further apart, or in any order where b wants them in order
-        return (
-            a.terms == b.terms and a.within >= b.within and (b.ordered or not a.ordered)
-        )
-    return False
-
-
-def subsumes(a: Node, b: Node, depth: int = 0) -> bool:
-    """True only if every failure ``b`` matches is matched by ``a`` (sound, incomplete)."""
-    a, b = unwrap(a), unwrap(b)
-    if a is b or isinstance(b, Never):
-        return True
-    if depth > 40 or isinstance(a, Never):
-        return False
-    if isinstance(b, Any_):
-        return all(subsumes(a, child, depth + 1) for child in b.children)
-    if isinstance(a, All):
-        return all(subsumes(child, b, depth + 1) for child in a.children)
-    if isinstance(a, Not) and isinstance(b, Not):
-        return subsumes(b.child, a.child, depth + 1)
-    if isinstance(a, Any_) and any(subsumes(child, b, depth + 1) for child in a.children):
-        return True
-    if isinstance(b, All):
-        return any(subsumes(a, child, depth + 1) for child in b.children)
-    return _leaf_subsumes(a, b)
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────
@@ -423,11 +347,18 @@ class _Linter:
         compiled = self.ruleset.classifier.rules
         decide = self.ruleset.classifier.decide
         by_id = {rule.id: rule for rule in self.ruleset.rules}
+        reach = [Candidates(entry.node) for entry in compiled]
         for index, entry in enumerate(compiled):
             rule = by_id[entry.id]
             where = (rule.file, rule.line, rule.column)
+            # the first earlier rule that subsumes it, of those that can (Candidates)
             earlier = next(
-                (other for other in compiled[:index] if subsumes(other.node, entry.node)), None
+                (
+                    other
+                    for other, can in zip(compiled[:index], reach[:index], strict=True)
+                    if can.may_subsume(reach[index]) and subsumes(other.node, entry.node)
+                ),
+                None,
             )
             if earlier is not None:
                 first = by_id[earlier.id]

@@ -12,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reliable_rules import load_rules
-from reliable_rules.authoring.lint import CODES, Finding, LintOptions, lint_file, subsumes
+from reliable_rules.authoring.lint import (
+    CODES,
+    Finding,
+    LintOptions,
+    lint_file,
+    subsumes,
+)
+from reliable_rules.authoring.subsumption import Candidates
 from reliable_rules.cli import main
 from reliable_rules.engine.nodes import All, Any_, Contains, ExceptionType, Node, Not, Probe, Status
 from reliable_rules.failure import to_failure, with_exception_types
@@ -469,6 +476,18 @@ def test_subsumption_is_sound(a: Node, b: Node, cases: list[object]) -> None:
         for failure in cases:
             if matches(b, failure):
                 assert matches(a, failure)
+
+
+@settings(max_examples=500, deadline=None)
+@given(matchers, matchers, st.booleans())
+def test_pairs_never_wins_skips_are_pairs_subsumes_refuses(a: Node, b: Node, share: bool) -> None:
+    """never-wins compares only the pairs Candidates lets through: whenever subsumes(A, B),
+    Candidates(A) may subsume Candidates(B) (also when B contains A itself, a shared node)."""
+    if share:
+        b = Any_([b, a]) if isinstance(b, Not) else All([b, a])
+    for first, second in ((a, b), (b, a), (a, a), (Not(b), Not(a))):
+        if subsumes(first, second):
+            assert Candidates(first).may_subsume(Candidates(second))
 
 
 @settings(max_examples=200, deadline=None)

@@ -12,10 +12,8 @@ that belong to another family.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from helpers.family_cases import decide
+from helpers.family_cases import family_tests
 from helpers.family_cases import rule_case as case
 
 ROLE = "default.w15.message-role-refused"
@@ -101,31 +99,13 @@ LEAVES = [
 ]
 
 
-@pytest.mark.parametrize(("failure", "rule", "category"), CATCHES)
-def test_w15_family_catches_its_concept(
-    default: Any, failure: dict[str, Any], rule: str, category: str
-) -> None:
-    """Each w15 family decides its concept in wordings no corpus record used."""
-    decision = decide(default, failure)
-    assert (decision.rule_id, decision.category) == (rule, category)
-
-
-@pytest.mark.parametrize(("failure", "category", "rule"), NEAR_MISSES)
-def test_w15_family_leaves_near_misses_to_another(
-    default: Any, failure: dict[str, Any], category: str, rule: str
-) -> None:
-    """A near miss of a w15 family is decided by the family it belongs to."""
-    decision = decide(default, failure)
-    assert decision.category == category
-    assert decision.rule_id != rule
-
-
-@pytest.mark.parametrize(("failure", "rule"), LEAVES)
-def test_w15_rule_does_not_decide_a_lookalike(
-    default: Any, failure: dict[str, Any], rule: str
-) -> None:
-    """A text with a w15 rule's gate words but not its concept is not decided by it."""
-    assert decide(default, failure).rule_id != rule
+(
+    test_w15_family_catches_its_concept,
+    test_w15_family_leaves_near_misses_to_another,
+    test_w15_rule_does_not_decide_a_lookalike,
+) = family_tests(
+    "w15", catches=CATCHES, near_misses=NEAR_MISSES, leaves=LEAVES
+)
 
 
 # --- w15b: the remaining misses of rounds 1-11, by concept (issue 11) --------------------------
@@ -260,28 +240,10 @@ LEAVES_W15B = [
 ]
 
 
-@pytest.mark.parametrize(("failure", "rule", "category"), CATCHES_W15B)
-def test_w15b_family_catches_its_concept(
-    default: Any, failure: dict[str, Any], rule: str, category: str
-) -> None:
-    """Each w15b family decides its concept in wordings no corpus record used."""
-    decision = decide(default, failure)
-    assert (decision.rule_id, decision.category) == (rule, category)
-
-
-@pytest.mark.parametrize(("failure", "category", "rule"), NEAR_MISSES_W15B)
-def test_w15b_family_leaves_near_misses_to_another(
-    default: Any, failure: dict[str, Any], category: str, rule: str
-) -> None:
-    """A near miss of a w15b family is decided by the family it belongs to."""
-    decision = decide(default, failure)
-    assert decision.category == category
-    assert decision.rule_id != rule
-
-
-@pytest.mark.parametrize(("failure", "rule"), LEAVES_W15B)
-def test_w15b_rule_does_not_decide_a_lookalike(
-    default: Any, failure: dict[str, Any], rule: str
-) -> None:
-    """A text with a w15b rule's gate words but not its concept is not decided by it."""
-    assert decide(default, failure).rule_id != rule
+(
+    test_w15b_family_catches_its_concept,
+    test_w15b_family_leaves_near_misses_to_another,
+    test_w15b_rule_does_not_decide_a_lookalike,
+) = family_tests(
+    "w15b", catches=CATCHES_W15B, near_misses=NEAR_MISSES_W15B, leaves=LEAVES_W15B
+)

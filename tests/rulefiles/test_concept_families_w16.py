@@ -12,10 +12,8 @@ corpus record used, and leave alone the near misses that belong to another famil
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from helpers.family_cases import decide
+from helpers.family_cases import family_tests
 from helpers.family_cases import rule_case as case
 
 SAFETY = "default.w16.safety-reason-identifier"
@@ -245,15 +243,6 @@ LEAVES = [
 ]
 
 
-@pytest.mark.parametrize(("failure", "rule", "category"), CATCHES)
-def test_w16_family_catches_its_concept(
-    default: Any, failure: dict[str, Any], rule: str, category: str
-) -> None:
-    """Each w16 family decides its concept in wordings no corpus record used."""
-    decision = decide(default, failure)
-    assert (decision.rule_id, decision.category) == (rule, category)
-
-
 def test_every_w16_family_has_five_made_up_wordings() -> None:
     """Every w16 family is tried on at least five wordings of imagined providers."""
     counts: dict[str, int] = {}
@@ -264,19 +253,10 @@ def test_every_w16_family_has_five_made_up_wordings() -> None:
     assert min(counts.values()) >= 5
 
 
-@pytest.mark.parametrize(("failure", "category", "rule"), NEAR_MISSES)
-def test_w16_family_leaves_near_misses_to_another(
-    default: Any, failure: dict[str, Any], category: str, rule: str
-) -> None:
-    """A near miss of a w16 family is decided by the family it belongs to."""
-    decision = decide(default, failure)
-    assert decision.category == category
-    assert decision.rule_id != rule
-
-
-@pytest.mark.parametrize(("failure", "rule"), LEAVES)
-def test_w16_rule_does_not_decide_a_lookalike(
-    default: Any, failure: dict[str, Any], rule: str
-) -> None:
-    """A text with a w16 rule's gate words but not its concept is not decided by it."""
-    assert decide(default, failure).rule_id != rule
+(
+    test_w16_family_catches_its_concept,
+    test_w16_family_leaves_near_misses_to_another,
+    test_w16_rule_does_not_decide_a_lookalike,
+) = family_tests(
+    "w16", catches=CATCHES, near_misses=NEAR_MISSES, leaves=LEAVES
+)
