@@ -131,8 +131,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r12 train": (176, 181, 182),
     "r13 blind": (124, 133, 139),
     "r13 train": (123, 130, 130),
-    "r14 blind": (39, 45, 49),
-    "r14 train": (87, 101, 121),
+    "r14 blind": (41, 46, 49),
+    "r14 train": (118, 121, 121),
 }
 
 
