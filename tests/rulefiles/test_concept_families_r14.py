@@ -14,10 +14,8 @@ failures and answers without fields. Every case here is a wording made up for th
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from helpers.family_cases import case, decide
+from helpers.family_cases import case, family_tests
 
 # (failure, the category builtin:default must decide): what each family must catch.
 CATCHES = [
@@ -577,27 +575,10 @@ LEAVES = [
 ]
 
 
-@pytest.mark.parametrize(("failure", "category"), CATCHES)
-def test_round14_family_catches_its_concept(
-    default: Any, failure: dict[str, Any], category: str
-) -> None:
-    """Each round-14 family decides its concept in wordings its records did not use."""
-    assert decide(default, failure).category == category
-
-
-@pytest.mark.parametrize(("failure", "category"), NEAR_MISSES)
-def test_round14_family_leaves_near_misses_to_another(
-    default: Any, failure: dict[str, Any], category: str
-) -> None:
-    """A near miss of a round-14 family is decided by the family it belongs to."""
-    decision = decide(default, failure)
-    assert decision.category == category
-    assert not (decision.rule_id or "").startswith("default.r14.")
-
-
-@pytest.mark.parametrize(("failure", "rule"), LEAVES)
-def test_round14_rule_does_not_decide_a_lookalike(
-    default: Any, failure: dict[str, Any], rule: str
-) -> None:
-    """A text with a round-14 rule's gate words but not its concept is not decided by it."""
-    assert decide(default, failure).rule_id != rule
+(
+    test_round14_family_catches_its_concept,
+    test_round14_family_leaves_near_misses_to_another,
+    test_round14_rule_does_not_decide_a_lookalike,
+) = family_tests(
+    "round-14", catches=CATCHES, near_misses=NEAR_MISSES, leaves=LEAVES, prefix="default.r14."
+)
