@@ -562,13 +562,13 @@ class Classifier:
             else:
                 mask = self._more_candidates(probe, combined & all_rules)
                 mask &= self._second(combined, text)
-        owners, after = self._entry_rule, self._after
+        owners = self._entry_rule
         while mask:
             position = owners[(mask & -mask).bit_length() - 1]
             if matchers[position](probe, text, lower, status, groups):
                 verdict = self._verdicts[position]
                 break
-            mask &= after[position]  # the rule's other entries: tried already
+            mask &= self._after[position]  # the rule's other entries: tried already
         if (
             scanned
             and self._retry_needles is not None

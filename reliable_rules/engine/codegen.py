@@ -159,10 +159,8 @@ class _Emitter:
             "(" + " or ".join(f"{needle!r} in lower" for needle in sorted(need)) + ")"
             for need in (node.weak if self.indexed else node.requirements + node.weak)
         )
-        # gates_hold is True for every ASCII text (most): the method call answers those
-        # without the Python call, which ran once per failed test (~4 a classification)
         holds = self.constant(gates_hold, "G")
-        return f"({' and '.join(tests)} or not text.isascii() and not {holds}(text))"
+        return f"({' and '.join(tests)} or not {holds}(text))"
 
     def _any(self, node: Any_) -> str:
         branches = [self.expr(child) for child in node.children]

@@ -17,7 +17,6 @@ from itertools import islice
 from typing import Any
 
 from reliable_rules.engine.lazyregex import CompiledOnFirstUse, regex
-from reliable_rules.engine.prefilter import SENTINEL_ONLY
 from reliable_rules.engine.probe import (
     JSON_WALK_MAX_DEPTH,
     JSON_WALK_MAX_NODES,
@@ -298,12 +297,7 @@ class Regex(Node, CompiledOnFirstUse):
             if gate is not None:
                 data = probe.gate_data()
                 if data is not None:
-                    # RE2's answer, when it is proven (prefilter.py): gate(data), with its
-                    # first step inline (most searches end at the superset's "no match")
-                    found = gate.superset(data)
-                    if found == SENTINEL_ONLY:
-                        return False
-                    answer = gate.after_superset(found, data)
+                    answer = gate(data)  # RE2's answer, when it is proven (prefilter.py)
                     if answer is not None:
                         return answer  # type: ignore[no-any-return]
                 else:

@@ -278,8 +278,6 @@ def available() -> bool:
 
 
 _SENTINEL_ONLY = [0]
-#: What a one-pattern set answers when only its sentinel matched (no match).
-SENTINEL_ONLY = _SENTINEL_ONLY
 
 
 class Re2Gate:
@@ -318,16 +316,6 @@ class Re2Gate:
         found = self._superset(data)
         if found == _SENTINEL_ONLY:
             return False  # only the sentinel: no match
-        return self.after_superset(found, data)
-
-    @property
-    def superset(self) -> Any:
-        """The superset set's ``Match``: ``gate(data)`` is False when it answers
-        ``SENTINEL_ONLY`` (Regex.search asks it inline: most searches end there)."""
-        return self._superset
-
-    def after_superset(self, found: Any, data: bytes) -> bool | None:
-        """``gate(data)`` once the superset answered ``found`` (not ``SENTINEL_ONLY``)."""
         exact = self._exact
         if exact is self._superset:
             # the superset is the exact translation: its answer decides (no second pass)
