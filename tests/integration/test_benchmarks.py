@@ -97,3 +97,11 @@ def test_the_bench_user_rules_are_three_kinds_that_each_can_match(tmp_path: Path
     assert rules.classify("acme gateway shard 3 saturated").rule_id == "user.rule-3"
     assert rules.classify("tenant-250 usage: budget exhausted").rule_id == "user.rule-250"
     assert rules.classify("job QQ123456-0123abcdef failed").rule_id == "user.rule-2"
+
+
+def test_callgrind_classify_measures_row_one_mix() -> None:
+    """callgrind_classify reads every corpus record with its status and headers (row 1's mix)."""
+    bench = _load("callgrind_classify")
+    targets = _load("bench_targets")
+    assert bench.records() == targets.records()
+    assert len(bench.records()) > 1000
