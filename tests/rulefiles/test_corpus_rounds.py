@@ -133,6 +133,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r13 train": (123, 130, 130),
     "r14 blind": (41, 46, 49),
     "r14 train": (118, 121, 121),
+    "r15 blind": (36, 39, 41),
+    "r15 train": (71, 80, 90),
 }
 
 
