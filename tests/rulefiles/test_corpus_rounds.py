@@ -115,7 +115,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r4 train": (175, 175, 176),
     "r5 blind": (100, 112, 113),
     "r5 train": (177, 178, 178),
-    "r6 blind": (58, 59, 61),
+    "r6 blind": (59, 60, 61),
     "r6 train": (72, 72, 73),
     "r7 blind": (101, 120, 121),
     "r7 train": (356, 357, 357),
@@ -134,7 +134,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r14 blind": (41, 46, 49),
     "r14 train": (118, 121, 121),
     "r15 blind": (36, 39, 41),
-    "r15 train": (71, 80, 90),
+    "r15 train": (86, 90, 90),
 }
 
 
