@@ -9,10 +9,11 @@ Runs this script twice under ``valgrind --tool=callgrind`` (which must be instal
 loads the rules, classifies every record of tests/data/provider_errors.jsonl once (body, status
 and headers, as bench_targets.py's row 1; the warm-up: lazy parts, regex compilation, the
 literal scan), then ``--passes`` more times in the second run and none in the first. The
-difference, divided by passes and records, is the cost of one classification alone. Load a
-set once outside (a plain ``python -c 'import reliable_rules;
-reliable_rules.load_rules(...)'``) after changing the code, so both runs read the same state
-cache entry. The callgrind files are left in ``--out`` for ``callgrind_annotate``.
+difference, divided by passes and records, is the cost of one classification alone. Before
+them the same child runs once without valgrind, so that both measured runs read the cache
+entries it wrote (with a cold cache the first run alone would build and write the set, and
+the difference would come out negative). The callgrind files are left in ``--out`` for
+``callgrind_annotate``.
 """
 
 from __future__ import annotations
@@ -81,6 +82,10 @@ def main() -> int:
     if args.child:
         classify_passes(args.rules, args.passes)
         return 0
+    # warm the state and code caches outside valgrind: both measured runs then read them
+    subprocess.run(
+        [sys.executable, __file__, "--child", "--rules", args.rules, "--passes", "0"], check=True
+    )
     base = instructions(args.rules, 0, args.out)
     measured = instructions(args.rules, args.passes, args.out)
     per_record = (measured - base) / args.passes / len(records())
