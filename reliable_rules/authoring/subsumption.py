@@ -158,46 +158,50 @@ def _always_subsumed(leaf: Node) -> bool:
 class _Reach:
     """What a rule's node can share with another's in :func:`subsumes` (sound filter)."""
 
-    __slots__ = ("_as_a", "_as_b", "keys", "needles", "special", "texts", "wants")
+    __slots__ = ("keys", "needles", "special", "texts", "wants")
 
     def __init__(self, node: Node) -> None:
-        #: Per parity (``not`` s above, mod 2): the keys as the subsuming / subsumed side.
-        self._as_a: tuple[set[Any], set[Any]] = (set(), set())
-        self._as_b: tuple[set[Any], set[Any]] = (set(), set())
+        # Per parity (``not`` s above, mod 2): the keys as the subsuming / subsumed side; only
+        # the parity-tagged sets built from them below are kept.
+        as_a: tuple[set[Any], set[Any]] = (set(), set())
+        as_b: tuple[set[Any], set[Any]] = (set(), set())
         #: Per parity: ``contains`` needles as the subsuming side (lowered unless
         #: case-sensitive), and the subsumed side's needles as written and lowered, joined.
         self.needles: tuple[set[str], set[str]] = (set(), set())
         texts: tuple[list[str], list[str]] = ([], [])
         self.special = False
-        self._walk(node, 0, texts)
+        self._walk(node, 0, as_a, as_b, texts)
         self.texts = tuple("\x00".join(part) for part in texts)
         # one set per role, parity-tagged: a pair of `not`s swaps the sides, so below an odd
         # number this node's subsumed-side keys meet the other's subsuming-side keys
-        self.keys = frozenset(
-            [(0, key) for key in self._as_a[0]] + [(1, key) for key in self._as_b[1]]
-        )
-        self.wants = frozenset(
-            [(0, key) for key in self._as_b[0]] + [(1, key) for key in self._as_a[1]]
-        )
+        self.keys = frozenset([(0, key) for key in as_a[0]] + [(1, key) for key in as_b[1]])
+        self.wants = frozenset([(0, key) for key in as_b[0]] + [(1, key) for key in as_a[1]])
 
-    def _walk(self, node: Node, parity: int, texts: tuple[list[str], list[str]]) -> None:
+    def _walk(
+        self,
+        node: Node,
+        parity: int,
+        as_a: tuple[set[Any], set[Any]],
+        as_b: tuple[set[Any], set[Any]],
+        texts: tuple[list[str], list[str]],
+    ) -> None:
         node = unwrap(node)
         if isinstance(node, (All, Any_)):
             if not node.children:
                 self.special = True
             for child in node.children:
-                self._walk(child, parity, texts)
+                self._walk(child, parity, as_a, as_b, texts)
             return
         if isinstance(node, Not):
-            self._walk(node.child, 1 - parity, texts)
+            self._walk(node.child, 1 - parity, as_a, as_b, texts)
             return
         if isinstance(node, Never) or _always_subsumed(node):
             self.special = True
             return
         # the same leaf on both sides (a shared condition) is subsumed by identity
         mine = ("node", id(node))
-        self._as_a[parity].update([mine, *_keys_as_a(node)])
-        self._as_b[parity].update([mine, *_keys_as_b(node)])
+        as_a[parity].update([mine, *_keys_as_a(node)])
+        as_b[parity].update([mine, *_keys_as_b(node)])
         if isinstance(node, Contains):
             self.needles[parity].update(node.needles if node.sensitive else node.lowered)
             texts[parity].extend(node.needles)
