@@ -135,6 +135,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r14 train": (118, 121, 121),
     "r15 blind": (36, 39, 41),
     "r15 train": (86, 90, 90),
+    "r16 blind": (62, 76, 90),
+    "r16 train": (58, 70, 81),
 }
 
 
