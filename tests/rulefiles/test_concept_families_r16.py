@@ -61,7 +61,7 @@ CATCHES = [
     case("timeout", "spanish-headers", message="Tiempo de espera agotado al esperar las cabeceras de respuesta"),
     # resources still provisioning
     case("server_error", "project-being-set-up", status=400, body="Your project is being set up. Please try again in a few minutes."),
-    case("server_error", "roles-propagating", status=403, body="Roles are still propagating, retry shortly"),
+    case("server_error", "roles-propagating", status=400, body="Roles are still propagating, retry shortly"),
     case("server_error", "endpoint-being-deployed", status=409, body="The endpoint is currently being deployed; retry later"),
     case("server_error", "japanese-provisioning", message="サービスアカウントを作成中です。数分後に再試行してください"),
     case("server_error", "spanish-provisioning", status=400, body="Los agentes de servicio se están aprovisionando; inténtelo de nuevo en unos minutos"),
