@@ -113,7 +113,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r3 train": (289, 291, 291),
     "r4 blind": (159, 170, 174),
     "r4 train": (175, 175, 176),
-    "r5 blind": (100, 112, 113),
+    "r5 blind": (102, 112, 113),
     "r5 train": (177, 178, 178),
     "r6 blind": (59, 60, 61),
     "r6 train": (72, 72, 73),
@@ -135,8 +135,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r14 train": (118, 121, 121),
     "r15 blind": (40, 40, 41),
     "r15 train": (86, 90, 90),
-    "r16 blind": (62, 76, 90),
-    "r16 train": (58, 70, 81),
+    "r16 blind": (63, 77, 90),
+    "r16 train": (81, 81, 81),
 }
 
 
