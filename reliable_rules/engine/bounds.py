@@ -4,9 +4,10 @@ A regex such as ``\\bstream\\b`` needs "stream", and the classifier's literal sc
 "stream" inside "upstream" too: the rule was tried, its regex searched, and the search found
 nothing. Where every match of a regex (or a ``near:`` term) proves that a needed literal has
 no ASCII word character beside it (``regex_literals.boundaries``), its gate key is *bounded*
-(``nodes.bounded_key``): the scan's table entry for the literal carries, instead of that
-entry's bits, one bit saying "check me", and :class:`BoundChecks` then looks for an occurrence
-with the proven neighbours (one ``re`` search of the literal, in C) before adding them.
+(``nodes.bounded_key``). On a long text (``classifier.BOUNDED_TEXT``) :class:`BoundChecks`
+adds such a key's bits only when one ``re`` search of the literal (in C) finds an occurrence
+with the proven neighbours; on shorter texts the key counts as its literal (the checks cost
+more than the searches they spare there: see ``classifier.BOUNDED_TEXT``).
 
 Exact: a bounded key holds wherever a match exists (its bits are proven of the occurrence
 every match holds, and the check accepts any neighbour it cannot judge: a non-ASCII one, the
@@ -15,6 +16,7 @@ classifier's ``_ascii_gated`` bits hold every entry with a bounded key). Every s
 Python or accelerated) reports the same literals, so both paths see the same bits and run the
 same checks on the same text.
 """
+
 
 from __future__ import annotations
 
