@@ -26,6 +26,7 @@ fuzzy ``{e<=1}``, named lists), is refused before parsing: the regex is then sim
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import sys
@@ -206,9 +207,12 @@ def _alternation(branches: Any) -> list[frozenset[str]]:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
 def _parsed(pattern: str) -> Any:
     """The standard library's parse of ``pattern``, or None when refused: syntax ``regex``
-    reads differently (:data:`_FOREIGN`, fuzzy or other ``regex``-only braces) or no parse."""
+    reads differently (:data:`_FOREIGN`, fuzzy or other ``regex``-only braces) or no parse.
+    Memoised: gates_of, boundaries, needs_non_ascii and non_ascii_or_literals each read the
+    same pattern, and a lint builds the same regexes once per file (the walks only read it)."""
     if _FOREIGN.search(pattern):
         return None
     for braces in _BRACES.finditer(pattern):
@@ -372,11 +376,14 @@ def gates_of(pattern: str, *, verbose: bool = False) -> Gates:
     needs = required_all(pattern, verbose=verbose, weak=True, limit=8)
     strong = tuple(need for need in needs if _usable(need))[:6]
     bounds = boundaries(pattern, frozenset().union(*strong)) if strong else {}
-    return (
+    gates = (
         strong,
         tuple(need for need in needs if need not in strong)[:2],
         tuple(sorted((literal, bits) for literal, bits in bounds.items() if bits)),
     )
+    if not verbose and len(_KNOWN) < _KNOWN_MAX:
+        _KNOWN[pattern] = gates  # a lint builds the same regexes once per file it reads
+    return gates
 
 
 def required_any(pattern: str, *, verbose: bool = False) -> frozenset[str] | None:
