@@ -60,6 +60,7 @@ NUMBERS: Mapping[str, str] = {
     "unknown-disable": "RR307",
     "invariant-violated": "RR308",
     "ungated-rule": "RR309",
+    "weak-gate": "RR310",
     # side-by-side test files
     "unknown-rule": "RR401",
     "incomplete-case": "RR402",

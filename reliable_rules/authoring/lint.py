@@ -23,7 +23,7 @@ from typing import Any
 import regex
 
 from reliable_rules.authoring.corpus import iter_records, record_failure
-from reliable_rules.authoring.gating import ungated_costs
+from reliable_rules.authoring.gating import WEAK_LITERAL, WEAK_SHARE, ungated_costs, weak_gates
 from reliable_rules.authoring.locate import Related, locate
 from reliable_rules.authoring.subsumption import Candidates, subsumes
 from reliable_rules.engine.nodes import (
@@ -73,6 +73,7 @@ CODES: Mapping[str, tuple[str, str]] = {
     "unknown-disable": ("error", "A `disable` entry naming no base rule."),
     "invariant-violated": ("error", "A test case or corpus record breaks a declared invariant."),
     "ungated-rule": ("info", "A rule of a large set with nothing to skip it by: tried every time."),
+    "weak-gate": ("info", "A rule gated only on short or common words: tried on most errors."),
 }
 
 
@@ -325,7 +326,37 @@ class _Linter:
         self.raw_matchers()
         self.invariants()
         self.ungated()
+        self.weak()
         return self.found
+
+    def weak(self) -> None:
+        """Rules whose gates are short or common words, or hold on much of the corpus."""
+        by_id = {rule.id: rule for rule in self.ruleset.rules}
+        failures = [failure for _file, _line, failure in self.options.corpus]
+        for rule_id, literals, share in weak_gates(self.ruleset, failures):
+            rule = by_id[rule_id]
+            shown = ", ".join(repr(literal) for literal in literals[:8])
+            tried = (
+                f"is tried on {share:.0%} of errors ({len(failures)} corpus records), "
+                f"matching none of over {WEAK_SHARE:.0%} of them"
+                if share is not None
+                else "is likely tried on most errors"
+            )
+            self.add(
+                "weak-gate",
+                (rule.file, rule.line, rule.column),
+                f"rule {rule_id!r} {tried}: it is gated only on {shown}"
+                + ("" if len(literals) <= 8 else f" and {len(literals) - 8} more")
+                + (
+                    f" (each shorter than {WEAK_LITERAL} characters or a common word)"
+                    if share is None
+                    else ""
+                ),
+                "add a `contains` of a rarer word every match holds beside it under `all:`, "
+                "or give its regex a longer literal (a whole word, with \\b on both sides, "
+                "is judged as a word: 'stream' no longer holds inside 'upstream')",
+                (rule_id,),
+            )
 
     def ungated(self) -> None:
         """Rules tried on every error, with their cost (authoring/gating.py)."""

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from reliable_rules.decision import Decision, Verdict, new_decision
+from reliable_rules.engine.bounds import BoundChecks
 from reliable_rules.engine.codegen import (
     Compiler,
     compile_decider,
@@ -37,6 +39,7 @@ from reliable_rules.engine.extractors import Extractor
 from reliable_rules.engine.lazyregex import regex
 from reliable_rules.engine.nodes import (
     NON_ASCII,
+    WORD_KEY,
     All,
     Any_,
     ConditionRef,
@@ -52,16 +55,19 @@ from reliable_rules.engine.nodes import (
     Scope,
     Status,
     TextStatus,
+    key_literal,
     unwrap,
     walk,
 )
 from reliable_rules.engine.prefilter import available, compile_gate
+from reliable_rules.engine.probe import GATE_MAX_TEXT
 from reliable_rules.engine.regex_literals import gates_hold, re2_equivalent
 from reliable_rules.engine.regex_safety import REGEX_BUDGET_MS
 from reliable_rules.engine.scans import (
     DoubleArrayMaskScan,
     MaskScan,
     _AhoScan,
+    _DistinctLines,
     literal_scan,
     mask_scan,
 )
@@ -78,6 +84,11 @@ OVER_WAIT_CATEGORY = "quota_exhausted"
 # Measured on builtin:seed (52 literals) and the corpus: below this many literals, ordered
 # evaluation is faster than scanning; above it, the index keeps cost flat as rules grow.
 SCAN_THRESHOLD = 96
+#: Texts longer than this have their bounded gate keys checked (bounds.py): past the RE2
+#: prefilters' limit, each regex search a hit inside a word sets off reads the whole text;
+#: below it, the checks cost more than the searches they spare (builtin:default over the
+#: corpus: 26 -> 32 us a record, 0.6 fewer matchers called).
+BOUNDED_TEXT = GATE_MAX_TEXT
 
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -136,7 +147,7 @@ def _unscanned(
     literal no gate uses is only read by the rules' own tests, which test it with ``in`` on
     the lowercased text instead (codegen): the same answer, asked only when a rule gets there.
     """
-    keyed = {key for gate in (*gates, *seconds) if gate for key in gate if isinstance(key, str)}
+    keyed = {key_literal(key) for gate in (*gates, *seconds) if gate for key in gate}
     return frozenset(
         literal
         for literal in literals
@@ -145,6 +156,39 @@ def _unscanned(
         and literal not in keyed
         and literal not in retry
     )
+
+
+def _plain_entries(
+    index: Mapping[GateKey, int], second_index: Mapping[GateKey, int], count: int
+) -> dict[str, int]:
+    """literal -> the entries gated on it | those second-gated on it << ``count``, for the
+    plain literal keys. A bounded key (a literal needed beside non-word characters:
+    bounds.py) is added as its literal by ``BoundChecks.build``; a long text's scan reads
+    those apart."""
+    table = {key: mask for key, mask in index.items() if isinstance(key, str)}
+    for key, bits in second_index.items():
+        if isinstance(key, str):
+            table[key] = table.get(key, 0) | bits << count
+    return table
+
+
+def _bounded_keys(
+    index: Mapping[GateKey, int], second_index: Mapping[GateKey, int], count: int
+) -> dict[tuple[str, int], int]:
+    """(literal, neighbour bits) of each bounded key -> its index bits (second gates' a rule
+    count higher)."""
+    bounded: dict[tuple[str, int], int] = {}
+    for source, shift in ((index, 0), (second_index, count)):
+        for key, bits in source.items():
+            if isinstance(key, tuple) and key[0] == WORD_KEY:
+                pair: tuple[str, int] = key[1]  # type: ignore[assignment]
+                bounded[pair] = bounded.get(pair, 0) | bits << shift
+    return bounded
+
+
+def _has_bounded(gate: Gate) -> bool:
+    """Whether ``gate`` holds a bounded key (judged where ``gates_hold``, as regex literals)."""
+    return any(isinstance(key, tuple) and key[0] == WORD_KEY for key in gate)
 
 
 def _shape_rules(
@@ -307,7 +351,7 @@ class Classifier:
             if gate is None:
                 ungated |= 1 << position
                 continue
-            if not regex_literals.isdisjoint(gate):
+            if not regex_literals.isdisjoint(gate) or _has_bounded(gate):
                 ascii_gated |= 1 << position
             for key in gate:
                 index[key] = index.get(key, 0) | 1 << position
@@ -316,26 +360,23 @@ class Classifier:
         # present, unless it has none (_unsecured) or it came from a regex and the text holds a
         # letter case folding equates with ASCII (_second_ascii, as ascii_gated).
         count = self._rule_count = len(self._entry_rule)  # entries
-        second_index: dict[str, int] = {}
+        second_index: dict[GateKey, int] = {}
         unsecured = second_ascii = 0
         for position, second in enumerate(seconds):
             if second is None:
                 unsecured |= 1 << position
                 continue
-            if not regex_literals.isdisjoint(second):
+            if not regex_literals.isdisjoint(second) or _has_bounded(second):
                 second_ascii |= 1 << position
-            for key in second:
-                if isinstance(key, str):  # always (_rarest_gates keeps literals only)
-                    second_index[key] = second_index.get(key, 0) | 1 << position
+            for key in second:  # literals, plain or bounded (rarest_gates keeps those only)
+                second_index[key] = second_index.get(key, 0) | 1 << position
         self._unsecured = unsecured
         self._second_ascii = second_ascii
         # literal -> (the rules gated on it) | (the rules second-gated on it) << rule count |
         # (its literal-set bits) << twice the rule count: decide() gets all three from one
         # dict lookup per literal found
         self._group_shift = 2 * count
-        table = {key: mask for key, mask in index.items() if isinstance(key, str)}
-        for literal, bits in second_index.items():
-            table[literal] = table.get(literal, 0) | bits << count
+        table = _plain_entries(index, second_index, count)
         for literal, bits in self._literal_bits.items():
             table[literal] = table.get(literal, 0) | bits << self._group_shift
         # and above the literal sets, one bit for the literals the Retry-After sources need
@@ -344,6 +385,10 @@ class Classifier:
         )
         for literal in self._retry_needles or ():
             table[literal] = table.get(literal, 0) | 1 << self._retry_shift
+        #: The long texts' bounded checks (bounds.py); None when no gate has a bounded key.
+        self._bounds = BoundChecks.build(table, _bounded_keys(index, second_index, count))
+        #: Longer texts are read by the set scan, which judges the bounded keys.
+        self._mask_max = sys.maxsize if self._bounds is None else BOUNDED_TEXT
         self._literal_table = table
         # Ungated rules that need a literal-free regex (shapes of IDs and codes): one RE2 set
         # scan says which can match (extra `fast`; see shapes.py)
@@ -445,6 +490,8 @@ class Classifier:
         table = self._literal_table.get
         for literal in found:
             combined |= table(literal, 0)
+        if self._bounds is not None and len(probe.lower) > BOUNDED_TEXT:
+            combined = self._scan_set(probe.lower)[1]
         mask = self._more_candidates(probe, combined & self._all_rules)
         return self._rules_of(mask & self._second(combined, probe.text))
 
@@ -525,7 +572,9 @@ class Classifier:
         # Retry-After bit (see _build_index): from the mask scan in C (extra `fast`; the
         # probe then has no set of literals: every reader falls back to the text), else one
         # lookup per literal the trie found.
-        by_mask = self._mask_scan
+        # (a long text, when some gate has a bounded key, is read by the set scan, which
+        # judges those keys: each regex search they spare reads the whole text)
+        by_mask = self._mask_scan if len(lower) <= self._mask_max else None
         found: set[str] | None = None
         if by_mask is not None:
             combined = by_mask(lower)
@@ -558,10 +607,10 @@ class Classifier:
                     mask |= self._status_masks.get(status, 0) | self._any_status
                 if failure.exception_types or failure.headers:
                     mask |= self._typed_mask(failure)
-                mask &= second
             else:
                 mask = self._more_candidates(probe, combined & all_rules)
-                mask &= self._second(combined, text)
+                second = self._second(combined, text)
+            mask &= second
         owners = self._entry_rule
         while mask:
             position = owners[(mask & -mask).bit_length() - 1]
@@ -581,10 +630,21 @@ class Classifier:
         return self._decision(verdict, probe, lower, failure)
 
     def _scan_set(self, lower: str) -> tuple[set[str] | None, int]:
-        """The literals the set scan finds (None: not indexed) and their table entries' OR."""
-        scan = self._scan
+        """The literals the set scan finds (None: not indexed) and their table entries' OR;
+        for a long text (:data:`BOUNDED_TEXT`), a bounded key's bits only where its literal
+        occurs with the neighbours it needs."""
+        scan = self._built_scan()
         if scan is None:
             return None, 0
+        bounds = self._bounds
+        if bounds is not None and len(lower) > BOUNDED_TEXT:
+            if isinstance(scan, _DistinctLines):
+                # read once as the scan reads it: the distinct lines (no literal holds a line
+                # break, so an occurrence and its neighbours lie within a line or beside one)
+                lower = "\n".join(dict.fromkeys(lower.split("\n")))
+                scan = scan.inner
+            found = scan(lower)
+            return found, bounds.combined(found, self._literal_table, lower)
         found = scan(lower)
         combined = 0
         table = self._literal_table.get

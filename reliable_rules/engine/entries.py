@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reliable_rules.engine.nodes import (
+    WORD_KEY,
     All,
     Any_,
     GateKey,
@@ -18,6 +19,7 @@ from reliable_rules.engine.nodes import (
     Node,
     Regex,
     TextStatus,
+    key_literal,
     unwrap,
 )
 
@@ -42,7 +44,7 @@ def gate_options(node: Node) -> list[frozenset[GateKey]]:
     node = unwrap(node)
     options = [] if node.gate is None else [node.gate]
     if isinstance(node, Regex):
-        options.extend(frozenset[GateKey](need) for need in node.requirements[1:])
+        options.extend(node.keyed[1:])
     elif isinstance(node, TextStatus):
         # the digits of one of its few values ("429"), which the scan looks for
         digits = node.needed_digits(TEXT_STATUS_GATE_VALUES)
@@ -50,7 +52,7 @@ def gate_options(node: Node) -> list[frozenset[GateKey]]:
             options.append(frozenset[GateKey](digits))
     elif isinstance(node, Near):
         # every term must occur (Near.match tests each against the scan first)
-        terms = (frozenset[GateKey](term) for term in node.terms)
+        terms = (Near.term_keys(term) for term in node.terms)
         options.extend(term for term in terms if term not in options)
     elif isinstance(node, All):
         for child in node.children:
@@ -105,7 +107,9 @@ def entries(node: Node) -> list[list[Gate]]:
 
 def _has_literal(parts: list[list[Gate]]) -> bool:
     """Whether one of the entries ``parts`` has a gate option holding a literal."""
-    return any(isinstance(key, str) for part in parts for option in part for key in option)
+    return any(
+        key_literal(key) is not None for part in parts for option in part for key in option
+    )
 
 
 def rule_entries(node: Node) -> list[list[Gate]]:
@@ -131,6 +135,35 @@ def entry_table(
     return table, tuple(owners), tuple(every >> end << end for end in after)
 
 
+def _counted(key: GateKey) -> GateKey:
+    literal = key_literal(key)
+    return key if literal is None else literal
+
+
+def _bounds(gate: Gate) -> int:
+    """How many neighbour bits the bounded keys of ``gate`` hold (a plain literal: none)."""
+    count = 0
+    for key in gate:
+        if isinstance(key, tuple) and key[0] == WORD_KEY:
+            bounded: tuple[str, int] = key[1]  # type: ignore[assignment]
+            count += bin(bounded[1]).count("1")
+    return count
+
+
+def _strongest(choices: list[Gate]) -> list[Gate]:
+    """``choices`` with one gate per set of literals: the one whose keys hold the most
+    neighbour bits (a regex's ``\\bmessage`` beside a ``contains: message``: both are
+    needed, and the bounded one holds in fewer texts). Other gates are kept as they are."""
+    best: dict[object, Gate] = {}
+    for gate in choices:
+        literals = frozenset(map(key_literal, gate))
+        same: object = gate if None in literals else literals
+        kept = best.get(same)
+        if kept is None or _bounds(gate) > _bounds(kept):
+            best[same] = gate
+    return list(best.values())
+
+
 def rarest_gates(
     options: Sequence[list[Gate]],
 ) -> tuple[list[Gate | None], list[Gate | None]]:
@@ -143,17 +176,19 @@ def rarest_gates(
     entries share a key is the better guess of how often it occurs. Every gate of an entry is
     needed by each of its matches, so an entry is a candidate only when both are present.
     """
+    # counted by literal: a bounded key ("stream" as a word) is rarer than its literal, but
+    # how much is not known here, and the literal's count is what the choices were tuned on
     shared: dict[GateKey, int] = {}
     for choices in options:
-        for key in set().union(*choices) if choices else ():
+        for key in {_counted(key) for choice in choices for key in choice}:
             shared[key] = shared.get(key, 0) + 1
 
     def rarity(gate: Gate) -> tuple[int, int]:
-        return sum(shared[key] for key in gate), len(gate)
+        return sum(shared[_counted(key)] for key in gate), len(gate)
 
     gates: list[Gate | None] = []
     seconds: list[Gate | None] = []
-    for choices in options:
+    for choices in map(_strongest, options):
         if len(choices) < 2:
             gates.append(choices[0] if choices else None)
             seconds.append(None)
@@ -163,7 +198,7 @@ def rarest_gates(
         others = [
             gate
             for gate in choices
-            if gate != first and all(isinstance(key, str) for key in gate)
+            if gate != first and all(key_literal(key) is not None for key in gate)
         ]
         seconds.append(min(others, key=rarity) if others else None)
     return gates, seconds

@@ -28,6 +28,7 @@ from reliable_rules.engine.probe import (
     words,
 )
 from reliable_rules.engine.regex_literals import (
+    LEFT_ALNUM,
     gates_hold,
     gates_of,
     needs_non_ascii,
@@ -46,10 +47,13 @@ __all__ = [
     "NEAR_MAX_WITHIN",
     "NON_ASCII",
     "REGEX_TIMEOUT_S",
+    "WORD_KEY",
     "GateKey",
     "Node",
     "Probe",
+    "bounded_key",
     "find_keys",
+    "key_literal",
     "parse_number",
     "resolve_path",
     "walk",
@@ -63,6 +67,25 @@ GateKey = str | tuple[str, object]
 #: present when the text is not ASCII.
 NON_ASCII: GateKey = ("text", "non-ascii")
 _UNBUILT = object()
+#: The kind of a gate key for a literal that counts only beside characters that are not
+#: word characters: ``("word", (literal, bits))``, ``bits`` of ``regex_literals.LEFT``,
+#: ``RIGHT`` and ``LEFT_ALNUM`` (the classifier checks them after a scan hit: bounds.py).
+WORD_KEY = "word"
+
+
+def bounded_key(literal: str, bits: int) -> GateKey:
+    """The gate key of ``literal`` needed with neighbours ``bits`` (the literal when 0)."""
+    return (WORD_KEY, (literal, bits)) if bits else literal
+
+
+def key_literal(key: GateKey) -> str | None:
+    """The literal a text gate key needs present (plain or bounded), else None."""
+    if isinstance(key, str):
+        return key
+    if key[0] == WORD_KEY:
+        bounded: tuple[str, int] = key[1]  # type: ignore[assignment]
+        return bounded[0]
+    return None
 #: ``near:`` takes 1 to this many terms, at most this many other words apart.
 NEAR_MAX_TERMS = 6
 NEAR_MAX_WITHIN = 20
@@ -241,8 +264,8 @@ class Regex(Node, CompiledOnFirstUse):
     """
 
     __slots__ = (
-        "_compiled", "_gate", "flags", "needles", "non_ascii", "pattern", "requirements",
-        "rule_id", "untimed_max", "weak",
+        "_compiled", "_gate", "flags", "keyed", "needles", "non_ascii", "pattern",
+        "requirements", "rule_id", "untimed_max", "weak",
     )  # fmt: skip
 
     def __init__(
@@ -256,14 +279,23 @@ class Regex(Node, CompiledOnFirstUse):
         self.untimed_max = -1  # proven on first use: loading does not pay for the proof
         self._gate: Any = _UNBUILT  # its RE2 prefilter, built at the first search that may use it
         self.rule_id = ""  # the first rule using it (set by the classifier): for messages
-        self.requirements, self.weak = gates_of(pattern, verbose=bool(self.flags & regex.VERBOSE))
+        self.requirements, self.weak, bounds = gates_of(
+            pattern, verbose=bool(self.flags & regex.VERBOSE)
+        )
         self.needles = frozenset().union(*self.requirements) if self.requirements else None
+        # each requirement as gate keys: a literal the match needs beside non-word
+        # characters (\bstream) is a bounded key, which "upstream" does not give (bounds.py)
+        bits = dict(bounds)
+        self.keyed = tuple(
+            frozenset(bounded_key(literal, bits.get(literal, 0)) for literal in need)
+            for need in self.requirements
+        )
         # no literal gate: maybe one of the text's characters (Cyrillic, Greek letters)
         self.non_ascii = not self.requirements and needs_non_ascii(
             pattern, verbose=bool(self.flags & regex.VERBOSE)
         )
         self.gate = (
-            frozenset[GateKey](self.requirements[0])
+            self.keyed[0]
             if self.requirements
             else frozenset({NON_ASCII})
             if self.non_ascii
@@ -457,11 +489,17 @@ class Near(Node):
         self.literals = frozenset(a for term in self.terms for a in term)
         self._full = (1 << len(self.terms)) - 1
         selective = max(self.terms, key=lambda term: min(len(a) for a in term))
-        self.gate = frozenset[GateKey](selective)
+        self.gate = self.term_keys(selective)
         # The words starting with any term: the scan visits only these, in C, and counts the
         # words between two of them only while an unfinished match is within reach.
         alternatives = "|".join(re.escape(a) for a in sorted(self.literals, key=len, reverse=True))
         self._hits = re.compile(rf"(?:{alternatives})[^\W_]*")
+
+    @staticmethod
+    def term_keys(term: Iterable[str]) -> frozenset[GateKey]:
+        """The gate keys of a term: each alternative at the start of a word (no ASCII letter
+        or digit before it: what :meth:`_positions` skips)."""
+        return frozenset(bounded_key(alternative, LEFT_ALNUM) for alternative in term)
 
     def match(self, probe: Probe) -> bool:
         found = probe.found
@@ -580,7 +618,9 @@ def _choose_gate(children: list[Node]) -> frozenset[GateKey] | None:
     gated = [child.gate for child in children if child.gate is not None]
     if not gated:
         return None
-    return min(gated, key=lambda gate: (not any(isinstance(k, str) for k in gate), len(gate)))
+    return min(
+        gated, key=lambda gate: (all(key_literal(k) is None for k in gate), len(gate))
+    )
 
 
 def unwrap(node: Node) -> Node:

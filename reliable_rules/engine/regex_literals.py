@@ -26,6 +26,7 @@ fuzzy ``{e<=1}``, named lists), is refused before parsing: the regex is then sim
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import sys
@@ -34,7 +35,11 @@ from typing import Any
 
 __all__ = [
     "FOLDS_TO_ASCII",
+    "LEFT",
+    "LEFT_ALNUM",
     "MIN_LITERAL",
+    "RIGHT",
+    "boundaries",
     "caseless",
     "gates_hold",
     "gates_of",
@@ -202,9 +207,12 @@ def _alternation(branches: Any) -> list[frozenset[str]]:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
 def _parsed(pattern: str) -> Any:
     """The standard library's parse of ``pattern``, or None when refused: syntax ``regex``
-    reads differently (:data:`_FOREIGN`, fuzzy or other ``regex``-only braces) or no parse."""
+    reads differently (:data:`_FOREIGN`, fuzzy or other ``regex``-only braces) or no parse.
+    Memoised: gates_of, boundaries, needs_non_ascii and non_ascii_or_literals each read the
+    same pattern, and a lint builds the same regexes once per file (the walks only read it)."""
     if _FOREIGN.search(pattern):
         return None
     for braces in _BRACES.finditer(pattern):
@@ -343,7 +351,9 @@ def non_ascii_or_literals(pattern: str) -> frozenset[str] | None:
     return minimal
 
 
-Gates = tuple[tuple[frozenset[str], ...], tuple[frozenset[str], ...]]
+Gates = tuple[
+    tuple[frozenset[str], ...], tuple[frozenset[str], ...], tuple[tuple[str, int], ...]
+]
 # gates_of answers for patterns already analysed (the shipped files' ones come from doccache)
 _KNOWN: dict[str, Gates] = {}
 _KNOWN_MAX = 20_000
@@ -356,15 +366,24 @@ def remember_gates(known: dict[str, Gates]) -> None:
 
 
 def gates_of(pattern: str, *, verbose: bool = False) -> Gates:
-    """The requirements worth scanning for (up to 6), and up to 2 short ones (one substring
-    test each before a search, too common to scan for)."""
+    """The requirements worth scanning for (up to 6), up to 2 short ones (one substring
+    test each before a search, too common to scan for), and the :func:`boundaries` of the
+    literals of the first (literal, bits) pairs, those with bits alone, sorted."""
     if not verbose:
         known = _KNOWN.get(pattern)
         if known is not None:
             return known
     needs = required_all(pattern, verbose=verbose, weak=True, limit=8)
-    strong = tuple(need for need in needs if _usable(need))
-    return strong[:6], tuple(need for need in needs if need not in strong)[:2]
+    strong = tuple(need for need in needs if _usable(need))[:6]
+    bounds = boundaries(pattern, frozenset().union(*strong)) if strong else {}
+    gates = (
+        strong,
+        tuple(need for need in needs if need not in strong)[:2],
+        tuple(sorted((literal, bits) for literal, bits in bounds.items() if bits)),
+    )
+    if not verbose and len(_KNOWN) < _KNOWN_MAX:
+        _KNOWN[pattern] = gates  # a lint builds the same regexes once per file it reads
+    return gates
 
 
 def required_any(pattern: str, *, verbose: bool = False) -> frozenset[str] | None:
@@ -472,3 +491,193 @@ def re2_equivalent(pattern: str, *, projected: bool = False) -> bool:
     if parsed.state.flags & re.IGNORECASE:
         return False  # an inline (?i): the rule's own flag is what the caller passes
     return _re2_items(list(parsed), projected)
+
+
+# ── word boundaries of needed literals ─────────────────────────────────────────────────
+#
+# A literal gate says "the text holds this literal"; a regex often says more: ``\bstream``
+# needs "stream" *at the start of a word*, which "upstream" does not give. :func:`boundaries`
+# finds, for each needed literal, which of its neighbours every match proves not to be an
+# ASCII word character, so that a scan hit beside one (the "stream" of "upstream") can be
+# dropped (engine/bounds.py). Only ASCII neighbours are judged: where :func:`gates_hold`, the
+# lowercased text has the text's length (only U+0130 lowercases to two characters) and an
+# ASCII word character exactly where the text has one (only U+212A and U+0130 lowercase to
+# ASCII), and ``regex``'s ``\w`` on ASCII is ``[A-Za-z0-9_]``.
+
+#: The character before the literal is not ``[a-z0-9_]`` (or there is none).
+LEFT = 1
+#: The character after the literal is not ``[a-z0-9_]`` (or there is none).
+RIGHT = 2
+#: The character before the literal is not ``[a-z0-9]`` (``near:``: a term starts a word).
+LEFT_ALNUM = 4
+
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_ASCII = frozenset(map(chr, range(128)))
+_ASCII_DIGITS = frozenset("0123456789")
+_ASCII_SPACE = frozenset("\t\n\v\f\r ")
+# What the neighbour of a position is known to be: nothing; not an ASCII word character
+# (or the text's edge); a word boundary (\b: the neighbour is not a word character when the
+# literal's own character beside it is one).
+_UNKNOWN, _NON_WORD, _BOUNDARY = 0, 1, 2
+_FOLD_IMAGES = dict(zip(FOLDS_TO_ASCII, "ksi", strict=True))
+_CATEGORY_ASCII: dict[Any, frozenset[str]] = {
+    _sre_constants.CATEGORY_DIGIT: _ASCII_DIGITS,
+    _sre_constants.CATEGORY_NOT_DIGIT: _ASCII - _ASCII_DIGITS,
+    _sre_constants.CATEGORY_WORD: _ASCII_WORD,
+    _sre_constants.CATEGORY_NOT_WORD: _ASCII - _ASCII_WORD,
+    _sre_constants.CATEGORY_SPACE: _ASCII_SPACE,
+    _sre_constants.CATEGORY_NOT_SPACE: _ASCII - _ASCII_SPACE,
+}
+
+
+def _class_ascii(items: Any) -> frozenset[str]:
+    """The ASCII characters a parsed class may accept, whatever the case flag (a superset:
+    a plain class with its items' other cases and the ASCII letters of
+    :data:`FOLDS_TO_ASCII`, a negated one without them)."""
+    negated = bool(items) and items[0][0] is _sre_constants.NEGATE
+    named: set[str] = set()
+    for kind, value in items[1:] if negated else items:
+        if kind is _LITERAL:
+            named.add(chr(value))
+        elif kind is _sre_constants.RANGE:
+            low, high = value
+            named.update(map(chr, range(low, min(high, 127) + 1)))
+            named.update(char for char in FOLDS_TO_ASCII if low <= ord(char) <= high)
+        elif kind is _CATEGORY and value in _CATEGORY_ASCII:
+            named.update(_CATEGORY_ASCII[value])
+        else:
+            return _ASCII  # a class item not known here: it may accept anything
+    if negated:
+        return _ASCII - named
+    cased = {variant for char in named for variant in (char.lower(), char.upper())}
+    return frozenset((named | cased | {_FOLD_IMAGES.get(c, c) for c in named}) & _ASCII)
+
+
+def _edge(op: Any, argument: Any, before: bool) -> int:
+    """What the item ``op`` says of the character at its end (``before``: the item precedes
+    the position) or at its start (the item follows it)."""
+    if op is _LITERAL:
+        char = chr(argument)
+        return _UNKNOWN if char in _ASCII_WORD or char in FOLDS_TO_ASCII else _NON_WORD
+    if op is _sre_constants.AT:
+        if argument is _sre_constants.AT_BOUNDARY:
+            return _BOUNDARY
+        starts = (_sre_constants.AT_BEGINNING, _sre_constants.AT_BEGINNING_STRING)
+        ends = (_sre_constants.AT_END, _sre_constants.AT_END_STRING)
+        return _NON_WORD if argument in (starts if before else ends) else _UNKNOWN
+    if op is _sre_constants.IN:
+        return _UNKNOWN if _class_ascii(argument) & _ASCII_WORD else _NON_WORD
+    if op is _SUBPATTERN:
+        return _edge_of(argument[-1], before)
+    if _ATOMIC_GROUP is not None and op is _ATOMIC_GROUP:
+        return _edge_of(argument, before)
+    if op is _BRANCH:
+        edges = [_edge_of(branch, before) for branch in argument[1]]
+        return _UNKNOWN if _UNKNOWN in edges else max(edges)
+    if op in (_MAX_REPEAT, _MIN_REPEAT) or (
+        _POSSESSIVE_REPEAT is not None and op is _POSSESSIVE_REPEAT
+    ):
+        low, _high, body = argument
+        return _edge_of(body, before) if low >= 1 else _UNKNOWN
+    return _UNKNOWN  # look-arounds, any character, back-references
+
+
+def _edge_of(items: Any, before: bool) -> int:
+    listed = list(items)
+    return _edge_at(listed, len(listed) - 1 if before else 0, before, _UNKNOWN)
+
+
+def _edge_at(items: list[Any], index: int, before: bool, outside: int) -> int:
+    """:func:`_edge` of ``items[index]``; ``outside`` (the edge around ``items``) past them."""
+    if index < 0 or index >= len(items):
+        return outside
+    op, argument = items[index]
+    return _edge(op, argument, before)
+
+
+def _side(edge: int, char: str, bit: int) -> int:
+    """``bit`` when ``edge`` proves the neighbour of ``char`` (the literal's own character on
+    that side) is not an ASCII word character."""
+    if edge == _NON_WORD or (edge == _BOUNDARY and char in _ASCII_WORD):
+        return bit
+    return 0
+
+
+def _runs(items: Any, left: int, right: int, out: dict[str, int]) -> None:
+    """Each literal run of ``items`` (as :func:`_sequence` reads them, nested ones too) with
+    the bits its neighbours prove, AND-ed over the runs of the same text into ``out``;
+    ``left`` and ``right``: the edges around ``items``."""
+    items = list(items)
+    run: list[str] = []
+    start = 0
+
+    def close(end: int) -> None:
+        if not run:
+            return
+        literal = "".join(run)
+        before = _edge_at(items, start - 1, True, left)
+        after = _edge_at(items, end, False, right)
+        bits = _side(before, literal[0], LEFT) | _side(after, literal[-1], RIGHT)
+        out[literal] = out.get(literal, LEFT | RIGHT) & bits
+        run.clear()
+
+    for index, (op, argument) in enumerate(items):
+        if op is _LITERAL:
+            char = chr(argument)
+            if char.isascii() or caseless(char):
+                if not run:
+                    start = index
+                run.append(char.lower() if char.isascii() else char)
+                continue
+        close(index)
+        if op in _ZERO_WIDTH or op is _LITERAL:
+            continue
+        outer_left = _edge_at(items, index - 1, True, left)
+        outer_right = _edge_at(items, index + 1, False, right)
+        if op is _SUBPATTERN:
+            _runs(argument[-1], outer_left, outer_right, out)
+        elif _ATOMIC_GROUP is not None and op is _ATOMIC_GROUP:
+            _runs(argument, outer_left, outer_right, out)
+        elif op is _BRANCH:
+            for branch in argument[1]:
+                _runs(branch, outer_left, outer_right, out)
+        elif op in (_MAX_REPEAT, _MIN_REPEAT) or (
+            _POSSESSIVE_REPEAT is not None and op is _POSSESSIVE_REPEAT
+        ):
+            _runs(argument[2], _UNKNOWN, _UNKNOWN, out)  # an iteration's neighbours vary
+    close(len(items))
+
+
+def boundaries(pattern: str, literals: frozenset[str]) -> dict[str, int]:
+    """For each of ``literals`` (needed literals of ``pattern``: :func:`required_all`), the
+    bits :data:`LEFT` and :data:`RIGHT` that hold of the occurrence every match holds: no
+    ASCII word character before, after it (``\\b``, ``^``, ``$``, ``\\s``, ``[^\\w]``,
+    ``(?:^|\\W)``, ``[:,]`` beside it). 0 when nothing is proven.
+
+    A needed literal is a literal run of the pattern, or part of one (``token`` for the
+    ``tokens`` of another branch): it keeps LEFT from a run it starts, RIGHT from a run it
+    ends, both from a run it is; its bits are those every run holding it gives (one run
+    that proves nothing of it, and it has none)."""
+    parsed = _parsed(pattern)
+    if parsed is None or parsed.state.flags & re.VERBOSE:
+        return dict.fromkeys(literals, 0)
+    runs: dict[str, int] = {}
+    _runs(list(parsed), _UNKNOWN, _UNKNOWN, runs)
+    found: dict[str, int] = {}
+    for literal in literals:
+        bits = LEFT | RIGHT
+        holders = 0
+        for run, proven in runs.items():
+            if literal not in run:
+                continue
+            holders += 1
+            if run == literal:
+                bits &= proven
+            elif run.startswith(literal):
+                bits &= proven & LEFT
+            elif run.endswith(literal):
+                bits &= proven & RIGHT
+            else:
+                bits = 0
+        found[literal] = bits if holders else 0
+    return found

@@ -35,7 +35,7 @@ __all__ = ["CACHE_DIR_ENV", "CACHE_ENV", "cache_dir", "private", "read", "store"
 
 logger = logging.getLogger("reliable_rules")
 
-_FORMAT = 2
+_FORMAT = 3
 
 
 @functools.cache
@@ -75,7 +75,7 @@ def _entry(raw: bytes) -> FsPath | None:
     return directory / f"{zlib.crc32(raw):08x}-{len(raw)}.marshal"
 
 
-_Gates = tuple[tuple[frozenset[str], ...], tuple[frozenset[str], ...]]
+_Gates = regex_literals.Gates
 
 
 def _regexes(data: Any) -> set[str]:
@@ -114,9 +114,18 @@ def _gates(table: Any) -> dict[str, _Gates]:
     if not isinstance(table, dict):
         raise TypeError("bad gates")
     for pattern, gates in table.items():
-        if not isinstance(pattern, str) or not isinstance(gates, tuple) or len(gates) != 2:
+        if not isinstance(pattern, str) or not isinstance(gates, tuple) or len(gates) != 3:
             raise TypeError("bad gates")
-        for group in gates:
+        bounds = gates[2]
+        if not isinstance(bounds, tuple) or not all(
+            isinstance(pair, tuple)
+            and len(pair) == 2
+            and isinstance(pair[0], str)
+            and type(pair[1]) is int
+            for pair in bounds
+        ):
+            raise TypeError("bad gates")
+        for group in gates[:2]:
             if not isinstance(group, tuple) or not all(
                 isinstance(need, frozenset) and all(isinstance(s, str) for s in need)
                 for need in group

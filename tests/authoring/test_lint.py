@@ -205,6 +205,19 @@ TABLE = [
             then: {category: server_error}
         """,
     ),
+    (
+        "weak-gate",  # gated on common words alone: tried on most errors
+        r"""
+        extends: builtin:default
+        rules:
+          - {id: w, when: {regex: '\bthe\s+\w+\s+with\b'}, then: {category: server_error}}
+        """,
+        r"""
+        extends: builtin:default
+        rules:
+          - {id: w, when: {regex: '\bthe\s+\w+\s+with\s+acme\b'}, then: {category: timeout}}
+        """,
+    ),
 ]
 
 
@@ -530,3 +543,40 @@ def test_an_ungated_rule_is_reported_with_its_cost(tmp_path: Path) -> None:
     assert "tried on every error" in found[0].message
     assert " us per call" in found[0].message
     assert found[0].severity == "info"
+
+
+def test_a_rule_gated_on_common_words_is_reported(tmp_path: Path) -> None:
+    """weak-gate: a regex whose literals are all common words; a rare word is not reported."""
+    body = r"""
+        extends: builtin:default
+        rules:
+          - {id: weak, when: {regex: '\bthe\s+\w+\s+with\b'}, then: {category: server_error}}
+          - {id: strong, when: {regex: '\bacme\s+saturated\b'}, then: {category: timeout}}
+        """
+    found = [f for f in findings(tmp_path, body) if f.code == "weak-gate"]
+    mine = [f for f in found if f.rules[0] in ("weak", "strong")]
+    assert [f.rules for f in mine] == [("weak",)]
+    assert "likely tried on most errors" in mine[0].message
+    assert "gated only on 'with'" in mine[0].message
+    assert "contains" in mine[0].hint
+    assert mine[0].severity == "info"
+
+
+def test_a_rule_whose_gates_hold_on_much_of_the_corpus_is_reported(tmp_path: Path) -> None:
+    """weak-gate with a corpus: a rule tried and not matching on over half of its records."""
+    body = """
+        extends: builtin:default
+        rules:
+          - {id: gw, when: {regex: 'gateway\\s+[0-9a-f]{4}\\b'}, then: {category: timeout}}
+        """
+    texts = ["acme gateway replied", "gateway slow", "gateway ok", "nothing at all"]
+    corpus = tuple(("c.jsonl", line, to_failure(text)) for line, text in enumerate(texts, 1))
+    found = [
+        f
+        for f in findings(tmp_path, body, LintOptions(corpus=corpus))
+        if f.code == "weak-gate" and f.rules == ("gw",)
+    ]
+    assert len(found) == 1
+    assert "tried on 75% of errors (4 corpus records)" in found[0].message
+    assert "matching none of over 50%" in found[0].message
+    assert [f for f in findings(tmp_path, body) if f.rules == ("gw",)] == []

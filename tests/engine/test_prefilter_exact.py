@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reliable_rules
+from reliable_rules.engine import classifier as classifier_module
 from reliable_rules.engine import nodes, scans
 from reliable_rules.engine.regex_literals import required_all, required_any
 from reliable_rules.ruleset.resources import rules_dir
@@ -52,7 +53,7 @@ def reference() -> list[tuple[object, ...]]:
     """The corpus decided with no prefilter at all: pure-Python scan, every regex searched."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(scans.ACCELERATOR_ENV, "0")
-        patch.setattr(nodes, "gates_of", lambda *_args, **_kwargs: ((), ()))
+        patch.setattr(nodes, "gates_of", lambda *_args, **_kwargs: ((), (), ()))
         return decisions(load_default())
 
 
@@ -75,6 +76,19 @@ def test_the_accelerated_scan_decides_the_whole_corpus_identically(
     monkeypatch.setenv(scans.ACCELERATOR_ENV, "1")
     rules = load_default()
     assert rules.classifier.scan_kind == "aho-corasick"
+    assert decisions(rules) == reference
+
+
+@pytest.mark.parametrize("accelerator", ["0", "1"], ids=["pure", "accelerated"])
+def test_bounded_gates_checked_on_every_text_decide_the_corpus_alike(
+    monkeypatch: pytest.MonkeyPatch, reference: list[tuple[object, ...]], accelerator: str
+) -> None:
+    """Bounded literal gates (bounds.py) judged on every record, not only long texts: every
+    decision of the corpus is the one without any regex gate."""
+    monkeypatch.setenv(scans.ACCELERATOR_ENV, accelerator)
+    monkeypatch.setattr(classifier_module, "BOUNDED_TEXT", 0)
+    rules = load_default()
+    assert rules.classifier._bounds is not None
     assert decisions(rules) == reference
 
 
