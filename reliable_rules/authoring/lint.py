@@ -745,12 +745,16 @@ def parse_severity(value: str) -> tuple[str, str]:
     return code.strip(), level
 
 
-def lint_paths(files: Iterable[str], options: LintOptions) -> tuple[list[Finding], list[str]]:
-    """Lint every file; findings deduplicated (a base's findings once) and the input errors."""
+def lint_paths(
+    files: Iterable[str], options: LintOptions, memo: LoadMemo | None = None
+) -> tuple[list[Finding], list[str]]:
+    """Lint every file; findings deduplicated (a base's findings once) and the input errors.
+    ``memo``: the loads of a caller that lints its files one call at a time (validate
+    --strict), so a base is parsed and built once across the calls too."""
     findings: dict[Finding, None] = {}
     errors: list[str] = []
     # One memo for the call: a base file many of the files extend is parsed and built once
-    memo = LoadMemo()
+    memo = LoadMemo() if memo is None else memo
     for file in files:
         try:
             found = _lint_file(os.fspath(file), options, memo)

@@ -256,14 +256,18 @@ def _with_lint_errors(
     # lint (its corpus, regex parser, ...) is imported for --strict alone: `validate` of a file
     # in a fresh process pays for loading it, and little else
     from reliable_rules.authoring.lint import LintOptions, lint_paths  # noqa: PLC0415
+    from reliable_rules.ruleset.memo import LoadMemo  # noqa: PLC0415
 
     seen = {problem for _, new in pairs for problem in new}
     result: list[tuple[_Loaded, tuple[Problem, ...]]] = []
+    # one memo for every file's lint: the bases most files extend (builtin:default, ...) are
+    # parsed and built once, not once per file (48 shipped files: 193 builds before)
+    memo = LoadMemo()
     for item, new in pairs:
         extra: list[Problem] = []
         if item.ruleset is not None:
             options = LintOptions(include_builtins=include_builtins)
-            findings, _ = lint_paths([item.path], options)
+            findings, _ = lint_paths([item.path], options, memo)
             for finding in findings:
                 problem = Problem(
                     finding.file, finding.line, finding.column, finding.message, finding.code
