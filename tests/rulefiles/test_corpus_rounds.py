@@ -138,7 +138,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r16 blind": (63, 77, 90),
     "r16 train": (81, 81, 81),
     "r17 blind": (71, 76, 82),
-    "r17 train": (106, 119, 137),
+    "r17 train": (135, 136, 137),
 }
 
 
