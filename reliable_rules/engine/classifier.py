@@ -486,12 +486,17 @@ class Classifier:
         found = probe.found
         if found is None:
             return (1 << len(self.rules)) - 1
-        combined = 0
-        table = self._literal_table.get
-        for literal in found:
-            combined |= table(literal, 0)
-        if self._bounds is not None and len(probe.lower) > BOUNDED_TEXT:
-            combined = self._scan_set(probe.lower)[1]
+        bounds = self._bounds
+        if bounds is not None and len(probe.lower) > BOUNDED_TEXT:
+            # the literals the probe's scan found, each bounded key judged on the text (as
+            # _scan_set judges it on the distinct lines: an occurrence's neighbours are the
+            # same in both), rather than scanning the long text a second time
+            combined = bounds.combined(found, self._literal_table, probe.lower)
+        else:
+            combined = 0
+            table = self._literal_table.get
+            for literal in found:
+                combined |= table(literal, 0)
         mask = self._more_candidates(probe, combined & self._all_rules)
         return self._rules_of(mask & self._second(combined, probe.text))
 
