@@ -15,7 +15,7 @@ short or common words ("the", "not", "model"): :func:`weak_gates` finds them (th
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from reliable_rules.engine.nodes import (
     All,
@@ -107,6 +107,14 @@ def _weak_literal(literal: str) -> bool:
     return weight(word) < WEAK_LITERAL or word in COMMON_WORDS
 
 
+def _positions(mask: int) -> Iterator[int]:
+    """The positions of the bits set in ``mask``, lowest first."""
+    while mask:
+        lowest = mask & -mask
+        yield lowest.bit_length() - 1
+        mask ^= lowest
+
+
 def weak_gates(
     ruleset: RuleSet, failures: Sequence[Failure] = ()
 ) -> list[tuple[str, tuple[str, ...], float | None]]:
@@ -120,22 +128,16 @@ def weak_gates(
         return []
     keys: dict[int, list[GateKey]] = {}
     for key, mask in classifier._index.items():
-        rest = mask
-        while rest:
-            lowest = rest & -rest
-            keys.setdefault(lowest.bit_length() - 1, []).append(key)
-            rest ^= lowest
+        for entry in _positions(mask):
+            keys.setdefault(entry, []).append(key)
     # second gates (literals alone) from the scan's table: the entries second-gated on a
     # literal sit a rule count above its gated ones
     count = len(classifier._entry_rule)
     every = (1 << count) - 1
     seconds: dict[int, list[str]] = {}
     for literal, value in classifier._literal_table.items():
-        rest = value >> count & every
-        while rest:
-            lowest = rest & -rest
-            seconds.setdefault(lowest.bit_length() - 1, []).append(literal)
-            rest ^= lowest
+        for entry in _positions(value >> count & every):
+            seconds.setdefault(entry, []).append(literal)
     literals: dict[int, set[str]] = {}
     textual: set[int] = set()
     strong: set[int] = set()
@@ -167,11 +169,7 @@ def weak_gates(
     rules = classifier.rules
     for failure in failures:
         probe = classifier._probe(failure)
-        mask = classifier._candidates(probe)
-        while mask:
-            lowest = mask & -mask
-            mask ^= lowest
-            position = lowest.bit_length() - 1
+        for position in _positions(classifier._candidates(probe)):
             matched = unwrap(rules[position].node).match(probe)
             if position in textual:
                 tried[position] += 1
