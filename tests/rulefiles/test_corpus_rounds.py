@@ -139,6 +139,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r16 train": (81, 81, 81),
     "r17 blind": (71, 76, 82),
     "r17 train": (135, 136, 137),
+    "r18 blind": (54, 68, 74),
+    "r18 train": (104, 116, 127),
 }
 
 
