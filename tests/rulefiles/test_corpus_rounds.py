@@ -141,6 +141,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r17 train": (136, 137, 137),
     "r18 blind": (54, 68, 74),
     "r18 train": (104, 116, 127),
+    "r19 blind": (68, 81, 84),
+    "r19 train": (69, 86, 99),
 }
 
 
