@@ -143,6 +143,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r18 train": (104, 116, 127),
     "r19 blind": (68, 81, 84),
     "r19 train": (69, 86, 99),
+    "r20 blind": (90, 97, 101),
+    "r20 train": (93, 107, 129),
 }
 
 
