@@ -141,7 +141,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r17 train": (136, 137, 137),
     "r18 blind": (54, 68, 74),
     "r18 train": (127, 127, 127),
-    "r19 blind": (68, 81, 84),
+    "r19 blind": (69, 81, 84),
     "r19 train": (69, 86, 99),
     "r20 blind": (90, 97, 101),
     "r20 train": (94, 108, 129),
