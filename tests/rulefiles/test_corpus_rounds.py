@@ -145,6 +145,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r19 train": (69, 86, 99),
     "r20 blind": (90, 97, 101),
     "r20 train": (94, 108, 129),
+    "r21 blind": (46, 48, 52),
+    "r21 train": (113, 129, 139),
 }
 
 
