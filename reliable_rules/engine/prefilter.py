@@ -30,6 +30,7 @@ regexes, against about 1 us per individual pass, and a classification needs few.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import logging
 import os
@@ -237,6 +238,11 @@ def _branches(
     return kept
 
 
+# A pure function of its arguments (an immutable answer), asked up to four times per regex for
+# every rule set a process builds or reads back: remembered, so that the second set built from
+# the same patterns (a lint of files extending builtin:default, a test suite's fresh loads)
+# parses none of them again. Bounded by the number of distinct patterns a process meets.
+@functools.lru_cache(maxsize=16384)
 def re2_superset(
     pattern: str, flags: int, *, exact: bool = False, subset: bool = False, wide: bool = False
 ) -> tuple[str, bool] | None:

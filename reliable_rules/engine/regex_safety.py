@@ -18,6 +18,7 @@ is dropped only while that bound stays under :data:`UNTIMED_STEPS`; longer texts
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 import time
@@ -159,6 +160,9 @@ def _walk(items: Any, repeated: bool, ignore_case: bool) -> int:
     return unbounded
 
 
+# Pure (an int or a reason, per pattern and case setting), asked for every regex of every set a
+# process builds or reads back: remembered, so a pattern is parsed once per process.
+@functools.lru_cache(maxsize=16384)
 def untimed_max_length(pattern: str, *, ignore_case: bool) -> int:
     """The longest text this pattern may search without a timeout (0: always keep it)."""
     try:
@@ -169,6 +173,7 @@ def untimed_max_length(pattern: str, *, ignore_case: bool) -> int:
     return int(UNTIMED_STEPS ** (1 / (1 + unbounded)))
 
 
+@functools.lru_cache(maxsize=16384)  # pure, as untimed_max_length: parsed once per process
 def backtracking_risk(pattern: str, *, ignore_case: bool) -> str | None:
     """Why ``pattern`` may backtrack catastrophically (a nested variable quantifier, or a
     repeated alternation whose branches overlap, like ``(a|a)+b``), or None when the proof
