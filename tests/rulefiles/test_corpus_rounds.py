@@ -107,7 +107,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "before": (353, 354, 354),
     "r1 blind": (93, 96, 96),
     "r1 train": (214, 216, 216),
-    "r2 blind": (78, 82, 83),
+    "r2 blind": (79, 83, 83),
     "r2 train": (194, 194, 194),
     "r3 blind": (144, 162, 164),
     "r3 train": (289, 291, 291),
@@ -146,7 +146,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r20 blind": (90, 97, 101),
     "r20 train": (129, 129, 129),
     "r21 blind": (46, 48, 52),
-    "r21 train": (113, 129, 139),
+    "r21 train": (135, 138, 139),
 }
 
 
