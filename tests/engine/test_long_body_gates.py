@@ -22,7 +22,18 @@ def test_a_repeated_log_body_reaches_only_the_status_rules() -> None:
     tried = {rule.id for position, rule in enumerate(classifier.rules) if mask >> position & 1}
     assert "default.grid.model" not in tried
     assert "default.server.context-does-not-fit-memory" not in tried
-    assert len(tried) <= 8, sorted(tried)
+    # the rules tried are the status-gated ones, which read no text of the body; a rule gated
+    # on a word of the log line ("request", "upstream", "took") would search all of it, as
+    # r20's plan-allowance rule did when its one alternation was gated on "request" (the
+    # benchmark's row 4: 1.4 -> 15.9 ms): a new name here needs that looked at
+    assert tried <= {
+        "default.grid.network",
+        "default.grid.server",
+        "default.server-error-text",
+        "default.server.failed-dependency",
+        "seed.status.other",
+        "seed.status.server-error",
+    }, sorted(tried)
     assert rules.classify(body, status=500).rule_id == "seed.status.server-error"
 
 
