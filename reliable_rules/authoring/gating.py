@@ -15,8 +15,9 @@ short or common words ("the", "not", "model"): :func:`weak_gates` finds them (th
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
+from reliable_rules.engine.entries import bit_positions
 from reliable_rules.engine.nodes import (
     All,
     Any_,
@@ -107,14 +108,6 @@ def _weak_literal(literal: str) -> bool:
     return weight(word) < WEAK_LITERAL or word in COMMON_WORDS
 
 
-def _positions(mask: int) -> Iterator[int]:
-    """The positions of the bits set in ``mask``, lowest first."""
-    while mask:
-        lowest = mask & -mask
-        yield lowest.bit_length() - 1
-        mask ^= lowest
-
-
 def weak_gates(
     ruleset: RuleSet, failures: Sequence[Failure] = ()
 ) -> list[tuple[str, tuple[str, ...], float | None]]:
@@ -128,7 +121,7 @@ def weak_gates(
         return []
     keys: dict[int, list[GateKey]] = {}
     for key, mask in classifier._index.items():
-        for entry in _positions(mask):
+        for entry in bit_positions(mask):
             keys.setdefault(entry, []).append(key)
     # second gates (literals alone) from the scan's table: the entries second-gated on a
     # literal sit a rule count above its gated ones
@@ -136,7 +129,7 @@ def weak_gates(
     every = (1 << count) - 1
     seconds: dict[int, list[str]] = {}
     for literal, value in classifier._literal_table.items():
-        for entry in _positions(value >> count & every):
+        for entry in bit_positions(value >> count & every):
             seconds.setdefault(entry, []).append(literal)
     literals: dict[int, set[str]] = {}
     textual: set[int] = set()
@@ -169,7 +162,7 @@ def weak_gates(
     rules = classifier.rules
     for failure in failures:
         probe = classifier._probe(failure)
-        for position in _positions(classifier._candidates(probe)):
+        for position in bit_positions(classifier._candidates(probe)):
             matched = unwrap(rules[position].node).match(probe)
             if position in textual:
                 tried[position] += 1

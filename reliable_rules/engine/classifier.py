@@ -32,6 +32,7 @@ from reliable_rules.engine.codegen import (
 from reliable_rules.engine.entries import (
     TEXT_STATUS_GATE_VALUES,
     Gate,
+    bit_positions,
     entry_table,
     rarest_gates,
 )
@@ -504,10 +505,8 @@ class Classifier:
         """The bit set of the rules owning the entries of ``entries``."""
         rules = 0
         owners = self._entry_rule
-        while entries:
-            lowest = entries & -entries
-            rules |= 1 << owners[lowest.bit_length() - 1]
-            entries ^= lowest
+        for entry in bit_positions(entries):
+            rules |= 1 << owners[entry]
         return rules
 
     def entry_positions(self, position: int) -> tuple[int, ...]:

@@ -8,7 +8,7 @@ each match through it, and every match goes through one entry, so the selection 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from reliable_rules.engine.nodes import (
     WORD_KEY,
@@ -27,6 +27,7 @@ __all__ = [
     "MAX_ENTRIES",
     "TEXT_STATUS_GATE_VALUES",
     "Gate",
+    "bit_positions",
     "entries",
     "entry_table",
     "gate_options",
@@ -37,6 +38,14 @@ __all__ = [
 Gate = frozenset[GateKey]
 #: A ``text_status`` naming at most this many values is gated on their digits.
 TEXT_STATUS_GATE_VALUES = 8
+
+
+def bit_positions(mask: int) -> Iterator[int]:
+    """The positions of the bits set in ``mask`` (an entry or rule bit set), lowest first."""
+    while mask:
+        lowest = mask & -mask
+        yield lowest.bit_length() - 1
+        mask ^= lowest
 
 
 def gate_options(node: Node) -> list[frozenset[GateKey]]:
