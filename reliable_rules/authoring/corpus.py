@@ -90,6 +90,10 @@ _ALSO_PAIRS = (
     ("auth_failed", "client_error"),
     ("model_not_found", "client_error"),
     ("content_filtered", "client_error"),
+    # a model's tool call the provider refused (Groq's tool_use_failed, Gemini's
+    # MALFORMED_FUNCTION_CALL): native tools failed (the seed falls back to prompt-guided
+    # tools) or the output failed to parse (a format switch); both are retried
+    ("tool_schema_error", "format_mismatch"),
 )
 #: The (``expected``, ``also``) label pairs a corpus record may carry (DESIGN.md, "Behaviour
 #: labels"): each pair in both directions.

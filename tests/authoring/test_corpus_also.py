@@ -129,8 +129,9 @@ def test_allowed_also_is_symmetric_and_follows_the_design() -> None:
         ("auth_failed", "client_error"),
         ("model_not_found", "client_error"),
         ("content_filtered", "client_error"),
+        ("tool_schema_error", "format_mismatch"),
     } <= ALLOWED_ALSO
-    assert len(ALLOWED_ALSO) == 14
+    assert len(ALLOWED_ALSO) == 16
 
 
 def test_reports_say_when_a_record_was_right_by_also(
