@@ -104,7 +104,7 @@ def test_the_history_names_the_blind_parts_as_they_are_in_the_corpus() -> None:
 #: behaviours right, records), as run_corpus scores them. Pinned here so that a rule change
 #: that moves any part shows in this file's diff; the README quotes these figures.
 TODAY: dict[str, tuple[int, int, int]] = {
-    "before": (352, 354, 354),
+    "before": (353, 354, 354),
     "r1 blind": (93, 96, 96),
     "r1 train": (214, 216, 216),
     "r2 blind": (80, 83, 83),
@@ -122,13 +122,13 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r8 blind": (168, 174, 174),
     "r8 train": (248, 248, 248),
     "r9 blind": (197, 199, 199),
-    "r9 train": (255, 256, 256),
+    "r9 train": (256, 256, 256),
     "r10 blind": (177, 190, 197),
     "r10 train": (399, 401, 401),
-    "r11 blind": (146, 163, 169),
+    "r11 blind": (147, 163, 169),
     "r11 train": (141, 142, 142),
     "r12 blind": (115, 118, 119),
-    "r12 train": (176, 181, 182),
+    "r12 train": (177, 181, 182),
     "r13 blind": (125, 133, 139),
     "r13 train": (125, 130, 130),
     "r14 blind": (41, 46, 49),
