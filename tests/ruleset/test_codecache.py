@@ -50,7 +50,7 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> Compiles:
 def decisions(rules: reliable_rules.RuleSet) -> list[tuple[object, ...]]:
     """Every corpus record's decision: category, rule, Retry-After."""
     return corpus_decisions(
-        rules, lambda decision: (decision.category, decision.rule_id, decision.retry_after_ms)
+        rules, lambda decision, _: (decision.category, decision.rule_id, decision.retry_after_ms)
     )
 
 
