@@ -147,8 +147,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r20 train": (129, 129, 129),
     "r21 blind": (48, 49, 52),
     "r21 train": (135, 138, 139),
-    "r22 blind": (53, 61, 67),
-    "r22 train": (72, 85, 89),
+    "r22 blind": (67, 67, 67),
+    "r22 train": (89, 89, 89),
 }
 
 
