@@ -149,7 +149,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r21 train": (135, 138, 139),
     "r22 blind": (67, 67, 67),
     "r22 train": (89, 89, 89),
-    "r23 blind": (53, 57, 61),
+    "r23 blind": (61, 61, 61),
     "r23 train": (86, 99, 109),
 }
 
