@@ -27,7 +27,7 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from reliable_rules._version import __version__
-from reliable_rules.engine import regex_literals
+from reliable_rules.engine import _word_shares, rarity, regex_literals
 from reliable_rules.ruleset.cachefiles import CACHE_DIR_ENV, CACHE_ENV, base_dir, private, store
 from reliable_rules.ruleset.sourcemap import Path, SourceMap, YamlDocument
 
@@ -43,7 +43,9 @@ def _fingerprint() -> str:
     """The version, and the size and mtime of the modules whose output the cache holds (as
     this process imported them: once per process)."""
     parts = [__version__, str(_FORMAT)]
-    for module in (yamlpos_file(), regex_literals.__file__, __file__):
+    for module in (
+        yamlpos_file(), regex_literals.__file__, rarity.__file__, _word_shares.__file__, __file__
+    ):
         try:
             info = os.stat(module)
         except (OSError, TypeError):

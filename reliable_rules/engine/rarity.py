@@ -1,0 +1,110 @@
+"""How often a gate key holds in provider errors: the estimate the gate chooser ranks by.
+
+A rule is a candidate only when one of its gates holds (engine/entries.py); any literal every
+match needs is a correct gate, and the cheapest is the one the fewest texts hold. Length alone
+is a poor guess in this vocabulary: "request" (7 letters) is in 29% of errors, "tunnel" (6) in
+almost none. :func:`literal_share` estimates the share of error texts holding a literal from
+the word table of ``_word_shares.py`` (generated from the corpus records before round 18 by
+``benchmarks/word_shares.py``); :func:`key_share` does the same for status, header and
+non-ASCII keys. Only the choice of gate reads these figures, so decisions never depend on
+them: only how many rules are tried does.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from reliable_rules.engine import _word_shares
+
+__all__ = ["key_share", "literal_share", "need_share"]
+
+_WORD = re.compile(r"[^\W_]+")
+# A word the table lacks is in fewer than its threshold of texts when it is a whole word; a
+# short one may still hide inside common words ("ing", "ter"), so short means common.
+_UNLISTED = {1: 0.5, 2: 0.2, 3: 0.05, 4: 0.01}
+_UNLISTED_LONG = 0.003
+# Few errors come with response headers (2% of the corpus) or an exception's name (19%, each
+# name a small part of it).
+_HEADER_SHARE = 0.01
+_EXCEPTION_SHARE = 0.005
+_OTHER_SHARE = 0.05
+_UNLISTED_STATUS = 0.002
+
+
+def _pairs(table: str) -> dict[str, float]:
+    return {
+        key: int(per_mille) / 1000
+        for key, _, per_mille in (item.rpartition(":") for item in table.split())
+    }
+
+
+@functools.cache
+def _contained() -> dict[str, float]:
+    """Each listed word and each part of it of 3 letters or more, with the largest share of a
+    listed word holding it: a literal "connect" holds in "connection", "stream" in "upstream"."""
+    shares: dict[str, float] = {}
+    for word, share in _pairs(_word_shares.WORDS).items():
+        shortest = min(3, len(word))
+        for start in range(len(word) - shortest + 1):
+            for end in range(start + shortest, len(word) + 1):
+                part = word[start:end]
+                if shares.get(part, 0.0) < share:
+                    shares[part] = share
+    return shares
+
+
+@functools.cache
+def _statuses() -> dict[str, float]:
+    return _pairs(_word_shares.STATUSES)
+
+
+def _weight(token: str) -> int:
+    # a character outside ASCII (Chinese, Japanese ...) says about as much as two letters
+    return len(token) + sum(1 for char in token if not char.isascii())
+
+
+@functools.lru_cache(maxsize=8192)
+def literal_share(literal: str) -> float:
+    """The estimated share of error texts whose lowercased text holds ``literal``: that of its
+    rarest word (a phrase holds only where each of its words does), a word's being the largest
+    share of a listed word holding it, else a guess by its length."""
+    tokens = _WORD.findall(literal.lower())
+    if not tokens:
+        return _UNLISTED.get(_weight(literal), _UNLISTED_LONG) if literal else 1.0
+    contained = _contained()
+    rarest = 1.0
+    for token in tokens:
+        share = contained.get(token)
+        if share is None:
+            share = _UNLISTED.get(_weight(token), _UNLISTED_LONG)
+        rarest = min(rarest, share)
+    return rarest
+
+
+def need_share(need: frozenset[str]) -> float:
+    """The estimated share of texts holding one of the literals of ``need`` (at most 1)."""
+    return min(1.0, sum(map(literal_share, need)))
+
+
+def key_share(key: object) -> float:
+    """:func:`literal_share` of a text key (a literal, or a bounded word: ``("word",
+    (literal, bits))``, which holds at most where its literal does); the table's share of a
+    status key; a guess for the others (a header, an exception's name, non-ASCII text)."""
+    if isinstance(key, str):
+        return literal_share(key)
+    if isinstance(key, tuple) and len(key) == 2:
+        kind, value = key
+        if kind == "word" and isinstance(value, tuple) and isinstance(value[0], str):
+            return literal_share(value[0])
+        if kind == "status":
+            if value == "*":  # any status: every text but those without one
+                return 1.0 - _statuses().get("None", 0.0)
+            return _statuses().get(str(value), _UNLISTED_STATUS)
+        if kind == "header":
+            return _HEADER_SHARE
+        if kind == "exception":
+            return _EXCEPTION_SHARE
+        if key == ("text", "non-ascii"):
+            return _word_shares.NON_ASCII_PER_MILLE / 1000
+    return _OTHER_SHARE
