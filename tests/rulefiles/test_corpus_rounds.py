@@ -150,7 +150,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r22 blind": (67, 67, 67),
     "r22 train": (89, 89, 89),
     "r23 blind": (61, 61, 61),
-    "r23 train": (86, 99, 109),
+    "r23 train": (109, 109, 109),
 }
 
 
