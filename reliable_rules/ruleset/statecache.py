@@ -48,6 +48,7 @@ import importlib
 import io
 import logging
 import marshal
+import mmap
 import os
 import sys
 import zlib
@@ -268,7 +269,7 @@ class _Stored:
 
     __slots__ = ("memo", "raw", "table")
 
-    def __init__(self, raw: bytes, table: tuple[int, ...]) -> None:
+    def __init__(self, raw: bytes | mmap.mmap, table: tuple[int, ...]) -> None:
         self.raw = raw
         #: per part: where its pickle starts in ``raw``, times 2, plus 1 when it is shared
         self.table = table
@@ -279,7 +280,7 @@ class _Stored:
         return _unpickle(self.raw, start >> 1, memo=self.memo if start & 1 else None)
 
 
-def _decode(raw: bytes, start: int = 0) -> Any:
+def _decode(raw: bytes | mmap.mmap, start: int = 0) -> Any:
     """What :func:`_encode` encoded, from ``raw[start:]``; its parts decode when first used."""
     size = int.from_bytes(raw[start : start + 4], "big")
     table = marshal.loads(raw[start + 4 : start + 4 + size])
@@ -472,13 +473,58 @@ class _Unpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+# POSIX keeps a mapping of a file valid after another file is renamed over it (Windows refuses
+# the rename while a mapping is open, which would stop other processes' writes).
+_MAPS = os.name == "posix"
+
+
+class _MappedReader:
+    """A file-like reader of a mapped entry from ``start``, with a position of its own: each
+    decode reads its part through its own reader (parts decode on any thread), and reading
+    copies only the frames the unpickler asks for, not the whole entry."""
+
+    __slots__ = ("_data", "_position")
+
+    def __init__(self, data: mmap.mmap, start: int) -> None:
+        self._data = data
+        self._position = start
+
+    def read(self, size: int = -1) -> bytes:
+        start = self._position
+        end = len(self._data) if size < 0 else min(start + size, len(self._data))
+        self._position = end
+        return self._data[start:end]
+
+    def readline(self) -> bytes:
+        start = self._position
+        found = self._data.find(b"\n", start)
+        end = len(self._data) if found < 0 else found + 1
+        self._position = end
+        return self._data[start:end]
+
+
+def _mapped(stream: Any) -> bytes | mmap.mmap:
+    """The entry open as ``stream``, mapped read-only where POSIX keeps a mapping valid when the
+    file is replaced (the writer renames a new file into place, never rewrites one), else read:
+    a warm load decodes about an eighth of the entry (its first pickle) and a mapping reads
+    only the pages touched (the CRC's pass and the parts decoded), not a copy of all of it."""
+    if _MAPS:
+        with contextlib.suppress(OSError, ValueError):  # an empty file cannot be mapped
+            return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+    raw: bytes = stream.read()
+    return raw
+
+
 def _unpickle(
-    raw: bytes, start: int = 0, *, stored: _Stored | None = None, memo: Any = None
+    raw: bytes | mmap.mmap, start: int = 0, *, stored: _Stored | None = None, memo: Any = None
 ) -> Any:
     # Thousands of new containers would run the cycle collector a few times over (a third of
     # the time), for no garbage: none is made here.
-    stream = io.BytesIO(raw)  # shares ``raw``'s buffer: no copy of a megabyte or two
-    stream.seek(start)
+    if isinstance(raw, bytes):
+        stream: Any = io.BytesIO(raw)  # shares ``raw``'s buffer: no copy of a megabyte or two
+        stream.seek(start)
+    else:
+        stream = _MappedReader(raw, start)
     collecting = gc.isenabled()
     gc.disable()
     try:
@@ -511,7 +557,7 @@ def load(reference: str) -> Any:
         return None
     try:
         with open(entry, "rb") as stream:
-            raw = stream.read()
+            raw = _mapped(stream)
         if len(raw) < 8 or int.from_bytes(raw[:4], "big") != zlib.crc32(memoryview(raw)[4:]):
             return None
         size = int.from_bytes(raw[4:8], "big")

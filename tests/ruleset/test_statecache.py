@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.machinery
 import json
+import mmap
 import os
 import subprocess
 import sys
@@ -371,3 +372,46 @@ def test_a_set_with_every_kind_of_built_part_round_trips(tmp_path: Path) -> None
     assert read.classify(texts[0]).rule_id == "shape.rule-0"
     assert decisions(read) == decisions(built)
     assert summary(read) == summary(built)
+
+
+def _decisions_only(rules: reliable_rules.RuleSet) -> list[tuple[object, ...]]:
+    """Every corpus record's category, rule and Retry-After."""
+    return corpus_decisions(rules, lambda d, _: (d.category, d.rule_id, d.retry_after_ms))
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the entry is mapped on POSIX only")
+def test_a_warm_set_decodes_its_parts_after_its_entry_is_replaced(
+    cache: Path, decided_from_files: dict[str, list[tuple[object, ...]]]
+) -> None:
+    """A warm load maps its entry; another process renaming a new entry into place (as the
+    writer does) changes nothing for it: every part decoded later still comes from the entry
+    it loaded, and every corpus record is decided as by the set built from its files."""
+    fresh()  # writes the entry
+    warm = fresh()
+    stored = vars(warm.classifier)["_pending"]
+    assert stored  # parts not decoded yet
+    [entry] = entries(cache)
+    with entry.open("rb") as stream:
+        assert isinstance(statecache._mapped(stream), mmap.mmap)
+    replacement = entry.with_suffix(".tmp")
+    replacement.write_bytes(b"\0" * entry.stat().st_size)
+    os.replace(replacement, entry)
+    expected = [answer[:3] for answer in decided_from_files["builtin:default"]]
+    assert _decisions_only(warm) == expected
+
+
+def test_an_entry_read_without_a_mapping_decides_alike(
+    cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    decided_from_files: dict[str, list[tuple[object, ...]]],
+) -> None:
+    """Where the entry is not mapped (not POSIX), it is read whole and decides the same."""
+    fresh()  # writes the entry
+    monkeypatch.setattr(statecache, "_MAPS", False)
+    [entry] = entries(cache)
+    with entry.open("rb") as stream:
+        assert isinstance(statecache._mapped(stream), bytes)
+    warm = fresh()
+    assert type(warm.classifier).__name__ == "StoredClassifier"
+    expected = [answer[:3] for answer in decided_from_files["builtin:default"]]
+    assert _decisions_only(warm) == expected
