@@ -42,3 +42,17 @@ def test_ci_runs_the_whole_suite() -> None:
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert re.search(r'^markers = \["slow: ', pyproject, re.M)
     assert "--strict-markers" in pyproject
+
+
+def test_ci_halves_cover_the_whole_suite() -> None:
+    """.ci/run's two pytest processes run a list of test directories and everything else: each
+    listed directory exists, one process runs them and the other ignores exactly them."""
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    (listed,) = re.findall(r"^half_a=\(([^)]*)\)$", script, re.M)
+    directories = listed.split()
+    assert directories
+    assert all((ROOT / directory).is_dir() for directory in directories)
+    assert all(directory.startswith("tests/") for directory in directories)
+    assert '-m pytest -q "${half_a[@]}"' in script
+    assert '-m pytest -q "${ignore_a[@]}"' in script
+    assert 'ignore_a+=("--ignore=$directory")' in script
