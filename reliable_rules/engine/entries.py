@@ -177,14 +177,15 @@ def _strongest(choices: list[Gate]) -> list[Gate]:
 def rarest_gates(
     options: Sequence[list[Gate]],
 ) -> tuple[list[Gate | None], list[Gate | None]]:
-    """Each entry's gate: of the keys it could be gated on, those fewest entries share; and its
+    """Each entry's gate: of the keys it could be gated on, those the fewest error texts hold
+    (:func:`~reliable_rules.engine.rarity.key_share`), then those fewest entries share; and its
     second gate: of its other gates made of literals alone, the rarest (None when it has none).
 
     ``options``: the gate options of each entry (:func:`rule_entries`).
-    A literal many rules need ("exceeded") occurs in many texts too; an ID only one rule
-    names is the better gate. Nodes choose by length alone; across the rule set, how many
-    entries share a key is the better guess of how often it occurs. Every gate of an entry is
-    needed by each of its matches, so an entry is a candidate only when both are present.
+    "request" is in 29% of errors and a missing status in 41%; a literal many rules need
+    ("exceeded") occurs in many texts too, and an ID only one rule names is the better gate
+    when the table knows neither. Every gate of an entry is needed by each of its matches, so
+    an entry is a candidate only when both are present.
     """
     # counted by literal: a bounded key ("stream" as a word) is rarer than its literal, but
     # how much is not known here, and the literal's count is what the choices were tuned on
