@@ -18,16 +18,16 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import re
 import sys
 from pathlib import Path
+
+from reliable_rules.engine.rarity import WORD
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "provider_errors.jsonl"
 TABLE = ROOT / "reliable_rules" / "engine" / "_word_shares.py"
 LAST_ROUND = 17
 MIN_PER_MILLE = 5
-WORD = re.compile(r"[^\W_]+")
 
 
 def render() -> str:

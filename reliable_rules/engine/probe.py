@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from reliable_rules.engine.rarity import WORD
 from reliable_rules.engine.regex_literals import gates_hold
 from reliable_rules.engine.regex_safety import REGEX_BUDGET_MS
 from reliable_rules.failure import Failure
@@ -40,9 +41,6 @@ _MISSING = object()
 #: ``json: {key: ...}`` looks at most this deep and at this many values of the document.
 JSON_WALK_MAX_DEPTH = 32
 JSON_WALK_MAX_NODES = 10_000
-# A word: a maximal run of Unicode letters and digits (``_`` is a word character for ``re``,
-# not for us, so it separates words like any other punctuation).
-WORD = re.compile(r"[^\W_]+")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 

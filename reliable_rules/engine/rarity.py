@@ -17,9 +17,12 @@ import re
 
 from reliable_rules.engine import _word_shares
 
-__all__ = ["key_share", "literal_share", "need_share"]
+__all__ = ["WORD", "key_share", "literal_share", "need_share", "weight"]
 
-_WORD = re.compile(r"[^\W_]+")
+# A word: a maximal run of Unicode letters and digits (``_`` is a word character for ``re``,
+# not for us, so it separates words like any other punctuation). The table's words and the
+# words of a literal looked up in it are both read this way (and ``words:`` matchers too).
+WORD = re.compile(r"[^\W_]+")
 # A word the table lacks is in fewer than its threshold of texts when it is a whole word; a
 # short one may still hide inside common words ("ing", "ter"), so short means common.
 _UNLISTED = {1: 0.5, 2: 0.2, 3: 0.05, 4: 0.01}
@@ -59,9 +62,15 @@ def _statuses() -> dict[str, float]:
     return _pairs(_word_shares.STATUSES)
 
 
-def _weight(token: str) -> int:
-    # a character outside ASCII (Chinese, Japanese ...) says about as much as two letters
-    return len(token) + sum(1 for char in token if not char.isascii())
+def weight(literal: str) -> int:
+    """How selective a literal is, in characters: a non-ASCII one counts twice (``模型``, two
+    characters, is as rare as a word of four letters)."""
+    return len(literal) + sum(1 for char in literal if not char.isascii())
+
+
+def _guessed(text: str) -> float:
+    """The share of a literal (or word) the table does not list, by its :func:`weight`."""
+    return _UNLISTED.get(weight(text), _UNLISTED_LONG)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -69,17 +78,14 @@ def literal_share(literal: str) -> float:
     """The estimated share of error texts whose lowercased text holds ``literal``: that of its
     rarest word (a phrase holds only where each of its words does), a word's being the largest
     share of a listed word holding it, else a guess by its length."""
-    tokens = _WORD.findall(literal.lower())
+    tokens = WORD.findall(literal.lower())
     if not tokens:
-        return _UNLISTED.get(_weight(literal), _UNLISTED_LONG) if literal else 1.0
+        return _guessed(literal) if literal else 1.0
     contained = _contained()
-    rarest = 1.0
-    for token in tokens:
-        share = contained.get(token)
-        if share is None:
-            share = _UNLISTED.get(_weight(token), _UNLISTED_LONG)
-        rarest = min(rarest, share)
-    return rarest
+    return min(
+        share if (share := contained.get(token)) is not None else _guessed(token)
+        for token in tokens
+    )
 
 
 def need_share(need: frozenset[str]) -> float:

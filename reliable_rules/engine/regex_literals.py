@@ -33,7 +33,7 @@ import sys
 import unicodedata
 from typing import Any
 
-from reliable_rules.engine.rarity import need_share
+from reliable_rules.engine.rarity import need_share, weight
 
 __all__ = [
     "FOLDS_TO_ASCII",
@@ -101,12 +101,6 @@ def caseless(char: str) -> bool:
     it with itself alone (tests/engine/test_caseless_literals.py checks every code point), so
     a match holding it holds it verbatim in the lowercased text too."""
     return unicodedata.category(char) == "Lo"
-
-
-def weight(literal: str) -> int:
-    """How selective a literal is, in characters: a non-ASCII one counts twice (``模型``, two
-    characters, is as rare as a word of four letters)."""
-    return len(literal) + sum(1 for char in literal if not char.isascii())
 
 
 def _usable(need: frozenset[str]) -> bool:
