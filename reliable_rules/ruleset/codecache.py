@@ -64,5 +64,7 @@ def compiled(source: str, filename: str) -> CodeType:
     code = compile(source, filename, "exec", dont_inherit=True)
     if entry is not None:
         payload = marshal.dumps((*_TAG, filename, source, code))
-        doccache.store(entry, zlib.crc32(payload).to_bytes(4, "big") + payload)
+        doccache.store(
+            entry, zlib.crc32(payload).to_bytes(4, "big") + payload, keep=doccache.ENTRIES_KEPT
+        )
     return code

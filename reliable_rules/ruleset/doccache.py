@@ -31,7 +31,16 @@ from reliable_rules.engine import _word_shares, rarity, regex_literals
 from reliable_rules.ruleset.cachefiles import CACHE_DIR_ENV, CACHE_ENV, base_dir, private, store
 from reliable_rules.ruleset.sourcemap import Path, SourceMap, YamlDocument
 
-__all__ = ["CACHE_DIR_ENV", "CACHE_ENV", "cache_dir", "private", "read", "store", "write"]
+__all__ = [
+    "CACHE_DIR_ENV",
+    "CACHE_ENV",
+    "ENTRIES_KEPT",
+    "cache_dir",
+    "private",
+    "read",
+    "store",
+    "write",
+]
 
 logger = logging.getLogger("reliable_rules")
 
@@ -58,6 +67,11 @@ def _fingerprint() -> str:
 def yamlpos_file() -> str:
     """yamlpos.py's path (not imported: that would import PyYAML)."""
     return os.path.join(os.path.dirname(__file__), "yamlpos.py")
+
+
+#: Parsed files and compiled code a cache directory keeps, the most recently written: every
+#: edit of a user's rule file writes a new entry, and the shipped sets need about seventy.
+ENTRIES_KEPT = 512
 
 
 def cache_dir() -> FsPath | None:
@@ -285,4 +299,4 @@ def write(raw: bytes, document: YamlDocument) -> None:
     except (OSError, ValueError, TypeError, RecursionError, EOFError) as error:
         logger.debug("reliable_rules: parsed rule file not cached: %s", error)
         return
-    store(entry, encoded)
+    store(entry, encoded, keep=ENTRIES_KEPT)

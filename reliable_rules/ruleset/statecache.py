@@ -62,7 +62,7 @@ from reliable_rules.ruleset.resources import rules_path
 from reliable_rules.ruleset.statelayout import FIELD_NAMES, field_names, mismatch
 from reliable_rules.ruleset.statelayout import digest as layout_digest
 
-__all__ = ["directory", "load", "save"]
+__all__ = ["ENTRIES_KEPT", "directory", "load", "save"]
 
 logger = logging.getLogger("reliable_rules")
 
@@ -540,6 +540,11 @@ def _unpickle(
             gc.enable()
 
 
+#: Entries of one set a state directory keeps, the most recently written: each install of the
+#: same version (another Python, the accelerators on or off, edited rule files) has its own.
+ENTRIES_KEPT = 3
+
+
 def directory() -> str | None:
     """Where this version's entries live, or None when caching is off."""
     base = base_dir()
@@ -597,4 +602,9 @@ def save(reference: str, ruleset: Any) -> None:
     header = marshal.dumps((_FORMAT, keyed[1]))
     payload = len(header).to_bytes(4, "big") + header + body
     with contextlib.suppress(Exception):
-        store(os.path.join(folder, keyed[0]), zlib.crc32(payload).to_bytes(4, "big") + payload)
+        store(
+            os.path.join(folder, keyed[0]),
+            zlib.crc32(payload).to_bytes(4, "big") + payload,
+            group=keyed[0].rsplit("-", 1)[0] + "-",
+            keep=ENTRIES_KEPT,
+        )
