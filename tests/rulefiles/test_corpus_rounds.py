@@ -111,7 +111,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r2 train": (194, 194, 194),
     "r3 blind": (144, 162, 164),
     "r3 train": (289, 291, 291),
-    "r4 blind": (159, 170, 174),
+    "r4 blind": (160, 171, 174),
     "r4 train": (175, 175, 176),
     "r5 blind": (104, 112, 113),
     "r5 train": (177, 178, 178),
@@ -123,7 +123,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r8 train": (248, 248, 248),
     "r9 blind": (197, 199, 199),
     "r9 train": (256, 256, 256),
-    "r10 blind": (177, 190, 197),
+    "r10 blind": (178, 190, 197),
     "r10 train": (399, 401, 401),
     "r11 blind": (147, 163, 169),
     "r11 train": (141, 142, 142),
@@ -151,7 +151,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r22 train": (89, 89, 89),
     "r23 blind": (61, 61, 61),
     "r23 train": (109, 109, 109),
-    "r24 blind": (95, 110, 125),
+    "r24 blind": (110, 117, 125),
     "r24 train": (70, 82, 88),
 }
 
