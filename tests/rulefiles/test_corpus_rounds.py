@@ -151,7 +151,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r22 train": (89, 89, 89),
     "r23 blind": (61, 61, 61),
     "r23 train": (109, 109, 109),
-    "r24 blind": (110, 117, 125),
+    "r24 blind": (125, 125, 125),
     "r24 train": (70, 82, 88),
 }
 
