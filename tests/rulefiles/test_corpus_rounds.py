@@ -111,7 +111,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r2 train": (194, 194, 194),
     "r3 blind": (144, 162, 164),
     "r3 train": (289, 291, 291),
-    "r4 blind": (160, 171, 174),
+    "r4 blind": (161, 172, 174),
     "r4 train": (175, 175, 176),
     "r5 blind": (104, 112, 113),
     "r5 train": (177, 178, 178),
@@ -119,7 +119,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r6 train": (72, 72, 73),
     "r7 blind": (103, 120, 121),
     "r7 train": (356, 357, 357),
-    "r8 blind": (168, 174, 174),
+    "r8 blind": (170, 174, 174),
     "r8 train": (248, 248, 248),
     "r9 blind": (197, 199, 199),
     "r9 train": (256, 256, 256),
@@ -152,7 +152,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r23 blind": (61, 61, 61),
     "r23 train": (109, 109, 109),
     "r24 blind": (125, 125, 125),
-    "r24 train": (70, 82, 88),
+    "r24 train": (88, 88, 88),
 }
 
 
