@@ -153,6 +153,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r23 train": (109, 109, 109),
     "r24 blind": (125, 125, 125),
     "r24 train": (88, 88, 88),
+    "r25 blind": (83, 90, 96),
+    "r25 train": (97, 104, 115),
 }
 
 
