@@ -137,7 +137,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r15 train": (87, 90, 90),
     "r16 blind": (81, 89, 90),
     "r16 train": (81, 81, 81),
-    "r17 blind": (80, 82, 82),
+    "r17 blind": (81, 82, 82),
     "r17 train": (136, 137, 137),
     "r18 blind": (65, 72, 74),
     "r18 train": (127, 127, 127),
@@ -154,7 +154,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r24 blind": (125, 125, 125),
     "r24 train": (88, 88, 88),
     "r25 blind": (83, 90, 96),
-    "r25 train": (97, 104, 115),
+    "r25 train": (115, 115, 115),
 }
 
 
