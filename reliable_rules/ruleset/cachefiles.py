@@ -58,6 +58,11 @@ def private(path: str | os.PathLike[str]) -> bool:
         info = os.lstat(path)
     except OSError:
         return False
+    return _private_stat(info)
+
+
+def _private_stat(info: os.stat_result) -> bool:
+    """:func:`private`'s test on a stat taken without following a symlink."""
     if stat.S_ISLNK(info.st_mode):
         return False
     return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
@@ -107,9 +112,7 @@ def _owned(entry: os.DirEntry[str]) -> os.stat_result | None:
         info = entry.stat(follow_symlinks=False)
     except OSError:
         return None
-    if stat.S_ISLNK(info.st_mode) or info.st_uid != os.getuid():
-        return None
-    return None if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH) else info
+    return info if _private_stat(info) else None
 
 
 def _prune_entries(directory: str, group: str, keep: int) -> None:
