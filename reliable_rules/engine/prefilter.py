@@ -34,10 +34,10 @@ import functools
 import importlib.util
 import logging
 import os
-import re
 from collections.abc import Sequence
 from typing import Any
 
+from reliable_rules.engine.dialect import regex_only
 from reliable_rules.engine.lazyregex import regex
 from reliable_rules.engine.probe import GATE_MAX_TEXT
 from reliable_rules.engine.regex_literals import (
@@ -58,12 +58,6 @@ _MAX_MEM = 64 << 20
 # (Not Python's re, which also counts \x1c-\x1f: the corpus check caught that.)
 _SPACE = r"\t-\r\x20"
 _C = _sre_constants
-# Syntax that ``regex`` reads differently from ``re`` (whose parser reads the pattern here):
-# regex_literals' list, except that an escaped bracket before a class (``\\[[0-9]``) is
-# fine, and with any ``[:`` refused (POSIX classes, also inside a class).
-_FOREIGN = re.compile(
-    r"\[:|(?<!\\)(?:\\\\)*\[\[|\\[pPNXLGKmMQEh]|\(\?[|Vr(]|\(\?[a-zA-Z]*[VwfbeE]|\\[0-9]"
-)
 _LOOK_AROUNDS = (_C.ASSERT, _C.ASSERT_NOT)
 _CATEGORIES = {
     _C.CATEGORY_DIGIT: (r"\d", r"0-9"),
@@ -260,7 +254,9 @@ def re2_superset(
     a non-ASCII letter with case under ``IGNORECASE`` (whose variants the engines may fold
     differently) or a negated category inside a negated class refuses the translation.
     """
-    if flags & ~_ALLOWED_FLAGS or _FOREIGN.search(pattern) or (wide and (exact or subset)):
+    if flags & ~_ALLOWED_FLAGS or (wide and (exact or subset)):
+        return None
+    if regex_only(pattern, verbose=bool(flags & regex.VERBOSE)):
         return None
     try:
         parsed = _sre_parse.parse(pattern, flags & (regex.VERBOSE | regex.IGNORECASE))

@@ -33,6 +33,7 @@ import sys
 import unicodedata
 from typing import Any
 
+from reliable_rules.engine.dialect import regex_only
 from reliable_rules.engine.rarity import need_share, weight
 
 __all__ = [
@@ -72,10 +73,6 @@ def gates_hold(text: str) -> bool:
 MIN_LITERAL = 3
 # Alternations wider than this are not worth a gate of that many keys.
 _MAX_ALTERNATIVES = 24
-# Syntax that ``regex`` reads differently from ``re`` (or ``re`` cannot read): refuse.
-_FOREIGN = re.compile(r"\[\[|\\[pPNXLGKmMQEh]|\(\?[|Vr(]|\(\?[a-zA-Z]*[VwfbeE]|\\[0-9]")
-_BRACES = re.compile(r"\{([^}]*)\}")
-_COUNTS = re.compile(r"[0-9]*(?:,[0-9]*)?")
 
 # The standard library's regex parser (private, untyped): re._parser since 3.11.
 _NEW_LAYOUT = sys.version_info >= (3, 11)
@@ -207,14 +204,11 @@ def _alternation(branches: Any) -> list[frozenset[str]]:
 @functools.lru_cache(maxsize=4096)
 def _parsed(pattern: str) -> Any:
     """The standard library's parse of ``pattern``, or None when refused: syntax ``regex``
-    reads differently (:data:`_FOREIGN`, fuzzy or other ``regex``-only braces) or no parse.
+    reads differently (:func:`~reliable_rules.engine.dialect.regex_only`) or no parse.
     Memoised: gates_of, boundaries, needs_non_ascii and non_ascii_or_literals each read the
     same pattern, and a lint builds the same regexes once per file (the walks only read it)."""
-    if _FOREIGN.search(pattern):
+    if regex_only(pattern):
         return None
-    for braces in _BRACES.finditer(pattern):
-        if not _COUNTS.fullmatch(braces.group(1)):
-            return None  # fuzzy matching or another ``regex``-only brace form
     try:
         return _sre_parse.parse(pattern, 0)
     except (re.error, RecursionError, OverflowError, ValueError, TypeError):

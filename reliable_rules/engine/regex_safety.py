@@ -5,7 +5,8 @@ fraction of that. A pattern whose backtracking is provably bounded by a polynomi
 length does not need it on short texts. The proof here is conservative (a pattern it cannot read
 keeps the timeout):
 
-* it parses with the standard library's parser (no ``regex``-only syntax),
+* it parses with the standard library's parser, and ``regex`` reads it alike
+  (:func:`~reliable_rules.engine.dialect.regex_only`: no fuzzy braces, POSIX classes ...),
 * no backreference (``\\1``, ``(?(1)...)``),
 * no variable repeat inside a repeated group (``(a+)+``, ``(?:x{0,3})*``, ``(?:a?){0,9}``),
 * no alternation under a repeat unless its branches start with provably disjoint characters
@@ -24,6 +25,7 @@ import logging
 import time
 from typing import Any, Protocol
 
+from reliable_rules.engine.dialect import regex_only
 from reliable_rules.engine.lazyregex import regex
 
 __all__ = [
@@ -55,7 +57,12 @@ _ZERO_WIDTH = ("AT", "ASSERT", "ASSERT_NOT")
 
 def parse_pattern(pattern: str) -> Any:
     """The standard library's parse of ``pattern`` (``re._parser`` since Python 3.11,
-    ``sre_parse`` before: both give the same tree)."""
+    ``sre_parse`` before: both give the same tree); ValueError for syntax ``regex`` reads
+    differently (:func:`~reliable_rules.engine.dialect.regex_only`), whose ``re`` tree would
+    describe another pattern."""
+    foreign = regex_only(pattern)
+    if foreign:
+        raise ValueError(foreign)
     try:
         parser = importlib.import_module("re._parser")
     except ImportError:  # Python 3.10

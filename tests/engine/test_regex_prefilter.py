@@ -69,7 +69,8 @@ def test_translation_of_a_pattern(pattern: str, flags: int, translated: str) -> 
         (r"(?(1)a|b)", 0),  # a conditional
         (r"[[:alpha:]]", 0),  # read differently by regex
         (r"[a[:alpha:]]", 0),  # a POSIX class inside a class, for regex
-        (r"a\\[[0-9]", 0),  # an escaped backslash, then a class holding "["
+        (r"a\\[[:alpha:]]", 0),  # an escaped backslash, then a set with a POSIX class
+        (r"rate limit{e<=1}", 0),  # fuzzy: once read by `re` as the literal "{e<=1}"
         (r"\p{L}", 0),
         ("\u212a", regex.IGNORECASE),  # equals k case-insensitively in regex
         ("[\u0100-\u0200]x", regex.IGNORECASE),  # a range holding U+017F (long s)
