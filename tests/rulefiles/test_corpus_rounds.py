@@ -155,6 +155,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r24 train": (88, 88, 88),
     "r25 blind": (96, 96, 96),
     "r25 train": (115, 115, 115),
+    "r26 blind": (79, 92, 105),
+    "r26 train": (91, 98, 101),
 }
 
 
