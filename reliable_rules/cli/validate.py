@@ -33,7 +33,8 @@ from reliable_rules.errors import (
     RuleSetError,
     RuleSourceError,
 )
-from reliable_rules.ruleset.loader import load_rules
+from reliable_rules.ruleset.loader import load_rules_within
+from reliable_rules.ruleset.memo import LoadMemo
 from reliable_rules.ruleset.model import RuleSet
 
 HELP = "check rule files against the schema and the loader"
@@ -86,9 +87,9 @@ class _Loaded:
         return not self.problems if self.test_file else self.ruleset is not None
 
 
-def _load_named(path: str) -> _Loaded:
+def _load_named(path: str, memo: LoadMemo) -> _Loaded:
     try:
-        ruleset = load_rules(path)
+        ruleset = load_rules_within(path, memo)
     except RuleSourceError as error:
         return _Loaded(path, None, error.problems, True)
     except RuleSetError as error:
@@ -98,13 +99,13 @@ def _load_named(path: str) -> _Loaded:
     return _Loaded(path, ruleset, (), False)
 
 
-def _load_test_named(path: str) -> _Loaded:
+def _load_test_named(path: str, memo: LoadMemo) -> _Loaded:
     """A side-by-side test file: schema, then its cases against the rule set it tests."""
     test_file = load_test_file(path)
     problems = list(test_file.problems)
     if test_file.rules is not None and test_file.read:
         try:
-            ruleset = load_rules(test_file.rules)
+            ruleset = load_rules_within(test_file.rules, memo)
         except RuleSetError as error:
             problems.append(
                 Problem(
@@ -167,8 +168,11 @@ def _collect(
         for directory in empty
         if directory not in holding
     ]
+    memo = LoadMemo()
     for path in [*files, *(test for test in below if test not in files)]:
-        loaded.append(_load_test_named(path) if is_test_file(path) else _load_named(path))
+        loaded.append(
+            _load_test_named(path, memo) if is_test_file(path) else _load_named(path, memo)
+        )
     seen: set[Problem] = set()
     fresh: list[tuple[_Loaded, tuple[Problem, ...]]] = []
     for item in loaded:

@@ -7,6 +7,7 @@ the rest of the file is still checked and all problems are reported at once.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any, cast
@@ -113,6 +114,15 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
+# ``regex`` keeps only 500 compiled patterns; builtin:default alone has about 1,900, and a
+# directory's files are each loaded with the vocabulary they extend (``validate rules/``
+# compiled 11,045 patterns, 1,884 distinct). A compiled pattern is immutable, so one object
+# serves every rule set of the process. Errors are not cached (each load reports its own).
+@functools.lru_cache(maxsize=8192)
+def _regex_compiled(pattern: str, flags: int) -> regex.Pattern[str]:
+    return regex.compile(pattern, flags)
+
+
 def _compile_regex(
     pattern: str, *, sensitive: bool, source: SourceMap, path: Path, problems: list[Problem]
 ) -> regex.Pattern[str] | None:
@@ -141,7 +151,7 @@ def _compile_regex(
         )
         return None
     try:
-        return regex.compile(pattern, flags)
+        return _regex_compiled(pattern, flags)
     except regex.error as error:
         position = getattr(error, "pos", None)
         where = f" at position {position}" if position is not None else ""

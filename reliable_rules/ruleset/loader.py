@@ -38,6 +38,7 @@ __all__ = [
     "RuleSet",
     "RuleTest",
     "load_rules",
+    "load_rules_within",
     "no_match_conflicts",
     "register_text",
     "registered_text",
@@ -47,6 +48,7 @@ __all__ = [
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: the same to type checkers, see __init__.py
 if TYPE_CHECKING:
+    from reliable_rules.ruleset.memo import LoadMemo
     from reliable_rules.ruleset.model import Rule, RuleTest
 else:
 
@@ -100,3 +102,16 @@ def load_rules(
         with _builtin_lock:
             ruleset = _builtin_cache.setdefault(reference, ruleset)
     return ruleset
+
+
+def load_rules_within(source: str, memo: LoadMemo) -> RuleSet:
+    """``load_rules(source)`` for a call that loads many files (``validate``, ``test`` and
+    ``lint`` of a directory): a file reached again, as the vocabulary every file of the
+    directory extends, is parsed, schema checked and built once per ``memo`` (a
+    :class:`~reliable_rules.ruleset.memo.LoadMemo` made for the call and dropped with it).
+    Raises as :func:`load_rules` does."""
+    if source.startswith(BUILTIN_PREFIX):
+        return load_rules(source)
+    from reliable_rules.ruleset.layering import build  # noqa: PLC0415 — as load_rules
+
+    return build(source, (), memo=memo)

@@ -104,7 +104,7 @@ def test_internal_error_exits_3_without_traceback(
     def boom(*_args: Any, **_kwargs: Any) -> Any:
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setattr(cli_validate, "load_rules", boom)
+    monkeypatch.setattr(cli_validate, "load_rules_within", boom)
     code, out, err = run(capsys, "validate", "rules/")
     assert code == 3
     assert out == ""

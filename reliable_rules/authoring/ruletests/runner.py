@@ -60,7 +60,13 @@ from reliable_rules.authoring.ruletests.files import (
 from reliable_rules.decision import Decision
 from reliable_rules.engine.classifier import OVER_WAIT_CATEGORY
 from reliable_rules.errors import AmbiguousCorpusRules, Problem, RuleSetError
-from reliable_rules.ruleset.loader import BUILTIN_PREFIX, load_rules, shown_path
+from reliable_rules.ruleset.loader import (
+    BUILTIN_PREFIX,
+    load_rules,
+    load_rules_within,
+    shown_path,
+)
+from reliable_rules.ruleset.memo import LoadMemo
 from reliable_rules.ruleset.model import CASE_FLAGS, Rule, RuleSet, RuleTest
 from reliable_rules.ruleset.resources import rules_dir
 from reliable_rules.taxonomy import UNKNOWN
@@ -675,9 +681,10 @@ def run_tests(
         )
         for directory in empty
     ]
+    memo = LoadMemo()  # the vocabulary most files extend is parsed and checked once
     for item in units.values():
         try:
-            ruleset = load_rules(item.path)
+            ruleset = load_rules_within(item.path, memo)
         except RuleSetError as error:
             reports.append(_unloaded(item.path, error.problems, item))
             continue
