@@ -1,5 +1,5 @@
-"""``lint_paths``: each file of a directory parsed, schema checked and built once per call,
-with the findings of linting every file on its own, and nothing kept from one call to the next."""
+"""``lint_paths``, ``validate`` and ``test`` of a directory: each file parsed, schema checked and
+built once per call, with the findings of each file alone, and nothing kept between calls."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from helpers.rulefiles import write_rules
 
 from reliable_rules.authoring import lint
 from reliable_rules.authoring.lint import Finding, LintOptions, lint_file, lint_paths
+from reliable_rules.cli import main
 from reliable_rules.ruleset import layering, yamlpos
 from reliable_rules.ruleset.model import RuleSet
 
@@ -201,3 +202,30 @@ def test_a_shared_base_s_matchers_are_checked_once_per_call(
     assert checked["quota (limit )?reached"] == 1
     lint_paths(files, LintOptions())  # a new call checks again
     assert checked["quota (limit )?reached"] == 2
+
+
+@pytest.mark.parametrize("command", ["validate", "test"])
+def test_validate_and_test_parse_and_check_each_file_once(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: str,
+) -> None:
+    """`validate DIR` and `test DIR` parse and schema check the base every file extends once,
+    and report what validating or testing each file alone reports."""
+    files = _directory(tmp_path)
+    alone, codes = [], []
+    for file in files:
+        codes.append(main([command, file]))
+        alone.append(capsys.readouterr())
+    parses, checks, _ = _counting(monkeypatch)
+    code = main([command, str(tmp_path)])
+    together = capsys.readouterr()
+    assert code == max(codes) != 0  # bad.yaml fails its schema
+    assert parses["vocabulary.yaml"] == checks["vocabulary.yaml"] == 1
+    own = {name: n for name, n in parses.items() if not name.startswith("builtin:")}
+    assert own == dict.fromkeys((Path(file).name for file in files), 1)
+    for (out, _err), file in zip(alone, files, strict=True):
+        for line in out.splitlines():
+            if Path(file).name in line:
+                assert line in together.out
