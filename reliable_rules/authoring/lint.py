@@ -24,7 +24,7 @@ import regex
 
 from reliable_rules.authoring.corpus import iter_records, record_failure
 from reliable_rules.authoring.gating import WEAK_LITERAL, WEAK_SHARE, ungated_costs, weak_gates
-from reliable_rules.authoring.locate import Related, locate
+from reliable_rules.authoring.locate import Related, is_shipped, locate
 from reliable_rules.authoring.subsumption import Candidates, subsumes
 from reliable_rules.engine.nodes import (
     Probe,
@@ -142,6 +142,11 @@ class LintOptions:
 
 
 # ── helpers ─────────────────────────────────────────────────────────────────────────────
+
+
+def _all_shipped(ruleset: RuleSet) -> bool:
+    """Whether the linted file is itself shipped (every finding is then its author's)."""
+    return not ruleset.files or is_shipped(ruleset.files[-1])
 
 
 def _probe(failure: Failure) -> Probe:
@@ -379,9 +384,38 @@ class _Linter:
         decide = self.ruleset.classifier.decide
         by_id = {rule.id: rule for rule in self.ruleset.rules}
         reach = [Candidates(entry.node) for entry in compiled]
+        # A user's file extending builtin:default: a finding on a shipped rule reaches the
+        # user only when a rule of theirs caused it (locate() drops the others), the first
+        # earlier rule that subsumes it or the decider of its first test case. When no rule
+        # of theirs subsumes a shipped rule or matches that case, both causes are shipped:
+        # the rule is skipped. Every lint of a one-rule file extending builtin:default
+        # decided its ~3,700 positive cases and searched 240,000 rule pairs for subsumers.
+        users_only = not self.options.include_builtins and not _all_shipped(self.ruleset)
+        users = [
+            (index, entry.node)
+            for index, entry in enumerate(compiled)
+            if not is_shipped(by_id[entry.id].file)
+        ]
         for index, entry in enumerate(compiled):
             rule = by_id[entry.id]
             where = (rule.file, rule.line, rule.column)
+            positive = [
+                case
+                for case in rule.tests
+                if not case.no_match and case.expectations.get("rule", rule.id) == rule.id
+            ]
+            if users_only and is_shipped(rule.file):
+                first_case = _probe(positive[0].failure()) if positive else None
+                if not any(
+                    (
+                        before < index
+                        and reach[before].may_subsume(reach[index])
+                        and subsumes(node, entry.node)
+                    )
+                    or (first_case is not None and node.match(first_case))
+                    for before, node in users
+                ):
+                    continue  # every finding it could have is a shipped rule's: dropped
             # the first earlier rule that subsumes it, of those that can (Candidates)
             earlier = next(
                 (
@@ -403,11 +437,6 @@ class _Linter:
                     cause=first.id,
                 )
                 continue
-            positive = [
-                case
-                for case in rule.tests
-                if not case.no_match and case.expectations.get("rule", rule.id) == rule.id
-            ]
             deciders = [decide(case.failure()).rule_id for case in positive]
             if positive and rule.id not in deciders:
                 self.add(

@@ -148,3 +148,34 @@ def test_sarif_information_uri_is_the_projects_or_absent(
     driver = json.loads(out)["runs"][0]["tool"]["driver"]
     assert "pypi.org" not in json.dumps(driver)
     assert driver.get("informationUri") == information_uri()
+
+
+SUBSUMING = """\
+format: reliable-rules/v1
+name: wide
+revision: "1"
+extends: [builtin:default]
+rules:
+  - id: wide.quota
+    when: {contains: quota}
+    then: {category: quota_exhausted}
+  - id: wide.teapot
+    when: {contains: "i am a teapot"}
+    then: {category: client_error}
+"""
+
+
+@pytest.mark.parametrize("body", [OVER_BROAD, SUBSUMING], ids=["over-broad", "subsuming"])
+def test_skipping_shipped_rules_no_user_rule_touches_changes_no_finding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str
+) -> None:
+    """The lint of a user file skips the shipped rules none of its rules subsumes or matches
+    the first case of; its findings are those of checking every shipped rule."""
+    from reliable_rules.authoring import lint  # noqa: PLC0415 — patched below
+
+    path = tmp_path / "user.yaml"
+    path.write_text(body, encoding="utf-8")
+    skipping = lint.lint_file(path)
+    assert skipping
+    monkeypatch.setattr(lint, "_all_shipped", lambda _ruleset: True)  # check every rule
+    assert [f.as_dict() for f in lint.lint_file(path)] == [f.as_dict() for f in skipping]
