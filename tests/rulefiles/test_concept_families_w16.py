@@ -82,7 +82,7 @@ CATCHES = [
     case(PERMISSION, "auth_failed", "grant-role",
          message="Grant the service account the roles/aiplatform.user role"),
     case(PERMISSION, "auth_failed", "de-keine-berechtigung",
-         message="Sie haben keine Berechtigung für dieses Modell"),
+         message="Sie haben keine Berechtigung für dieses Projekt"),
     case(PERMISSION, "auth_failed", "ja-no-permission",
          message="このプロジェクトを使う権限がありません"),
     case(NOT_READY, "server_error", "429-not-ready-inference", status=429,
