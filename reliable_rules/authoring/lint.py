@@ -34,10 +34,9 @@ from reliable_rules.engine.regex_safety import backtracking_risk, parse_pattern
 from reliable_rules.errors import BadRecord, Problem, RuleSetError, RuleSourceError
 from reliable_rules.failure import Failure
 from reliable_rules.ruleset.access import extends_permitted
-from reliable_rules.ruleset.layering import build
 from reliable_rules.ruleset.loader import (
     BUILTIN_PREFIX,
-    load_rules,
+    load_rules_within,
     registered_text,
     resolve_source,
 )
@@ -188,14 +187,6 @@ def _rules_of(data: Any) -> list[tuple[int, dict[str, Any]]]:
     ]
 
 
-def _load(reference: str | FsPath, memo: LoadMemo) -> RuleSet:
-    """``load_rules(reference)``, each file parsed and each set built once per ``memo``."""
-    name = os.fspath(reference)
-    if name.startswith(BUILTIN_PREFIX):
-        return load_rules(name)
-    return build(name, (), memo=memo)
-
-
 def _bases(data: Any, path: FsPath, memo: LoadMemo) -> list[RuleSet]:
     """The rule sets this file ``extends`` (those that load)."""
     extends = data.get("extends", []) if isinstance(data, dict) else []
@@ -210,7 +201,7 @@ def _bases(data: Any, path: FsPath, memo: LoadMemo) -> list[RuleSet]:
             continue  # loading reports it (extends-missing, extends-outside)
         try:
             builtin = reference.startswith(BUILTIN_PREFIX)
-            result.append(_load(reference if builtin else target, memo))
+            result.append(load_rules_within(reference if builtin else os.fspath(target), memo))
         except (RuleSetError, RuleSourceError):
             continue
     return result
@@ -740,7 +731,7 @@ def lint_file(path: str | os.PathLike[str], options: LintOptions | None = None) 
 def _lint_file(reference: str, options: LintOptions, memo: LoadMemo) -> list[Finding]:
     """:func:`lint_file`, with the loads of the call ``memo`` belongs to."""
     try:
-        ruleset = _load(reference, memo)
+        ruleset = load_rules_within(reference, memo)
     except RuleSourceError:
         raise
     except RuleSetError as error:
