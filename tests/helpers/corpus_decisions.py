@@ -74,6 +74,31 @@ def corpus_decisions(
     return out
 
 
+#: Python source for a child process that has loaded ``rules``: ``out`` is every corpus record's
+#: [category, rule_id, retry_after_ms], a record whose regex budget ran out (a warning: a loaded
+#: machine) decided again, as :func:`corpus_decisions` does in-process.
+CHILD_DECISIONS = f"""
+import json, logging
+class Hurried(logging.Handler):
+    count = 0
+    def emit(self, record):
+        Hurried.count += 1
+logging.getLogger("reliable_rules").addHandler(Hurried(logging.WARNING))
+out = []
+for line in open({str(CORPUS)!r}, encoding="utf-8"):
+    if line.strip():
+        record = json.loads(line)
+        for _ in range({_ATTEMPTS}):
+            Hurried.count = 0
+            d = rules.classify(
+                record["body"], status=record.get("status"), headers=record.get("headers")
+            )
+            if not Hurried.count:
+                break
+        out.append([d.category, d.rule_id, d.retry_after_ms])
+"""
+
+
 def read_all(decision: Decision, index: int) -> tuple[object, ...]:
     """What a caller reads of a decision: category, rule, Retry-After, action, retryable and,
     for one record in :data:`EXPLAIN_EVERY`, the explanation (empty when no rule decided)."""

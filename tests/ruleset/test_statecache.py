@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from helpers.cache_tampering import TRUST_TAMPERS, break_trust
-from helpers.corpus_decisions import CORPUS, corpus_decisions, fresh, read_all
+from helpers.corpus_decisions import CHILD_DECISIONS, corpus_decisions, fresh, read_all
 
 import reliable_rules
 from reliable_rules.ruleset import doccache, layering, loader, statecache
@@ -311,29 +311,11 @@ def _run(code: str, cache: Path) -> str:
     return done.stdout
 
 
-# A record whose regex budget ran out (a warning: a loaded machine) is decided again, as
-# tests/helpers/corpus_decisions.py does in-process.
 _PROCESS = f"""
-import json, logging, sys
+import json, sys
 import reliable_rules
-class Hurried(logging.Handler):
-    count = 0
-    def emit(self, record):
-        Hurried.count += 1
-logging.getLogger("reliable_rules").addHandler(Hurried(logging.WARNING))
 rules = reliable_rules.load_rules()
-out = []
-for line in open({str(CORPUS)!r}, encoding="utf-8"):
-    if line.strip():
-        record = json.loads(line)
-        for _ in range(5):
-            Hurried.count = 0
-            d = rules.classify(
-                record["body"], status=record.get("status"), headers=record.get("headers")
-            )
-            if not Hurried.count:
-                break
-        out.append([d.category, d.rule_id, d.retry_after_ms])
+{CHILD_DECISIONS}
 modules = sorted(m for m in ("yaml", "jsonschema", "pathlib", "reliable_rules.errors",
                               "reliable_rules.ruleset.layering", "reliable_rules.ruleset.compile",
                               "reliable_rules.ruleset.rulemodel")

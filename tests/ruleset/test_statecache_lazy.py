@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from helpers.corpus_decisions import CORPUS, corpus_decisions, fresh, read_all
+from helpers.corpus_decisions import CHILD_DECISIONS, corpus_decisions, fresh, read_all
 
 import reliable_rules
 from reliable_rules.engine.classifier import Classifier
@@ -239,31 +239,12 @@ def test_stored_fields_of_a_frozen_dataclass_must_be_the_classs(cache: Path) -> 
         statecache._frozen(type(verdict), (*names[:-1], "other"), values)
 
 
-# A record whose regex budget ran out (a warning: a loaded machine) is decided again, as
-# tests/helpers/corpus_decisions.py does in-process: a skipped regex counts as no match, and
-# one process would seem to disagree with the other.
 _PROCESS = f"""
-import gc, json, logging
+import gc, json
 import reliable_rules
-class Hurried(logging.Handler):
-    count = 0
-    def emit(self, record):
-        Hurried.count += 1
-logging.getLogger("reliable_rules").addHandler(Hurried(logging.WARNING))
 rules = reliable_rules.load_rules()
 pending = sorted(vars(rules.classifier).get("_pending", ()))
-out = []
-for line in open({str(CORPUS)!r}, encoding="utf-8"):
-    if line.strip():
-        record = json.loads(line)
-        for _ in range(5):
-            Hurried.count = 0
-            d = rules.classify(
-                record["body"], status=record.get("status"), headers=record.get("headers")
-            )
-            if not Hurried.count:
-                break
-        out.append([d.category, d.rule_id, d.retry_after_ms])
+{CHILD_DECISIONS}
 print(json.dumps([out, pending, type(rules.classifier).__name__]))
 """
 
