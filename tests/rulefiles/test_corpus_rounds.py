@@ -119,7 +119,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r6 train": (72, 72, 73),
     "r7 blind": (103, 120, 121),
     "r7 train": (356, 357, 357),
-    "r8 blind": (170, 174, 174),
+    "r8 blind": (171, 174, 174),
     "r8 train": (248, 248, 248),
     "r9 blind": (197, 199, 199),
     "r9 train": (256, 256, 256),
