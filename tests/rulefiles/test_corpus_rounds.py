@@ -157,7 +157,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r25 train": (115, 115, 115),
     "r26 blind": (104, 105, 105),
     "r26 train": (101, 101, 101),
-    "r27 blind": (53, 59, 63),
+    "r27 blind": (63, 63, 63),
     "r27 train": (83, 99, 127),
 }
 
