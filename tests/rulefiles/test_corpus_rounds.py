@@ -135,7 +135,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r14 train": (118, 121, 121),
     "r15 blind": (40, 40, 41),
     "r15 train": (87, 90, 90),
-    "r16 blind": (81, 89, 90),
+    "r16 blind": (82, 89, 90),
     "r16 train": (81, 81, 81),
     "r17 blind": (82, 82, 82),
     "r17 train": (136, 137, 137),
@@ -158,7 +158,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r26 blind": (104, 105, 105),
     "r26 train": (101, 101, 101),
     "r27 blind": (63, 63, 63),
-    "r27 train": (83, 99, 127),
+    "r27 train": (110, 111, 127),
 }
 
 
