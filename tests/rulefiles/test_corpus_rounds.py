@@ -111,7 +111,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r2 train": (194, 194, 194),
     "r3 blind": (144, 162, 164),
     "r3 train": (289, 291, 291),
-    "r4 blind": (161, 172, 174),
+    "r4 blind": (162, 173, 174),
     "r4 train": (175, 175, 176),
     "r5 blind": (104, 112, 113),
     "r5 train": (177, 178, 178),
@@ -158,7 +158,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r26 blind": (104, 105, 105),
     "r26 train": (101, 101, 101),
     "r27 blind": (63, 63, 63),
-    "r27 train": (110, 111, 127),
+    "r27 train": (126, 126, 127),
 }
 
 
