@@ -215,7 +215,6 @@ MODEL_SUBJECTS = [
     "checkpoint",
     "adapter",
     "LoRA adapter",
-    "voice",
     "model alias",
     "inference endpoint",
 ]
@@ -266,21 +265,12 @@ MODEL_LANGUAGES = {
         ["{s} nicht gefunden", "{s} existiert nicht", "{s} wird nicht unterstützt"],
     ),
 }
-# (r27b) A voice that does not exist (not found, does not exist) names a request parameter,
-# not a model: client_error by the conventions (the corpus' voice_not_found records, lines
-# 5368 and 7583-7586), decided by r27-train-b.yaml before the grid. The grid's other
-# verdicts on a voice are unchanged.
-VOICE_ABSENT = {"not-found", "does-not-exist"}
-MODEL_ENGLISH = [
-    case
-    for case in _english(MODEL_SUBJECTS, MODEL_VERDICTS)
-    if not any(case.id.startswith(f"voice-{verdict}-") for verdict in VOICE_ABSENT)
-]
-VOICE_ABSENT_ENGLISH = [
-    case
-    for case in _english(["voice"], MODEL_VERDICTS)
-    if any(case.id.startswith(f"voice-{verdict}-") for verdict in VOICE_ABSENT)
-]
+# (r27b, lab31) A voice is not a model: every verdict on a voice (not found, does not exist:
+# r27-train-b.yaml; the grid's other verdicts: default.grid.voice) names a request parameter,
+# client_error by the conventions (the corpus' voice_not_found records, lines 5368 and
+# 7583-7586).
+MODEL_ENGLISH = _english(MODEL_SUBJECTS, MODEL_VERDICTS)
+VOICE_ABSENT_ENGLISH = _english(["voice"], MODEL_VERDICTS)
 MODEL_OTHER = _languages(MODEL_LANGUAGES)
 
 
@@ -292,7 +282,7 @@ def test_model_grid_english(default: Any, text: str, status: int | None) -> None
 
 @pytest.mark.parametrize(("text", "status"), VOICE_ABSENT_ENGLISH)
 def test_voice_absent_is_the_request(default: Any, text: str, status: int | None) -> None:
-    """A voice that does not exist is the caller's parameter (client_error), not a model."""
+    """A voice (absent, invalid, unsupported, retired, ...) is the caller's parameter (client_error), not a model."""
     assert default.classify(text, status=status).category == "client_error"
 
 
