@@ -92,13 +92,16 @@ def matchers(parts: tuple[Any, ...]) -> list[Any]:
 #: of its names is first read: the condition trees and ids (``explain``, lint, the authoring
 #: tools), the literal table (read when the scan is built, at the first classification), the
 #: gate index (read for exception, provider and model gates), the literal groups (the
-#: authoring tools) and the set of literals (the pure-Python scan's build).
+#: authoring tools), the set of literals (the pure-Python scan's build) and the bounded-key
+#: checks (read only for a text past ``classifier.BOUNDED_TEXT`` or by the pure-Python scan:
+#: builtin:default's are a few megabytes of masks, most of what a load would decode).
 LAZY_ATTRIBUTES = (
     ("rules", "_by_id"),
     ("_literal_table",),
     ("_index",),
     ("_literal_bits",),
     ("_scan_literals",),
+    ("_bounds",),
 )
 #: The groups that refer to objects decoded at load (the rules' verdicts and the classifier):
 #: stored with the first pickle's memo. The others are plain data (strings, numbers) and are

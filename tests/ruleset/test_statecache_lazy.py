@@ -270,3 +270,27 @@ def test_a_fresh_process_decodes_parts_of_the_entry_another_wrote(tmp_path: Path
     assert second[2] == "StoredClassifier"
     assert second[1] == sorted(name for group in LAZY_ATTRIBUTES for name in group)
     assert second[0] == first[0]
+
+
+def test_the_bounded_key_checks_decode_only_for_a_long_text(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm builtin:default leaves its bounded-key checks (megabytes of masks) stored until
+    a text past BOUNDED_TEXT needs them, and then decides that text as the set built from its
+    files does."""
+    from reliable_rules.engine.classifier import BOUNDED_TEXT  # noqa: PLC0415 — one test's
+
+    built = eager("builtin:default", monkeypatch)
+    assert built.classifier._bounds is not None  # the set has bounded keys to defer
+    fresh()  # writes the entry
+    warm = fresh()
+    pending = vars(warm.classifier)["_pending"]
+    assert "_bounds" in pending
+    short = "upstream connect error: 503 Service Unavailable"
+    assert warm.classify(short, status=503) == built.classify(short, status=503)
+    assert "_bounds" in pending  # a short text is scanned without them
+    long = "log line without a verdict\n" * (BOUNDED_TEXT // 20) + "429 rate limit reached: stream"
+    assert len(long) > BOUNDED_TEXT
+    assert warm.classify(long, status=429) == built.classify(long, status=429)
+    assert "_bounds" not in pending
+    assert vars(warm.classifier)["_bounds"] is not None
