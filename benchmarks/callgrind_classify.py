@@ -82,6 +82,7 @@ def main() -> int:
     if args.child:
         classify_passes(args.rules, args.passes)
         return 0
+    args.out.mkdir(parents=True, exist_ok=True)  # valgrind does not make it: exit 1 without
     # warm the state and code caches outside valgrind: both measured runs then read them
     subprocess.run(
         [sys.executable, __file__, "--child", "--rules", args.rules, "--passes", "0"], check=True
