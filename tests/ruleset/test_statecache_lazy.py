@@ -17,7 +17,7 @@ import pytest
 from helpers.corpus_decisions import CHILD_DECISIONS, corpus_decisions, fresh, read_all
 
 import reliable_rules
-from reliable_rules.engine.classifier import Classifier
+from reliable_rules.engine.classifier import BOUNDED_TEXT, Classifier
 from reliable_rules.ruleset import doccache, layering, loader, statecache, statelayout
 from reliable_rules.ruleset.lazyparts import LAZY_ATTRIBUTES, LazyMatcher, StoredClassifier
 
@@ -278,8 +278,6 @@ def test_the_bounded_key_checks_decode_only_for_a_long_text(
     """A warm builtin:default leaves its bounded-key checks (megabytes of masks) stored until
     a text past BOUNDED_TEXT needs them, and then decides that text as the set built from its
     files does."""
-    from reliable_rules.engine.classifier import BOUNDED_TEXT  # noqa: PLC0415 — one test's
-
     built = eager("builtin:default", monkeypatch)
     assert built.classifier._bounds is not None  # the set has bounded keys to defer
     fresh()  # writes the entry
