@@ -159,6 +159,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r26 train": (101, 101, 101),
     "r27 blind": (63, 63, 63),
     "r27 train": (126, 126, 127),
+    "r28 blind": (75, 90, 97),
+    "r28 train": (96, 110, 120),
 }
 
 
