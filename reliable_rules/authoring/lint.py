@@ -12,6 +12,7 @@ the second matcher matches is matched by the first; when unsure it answers False
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -34,6 +35,7 @@ from reliable_rules.engine.regex_safety import backtracking_risk, parse_pattern
 from reliable_rules.errors import BadRecord, Problem, RuleSetError, RuleSourceError
 from reliable_rules.failure import Failure
 from reliable_rules.ruleset.access import extends_permitted
+from reliable_rules.ruleset.compile import regex_compiled
 from reliable_rules.ruleset.loader import (
     BUILTIN_PREFIX,
     load_rules_within,
@@ -267,11 +269,14 @@ def _backtracking(pattern: str, sensitive: bool) -> str | None:
     return backtracking_risk(pattern, ignore_case=not sensitive)
 
 
+# Asked for each regex of each file a lint reads (and again for the files it extends): the
+# ``regex`` module remembers only 500 compiled patterns, far fewer than builtin:default has.
+@functools.lru_cache(maxsize=8192)
 def _broad_regex(pattern: str, sensitive: bool) -> bool:
     if pattern.strip() in (".*", ".+", "^.*", "^.+", ".*$", ".+$", "(.*)", "(.+)"):
         return True
     try:
-        compiled = regex.compile(pattern, 0 if sensitive else regex.IGNORECASE)
+        compiled = regex_compiled(pattern, 0 if sensitive else regex.IGNORECASE)
         return compiled.search("", timeout=0.1) is not None
     except Exception:  # noqa: BLE001 — the loader reports bad regexes
         return False

@@ -152,7 +152,7 @@ def _write_input_errors(
 
 
 def _collect(
-    paths: Sequence[str],
+    paths: Sequence[str], memo: LoadMemo
 ) -> tuple[list[_Loaded], list[tuple[_Loaded, tuple[Problem, ...]]]]:
     """Load every named file; pair each with the problems it reports first (deduplicated)."""
     files, empty = expand_paths(paths)
@@ -168,7 +168,6 @@ def _collect(
         for directory in empty
         if directory not in holding
     ]
-    memo = LoadMemo()
     for path in [*files, *(test for test in below if test not in files)]:
         loaded.append(
             _load_test_named(path, memo) if is_test_file(path) else _load_named(path, memo)
@@ -210,9 +209,12 @@ def _write_problems(
 def run(args: argparse.Namespace, streams: Streams) -> int:
     """Run the command; return the exit code."""
     fmt = str(args.format)
-    loaded, pairs = _collect(stdin_paths(list(args.paths), streams))
+    # one memo for the whole command: the lint of --strict reads the files (and the bases they
+    # extend) the loads just parsed and built
+    memo = LoadMemo()
+    loaded, pairs = _collect(stdin_paths(list(args.paths), streams), memo)
     if args.strict:
-        pairs = _with_lint_errors(pairs, include_builtins=bool(args.include_builtins))
+        pairs = _with_lint_errors(pairs, include_builtins=bool(args.include_builtins), memo=memo)
     problems = [p for item, new in pairs for p in new if not _is_input(item, p)]
     input_error = any(item.input_error for item in loaded)
     if fmt == "sarif":
@@ -253,20 +255,18 @@ _STRICT_SEVERITIES = frozenset({"error", "warning"})
 
 
 def _with_lint_errors(
-    pairs: Sequence[tuple[_Loaded, tuple[Problem, ...]]], *, include_builtins: bool
+    pairs: Sequence[tuple[_Loaded, tuple[Problem, ...]]], *, include_builtins: bool, memo: LoadMemo
 ) -> list[tuple[_Loaded, tuple[Problem, ...]]]:
     """``validate --strict``: add each loaded file's ``error`` and ``warning`` lint findings
     as problems (``info`` findings are advice, not problems)."""
     # lint (its corpus, regex parser, ...) is imported for --strict alone: `validate` of a file
     # in a fresh process pays for loading it, and little else
     from reliable_rules.authoring.lint import LintOptions, lint_paths  # noqa: PLC0415
-    from reliable_rules.ruleset.memo import LoadMemo  # noqa: PLC0415
 
     seen = {problem for _, new in pairs for problem in new}
     result: list[tuple[_Loaded, tuple[Problem, ...]]] = []
-    # one memo for every file's lint: the bases most files extend (builtin:default, ...) are
-    # parsed and built once, not once per file (48 shipped files: 193 builds before)
-    memo = LoadMemo()
+    # the command's memo for every file's lint: the bases most files extend (builtin:default,
+    # ...) are parsed and built once, not once per file (48 shipped files: 193 builds before)
     for item, new in pairs:
         extra: list[Problem] = []
         if item.ruleset is not None:

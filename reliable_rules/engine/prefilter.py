@@ -232,6 +232,13 @@ def _branches(
     return kept
 
 
+# The four translations of one regex (superset, exact, subset, wide) read the same parse, and
+# _emit only reads it: parsed once per pattern and process.
+@functools.lru_cache(maxsize=4096)
+def _parse(pattern: str, flags: int) -> Any:
+    return _sre_parse.parse(pattern, flags)
+
+
 # A pure function of its arguments (an immutable answer), asked up to four times per regex for
 # every rule set a process builds or reads back: remembered, so that the second set built from
 # the same patterns (a lint of files extending builtin:default, a test suite's fresh loads)
@@ -259,7 +266,7 @@ def re2_superset(
     if regex_only(pattern, verbose=bool(flags & regex.VERBOSE)):
         return None
     try:
-        parsed = _sre_parse.parse(pattern, flags & (regex.VERBOSE | regex.IGNORECASE))
+        parsed = _parse(pattern, flags & (regex.VERBOSE | regex.IGNORECASE))
         effective = flags | parsed.state.flags
         if effective & (_C.SRE_FLAG_LOCALE | _C.SRE_FLAG_ASCII):
             return None
@@ -352,6 +359,20 @@ def compile_gate(pattern: str, flags: int) -> Re2Gate | None:
     pair = re2_superset(pattern, flags)
     module = re2_module() if pair is not None else None
     if pair is None or module is None:
+        return None
+    return _shared_gate(pattern, flags, module)
+
+
+# A gate is immutable and RE2's matching is thread-safe, so one gate serves every rule set of
+# the process that has the regex: a second set built from the same files (a reload, a lint
+# of each file of a directory with the vocabulary it extends, a test's fresh load) compiles
+# no RE2 pattern again. Measured: `validate --strict` of the 75 shipped files compiled 4,153
+# gates for about 1,900 distinct regexes. The module is part of the key (switched off, no
+# gate is asked for).
+@functools.lru_cache(maxsize=8192)
+def _shared_gate(pattern: str, flags: int, module: Any) -> Re2Gate | None:
+    pair = re2_superset(pattern, flags)
+    if pair is None:
         return None
     exact_pair = re2_superset(pattern, flags, exact=True)
     subset_pair = None if exact_pair is not None else re2_superset(pattern, flags, subset=True)

@@ -55,6 +55,9 @@ _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 _ZERO_WIDTH = ("AT", "ASSERT", "ASSERT_NOT")
 
 
+# Read-only for every caller (the backtracking and time-bound proofs, the lint's nesting
+# check), each asking for the same patterns: parsed once per process.
+@functools.lru_cache(maxsize=4096)
 def parse_pattern(pattern: str) -> Any:
     """The standard library's parse of ``pattern`` (``re._parser`` since Python 3.11,
     ``sre_parse`` before: both give the same tree); ValueError for syntax ``regex`` reads

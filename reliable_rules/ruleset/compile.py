@@ -57,6 +57,7 @@ __all__ = [
     "ConditionSource",
     "MatcherCompiler",
     "compile_extractor",
+    "regex_compiled",
 ]
 
 MATCHER_KEYS = (
@@ -119,7 +120,8 @@ def _strings(value: Any) -> list[str]:
 # compiled 11,045 patterns, 1,884 distinct). A compiled pattern is immutable, so one object
 # serves every rule set of the process. Errors are not cached (each load reports its own).
 @functools.lru_cache(maxsize=8192)
-def _regex_compiled(pattern: str, flags: int) -> regex.Pattern[str]:
+def regex_compiled(pattern: str, flags: int) -> regex.Pattern[str]:
+    """``regex.compile(pattern, flags)``, one object per pattern and flags in the process."""
     return regex.compile(pattern, flags)
 
 
@@ -151,7 +153,7 @@ def _compile_regex(
         )
         return None
     try:
-        return _regex_compiled(pattern, flags)
+        return regex_compiled(pattern, flags)
     except regex.error as error:
         position = getattr(error, "pos", None)
         where = f" at position {position}" if position is not None else ""
