@@ -105,7 +105,7 @@ def test_the_history_names_the_blind_parts_as_they_are_in_the_corpus() -> None:
 #: that moves any part shows in this file's diff; the README quotes these figures.
 TODAY: dict[str, tuple[int, int, int]] = {
     "before": (353, 354, 354),
-    "r1 blind": (93, 96, 96),
+    "r1 blind": (94, 96, 96),
     "r1 train": (214, 216, 216),
     "r2 blind": (80, 83, 83),
     "r2 train": (194, 194, 194),
@@ -113,7 +113,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r3 train": (289, 291, 291),
     "r4 blind": (162, 173, 174),
     "r4 train": (175, 175, 176),
-    "r5 blind": (104, 112, 113),
+    "r5 blind": (105, 112, 113),
     "r5 train": (177, 178, 178),
     "r6 blind": (59, 60, 61),
     "r6 train": (72, 72, 73),
@@ -159,8 +159,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r26 train": (101, 101, 101),
     "r27 blind": (63, 63, 63),
     "r27 train": (126, 126, 127),
-    "r28 blind": (75, 90, 97),
-    "r28 train": (96, 110, 120),
+    "r28 blind": (97, 97, 97),
+    "r28 train": (120, 120, 120),
 }
 
 
