@@ -242,6 +242,11 @@ def _rule_literals(rules: Sequence[CompiledRule]) -> tuple[set[str], set[str], l
     return literals, regex_literals, regexes
 
 
+#: An enforced invariant as the classifier reads it: its id, the failures it is about, and the
+#: names of the categories it refuses for them.
+Guard = tuple[str, Node, frozenset[str]]
+
+
 class Classifier:
     """Compiled rules of one layered rule set."""
 
@@ -256,9 +261,13 @@ class Classifier:
         max_wait_ms: int | None = None,
         regex_budget_ms: float = REGEX_BUDGET_MS,
         compiler: Compiler | None = None,
+        guards: Sequence[Guard] = (),
     ) -> None:
         # ``compiler``: how the generated matcher source becomes code (the loader passes a
-        # cache for the shipped sets); the default compiles it.
+        # cache for the shipped sets); the default compiles it. ``guards``: the enforced
+        # invariants (``enforce: true``), each the failures it is about and the categories it
+        # refuses for them: a rule whose category a guard refuses is passed over for such a
+        # failure, and the next rule in order that matches decides.
         self.name = name
         #: The regex time one classification may spend on timed searches (policy).
         self.regex_budget_s = regex_budget_ms / 1000
@@ -273,6 +282,17 @@ class Classifier:
         self._by_id = {rule.id: rule for rule in self.rules}
         self.unknown = Verdict(categories[UNKNOWN], None, name, revision, self, specific=False)
         self._verdicts = tuple(rule.verdict for rule in self.rules)
+        self._guards = tuple(
+            (guard_id, when, frozenset(
+                position for position, rule in enumerate(self.rules)
+                if rule.verdict.category.name in refused
+            ))
+            for guard_id, when, refused in guards
+        )  # fmt: skip
+        #: The positions some guard may pass over (the hot path asks only this).
+        self._guarded: frozenset[int] = frozenset().union(
+            *(positions for _, _, positions in self._guards)
+        )
         # A retryable rate limit asking for a wait over max_wait_ms is decided as
         # quota_exhausted by the same rule (when the rule set has that category).
         quota = categories.get(OVER_WAIT_CATEGORY)
@@ -461,9 +481,7 @@ class Classifier:
         if not self.indexed:
             return ()
         owners = self._entry_rule
-        return tuple(
-            dict.fromkeys(owners[p] for p in range(len(owners)) if self._ungated >> p & 1)
-        )
+        return tuple(dict.fromkeys(owners[p] for p in range(len(owners)) if self._ungated >> p & 1))
 
     def literal_groups(self, found: set[str] | None) -> int:
         """The bits the generated matchers test for the literals ``found`` (see codegen)."""
@@ -619,7 +637,11 @@ class Classifier:
         while mask:
             position = owners[(mask & -mask).bit_length() - 1]
             if matchers[position](probe, text, lower, status, groups):
-                verdict = self._verdicts[position]
+                verdict = (
+                    self._verdicts[position]
+                    if position not in self._guarded
+                    else self._guarded_verdict(probe, position, self._verdicts[position])
+                )
                 break
             mask &= self._after[position]  # the rule's other entries: tried already
         if (
@@ -662,7 +684,30 @@ class Classifier:
         probe.regex_left_s = self.regex_budget_s
         position = self._decide_all(probe, text, lower, failure.status)  # type: ignore[misc]
         verdict = self._verdicts[position] if position >= 0 else self.unknown
+        if position in self._guarded:
+            verdict = self._guarded_verdict(probe, position, verdict)
         return self._decision(verdict, probe, lower, failure)
+
+    def _refused(self, probe: Probe) -> list[tuple[str, frozenset[int]]]:
+        """The guards whose failures include this one: (id, the positions they pass over)."""
+        return [
+            (guard_id, positions) for guard_id, when, positions in self._guards if when.match(probe)
+        ]
+
+    def _guarded_verdict(self, probe: Probe, position: int, verdict: Verdict) -> Verdict:
+        """``verdict`` (the rule at ``position`` matched), or, when a guard refuses its
+        category for this failure, the verdict of the next rule in order that matches and that
+        no guard refuses (the unknown verdict when none does). Rare by design (a 401 whose
+        text reads as a server overload), so the rules after it are read one by one: the index
+        only ever skips rules that cannot match, so the order's answer is the same."""
+        refused = self._refused(probe)
+        if not any(position in positions for _, positions in refused):
+            return verdict
+        barred = frozenset().union(*(positions for _, positions in refused))
+        for later in range(position + 1, len(self.rules)):
+            if later not in barred and self.rules[later].match(probe):
+                return self._verdicts[later]
+        return self.unknown
 
     def _decision(self, verdict: Verdict, probe: Probe, lower: str, failure: Failure) -> Decision:
         """The decision for ``verdict``: its Retry-After, and the policy's max_wait_ms."""
@@ -706,6 +751,14 @@ class Classifier:
             matched = rule.node.explain(probe, 2, trace)
             lines.append(f"  rule {rule.id}: {'MATCH' if matched else 'no match'}")
             lines.extend(trace)
+            if matched and position in self._guarded:
+                refusing = [gid for gid, positions in self._refused(probe) if position in positions]
+                if refusing:
+                    lines.append(
+                        f"    passed over: invariant {', '.join(refusing)} refuses "
+                        f"{rule.verdict.category.name} for this failure (enforce: true)"
+                    )
+                    continue
             if matched:
                 decided = rule.verdict
                 break

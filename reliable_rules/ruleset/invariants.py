@@ -13,7 +13,7 @@ from reliable_rules.ruleset.model import Invariant
 from reliable_rules.ruleset.sourcemap import Path, SourceMap
 from reliable_rules.taxonomy import Category
 
-__all__ = ["compile_invariants"]
+__all__ = ["compile_invariants", "refused_categories"]
 
 _EXPECT_CATEGORY_KEYS = ("category", "not_category")
 
@@ -28,6 +28,17 @@ def compile_invariants(
     result: list[Invariant] = []
     for invariant_id, (spec, source, path) in invariants.items():
         if source.is_rejected(path):
+            continue
+        if "kind" in spec and spec.get("enforce") is True:
+            problems.append(
+                source.problem(
+                    (*path, "enforce"),
+                    "only an invariant with `when` and `expect` can be enforced (`kind` is "
+                    "checked by lint alone)",
+                    "invariant-shape",
+                    at_key=True,
+                )
+            )
             continue
         if "kind" in spec and ("when" in spec or "expect" in spec):
             problems.append(
@@ -63,6 +74,36 @@ def compile_invariants(
                 kind=spec.get("kind"),
                 when=when,
                 expect=MappingProxyType(expect),
+                enforce=spec.get("enforce") is True,
             )
         )
     return tuple(result)
+
+
+def _breaks(expect: Mapping[str, Any], category: Category) -> bool:
+    """Whether a decision of ``category`` breaks ``expect`` (lint's check, on the flags every
+    decision of the category shares)."""
+    actual = {
+        "category": category.name,
+        "retryable": category.retryable,
+        "rate_limited": category.rate_limited,
+        "action": category.action.value,
+        "reason": category.reason,
+    }
+    for key, value in actual.items():
+        if key in expect and expect[key] != value:
+            return True
+    for key, field_name in (("not_category", "category"), ("not_action", "action")):
+        names = expect.get(key)
+        if names is not None and actual[field_name] in (
+            [names] if isinstance(names, str) else names
+        ):
+            return True
+    return False
+
+
+def refused_categories(invariant: Invariant, categories: Mapping[str, Category]) -> frozenset[str]:
+    """The names of the categories whose every decision breaks ``invariant``'s ``expect``."""
+    return frozenset(
+        name for name, category in categories.items() if _breaks(invariant.expect, category)
+    )

@@ -33,7 +33,7 @@ from reliable_rules.ruleset.compile import (
     MatcherCompiler,
     compile_extractor,
 )
-from reliable_rules.ruleset.invariants import compile_invariants
+from reliable_rules.ruleset.invariants import compile_invariants, refused_categories
 from reliable_rules.ruleset.memo import DocumentKey, LoadMemo, document_key
 from reliable_rules.ruleset.model import Policy, Rule, RuleSet, RuleTest
 from reliable_rules.ruleset.resources import resolved_rules_dir
@@ -626,6 +626,11 @@ def _build(
         regex_budget_ms=policy.regex_budget_ms,
         # the shipped sets' generated code is cached like their parsed files
         compiler=codecache.compiled if source_name.startswith(BUILTIN_PREFIX) else None,
+        guards=[
+            (invariant.id, invariant.when, refused_categories(invariant, categories))
+            for invariant in invariants
+            if invariant.enforce and invariant.when is not None
+        ],
     )
     return RuleSet(
         name=layer.name,

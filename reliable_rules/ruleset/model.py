@@ -67,7 +67,8 @@ class Policy:
 
 @dataclass(frozen=True, slots=True)
 class Invariant:
-    """A declared property of the rule set's decisions (``invariants:``), checked by lint.
+    """A declared property of the rule set's decisions (``invariants:``), checked by lint and,
+    with ``enforce``, kept by the classifier.
 
     Either ``when`` (a compiled matcher) and ``expect`` (what every matching failure's decision
     must satisfy), or a structural ``kind``. Inherited from bases and replaced by id.
@@ -81,6 +82,9 @@ class Invariant:
     kind: str | None = None
     when: Node | None = field(default=None, repr=False)
     expect: Mapping[str, Any] = field(default_factory=dict)
+    #: ``enforce: true``: classification itself keeps it (a rule whose category breaks it is
+    #: passed over for the failures ``when`` matches), besides lint checking it.
+    enforce: bool = False
 
 
 @dataclass(frozen=True, eq=False)

@@ -129,7 +129,10 @@ def test_only_what_is_ours_is_removed(cache: Path) -> None:
     assert shared_entry.exists()
     # the shared and the linked directories are not counted: the newest ones of ours are kept
     assert len(list(cache.glob("parsed-0.0.9-*"))) == cachefiles.DIRECTORIES_KEPT
-    assert len(list(folder.glob("state-seed-1*.pickle"))) == statecache.ENTRIES_KEPT - 1
+    # (the planted names only: the entry just written is named by a hash, which may start
+    # with a 1 as well: that made this count flaky, 1 code change in 16)
+    planted_left = list(folder.glob("state-seed-1000000?.pickle"))
+    assert len(planted_left) == statecache.ENTRIES_KEPT - 1
 
 
 def test_a_listing_that_fails_costs_nothing_but_the_pruning(

@@ -8,6 +8,7 @@ import pytest
 
 import reliable_rules
 from reliable_rules import Action, Policy, Rule, RuleSet, load_rules
+from reliable_rules.failure import to_failure
 
 HEAD = "format: reliable-rules/v1\n"
 
@@ -119,9 +120,14 @@ def test_disable_reaches_rules_of_a_base_of_a_base(tmp_path: Path) -> None:
     rules = load_rules(path)
     assert "seed.status.auth" not in _ids(rules)
     decision = rules.classify("nope", status=401)
-    # seed.status.client-error excludes 401, so the catch-all for typed statuses decides
-    # (the words "Unauthorized" would be decided earlier, by default.auth.failed).
-    assert (decision.category, decision.rule_id) == ("unknown", "seed.status.other")
+    # seed.status.client-error excludes 401, so only the catch-all for typed statuses matches
+    # (the words "Unauthorized" would be decided earlier, by default.auth.failed); its unknown
+    # is retried, which the enforced auth-never-retryable refuses under a 401, and no rule is
+    # left after it: unknown, decided by no rule.
+    assert (decision.category, decision.rule_id) == ("unknown", None)
+    trace = rules.classifier.explain(to_failure("nope", status=401))
+    assert "rule seed.status.other: MATCH" in trace
+    assert "passed over: invariant auth-never-retryable refuses unknown" in trace
 
 
 def test_rule_with_a_base_id_replaces_it_in_place(tmp_path: Path) -> None:
