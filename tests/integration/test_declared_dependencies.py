@@ -85,8 +85,9 @@ def test_benchmark_imports_are_declared(path: Path) -> None:
 
 
 def test_every_ci_run_tests_the_lowest_pins() -> None:
-    """.ci/run ends with .ci/min-versions, which installs the same constraints (so the test
-    tools cannot upgrade them) and checks what got installed."""
+    """.ci/run runs .ci/min-versions (after half b, beside the rest of half a), which installs
+    the same constraints (so the test tools cannot upgrade them) and checks what got
+    installed."""
     assert "bash .ci/min-versions" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     script = (ROOT / ".ci" / "min-versions").read_text(encoding="utf-8")
     assert "constraints=.ci/lowest-constraints.txt" in script
