@@ -204,22 +204,23 @@ def test_a_shared_base_s_matchers_are_checked_once_per_call(
     assert checked["quota (limit )?reached"] == 2
 
 
-@pytest.mark.parametrize("command", ["validate", "test"])
+@pytest.mark.parametrize("command", [["validate"], ["test"], ["validate", "--strict"]])
 def test_validate_and_test_parse_and_check_each_file_once(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    command: str,
+    command: list[str],
 ) -> None:
-    """`validate DIR` and `test DIR` parse and schema check the base every file extends once,
-    and report what validating or testing each file alone reports."""
+    """`validate DIR`, `validate --strict DIR` (its loads and its lint share one memo) and
+    `test DIR` parse and schema check the base every file extends once, and report what
+    validating or testing each file alone reports."""
     files = _directory(tmp_path)
     alone, codes = [], []
     for file in files:
-        codes.append(main([command, file]))
+        codes.append(main([*command, file]))
         alone.append(capsys.readouterr())
     parses, checks, _ = _counting(monkeypatch)
-    code = main([command, str(tmp_path)])
+    code = main([*command, str(tmp_path)])
     together = capsys.readouterr()
     assert code == max(codes) != 0  # bad.yaml fails its schema
     assert parses["vocabulary.yaml"] == checks["vocabulary.yaml"] == 1

@@ -257,3 +257,15 @@ def test_re2_is_not_imported_when_the_accelerator_is_switched_off() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=True
     )
     assert result.stdout.split() == ["context_window_exceeded", "True", "False"]
+
+
+def test_one_gate_serves_every_rule_set_of_a_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same regex and flags get the same (immutable) gate object, so a set built again
+    compiles no RE2 pattern; switched off, no gate is asked for."""
+    pattern, flags = r"quota (?:limit )?reached", int(regex.IGNORECASE)
+    first = compile_gate(pattern, flags)
+    assert first is not None
+    assert compile_gate(pattern, flags) is first
+    assert compile_gate(pattern, 0) is not first  # the flags are part of the key
+    monkeypatch.setenv("RELIABLE_RULES_ACCELERATOR", "0")
+    assert compile_gate(pattern, flags) is None
