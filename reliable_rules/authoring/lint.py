@@ -13,7 +13,6 @@ the second matcher matches is matched by the first; when unsure it answers False
 from __future__ import annotations
 
 import functools
-import json
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -36,6 +35,7 @@ from reliable_rules.errors import BadRecord, Problem, RuleSetError, RuleSourceEr
 from reliable_rules.failure import Failure
 from reliable_rules.ruleset.access import extends_permitted
 from reliable_rules.ruleset.compile import regex_compiled
+from reliable_rules.ruleset.invariants import broken_expectations
 from reliable_rules.ruleset.loader import (
     BUILTIN_PREFIX,
     load_rules_within,
@@ -652,7 +652,7 @@ class _Linter:
                 if invariant.when is None or not unwrap(invariant.when).match(probe):
                     continue
                 decision = ruleset.classifier.decide(failure)
-                broken = _broken(invariant, decision.as_dict())
+                broken = broken_expectations(invariant.expect, decision.as_dict())
                 if broken:
                     self.add(
                         "invariant-violated",
@@ -684,22 +684,6 @@ class _Linter:
             )
 
 
-def _names(value: Any) -> list[Any]:
-    return [value] if isinstance(value, str) else list(value or [])
-
-
-def _broken(invariant: Invariant, actual: Mapping[str, Any]) -> list[str]:
-    expect = invariant.expect
-    broken: list[str] = []
-    for key in ("category", "retryable", "rate_limited", "action", "reason"):
-        if key in expect and actual[key] != expect[key]:
-            wanted, got = json.dumps(expect[key]), json.dumps(actual[key])
-            broken.append(f"{key}: expected {wanted}, got {got}")
-    if "not_category" in expect and actual["category"] in _names(expect["not_category"]):
-        broken.append(f"category must not be {actual['category']!r}")
-    if "not_action" in expect and actual["action"] in _names(expect["not_action"]):
-        broken.append(f"action must not be {actual['action']!r}")
-    return broken
 
 
 # ── entry points ────────────────────────────────────────────────────────────────────────

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -13,7 +14,7 @@ from reliable_rules.ruleset.model import Invariant
 from reliable_rules.ruleset.sourcemap import Path, SourceMap
 from reliable_rules.taxonomy import Category
 
-__all__ = ["compile_invariants", "refused_categories"]
+__all__ = ["broken_expectations", "compile_invariants", "refused_categories"]
 
 _EXPECT_CATEGORY_KEYS = ("category", "not_category")
 
@@ -80,30 +81,40 @@ def compile_invariants(
     return tuple(result)
 
 
-def _breaks(expect: Mapping[str, Any], category: Category) -> bool:
-    """Whether a decision of ``category`` breaks ``expect`` (lint's check, on the flags every
-    decision of the category shares)."""
-    actual = {
+def broken_expectations(expect: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
+    """What of ``expect`` (an invariant's) the decision ``actual`` (``Decision.as_dict()``, or
+    the same keys of a category) breaks, in words; empty when it keeps all of it."""
+    broken: list[str] = []
+    for key in ("category", "retryable", "rate_limited", "action", "reason"):
+        if key in expect and actual[key] != expect[key]:
+            wanted, got = json.dumps(expect[key]), json.dumps(actual[key])
+            broken.append(f"{key}: expected {wanted}, got {got}")
+    if "not_category" in expect and actual["category"] in _names(expect["not_category"]):
+        broken.append(f"category must not be {actual['category']!r}")
+    if "not_action" in expect and actual["action"] in _names(expect["not_action"]):
+        broken.append(f"action must not be {actual['action']!r}")
+    return broken
+
+
+def _names(value: Any) -> list[Any]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def _as_decided(category: Category) -> dict[str, Any]:
+    """The keys of ``Decision.as_dict()`` that every decision of ``category`` shares."""
+    return {
         "category": category.name,
         "retryable": category.retryable,
         "rate_limited": category.rate_limited,
         "action": category.action.value,
         "reason": category.reason,
     }
-    for key, value in actual.items():
-        if key in expect and expect[key] != value:
-            return True
-    for key, field_name in (("not_category", "category"), ("not_action", "action")):
-        names = expect.get(key)
-        if names is not None and actual[field_name] in (
-            [names] if isinstance(names, str) else names
-        ):
-            return True
-    return False
 
 
 def refused_categories(invariant: Invariant, categories: Mapping[str, Category]) -> frozenset[str]:
     """The names of the categories whose every decision breaks ``invariant``'s ``expect``."""
     return frozenset(
-        name for name, category in categories.items() if _breaks(invariant.expect, category)
+        name
+        for name, category in categories.items()
+        if broken_expectations(invariant.expect, _as_decided(category))
     )
