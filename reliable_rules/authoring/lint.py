@@ -13,6 +13,7 @@ the second matcher matches is matched by the first; when unsure it answers False
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -652,7 +653,7 @@ class _Linter:
                 if invariant.when is None or not unwrap(invariant.when).match(probe):
                     continue
                 decision = ruleset.classifier.decide(failure)
-                broken = broken_expectations(invariant.expect, decision.as_dict())
+                broken = _worded(broken_expectations(invariant.expect, decision.as_dict()))
                 if broken:
                     self.add(
                         "invariant-violated",
@@ -684,6 +685,16 @@ class _Linter:
             )
 
 
+
+
+def _worded(broken: list[tuple[str, Any, Any]]) -> list[str]:
+    """An invariant's broken expectations (``broken_expectations``) as the finding says them."""
+    return [
+        f"{key[len('not_'):]} must not be {got!r}"
+        if key.startswith("not_")
+        else f"{key}: expected {json.dumps(wanted)}, got {json.dumps(got)}"
+        for key, wanted, got in broken
+    ]
 
 
 # ── entry points ────────────────────────────────────────────────────────────────────────

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -81,18 +80,20 @@ def compile_invariants(
     return tuple(result)
 
 
-def broken_expectations(expect: Mapping[str, Any], actual: Mapping[str, Any]) -> list[str]:
+def broken_expectations(
+    expect: Mapping[str, Any], actual: Mapping[str, Any]
+) -> list[tuple[str, Any, Any]]:
     """What of ``expect`` (an invariant's) the decision ``actual`` (``Decision.as_dict()``, or
-    the same keys of a category) breaks, in words; empty when it keeps all of it."""
-    broken: list[str] = []
+    the same keys of a category) breaks: (key of ``expect``, what it asks, what was decided);
+    empty when it keeps all of it. Lint words them; the classifier's guards need only whether
+    there are any (so loading a rule set imports no formatter)."""
+    broken: list[tuple[str, Any, Any]] = []
     for key in ("category", "retryable", "rate_limited", "action", "reason"):
         if key in expect and actual[key] != expect[key]:
-            wanted, got = json.dumps(expect[key]), json.dumps(actual[key])
-            broken.append(f"{key}: expected {wanted}, got {got}")
-    if "not_category" in expect and actual["category"] in _names(expect["not_category"]):
-        broken.append(f"category must not be {actual['category']!r}")
-    if "not_action" in expect and actual["action"] in _names(expect["not_action"]):
-        broken.append(f"action must not be {actual['action']!r}")
+            broken.append((key, expect[key], actual[key]))
+    for key, field_name in (("not_category", "category"), ("not_action", "action")):
+        if key in expect and actual[field_name] in _names(expect[key]):
+            broken.append((key, expect[key], actual[field_name]))
     return broken
 
 
