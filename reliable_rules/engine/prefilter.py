@@ -43,7 +43,7 @@ from reliable_rules.engine.probe import GATE_MAX_TEXT
 from reliable_rules.engine.regex_literals import (
     FOLDS_TO_ASCII,
     _sre_constants,
-    _sre_parse,
+    sre_parsed,
 )
 from reliable_rules.engine.shapes import re2_module
 
@@ -232,13 +232,6 @@ def _branches(
     return kept
 
 
-# The four translations of one regex (superset, exact, subset, wide) read the same parse, and
-# _emit only reads it: parsed once per pattern and process.
-@functools.lru_cache(maxsize=4096)
-def _parse(pattern: str, flags: int) -> Any:
-    return _sre_parse.parse(pattern, flags)
-
-
 # A pure function of its arguments (an immutable answer), asked up to four times per regex for
 # every rule set a process builds or reads back: remembered, so that the second set built from
 # the same patterns (a lint of files extending builtin:default, a test suite's fresh loads)
@@ -266,7 +259,7 @@ def re2_superset(
     if regex_only(pattern, verbose=bool(flags & regex.VERBOSE)):
         return None
     try:
-        parsed = _parse(pattern, flags & (regex.VERBOSE | regex.IGNORECASE))
+        parsed = sre_parsed(pattern, flags & (regex.VERBOSE | regex.IGNORECASE))
         effective = flags | parsed.state.flags
         if effective & (_C.SRE_FLAG_LOCALE | _C.SRE_FLAG_ASCII):
             return None

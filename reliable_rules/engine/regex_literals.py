@@ -52,6 +52,7 @@ __all__ = [
     "remember_gates",
     "required_all",
     "required_any",
+    "sre_parsed",
     "weight",
 ]
 
@@ -201,6 +202,15 @@ def _alternation(branches: Any) -> list[frozenset[str]]:
     return found
 
 
+# One tree per pattern and flags in the process, shared by every reader of a parse (the
+# literal walks here, regex_safety's backtracking and time-bound proofs, prefilter's four RE2
+# translations), none of which changes it.
+@functools.lru_cache(maxsize=8192)
+def sre_parsed(pattern: str, flags: int = 0) -> Any:
+    """The standard library's parse of ``pattern`` with ``flags`` (raising as it does)."""
+    return _sre_parse.parse(pattern, flags)
+
+
 @functools.lru_cache(maxsize=4096)
 def _parsed(pattern: str) -> Any:
     """The standard library's parse of ``pattern``, or None when refused: syntax ``regex``
@@ -210,7 +220,7 @@ def _parsed(pattern: str) -> Any:
     if regex_only(pattern):
         return None
     try:
-        return _sre_parse.parse(pattern, 0)
+        return sre_parsed(pattern)
     except (re.error, RecursionError, OverflowError, ValueError, TypeError):
         return None
 

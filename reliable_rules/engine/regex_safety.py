@@ -20,13 +20,13 @@ is dropped only while that bound stays under :data:`UNTIMED_STEPS`; longer texts
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 import time
 from typing import Any, Protocol
 
 from reliable_rules.engine.dialect import regex_only
 from reliable_rules.engine.lazyregex import regex
+from reliable_rules.engine.regex_literals import sre_parsed
 
 __all__ = [
     "REGEX_BUDGET_MS",
@@ -55,9 +55,6 @@ _REPEATS = ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT")
 _ZERO_WIDTH = ("AT", "ASSERT", "ASSERT_NOT")
 
 
-# Read-only for every caller (the backtracking and time-bound proofs, the lint's nesting
-# check), each asking for the same patterns: parsed once per process.
-@functools.lru_cache(maxsize=4096)
 def parse_pattern(pattern: str) -> Any:
     """The standard library's parse of ``pattern`` (``re._parser`` since Python 3.11,
     ``sre_parse`` before: both give the same tree); ValueError for syntax ``regex`` reads
@@ -66,11 +63,7 @@ def parse_pattern(pattern: str) -> Any:
     foreign = regex_only(pattern)
     if foreign:
         raise ValueError(foreign)
-    try:
-        parser = importlib.import_module("re._parser")
-    except ImportError:  # Python 3.10
-        parser = importlib.import_module("sre_parse")
-    return parser.parse(pattern)
+    return sre_parsed(pattern)
 
 
 class _Unsafe(Exception):
