@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.rulefiles import write_rules
 
 import reliable_rules
 from reliable_rules import RuleSetError
@@ -15,7 +16,6 @@ from reliable_rules.failure import to_failure
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.jsonl"
 
 _SET = """\
-format: reliable-rules/v1
 name: guarded
 revision: "1"
 extends: [builtin:seed]
@@ -35,9 +35,8 @@ rules:
 
 
 def _guarded(tmp_path: Path, *, enforce: bool) -> reliable_rules.RuleSet:
-    path = tmp_path / "guarded.yaml"
-    path.write_text(_SET.replace("ENFORCE", "true" if enforce else "false"), encoding="utf-8")
-    return reliable_rules.load_rules(path)
+    body = _SET.replace("ENFORCE", "true" if enforce else "false")
+    return reliable_rules.load_rules(write_rules(tmp_path / "guarded.yaml", body))
 
 
 def test_a_refused_category_passes_the_failure_to_the_next_matching_rule(
@@ -74,12 +73,17 @@ def test_explain_says_which_invariant_passed_a_rule_over(tmp_path: Path) -> None
 
 def test_enforce_with_a_structural_kind_is_a_located_problem(tmp_path: Path) -> None:
     """Only a when/expect invariant can be enforced: a ``kind`` one is refused with its place."""
-    path = tmp_path / "kind.yaml"
-    path.write_text(
-        "format: reliable-rules/v1\nname: k\nrevision: '1'\nextends: [builtin:seed]\n"
-        "invariants:\n  - id: k\n    kind: rate_limited_categories_have_retry_after\n"
-        "    enforce: true\n",
-        encoding="utf-8",
+    path = write_rules(
+        tmp_path / "kind.yaml",
+        """
+        name: k
+        revision: '1'
+        extends: [builtin:seed]
+        invariants:
+          - id: k
+            kind: rate_limited_categories_have_retry_after
+            enforce: true
+        """,
     )
     with pytest.raises(RuleSetError) as raised:
         reliable_rules.load_rules(path)
