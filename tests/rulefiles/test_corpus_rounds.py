@@ -161,6 +161,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r27 train": (126, 126, 127),
     "r28 blind": (97, 97, 97),
     "r28 train": (120, 120, 120),
+    "r29 blind": (93, 114, 122),
+    "r29 train": (127, 151, 168),
 }
 
 
