@@ -68,6 +68,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/r26-train.yaml",
         "builtin:default/r27-train-b.yaml",
         "builtin:default/r28-train-b.yaml",
+        "builtin:default/r29-train-b.yaml",
         "builtin:default/lab31.yaml",
         "builtin:default/lab29.yaml",
         "builtin:default/w18-families.yaml",
