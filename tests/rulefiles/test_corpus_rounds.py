@@ -163,6 +163,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r28 train": (120, 120, 120),
     "r29 blind": (122, 122, 122),
     "r29 train": (167, 168, 168),
+    "r30 blind": (91, 115, 126),
+    "r30 train": (89, 109, 122),
 }
 
 
