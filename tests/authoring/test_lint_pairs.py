@@ -72,15 +72,16 @@ def _never_wins(ruleset: RuleSet) -> list[Finding]:
     return linter.found
 
 
-def test_shipped_never_wins_findings_match_every_pair(
-    default_by_path: RuleSet, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """On the shipped sets with most rules (rules/default.yaml, rules/converge.yaml, each
-    about 61,000 earlier pairs), never-wins finds what comparing every pair finds."""
-    sets = [default_by_path, load_rules("builtin:converge")]
-    found = [_never_wins(ruleset) for ruleset in sets]
+def test_shipped_never_wins_findings_match_every_pair(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the shipped set with most rules (rules/converge.yaml: builtin:default with one rule
+    disabled and its own added, about 385,000 earlier pairs), never-wins finds what comparing
+    every pair finds (builtin:default alone repeated all but a few hundred of those pairs at
+    20 s a comparison)."""
+    converge = load_rules("builtin:converge")
+    assert len(converge.classifier.rules) > 800
+    found = _never_wins(converge)
     _every_pair(monkeypatch)
-    assert [_never_wins(ruleset) for ruleset in sets] == found
+    assert _never_wins(converge) == found
 
 
 def test_seeded_directory_findings_match_every_pair(

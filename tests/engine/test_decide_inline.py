@@ -7,45 +7,30 @@ import json
 from pathlib import Path
 
 import pytest
-from helpers.unhurried import unhurried, unhurried_probe
+from helpers.one_by_one import Answer, corpus_records, read_one_by_one, text_failure
+from helpers.unhurried import unhurried
 
 import reliable_rules
-from reliable_rules.engine.classifier import Classifier
 from reliable_rules.engine.probe import Probe
 from reliable_rules.failure import Failure, to_failure
 from reliable_rules.ruleset.resources import rules_dir
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.jsonl"
 
-
-def _failures() -> list[Failure]:
-    """Every corpus record as text with status and headers, and as typed exceptions."""
-    lines = CORPUS.read_text(encoding="utf-8").splitlines()
-    records = [json.loads(line) for line in lines if line.strip()]
+def _typed_failures() -> list[Failure]:
+    """Every corpus record's body as two exception types (one with a provider and model)."""
     failures = []
-    for record in records:
-        body, status, headers = record["body"], record.get("status"), record.get("headers")
-        failures.append(to_failure(body, status=status, headers=headers))
+    for record in corpus_records():
+        body = str(record["body"])
         failures.append(to_failure(TimeoutError(body)))
         failures.append(to_failure(ConnectionError(body), provider="openai", model="gpt-4o"))
     return failures
 
 
-def _one_by_one(classifier: Classifier, failure: Failure) -> tuple[object, ...]:
-    """The first rule whose interpreted condition matches, then the same Retry-After step."""
-    text = failure.text
-    lower = text.lower()
-    probe = unhurried_probe(Probe(failure, text, lower, None))
-    verdict = next((rule.verdict for rule in classifier.rules if rule.match(probe)), None)
-    decision = classifier._decision(verdict or classifier.unknown, probe, lower, failure)
-    return decision.rule_id, decision.category, decision.retry_after_ms
-
-
 @pytest.fixture(scope="module")
-def read_one_by_one() -> dict[str, list[tuple[object, ...]]]:
-    """The corpus failures' answers of the rules read one by one, filled by the first test
+def typed_read_one_by_one() -> dict[str, list[Answer]]:
+    """The typed failures' answers of the rules read one by one, filled by the first test
     that reads them: without an index no accelerator takes part, so both settings compare
-    with the same answers (reading ~9,600 failures through every rule cost each 7 s)."""
+    with the same answers."""
     return {}
 
 
@@ -53,18 +38,24 @@ def read_one_by_one() -> dict[str, list[tuple[object, ...]]]:
 def test_decide_agrees_with_the_rules_read_one_by_one(
     monkeypatch: pytest.MonkeyPatch,
     accelerated: str,
-    read_one_by_one: dict[str, list[tuple[object, ...]]],
+    corpus_read_one_by_one: list[Answer],
+    typed_read_one_by_one: dict[str, list[Answer]],
 ) -> None:
     """Every corpus record (as text, and as two exception types) gets the same rule, category
     and Retry-After from decide() as from the rules evaluated in order without an index."""
     monkeypatch.setenv("RELIABLE_RULES_ACCELERATOR", accelerated)
     classifier = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml")).classifier
     assert classifier.indexed
-    failures = _failures()
-    assert len(failures) >= 6000
-    if "answers" not in read_one_by_one:
-        read_one_by_one["answers"] = [_one_by_one(classifier, failure) for failure in failures]
-    for failure, expected in zip(failures, read_one_by_one["answers"], strict=True):
+    texts = [text_failure(record) for record in corpus_records()]
+    assert len(texts) >= 6000
+    typed = _typed_failures()
+    if "answers" not in typed_read_one_by_one:
+        typed_read_one_by_one["answers"] = [read_one_by_one(classifier, f) for f in typed]
+    pairs = [
+        *zip(texts, corpus_read_one_by_one, strict=True),
+        *zip(typed, typed_read_one_by_one["answers"], strict=True),
+    ]
+    for failure, expected in pairs:
         decision = classifier.decide(failure)
         got = (decision.rule_id, decision.category, decision.retry_after_ms)
         assert got == expected, failure.text[:200]

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 import regex
+from helpers.one_by_one import Answer
 from helpers.unhurried import unhurried
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import reliable_rules
 from reliable_rules.engine import classifier as classifier_module
-from reliable_rules.engine import nodes, scans
+from reliable_rules.engine import scans
 from reliable_rules.engine.regex_literals import required_all, required_any
 from reliable_rules.ruleset.resources import rules_dir
 
@@ -49,12 +50,10 @@ def load_default() -> reliable_rules.RuleSet:
 
 
 @pytest.fixture(scope="module")
-def reference() -> list[tuple[object, ...]]:
-    """The corpus decided with no prefilter at all: pure-Python scan, every regex searched."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(scans.ACCELERATOR_ENV, "0")
-        patch.setattr(nodes, "gates_of", lambda *_args, **_kwargs: ((), (), ()))
-        return decisions(load_default())
+def reference(corpus_read_one_by_one: list[Answer]) -> list[tuple[object, ...]]:
+    """The corpus decided with no prefilter at all: the rules read one by one, top to bottom,
+    every regex searched (conftest.py; the same answers test_decide_inline.py compares)."""
+    return [(category, rule_id, wait) for rule_id, category, wait in corpus_read_one_by_one]
 
 
 def test_the_pure_python_scan_decides_the_whole_corpus_like_no_prefilter(

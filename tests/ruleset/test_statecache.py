@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from helpers.cache_tampering import TRUST_TAMPERS, break_trust
-from helpers.corpus_decisions import CHILD_DECISIONS, corpus_decisions, fresh, read_all
+from helpers.corpus_decisions import corpus_decisions, fresh, read_all
 
 import reliable_rules
 from reliable_rules.ruleset import doccache, layering, loader, statecache
@@ -311,30 +311,7 @@ def _run(code: str, cache: Path) -> str:
     return done.stdout
 
 
-_PROCESS = f"""
-import json, sys
-import reliable_rules
-rules = reliable_rules.load_rules()
-{CHILD_DECISIONS}
-modules = sorted(m for m in ("yaml", "jsonschema", "pathlib", "reliable_rules.errors",
-                              "reliable_rules.ruleset.layering", "reliable_rules.ruleset.compile",
-                              "reliable_rules.ruleset.rulemodel")
-                 if m in sys.modules)
-print(json.dumps([out, modules, "_pending_rules" in vars(rules)]))
-"""
-
-
-def test_a_fresh_process_reads_the_entry_another_wrote(tmp_path: Path) -> None:
-    """Real processes: the second one reads what the first wrote, decides every corpus record
-    the same, and never imports the parser, the schema checker, the loader's building half, the
-    rule compiler, the rules' own classes or pathlib."""
-    cache = tmp_path / "cache"
-    first = json.loads(_run(_PROCESS, cache))
-    assert list(cache.glob("*/state-default-*.pickle"))
-    second = json.loads(_run(_PROCESS, cache))
-    assert second[0] == first[0]
-    assert second[1] == []
-    assert second[2] is True  # classification never decoded the rules
+# Two real processes, the second reading the first's entry: test_statecache_lazy.py.
 
 
 def test_a_set_with_every_kind_of_built_part_round_trips(tmp_path: Path) -> None:
