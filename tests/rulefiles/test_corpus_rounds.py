@@ -163,7 +163,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r28 train": (120, 120, 120),
     "r29 blind": (122, 122, 122),
     "r29 train": (167, 168, 168),
-    "r30 blind": (124, 126, 126),
+    "r30 blind": (125, 126, 126),
     "r30 train": (119, 122, 122),
 }
 
