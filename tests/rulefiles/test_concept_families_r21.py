@@ -130,9 +130,9 @@ NEAR_MISSES = [
 
 # (failure, rule): texts with a round-21 rule's gate words but not its concept.
 LEAVES = [
-    pytest.param({"status": 400, "body": "the request does not match the schema of the endpoint"}, "default.r21.object-not-generated", id="request-schema"),
-    pytest.param({"status": 401, "body": "No object generated: invalid api key"}, "default.r21.object-not-generated", id="object-401"),
-    pytest.param({"message": "No object generated: the model did not produce any output"}, "default.r21.object-not-generated", id="object-empty"),
+    pytest.param({"status": 400, "body": "the request does not match the schema of the endpoint"}, "default.r20.structured-output-not-json", id="request-schema"),
+    pytest.param({"status": 401, "body": "No object generated: invalid api key"}, "default.r20.structured-output-not-json", id="object-401"),
+    pytest.param({"message": "No object generated: the model did not produce any output"}, "default.r20.structured-output-not-json", id="object-empty"),
     pytest.param({"status": 400, "body": "tool call was malformed in the request"}, "default.r21.tool-call-unparsed", id="tool-request"),
     pytest.param({"status": 400, "body": "function call could not be parsed"}, "default.r21.tool-call-unparsed", id="tool-400"),
     pytest.param({"message": "tool parser loaded: hermes"}, "default.r21.tool-call-unparsed", id="tool-parser-loaded"),
