@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import regex
-from helpers.one_by_one import Answer
+from helpers.one_by_one import Answer, corpus_records
 from helpers.unhurried import unhurried
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,25 +21,17 @@ from reliable_rules.engine import scans
 from reliable_rules.engine.regex_literals import required_all, required_any
 from reliable_rules.ruleset.resources import rules_dir
 
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.jsonl"
 
-
-def records() -> list[dict[str, object]]:
-    """Every record of the full corpus."""
-    lines = CORPUS.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
-
-
-def decisions(rules: reliable_rules.RuleSet) -> list[tuple[object, ...]]:
-    """Category, rule and Retry-After of every corpus record, with its status and headers."""
-    answers = []
-    for record in records():
+def decisions(rules: reliable_rules.RuleSet) -> list[Answer]:
+    """Rule, category and Retry-After of every corpus record, with its status and headers."""
+    answers: list[Answer] = []
+    for record in corpus_records():
         decision = rules.classify(
             record["body"],
             status=record.get("status"),  # type: ignore[arg-type]
             headers=record.get("headers"),  # type: ignore[arg-type]
         )
-        answers.append((decision.category, decision.rule_id, decision.retry_after_ms))
+        answers.append((decision.rule_id, decision.category, decision.retry_after_ms))
     return answers
 
 
@@ -50,14 +42,14 @@ def load_default() -> reliable_rules.RuleSet:
 
 
 @pytest.fixture(scope="module")
-def reference(corpus_read_one_by_one: list[Answer]) -> list[tuple[object, ...]]:
+def reference(corpus_read_one_by_one: list[Answer]) -> list[Answer]:
     """The corpus decided with no prefilter at all: the rules read one by one, top to bottom,
     every regex searched (conftest.py; the same answers test_decide_inline.py compares)."""
-    return [(category, rule_id, wait) for rule_id, category, wait in corpus_read_one_by_one]
+    return corpus_read_one_by_one
 
 
 def test_the_pure_python_scan_decides_the_whole_corpus_like_no_prefilter(
-    monkeypatch: pytest.MonkeyPatch, reference: list[tuple[object, ...]]
+    monkeypatch: pytest.MonkeyPatch, reference: list[Answer]
 ) -> None:
     """Without the accelerator, the regex gates change no decision of the 1,748 records."""
     monkeypatch.setenv(scans.ACCELERATOR_ENV, "0")
@@ -68,7 +60,7 @@ def test_the_pure_python_scan_decides_the_whole_corpus_like_no_prefilter(
 
 
 def test_the_accelerated_scan_decides_the_whole_corpus_identically(
-    monkeypatch: pytest.MonkeyPatch, reference: list[tuple[object, ...]]
+    monkeypatch: pytest.MonkeyPatch, reference: list[Answer]
 ) -> None:
     """With pyahocorasick (extra `fast`), every decision of the corpus is the same."""
     pytest.importorskip("ahocorasick")
@@ -80,7 +72,7 @@ def test_the_accelerated_scan_decides_the_whole_corpus_identically(
 
 @pytest.mark.parametrize("accelerator", ["0", "1"], ids=["pure", "accelerated"])
 def test_bounded_gates_checked_on_every_text_decide_the_corpus_alike(
-    monkeypatch: pytest.MonkeyPatch, reference: list[tuple[object, ...]], accelerator: str
+    monkeypatch: pytest.MonkeyPatch, reference: list[Answer], accelerator: str
 ) -> None:
     """Bounded literal gates (bounds.py) judged on every record, not only long texts: every
     decision of the corpus is the one without any regex gate."""
@@ -97,7 +89,7 @@ def test_both_scans_find_the_same_literals_in_every_record(monkeypatch: pytest.M
     literals = list(load_default().classifier._scan_literals)
     fast = scans._AhoScan(set(literals), scans.accelerator())
     pure = scans._LiteralScan(literals)
-    for record in records():
+    for record in corpus_records():
         lower = str(record["body"]).lower()
         assert fast(lower) == pure(lower), record["body"]
 

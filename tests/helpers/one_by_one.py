@@ -4,16 +4,14 @@ corpus-wide exactness tests compare ``decide()`` with (prefilter, accelerator, i
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import reliable_rules
+from helpers.corpus_decisions import CORPUS
 from helpers.unhurried import unhurried, unhurried_probe
 from reliable_rules.engine.classifier import Classifier
 from reliable_rules.engine.probe import Probe
 from reliable_rules.failure import Failure, to_failure
 from reliable_rules.ruleset.resources import rules_dir
-
-CORPUS = Path(__file__).resolve().parents[1] / "data" / "provider_errors.jsonl"
 
 #: (rule id, category, Retry-After in ms) of one decision.
 Answer = tuple[object, object, object]
