@@ -165,6 +165,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r29 train": (167, 168, 168),
     "r30 blind": (125, 126, 126),
     "r30 train": (120, 122, 122),
+    "r31 blind": (70, 81, 85),
+    "r31 train": (116, 136, 158),
 }
 
 
