@@ -84,6 +84,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/lab30.yaml",
         "builtin:default/w26-families.yaml",
         "builtin:default/r27-train-a.yaml",
+        "builtin:default/r31-train-b.yaml",
         "builtin:default/w27a-families.yaml",
         "builtin:default/r28-train-a.yaml",
         "builtin:default/w27b-families.yaml",
