@@ -166,7 +166,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r30 blind": (125, 126, 126),
     "r30 train": (120, 122, 122),
     "r31 blind": (85, 85, 85),
-    "r31 train": (155, 156, 158),
+    "r31 train": (156, 158, 158),
 }
 
 
