@@ -48,7 +48,10 @@ def test_corpus_labels_an_empty_json_parse_by_whose_text_was_parsed() -> None:
         (EMPTY_PARSE, "empty_response"),
         (f"json.decoder.JSONDecodeError: {EMPTY_PARSE}", "empty_response"),
         (f"requests.exceptions.JSONDecodeError: {EMPTY_PARSE}", "empty_response"),
-        (f"Sorry, there was a problem talking to the backend: JSONDecodeError('{EMPTY_PARSE}')", "empty_response"),
+        (
+            f"Sorry, there was a problem talking to the backend: JSONDecodeError('{EMPTY_PARSE}')",
+            "empty_response",
+        ),
         (f"Failed to parse the judge's output: {EMPTY_PARSE}", "format_mismatch"),
         (f"Could not parse LLM output as JSON: {EMPTY_PARSE}", "format_mismatch"),
         (f"Error decoding tool arguments: {EMPTY_PARSE}", "format_mismatch"),
