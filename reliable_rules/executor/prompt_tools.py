@@ -27,8 +27,9 @@ calls a tool by answering with one block per call::
 
 :func:`parse_tool_calls` reads those blocks back into the same
 :class:`~reliable_rules.chat.ToolCall` objects native calls produce (``arguments`` as JSON
-text, ids ``call_`` plus 12 hex digits, stable for the same answer). A block that is not JSON,
-has no name or names a tool that was not offered raises
+text, ids ``call_`` plus 12 hex digits, stable for the same answer; a block ends at the first
+closing tag that leaves it valid JSON, so a string argument may hold the tag). A block that
+is not JSON, has no name or names a tool that was not offered raises
 :class:`~reliable_rules.errors.InvalidToolCall` (``tool_schema_error`` in the shipped rules: the
 pair is retried, then the next provider).
 """
@@ -60,8 +61,11 @@ __all__ = [
 
 TOOL_CALL_OPEN = "<tool_call>"
 TOOL_CALL_CLOSE = "</tool_call>"
-_BLOCK = re.compile(r"<tool_call>\s*(.*?)\s*</tool_call>", re.DOTALL)
 _FENCE = re.compile(r"^```[a-zA-Z]*\s*(.*?)\s*```$", re.DOTALL)
+# A block's JSON may hold the closing tag inside a string ({"html": "</tool_call>"}): the
+# block ends at the first closing tag after which its content reads as JSON, trying at most
+# this many (a hostile answer full of closing tags costs a bounded number of parses).
+_CLOSE_TRIES = 32
 
 
 def _function(spec: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -171,12 +175,10 @@ def parse_tool_calls(
     the same answer in another turn gets other ids)."""
     offered = set(_names(tools))
     calls: list[ToolCall] = []
-    for number, match in enumerate(_BLOCK.finditer(text), start=1):
-        raw = match.group(1)
-        fenced = _FENCE.match(raw)
-        raw = fenced.group(1) if fenced else raw
+    blocks = _blocks(text)
+    for number, (_, _, raw) in enumerate(blocks, start=1):
         try:
-            data = json.loads(raw)
+            data = json.loads(_unfenced(raw))
         except ValueError:
             raise InvalidToolCall(
                 f"Invalid tool call #{number} in the answer: not a JSON object"
@@ -192,8 +194,50 @@ def parse_tool_calls(
         arguments = _arguments(data.get("arguments", data.get("parameters")), number)
         digest = hashlib.sha256(f"{salt}|{number}|{name}|{arguments}".encode()).hexdigest()
         calls.append(ToolCall(id=f"call_{digest[:12]}", name=name, arguments=arguments))
-    rest = _BLOCK.sub("", text).strip()
+    kept, position = [], 0
+    for start, end, _ in blocks:
+        kept.append(text[position:start])
+        position = end
+    rest = "".join([*kept, text[position:]]).strip()
     return (rest or None), tuple(calls)
+
+
+def _unfenced(raw: str) -> str:
+    """A block's content without the Markdown code fence a model may wrap it in."""
+    fenced = _FENCE.match(raw)
+    return fenced.group(1) if fenced else raw
+
+
+def _reads_as_json(raw: str) -> bool:
+    try:
+        json.loads(_unfenced(raw))
+    except ValueError:
+        return False
+    return True
+
+
+def _blocks(text: str) -> list[tuple[int, int, str]]:
+    """Each ``<tool_call>`` block of ``text``: where it starts, where it ends (after its
+    closing tag) and its content, stripped. A block without a closing tag is not a block."""
+    found: list[tuple[int, int, str]] = []
+    position = 0
+    while (start := text.find(TOOL_CALL_OPEN, position)) != -1:
+        inner = start + len(TOOL_CALL_OPEN)
+        close = chosen = text.find(TOOL_CALL_CLOSE, inner)
+        if close == -1:
+            break
+        # (no closing tag that makes it JSON: it ends at the first, and fails as written)
+        for _ in range(_CLOSE_TRIES):
+            if _reads_as_json(text[inner:close].strip()):
+                chosen = close
+                break
+            close = text.find(TOOL_CALL_CLOSE, close + len(TOOL_CALL_CLOSE))
+            if close == -1:
+                break
+        end = chosen + len(TOOL_CALL_CLOSE)
+        found.append((start, end, text[inner:chosen].strip()))
+        position = end
+    return found
 
 
 def guided_response(response: ChatResponse, request: ChatRequest) -> ChatResponse:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from helpers.executor_rig import Rig, rig_fixture
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from reliable_rules import (
@@ -288,6 +288,31 @@ def test_parse_tool_calls_refuses_bad_blocks(block: str, why: str) -> None:
         parse_tool_calls(f"<tool_call>{block}</tool_call>", TOOLS)
 
 
+def test_a_closing_tag_inside_an_argument_does_not_end_the_block() -> None:
+    """A string argument holding "</tool_call>" stays in the call; the prose around is kept."""
+    block = json.dumps({"name": "get_weather", "arguments": {"html": "a </tool_call> b"}})
+    text = f"Checking.\n<tool_call>\n{block}\n</tool_call>\nDone."
+    rest, calls = parse_tool_calls(text, TOOLS)
+    assert [(c.name, json.loads(c.arguments)) for c in calls] == [
+        ("get_weather", {"html": "a </tool_call> b"})
+    ]
+    assert rest == "Checking.\n\nDone."
+
+
+def test_a_block_no_closing_tag_makes_json_ends_at_the_first() -> None:
+    """Invalid JSON is refused as written, the later closing tags notwithstanding, and a block
+    whose JSON would close only after more closing tags than are tried is cut at the first."""
+    with pytest.raises(InvalidToolCall, match="#1 in the answer: not a JSON object"):
+        parse_tool_calls("<tool_call>{oops</tool_call> text </tool_call>", TOOLS)
+    inside = "</tool_call>" * 40
+    block = json.dumps({"name": "get_time", "arguments": {"x": inside}})
+    with pytest.raises(InvalidToolCall, match="not a JSON object"):
+        parse_tool_calls(f"<tool_call>{block}</tool_call>", TOOLS)
+    block = json.dumps({"name": "get_time", "arguments": {"x": "</tool_call>" * 3}})
+    _, calls = parse_tool_calls(f"<tool_call>{block}</tool_call>", TOOLS)
+    assert json.loads(calls[0].arguments) == {"x": "</tool_call>" * 3}
+
+
 NAMES = st.sampled_from(["get_weather", "get_time"])
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
@@ -300,6 +325,8 @@ JSON_VALUES = st.recursive(
     prose=st.text(max_size=40).filter(lambda t: "<tool_call>" not in t and "</" not in t),
     calls=st.lists(st.tuples(NAMES, st.dictionaries(st.text(max_size=8), JSON_VALUES)), max_size=4),
 )
+# found by Hypothesis in CI: a string argument holding the closing tag
+@example(prose="", calls=[("get_weather", {"": "</tool_call>"})])
 def test_written_calls_parse_back(prose: str, calls: list[tuple[str, dict[str, Any]]]) -> None:
     """Whatever the arguments, calls written as the prompt asks parse back to the same calls,
     and the prose is what is left."""
