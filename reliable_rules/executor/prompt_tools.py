@@ -176,13 +176,9 @@ def parse_tool_calls(
     offered = set(_names(tools))
     calls: list[ToolCall] = []
     blocks = _blocks(text)
-    for number, (_, _, raw) in enumerate(blocks, start=1):
-        try:
-            data = json.loads(_unfenced(raw))
-        except ValueError:
-            raise InvalidToolCall(
-                f"Invalid tool call #{number} in the answer: not a JSON object"
-            ) from None
+    for number, (_, _, data) in enumerate(blocks, start=1):
+        if data is _NOT_JSON:
+            raise InvalidToolCall(f"Invalid tool call #{number} in the answer: not a JSON object")
         name = data.get("name") if isinstance(data, dict) else None
         if not isinstance(name, str) or not name:
             raise InvalidToolCall(f"Invalid tool call #{number} in the answer: no tool name")
@@ -202,24 +198,25 @@ def parse_tool_calls(
     return (rest or None), tuple(calls)
 
 
-def _unfenced(raw: str) -> str:
-    """A block's content without the Markdown code fence a model may wrap it in."""
-    fenced = _FENCE.match(raw)
-    return fenced.group(1) if fenced else raw
+_NOT_JSON: Any = object()
 
 
-def _reads_as_json(raw: str) -> bool:
+def _parsed(content: str) -> Any:
+    """A block's content read as JSON (a Markdown code fence around it dropped), or
+    :data:`_NOT_JSON`."""
+    content = content.strip()
+    fenced = _FENCE.match(content)
     try:
-        json.loads(_unfenced(raw))
+        return json.loads(fenced.group(1) if fenced else content)
     except ValueError:
-        return False
-    return True
+        return _NOT_JSON
 
 
-def _blocks(text: str) -> list[tuple[int, int, str]]:
+def _blocks(text: str) -> list[tuple[int, int, Any]]:
     """Each ``<tool_call>`` block of ``text``: where it starts, where it ends (after its
-    closing tag) and its content, stripped. A block without a closing tag is not a block."""
-    found: list[tuple[int, int, str]] = []
+    closing tag) and its content read as JSON (:data:`_NOT_JSON` when it is not). A block
+    without a closing tag is not a block."""
+    found: list[tuple[int, int, Any]] = []
     position = 0
     while (start := text.find(TOOL_CALL_OPEN, position)) != -1:
         inner = start + len(TOOL_CALL_OPEN)
@@ -227,15 +224,17 @@ def _blocks(text: str) -> list[tuple[int, int, str]]:
         if close == -1:
             break
         # (no closing tag that makes it JSON: it ends at the first, and fails as written)
+        data = _NOT_JSON
         for _ in range(_CLOSE_TRIES):
-            if _reads_as_json(text[inner:close].strip()):
+            data = _parsed(text[inner:close])
+            if data is not _NOT_JSON:
                 chosen = close
                 break
             close = text.find(TOOL_CALL_CLOSE, close + len(TOOL_CALL_CLOSE))
             if close == -1:
                 break
         end = chosen + len(TOOL_CALL_CLOSE)
-        found.append((start, end, text[inner:chosen].strip()))
+        found.append((start, end, data))
         position = end
     return found
 
