@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers.one_by_one import corpus_records
 
 from reliable_rules import RuleSet, load_rules
-from tests.rulefiles.test_corpus_data import records
 
 EMPTY_PARSE = "Expecting value: line 1 column 1 (char 0)"
 # an error status beside the parse error decides by the status paragraph instead
@@ -30,7 +30,7 @@ def test_corpus_labels_an_empty_json_parse_by_whose_text_was_parsed() -> None:
     empty_response, or format_mismatch when it says a model's answer was being parsed."""
     quoting = [
         (number, record)
-        for number, record in enumerate(records(), 1)
+        for number, record in enumerate(corpus_records(), 1)
         if EMPTY_PARSE in str(record["body"])
         and not (isinstance(record["status"], int) and record["status"] >= 400)
         and not ERROR_STATUS.search(str(record["body"]))
