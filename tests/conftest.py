@@ -4,7 +4,9 @@ The tests are grouped by area: ``ruleset/``, ``engine/``, ``executor/``, ``provi
 ``authoring/``, ``cli/``, ``integration/`` and ``rulefiles/`` (the shipped YAML's own checks);
 ``data/`` holds the corpora. Shared helpers live in the ``helpers`` package next to this file
 (pytest's default ``prepend`` import mode puts this directory on ``sys.path`` because this
-file is here), shared fixtures below. Test module names are unique across the areas.
+file is here), shared fixtures below. Test module names are unique across the areas, and no
+module imports ``conftest`` by name: several areas have one (tests/integration/
+test_test_commands.py checks both).
 
 The slowest tests (building and installing a wheel, running subprocesses) carry the ``slow``
 marker: ``python -m pytest -m 'not slow'`` skips them.
@@ -22,27 +24,22 @@ import gc
 import io
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from helpers.session_cache import SESSION_CACHE_ROOT  # sets the session's cache directory
 from helpers.unhurried import unhurried
 
 from reliable_rules import RuleSet, load_rules
 from reliable_rules.cli import main
-from reliable_rules.ruleset.cachefiles import CACHE_DIR_ENV
 from reliable_rules.ruleset.resources import rules_dir
 
 #: The repository's root (``rules/``, ``schemas/``, ``docs/`` and ``examples/`` are below it).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: The corpora of real provider errors.
 DATA_DIR = Path(__file__).resolve().parent / "data"
-#: This session's cache directory (see the module docstring); set at import, before any load.
-SESSION_CACHE_ROOT = tempfile.mkdtemp(prefix="reliable-rules-tests-")
-SESSION_CACHE_DIR = os.path.join(SESSION_CACHE_ROOT, "cache")
-os.environ[CACHE_DIR_ENV] = SESSION_CACHE_DIR
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

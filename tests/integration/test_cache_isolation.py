@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SESSION_CACHE_DIR, SESSION_CACHE_ROOT
+from helpers.session_cache import SESSION_CACHE_DIR, SESSION_CACHE_ROOT
 
 from reliable_rules.ruleset.cachefiles import CACHE_DIR_ENV, base_dir
 

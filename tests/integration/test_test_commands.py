@@ -56,3 +56,20 @@ def test_ci_halves_cover_the_whole_suite() -> None:
     assert re.search(r'-m pytest -q (--durations=\d+ )?"\$\{half_a\[@\]\}"', script)
     assert re.search(r'-m pytest -q (--durations=\d+ )?"\$\{ignore_a\[@\]\}"', script)
     assert 'ignore_a+=("--ignore=$directory")' in script
+
+
+def test_the_suite_collects_in_one_process_as_in_two_halves() -> None:
+    """Nothing a module imports depends on which areas share its process (the README's command
+    runs one, CI two halves): test module names are unique across tests/ (pytest's prepend
+    mode imports each by its bare name), and no module imports ``conftest`` by name, which is
+    whichever area's conftest was imported last."""
+    tests = ROOT / "tests"
+    names = [path.name for path in tests.rglob("test_*.py")]
+    assert len(names) == len(set(names)), sorted(n for n in set(names) if names.count(n) > 1)
+    importing = [
+        str(path.relative_to(ROOT))
+        for path in tests.rglob("*.py")
+        if re.search(r"^\s*(from\s+conftest\s+import|import\s+conftest\b)",
+                     path.read_text(encoding="utf-8"), re.M)
+    ]
+    assert importing == []
