@@ -167,6 +167,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r30 train": (120, 122, 122),
     "r31 blind": (85, 85, 85),
     "r31 train": (156, 158, 158),
+    "r32 blind": (117, 130, 143),
+    "r32 train": (116, 127, 139),
 }
 
 
