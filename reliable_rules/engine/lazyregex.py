@@ -49,6 +49,27 @@ else:
 
 
 
+# One compiled object per (pattern, flags) in the process. ``regex`` keeps only 500 compiled
+# patterns and builtin:default alone has about 1,900, so without this table every rule set
+# of a process (builtin:default and a user's file extending it, a lint that builds each file
+# of a directory, validate's own build beside it) compiled each shared regex again, at about
+# 3 ms a pattern. A compiled pattern is immutable; errors are not kept (each caller reports
+# its own). Bounded so that a process building many distinct sets does not grow without end.
+_COMPILED: dict[tuple[str, int], regex.Pattern[str]] = {}
+_COMPILED_MAX = 8192
+
+
+def compiled_once(pattern: str, flags: int) -> regex.Pattern[str]:
+    """``regex.compile(pattern, flags)``, one object per pattern and flags in the process."""
+    key = (pattern, flags)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        compiled = regex.compile(pattern, flags)
+        if len(_COMPILED) < _COMPILED_MAX:
+            _COMPILED[key] = compiled
+    return compiled
+
+
 class CompiledOnFirstUse:
     """A pattern held as ``pattern`` and ``flags``, compiled by ``regex`` on first use: the one
     lazy compilation behind rule regexes, Retry-After sources and JSON/header ``matches``
@@ -66,7 +87,7 @@ class CompiledOnFirstUse:
         if compiled is None:
             # each subclass lists `_compiled` in its own __slots__: a mixin's non-empty slots
             # would clash with the slotted bases (Node, Extractor) it is mixed with
-            compiled = self._compiled = regex.compile(self.pattern, self.flags)  # type: ignore[misc]
+            compiled = self._compiled = compiled_once(self.pattern, self.flags)  # type: ignore[misc]
         return compiled
 
 
@@ -86,4 +107,4 @@ class DeferredPattern(CompiledOnFirstUse):
         return self.compiled.search(text, *args, **options)  # type: ignore[arg-type]
 
 
-__all__ = ["CompiledOnFirstUse", "DeferredPattern", "regex"]
+__all__ = ["CompiledOnFirstUse", "DeferredPattern", "compiled_once", "regex"]

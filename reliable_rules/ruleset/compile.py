@@ -7,7 +7,6 @@ the rest of the file is still checked and all problems are reported at once.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from typing import Any, cast
@@ -20,7 +19,7 @@ from reliable_rules.engine.extractors import (
     PrefixSource,
     RegexSource,
 )
-from reliable_rules.engine.lazyregex import DeferredPattern, regex
+from reliable_rules.engine.lazyregex import DeferredPattern, compiled_once, regex
 from reliable_rules.engine.nodes import (
     NEAR_MAX_TERMS,
     NEAR_MAX_WITHIN,
@@ -115,14 +114,10 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-# ``regex`` keeps only 500 compiled patterns; builtin:default alone has about 1,900, and a
-# directory's files are each loaded with the vocabulary they extend (``validate rules/``
-# compiled 11,045 patterns, 1,884 distinct). A compiled pattern is immutable, so one object
-# serves every rule set of the process. Errors are not cached (each load reports its own).
-@functools.lru_cache(maxsize=8192)
-def regex_compiled(pattern: str, flags: int) -> regex.Pattern[str]:
-    """``regex.compile(pattern, flags)``, one object per pattern and flags in the process."""
-    return regex.compile(pattern, flags)
+# A directory's files are each loaded with the vocabulary they extend (``validate rules/``
+# compiled 11,045 patterns, 1,884 distinct): one object per pattern serves every rule set of
+# the process, the same table the lazily compiled regexes of shipped files use.
+regex_compiled = compiled_once
 
 
 def _compile_regex(

@@ -12,15 +12,14 @@ from pathlib import Path
 import pytest
 import regex
 
+from reliable_rules import load_rules
 from reliable_rules.engine.extractors import RegexSource
-from reliable_rules.engine.lazyregex import DeferredPattern
+from reliable_rules.engine.lazyregex import DeferredPattern, compiled_once
 from reliable_rules.engine.lazyregex import regex as lazy
-from reliable_rules.engine.nodes import Probe
+from reliable_rules.engine.nodes import Probe, Regex, walk
 from reliable_rules.failure import to_failure
 
-FLAGS = [
-    name for name in dir(regex) if name.isupper() and isinstance(getattr(regex, name), int)
-]
+FLAGS = [name for name in dir(regex) if name.isupper() and isinstance(getattr(regex, name), int)]
 
 
 @pytest.mark.parametrize("name", [n for n in FLAGS if n != "DEFAULT_VERSION"])
@@ -105,9 +104,53 @@ def test_loading_builtin_default_never_imports_regex(tmp_path: Path) -> None:
     for _ in range(2):  # cold caches, then from them
         result = subprocess.run(
             [sys.executable, "-c", code],
-            capture_output=True, text=True, timeout=120, check=False, env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            env=environment,
         )
         assert result.returncode == 0, result.stderr
         outputs.append(result.stdout.split())
     assert outputs[0] == outputs[1]
     assert outputs[0] == ["rate_limited", "20000"]
+
+
+def _regex_nodes(rules_text: str, tmp_path: Path, name: str) -> list[Regex]:
+    path = tmp_path / name
+    path.write_text(rules_text, encoding="utf-8")
+    rule_set = load_rules(path)
+    return [
+        node
+        for node in walk(rule.node for rule in rule_set.classifier.rules)
+        if isinstance(node, Regex)
+    ]
+
+
+def test_rule_sets_of_one_process_share_each_compiled_pattern(tmp_path: Path) -> None:
+    """Two rule sets with the same regex hold one compiled object between them, and a
+    deferred pattern compiled on first use is that object too."""
+    text = textwrap.dedent(
+        """\
+        format: reliable-rules/v1
+        name: NAME
+        rules:
+          - id: quota.words
+            when: {regex: 'quota\\s+(?:exceeded|used\\s+up)[^.]{0,9}zz-shared'}
+            then: {category: quota_exhausted}
+        """
+    )
+    first = _regex_nodes(text.replace("NAME", "first"), tmp_path, "first.yaml")
+    second = _regex_nodes(text.replace("NAME", "second"), tmp_path, "second.yaml")
+    assert len(first) == len(second) == 1
+    assert first[0].compiled is second[0].compiled
+    deferred = DeferredPattern(first[0].pattern, regex.IGNORECASE)  # the loader's flags
+    assert deferred.compiled is first[0].compiled
+    assert compiled_once(first[0].pattern, regex.IGNORECASE) is first[0].compiled
+
+
+def test_a_pattern_that_does_not_compile_raises_every_time() -> None:
+    """An invalid pattern is not remembered: each caller gets the package's own error."""
+    for _ in range(2):
+        with pytest.raises(regex.error):
+            compiled_once("(unclosed", 0)
