@@ -27,6 +27,7 @@ from reliable_rules.authoring.corpus import iter_records, record_failure
 from reliable_rules.authoring.gating import WEAK_LITERAL, WEAK_SHARE, ungated_costs, weak_gates
 from reliable_rules.authoring.locate import Related, is_shipped, locate
 from reliable_rules.authoring.subsumption import Candidates, subsumes
+from reliable_rules.engine.lazyregex import compiled_once
 from reliable_rules.engine.nodes import (
     Probe,
     unwrap,
@@ -35,7 +36,6 @@ from reliable_rules.engine.regex_safety import backtracking_risk, parse_pattern
 from reliable_rules.errors import BadRecord, Problem, RuleSetError, RuleSourceError
 from reliable_rules.failure import Failure
 from reliable_rules.ruleset.access import extends_permitted
-from reliable_rules.ruleset.compile import regex_compiled
 from reliable_rules.ruleset.invariants import broken_expectations
 from reliable_rules.ruleset.loader import (
     BUILTIN_PREFIX,
@@ -277,7 +277,7 @@ def _broad_regex(pattern: str, sensitive: bool) -> bool:
     if pattern.strip() in (".*", ".+", "^.*", "^.+", ".*$", ".+$", "(.*)", "(.+)"):
         return True
     try:
-        compiled = regex_compiled(pattern, 0 if sensitive else regex.IGNORECASE)
+        compiled = compiled_once(pattern, 0 if sensitive else regex.IGNORECASE)
         return compiled.search("", timeout=0.1) is not None
     except Exception:  # noqa: BLE001 — the loader reports bad regexes
         return False

@@ -56,7 +56,6 @@ __all__ = [
     "ConditionSource",
     "MatcherCompiler",
     "compile_extractor",
-    "regex_compiled",
 ]
 
 MATCHER_KEYS = (
@@ -114,12 +113,6 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-# A directory's files are each loaded with the vocabulary they extend (``validate rules/``
-# compiled 11,045 patterns, 1,884 distinct): one object per pattern serves every rule set of
-# the process, the same table the lazily compiled regexes of shipped files use.
-regex_compiled = compiled_once
-
-
 def _compile_regex(
     pattern: str, *, sensitive: bool, source: SourceMap, path: Path, problems: list[Problem]
 ) -> regex.Pattern[str] | None:
@@ -148,7 +141,9 @@ def _compile_regex(
         )
         return None
     try:
-        return regex_compiled(pattern, flags)
+        # one object per pattern in the process: a directory's files are each loaded with the
+        # vocabulary they extend (``validate rules/`` compiled 11,045 patterns, 1,884 distinct)
+        return compiled_once(pattern, flags)
     except regex.error as error:
         position = getattr(error, "pos", None)
         where = f" at position {position}" if position is not None else ""
