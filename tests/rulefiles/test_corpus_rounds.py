@@ -169,6 +169,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r31 train": (156, 158, 158),
     "r32 blind": (143, 143, 143),
     "r32 train": (139, 139, 139),
+    "r33 blind": (63, 80, 90),
+    "r33 train": (128, 142, 153),
 }
 
 
