@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.rounds import blind_cut, main, provider_hash, split_round
 
 from reliable_rules import load_rules
 from reliable_rules.authoring.corpus import run_corpus
@@ -85,6 +86,65 @@ def test_every_round_froze_a_blind_part_of_whole_providers() -> None:
         assert splits["blind"] & splits["train"] == set(), number
         blind, train = sizes[number]["blind"], sizes[number]["train"]
         assert blind >= (blind + train) / 4, number
+
+
+#: Rounds frozen before the provider hash of docs/gathering.md was the rule: their blind parts
+#: are whole providers (the test above) chosen another way.
+BEFORE_THE_HASH = {1, 2}
+
+
+def test_each_blind_part_is_the_providers_its_hash_drew() -> None:
+    """From round 3 on, a round's blind part is exactly its providers drawn under the cut
+    (sha256 of 'blindN:' + provider, mod 100, under 40 raised by 5 until a quarter is blind)."""
+    by_round: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for record in records():
+        if "round" in record:
+            by_round[record["round"]].append(record)
+    assert set(by_round) - BEFORE_THE_HASH, "no round to check"
+    for number, kept in sorted(by_round.items()):
+        if number in BEFORE_THE_HASH:
+            continue
+        cut = blind_cut(number, [record["provider"] for record in kept])
+        for record in kept:
+            drawn = provider_hash(number, record["provider"]) < cut
+            assert drawn == (record["split"] == "blind"), (number, record["provider"], cut)
+
+
+def test_the_cut_rises_in_steps_of_five_to_the_first_that_leaves_a_quarter_blind() -> None:
+    """A round whose providers all draw 40 or more gets the lowest cut of 45, 50, ... under
+    which at least a quarter of its records are blind, and the split keeps providers whole."""
+    names = [f"provider-{index}" for index in range(100)]
+    providers = [name for name in names if provider_hash(99, name) >= 40][:12]
+    providers += providers[:4]  # a provider with two records counts twice
+    cut = blind_cut(99, providers)
+    assert cut > 40
+    assert cut % 5 == 0
+
+    def blind_share(at: int) -> float:
+        return sum(provider_hash(99, name) < at for name in providers) / len(providers)
+
+    assert blind_share(cut) >= 0.25 > blind_share(cut - 5)
+    blind, train = split_round(99, [{"provider": name} for name in providers])
+    assert len(blind) / len(providers) == blind_share(cut)
+    assert {r["provider"] for r in blind}.isdisjoint({r["provider"] for r in train})
+
+
+def test_the_split_script_writes_both_parts_and_their_digests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """rounds.py ROUND FILE OUTDIR writes blind.jsonl and train.jsonl as split_round splits
+    the file, and prints each part's sha256; a bad command line is exit 2."""
+    kept = [r for r in records() if r.get("round") == 33]
+    merged = tmp_path / "merged.jsonl"
+    merged.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in kept), "utf-8")
+    assert main(["33", str(merged), str(tmp_path / "out")]) == 0
+    blind, train = split_round(33, kept)
+    for name, part in (("blind", blind), ("train", train)):
+        written = (tmp_path / "out" / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+        assert [json.loads(line) for line in written] == part
+    printed = capsys.readouterr().out
+    assert "blind: 90 records, 35 providers, sha256 " in printed
+    assert main(["thirty-three", str(merged), str(tmp_path)]) == 2
 
 
 def test_the_history_names_the_blind_parts_as_they_are_in_the_corpus() -> None:
