@@ -29,13 +29,16 @@ def provider_hash(round_number: int, provider: str) -> int:
     return int(digest, 16) % 100
 
 
-def blind_cut(round_number: int, providers: Sequence[str]) -> int:
-    """The cut for a round whose records have these providers (one entry per record)."""
-    draws = [provider_hash(round_number, provider) for provider in providers]
+def _cut_for(draws: Sequence[int]) -> int:
     cut = FIRST_CUT
     while 4 * sum(draw < cut for draw in draws) < len(draws):
         cut += CUT_STEP
     return cut
+
+
+def blind_cut(round_number: int, providers: Sequence[str]) -> int:
+    """The cut for a round whose records have these providers (one entry per record)."""
+    return _cut_for([provider_hash(round_number, provider) for provider in providers])
 
 
 def split_round(
@@ -43,9 +46,10 @@ def split_round(
 ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
     """(blind, train) of a round's records, each in the order given."""
     kept = list(records)
-    cut = blind_cut(round_number, [str(record["provider"]) for record in kept])
-    blind = [r for r in kept if provider_hash(round_number, str(r["provider"])) < cut]
-    train = [r for r in kept if provider_hash(round_number, str(r["provider"])) >= cut]
+    draws = [provider_hash(round_number, str(record["provider"])) for record in kept]
+    cut = _cut_for(draws)
+    blind = [record for record, draw in zip(kept, draws, strict=True) if draw < cut]
+    train = [record for record, draw in zip(kept, draws, strict=True) if draw >= cut]
     return blind, train
 
 
