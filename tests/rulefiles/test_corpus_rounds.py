@@ -229,6 +229,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r32 train": (139, 139, 139),
     "r33 blind": (78, 85, 90),
     "r33 train": (151, 152, 153),
+    "r34 blind": (88, 111, 131),
+    "r34 train": (117, 142, 166),
 }
 
 
