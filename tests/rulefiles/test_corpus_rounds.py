@@ -231,6 +231,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r33 train": (151, 152, 153),
     "r34 blind": (113, 126, 131),
     "r34 train": (154, 164, 166),
+    "r35 blind": (67, 83, 92),
+    "r35 train": (89, 104, 135),
 }
 
 
