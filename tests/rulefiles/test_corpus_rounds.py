@@ -162,12 +162,12 @@ def test_the_history_names_the_blind_parts_as_they_are_in_the_corpus() -> None:
 #: behaviours right, records), as run_corpus scores them. Pinned here so that a rule change
 #: that moves any part shows in this file's diff; the README quotes these figures.
 TODAY: dict[str, tuple[int, int, int]] = {
-    "before": (353, 354, 354),
+    "before": (354, 354, 354),
     "r1 blind": (94, 96, 96),
     "r1 train": (214, 216, 216),
     "r2 blind": (80, 83, 83),
     "r2 train": (194, 194, 194),
-    "r3 blind": (144, 162, 164),
+    "r3 blind": (145, 162, 164),
     "r3 train": (289, 291, 291),
     "r4 blind": (162, 173, 174),
     "r4 train": (175, 175, 176),
@@ -230,9 +230,9 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r33 blind": (78, 85, 90),
     "r33 train": (151, 152, 153),
     "r34 blind": (113, 126, 131),
-    "r34 train": (154, 164, 166),
-    "r35 blind": (67, 83, 92),
-    "r35 train": (89, 104, 135),
+    "r34 train": (155, 164, 166),
+    "r35 blind": (80, 92, 92),
+    "r35 train": (121, 134, 135),
 }
 
 
