@@ -37,10 +37,26 @@ def test_a_literal_inside_a_frequent_word_is_as_frequent_as_that_word() -> None:
     assert rarity.literal_share("connect") >= rarity.literal_share("connection")
 
 
-def test_a_phrase_is_as_rare_as_its_rarest_word() -> None:
+def test_a_phrase_is_no_more_frequent_than_its_rarest_word() -> None:
     """A phrase holds only where each of its words does."""
     phrase = rarity.literal_share("request too large")
-    assert phrase == min(rarity.literal_share(word) for word in ("request", "too", "large"))
+    assert phrase <= min(rarity.literal_share(word) for word in ("request", "too", "large"))
+
+
+def test_a_phrase_of_words_seldom_adjacent_is_rarer_than_each_word() -> None:
+    """Two common words the pair table lacks together ("limit failed") are rare as a phrase;
+    a frequent collocation ("rate limit") stays about as frequent as its rarer word."""
+    assert rarity.literal_share("limit failed") < rarity.literal_share("limit") / 10
+    assert rarity.literal_share("rate limit") > rarity.literal_share("rate") / 2
+    assert rarity.literal_share("rate limit") > rarity.literal_share("limit failed")
+
+
+def test_a_contains_list_of_rare_phrases_is_chosen_over_a_common_word() -> None:
+    """A rule needing one of a few rare phrases and a common word is gated on the phrases:
+    r34a's rate-limit-check rule was tried on 451 corpus records for one match when a list
+    was rated by its most common word."""
+    phrases = frozenset({"limit failed", "limit error", "limiter failed"})
+    assert rarity.need_share(phrases) < rarity.literal_share("rate")
 
 
 @pytest.mark.parametrize(
