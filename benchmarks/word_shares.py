@@ -73,6 +73,7 @@ def render() -> str:
         f"(first_second) (>= {MIN_PER_MILLE}) and each status; engine/rarity.py reads them.\n"
         '"""\n\n'
         f"REFERENCE_TEXTS = {total}\n"
+        f"MIN_PER_MILLE = {MIN_PER_MILLE}\n"
         f"NON_ASCII_PER_MILLE = {per_mille(non_ascii)}\n"
         f"STATUSES = (\n{wrapped(pairs(statuses))}\n)\n"
         f"WORDS = (\n{wrapped(pairs(words))}\n)\n"

@@ -6,6 +6,7 @@ up to 17) holding each word and each pair of adjacent words
 """
 
 REFERENCE_TEXTS = 5698
+MIN_PER_MILLE = 5
 NON_ASCII_PER_MILLE = 97
 STATUSES = (
     "None:410 400:259 429:78 401:47 403:40 500:37 404:35 503:22 200:12 422:12 402:11 504:8 "

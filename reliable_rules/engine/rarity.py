@@ -28,12 +28,6 @@ WORD = re.compile(r"[^\W_]+")
 # short one may still hide inside common words ("ing", "ter"), so short means common.
 _UNLISTED = {1: 0.5, 2: 0.2, 3: 0.05, 4: 0.01}
 _UNLISTED_LONG = 0.003
-# Two adjacent words the pair table lacks are together in fewer texts than its threshold (5 per
-# mille): "limit failed" is far rarer than "limit" or "failed", while "rate limit" (3.8%) is
-# nearly as frequent as "rate". Without the pairs a phrase counted as its rarest word, and a
-# `contains` of rare phrases lost to a regex's single common word (r34a's rate-limit-check and
-# key-pool rules: 451 and 378 tries over the corpus for one match each).
-_UNLISTED_PAIR = 0.004
 # Few errors come with response headers (2% of the corpus) or an exception's name (19%, each
 # name a small part of it).
 _HEADER_SHARE = 0.01
@@ -75,6 +69,18 @@ def _adjacent() -> dict[tuple[str, str], float]:
 
 
 @functools.cache
+def _unlisted_pair() -> float:
+    """The share of two adjacent words the pair table lacks: under its threshold, at most the
+    largest rounded per-mille figure it leaves out. "limit failed" is far rarer than "limit" or
+    "failed", while "rate limit" (3.8%) is nearly as frequent as "rate". Without the pairs a
+    phrase counted as its rarest word, and a `contains` of rare phrases lost to a regex's
+    single common word (r34a's rate-limit-check and key-pool rules: 451 and 378 tries over the
+    corpus for one match each). Read when first needed, not at import: the table's generator
+    imports this module before the table it writes exists in its new shape."""
+    return (_word_shares.MIN_PER_MILLE - 1) / 1000
+
+
+@functools.cache
 def _statuses() -> dict[str, float]:
     return _pairs(_word_shares.STATUSES)
 
@@ -111,7 +117,7 @@ def literal_share(literal: str) -> float:
     if len(tokens) > 1:
         adjacent = _adjacent()
         for pair in itertools.pairwise(tokens):
-            share = min(share, adjacent.get(pair, _UNLISTED_PAIR))
+            share = min(share, adjacent.get(pair, _unlisted_pair()))
     return share
 
 

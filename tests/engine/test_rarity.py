@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reliable_rules.engine import rarity
+from reliable_rules.engine import _word_shares, rarity
 from reliable_rules.engine.regex_literals import gates_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,6 +47,7 @@ def test_a_phrase_of_words_seldom_adjacent_is_rarer_than_each_word() -> None:
     """Two common words the pair table lacks together ("limit failed") are rare as a phrase;
     a frequent collocation ("rate limit") stays about as frequent as its rarer word."""
     assert rarity.literal_share("limit failed") < rarity.literal_share("limit") / 10
+    assert rarity.literal_share("limit failed") < _word_shares.MIN_PER_MILLE / 1000
     assert rarity.literal_share("rate limit") > rarity.literal_share("rate") / 2
     assert rarity.literal_share("rate limit") > rarity.literal_share("limit failed")
 
