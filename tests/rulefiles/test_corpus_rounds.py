@@ -233,8 +233,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r34 train": (155, 164, 166),
     "r35 blind": (80, 92, 92),
     "r35 train": (121, 134, 135),
-    "r36 blind": (58, 69, 75),
-    "r36 train": (115, 143, 161),
+    "r36 blind": (68, 75, 75),
+    "r36 train": (159, 161, 161),
 }
 
 
