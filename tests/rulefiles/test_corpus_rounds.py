@@ -235,6 +235,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r35 train": (121, 134, 135),
     "r36 blind": (68, 75, 75),
     "r36 train": (159, 161, 161),
+    "r37 blind": (78, 92, 98),
+    "r37 train": (89, 103, 115),
 }
 
 
