@@ -110,6 +110,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/r35-train-a.yaml",
         "builtin:default/w35-families.yaml",
         "builtin:default/r36-train-b.yaml",
+        "builtin:default/r37-train-b.yaml",
         "builtin:default/context.yaml",
         "builtin:default/retry-r10.yaml",
         "builtin:default/content-filter.yaml",
