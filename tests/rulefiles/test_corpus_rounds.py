@@ -237,8 +237,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r36 train": (159, 161, 161),
     "r37 blind": (95, 98, 98),
     "r37 train": (113, 115, 115),
-    "r38 blind": (70, 85, 92),
-    "r38 train": (84, 104, 124),
+    "r38 blind": (90, 92, 92),
+    "r38 train": (116, 124, 124),
 }
 
 
