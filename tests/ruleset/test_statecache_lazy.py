@@ -4,6 +4,7 @@ whose shape is not the one this code builds."""
 
 from __future__ import annotations
 
+import copy
 import gc
 import json
 import marshal
@@ -73,15 +74,24 @@ def eager(name: str, monkeypatch: pytest.MonkeyPatch) -> reliable_rules.RuleSet:
     return built
 
 
+@pytest.fixture(scope="module")
+def default_built() -> reliable_rules.RuleSet:
+    """builtin:default built from its files (every cache off) once for the module: the tests
+    that only read it or plant a reshaped copy of it each paid a cold build (4 s) for it."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loader, "_builtin_cache", {})
+        return eager("builtin:default", patch)
+
+
 def test_a_lazily_decoded_set_decides_the_corpus_as_an_eagerly_built_one(
     cache: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    default_built: reliable_rules.RuleSet,
     decided_from_files: dict[str, list[tuple[object, ...]]],
 ) -> None:
     """A warm builtin:default decodes no matcher and no condition tree at load, one error
     decodes only the matchers of the rules its gates select, and the whole corpus is decided
     (and explained) exactly as by the set built from its files."""
-    built = eager("builtin:default", monkeypatch)
+    built = default_built
     fresh()  # writes the entry
     warm = fresh()
     classifier = warm.classifier
@@ -160,6 +170,7 @@ def _plant(reference: str, ruleset: reliable_rules.RuleSet) -> Path:
 
 
 def _reshape(ruleset: reliable_rules.RuleSet, how: str) -> None:
+    """``ruleset`` changed in place to the attribute layout ``how`` says."""
     state = vars(ruleset.classifier)
     if how == "classifier attribute missing":
         del state["regex_budget_s"]
@@ -182,15 +193,18 @@ def _reshape(ruleset: reliable_rules.RuleSet, how: str) -> None:
 def test_an_entry_of_another_shape_is_rebuilt_and_decides_exactly(
     cache: Path,
     builds: list[int],
-    monkeypatch: pytest.MonkeyPatch,
+    default_built: reliable_rules.RuleSet,
     how: str,
     decided_from_files: dict[str, list[tuple[object, ...]]],
 ) -> None:
     """An entry under the right key whose set has another attribute layout is ignored (not
     decided ``unknown``), the set is built again, and every corpus decision is exact."""
     expected = decided_from_files["builtin:default"][::REBUILT_EVERY]
-    odd = eager("builtin:default", monkeypatch)
+    # a copy (its own classifier too) of the module's cold build: the reshaping stays here
+    odd = copy.copy(default_built)
+    object.__setattr__(odd, "classifier", copy.copy(default_built.classifier))
     _reshape(odd, how)
+    assert statelayout.mismatch(default_built) is None
     assert statelayout.mismatch(odd) is not None
     _plant("builtin:default", odd)
     assert statecache.load("builtin:default") is None
@@ -291,12 +305,12 @@ def test_a_fresh_process_reads_and_decodes_parts_of_the_entry_another_wrote(
 
 
 def test_the_bounded_key_checks_decode_only_for_a_long_text(
-    cache: Path, monkeypatch: pytest.MonkeyPatch
+    cache: Path, default_built: reliable_rules.RuleSet
 ) -> None:
     """A warm builtin:default leaves its bounded-key checks (megabytes of masks) stored until
     a text past BOUNDED_TEXT needs them, and then decides that text as the set built from its
     files does."""
-    built = eager("builtin:default", monkeypatch)
+    built = default_built
     assert built.classifier._bounds is not None  # the set has bounded keys to defer
     fresh()  # writes the entry
     warm = fresh()
