@@ -239,7 +239,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r37 train": (113, 115, 115),
     "r38 blind": (90, 92, 92),
     "r38 train": (116, 124, 124),
-    "r39 blind": (82, 95, 95),
+    "r39 blind": (86, 95, 95),
     "r39 train": (94, 96, 96),
 }
 
