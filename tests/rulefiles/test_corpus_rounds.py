@@ -241,6 +241,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r38 train": (116, 124, 124),
     "r39 blind": (86, 95, 95),
     "r39 train": (94, 96, 96),
+    "r40 blind": (65, 74, 76),
+    "r40 train": (127, 143, 164),
 }
 
 
