@@ -181,7 +181,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r8 train": (248, 248, 248),
     "r9 blind": (197, 199, 199),
     "r9 train": (256, 256, 256),
-    "r10 blind": (182, 190, 197),
+    "r10 blind": (182, 191, 197),
     "r10 train": (399, 401, 401),
     "r11 blind": (148, 163, 169),
     "r11 train": (141, 142, 142),
@@ -241,8 +241,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r38 train": (116, 124, 124),
     "r39 blind": (86, 95, 95),
     "r39 train": (94, 96, 96),
-    "r40 blind": (65, 74, 76),
-    "r40 train": (127, 143, 164),
+    "r40 blind": (74, 76, 76),
+    "r40 train": (156, 164, 164),
 }
 
 
