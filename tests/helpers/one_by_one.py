@@ -8,6 +8,7 @@ import json
 import reliable_rules
 from helpers.corpus_decisions import CORPUS
 from helpers.unhurried import unhurried, unhurried_probe
+from reliable_rules import RuleSet
 from reliable_rules.engine.classifier import Classifier
 from reliable_rules.engine.probe import Probe
 from reliable_rules.failure import Failure, to_failure
@@ -43,8 +44,11 @@ def read_one_by_one(classifier: Classifier, failure: Failure) -> Answer:
     return decision.rule_id, decision.category, decision.retry_after_ms
 
 
-def default_read_one_by_one() -> list[Answer]:
+def default_read_one_by_one(rules: RuleSet | None = None) -> list[Answer]:
     """Every corpus record's text failure through builtin:default's rules read one by one
-    (about 40 s on an idle two-core machine: computed once per session, conftest.py)."""
-    classifier = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml")).classifier
+    (about 40 s on an idle two-core machine: computed once per session, conftest.py), from
+    ``rules`` (builtin:default loaded by path, unhurried) or a load of its own."""
+    if rules is None:
+        rules = unhurried(reliable_rules.load_rules(rules_dir() / "default.yaml"))
+    classifier = rules.classifier
     return [read_one_by_one(classifier, text_failure(record)) for record in corpus_records()]
