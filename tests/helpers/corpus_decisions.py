@@ -123,17 +123,17 @@ def read_all(decision: Decision, index: int) -> tuple[object, ...]:
     )
 
 
-def from_files(name: str) -> list[tuple[object, ...]]:
-    """``read_all`` of every corpus record as ``name`` built from its files decides it, every
-    cache off (the reference the cache tests compare their loads with)."""
+def built_from_files(name: str) -> reliable_rules.RuleSet:
+    """``name`` built from its files, every cache off (nothing read or written), and left out
+    of the in-process set cache."""
     previous = os.environ.get(CACHE_ENV)
     os.environ[CACHE_ENV] = "0"
     try:
-        built = fresh(name)
+        return fresh(name)
     finally:
         if previous is None:
             del os.environ[CACHE_ENV]
         else:
             os.environ[CACHE_ENV] = previous
         loader._builtin_cache.clear()
-    return corpus_decisions(built, read_all)
+

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from helpers.cache_tampering import TRUST_TAMPERS, break_trust
 from helpers.corpus_decisions import corpus_decisions, fresh, read_all
+from helpers.state_entries import write_entry
 
 import reliable_rules
 from reliable_rules.ruleset import doccache, layering, loader, statecache
@@ -88,18 +89,15 @@ def entries(cache: Path) -> list[Path]:
 def test_cold_first_and_warm_loads_agree(
     cache: Path,
     builds: Builds,
-    monkeypatch: pytest.MonkeyPatch,
     name: str,
+    used_from_files: dict[str, reliable_rules.RuleSet],
     decided_from_files: dict[str, list[tuple[object, ...]]],
 ) -> None:
     """Cache off, first load (writes the entry) and warm load (builds nothing) agree on every
     corpus decision and on everything the set reports."""
-    monkeypatch.setenv(doccache.CACHE_ENV, "0")
-    cold = fresh(name)
-    # the cold load's decisions: the session's set built from its files, cache off, as here
-    expected = (decided_from_files[name], summary(cold))
+    # the cold load (cache off): the session's set built from its files, and its decisions
+    expected = (decided_from_files[name], summary(used_from_files[name]))
     assert entries(cache) == []
-    monkeypatch.delenv(doccache.CACHE_ENV)
     first = fresh(name)
     assert (decisions(first), summary(first)) == expected
     assert len(entries(cache)) == 1
@@ -110,11 +108,19 @@ def test_cold_first_and_warm_loads_agree(
     assert (decisions(warm), summary(warm)) == expected
 
 
-def test_a_warm_set_decodes_its_rules_only_when_asked(cache: Path) -> None:
+def test_a_warm_set_decodes_its_rules_only_when_asked(
+    cache: Path,
+    unused_default: reliable_rules.RuleSet,
+    used_from_files: dict[str, reliable_rules.RuleSet],
+) -> None:
     """Classifying a warm set leaves its rules (and their test cases) undecoded; asking for them
     decodes them once, and the set behaves as a frozen dataclass throughout."""
-    built = fresh()
+    # the entry a first load writes (the session's cold build, stored as load_rules stores it),
+    # and a set built from the files to compare with
+    write_entry("builtin:default", unused_default)
+    built = used_from_files["builtin:default"]
     warm = fresh()
+    assert type(warm.classifier).__name__ == "StoredClassifier"
     warm.classify("429 Too Many Requests")
     assert "_pending_rules" in vars(warm)
     assert warm.rules == built.rules
@@ -284,11 +290,13 @@ def test_without_the_accelerator_the_sets_own_entry_is_used(
     cache: Path,
     builds: Builds,
     monkeypatch: pytest.MonkeyPatch,
+    unused_default: reliable_rules.RuleSet,
     decided_from_files: dict[str, list[tuple[object, ...]]],
 ) -> None:
     """The pure-Python scan and the accelerated one have their own entries, each decides the
     same, and neither is read for the other."""
-    fresh()  # the accelerated set: built, its entry written
+    # the accelerated set's entry, as its first load writes it (the session's cold build)
+    write_entry("builtin:default", unused_default)
     monkeypatch.setenv("RELIABLE_RULES_ACCELERATOR", "0")
     plain = fresh()
     assert plain.classifier.scan_kind == "trie"
@@ -351,12 +359,14 @@ def _decisions_only(rules: reliable_rules.RuleSet) -> list[tuple[object, ...]]:
 
 @pytest.mark.skipif(os.name != "posix", reason="the entry is mapped on POSIX only")
 def test_a_warm_set_decodes_its_parts_after_its_entry_is_replaced(
-    cache: Path, decided_from_files: dict[str, list[tuple[object, ...]]]
+    cache: Path,
+    unused_default: reliable_rules.RuleSet,
+    decided_from_files: dict[str, list[tuple[object, ...]]],
 ) -> None:
     """A warm load maps its entry; another process renaming a new entry into place (as the
     writer does) changes nothing for it: every part decoded later still comes from the entry
     it loaded, and every corpus record is decided as by the set built from its files."""
-    fresh()  # writes the entry
+    write_entry("builtin:default", unused_default)  # the entry a first load writes
     warm = fresh()
     stored = vars(warm.classifier)["_pending"]
     assert stored  # parts not decoded yet
@@ -373,10 +383,11 @@ def test_a_warm_set_decodes_its_parts_after_its_entry_is_replaced(
 def test_an_entry_read_without_a_mapping_decides_alike(
     cache: Path,
     monkeypatch: pytest.MonkeyPatch,
+    unused_default: reliable_rules.RuleSet,
     decided_from_files: dict[str, list[tuple[object, ...]]],
 ) -> None:
     """Where the entry is not mapped (not POSIX), it is read whole and decides the same."""
-    fresh()  # writes the entry
+    write_entry("builtin:default", unused_default)  # the entry a first load writes
     monkeypatch.setattr(statecache, "_MAPS", False)
     [entry] = entries(cache)
     with entry.open("rb") as stream:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import zlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers.corpus_decisions import (
@@ -22,6 +23,7 @@ from helpers.corpus_decisions import (
     fresh,
     read_all,
 )
+from helpers.state_entries import write_entry
 
 import reliable_rules
 from reliable_rules.engine.classifier import BOUNDED_TEXT, Classifier
@@ -74,25 +76,19 @@ def eager(name: str, monkeypatch: pytest.MonkeyPatch) -> reliable_rules.RuleSet:
     return built
 
 
-@pytest.fixture(scope="module")
-def default_built() -> reliable_rules.RuleSet:
-    """builtin:default built from its files (every cache off) once for the module: the tests
-    that only read it or plant a reshaped copy of it each paid a cold build (4 s) for it."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(loader, "_builtin_cache", {})
-        return eager("builtin:default", patch)
-
-
 def test_a_lazily_decoded_set_decides_the_corpus_as_an_eagerly_built_one(
     cache: Path,
-    default_built: reliable_rules.RuleSet,
+    unused_default: reliable_rules.RuleSet,
+    used_from_files: dict[str, reliable_rules.RuleSet],
     decided_from_files: dict[str, list[tuple[object, ...]]],
 ) -> None:
     """A warm builtin:default decodes no matcher and no condition tree at load, one error
     decodes only the matchers of the rules its gates select, and the whole corpus is decided
     (and explained) exactly as by the set built from its files."""
-    built = default_built
-    fresh()  # writes the entry
+    # the set built from its files (cache off: the session's), and the entry its first load
+    # writes (the session's other cold build, stored as load_rules stores a set it built)
+    built = used_from_files["builtin:default"]
+    write_entry("builtin:default", unused_default)
     warm = fresh()
     classifier = warm.classifier
     assert type(classifier) is StoredClassifier
@@ -193,18 +189,18 @@ def _reshape(ruleset: reliable_rules.RuleSet, how: str) -> None:
 def test_an_entry_of_another_shape_is_rebuilt_and_decides_exactly(
     cache: Path,
     builds: list[int],
-    default_built: reliable_rules.RuleSet,
+    unused_default: reliable_rules.RuleSet,
     how: str,
     decided_from_files: dict[str, list[tuple[object, ...]]],
 ) -> None:
     """An entry under the right key whose set has another attribute layout is ignored (not
     decided ``unknown``), the set is built again, and every corpus decision is exact."""
     expected = decided_from_files["builtin:default"][::REBUILT_EVERY]
-    # a copy (its own classifier too) of the module's cold build: the reshaping stays here
-    odd = copy.copy(default_built)
-    object.__setattr__(odd, "classifier", copy.copy(default_built.classifier))
+    # a copy (its own classifier too) of the session's cold build: the reshaping stays here
+    odd = copy.copy(unused_default)
+    object.__setattr__(odd, "classifier", copy.copy(unused_default.classifier))
     _reshape(odd, how)
-    assert statelayout.mismatch(default_built) is None
+    assert statelayout.mismatch(unused_default) is None
     assert statelayout.mismatch(odd) is not None
     _plant("builtin:default", odd)
     assert statecache.load("builtin:default") is None
@@ -275,44 +271,54 @@ print(json.dumps([out, pending, type(rules.classifier).__name__, modules,
 """
 
 
+#: The first process: builds builtin:default (no entry yet), which writes its entry.
+_WRITER = """
+import json
+import reliable_rules
+print(json.dumps(type(reliable_rules.load_rules().classifier).__name__))
+"""
+
+
 def test_a_fresh_process_reads_and_decodes_parts_of_the_entry_another_wrote(
-    tmp_path: Path,
+    tmp_path: Path, decided_from_files: dict[str, list[tuple[object, ...]]]
 ) -> None:
     """Real processes: the second reads the first's entry with every lazy part pending,
-    decides every corpus record as the first (which built the set), never decodes the rules,
-    and never imports the parser, the schema checker, the loader's building half, the rule
-    compiler, the rules' own classes or pathlib."""
+    decides every corpus record as the set built from its files (the first process built it),
+    never decodes the rules, and never imports the parser, the schema checker, the loader's
+    building half, the rule compiler, the rules' own classes or pathlib."""
     cache = tmp_path / "cache"
     environment = {**os.environ, doccache.CACHE_DIR_ENV: str(cache), "PYTHONPATH": str(ROOT)}
     environment.pop(doccache.CACHE_ENV, None)
 
-    def run() -> list[object]:
+    def run(code: str) -> Any:
         done = subprocess.run(
-            [sys.executable, "-c", _PROCESS], env=environment, capture_output=True, text=True,
+            [sys.executable, "-c", code], env=environment, capture_output=True, text=True,
             check=True,
         )
-        return json.loads(done.stdout)  # type: ignore[no-any-return]
+        return json.loads(done.stdout)
 
-    first = run()
+    assert run(_WRITER) == "Classifier"  # built: no entry was there
     assert list(cache.glob("*/state-default-*.pickle"))
-    second = run()
-    assert first[2] == "Classifier"
+    second = run(_PROCESS)
     assert second[2] == "StoredClassifier"
     assert second[1] == sorted(name for group in LAZY_ATTRIBUTES for name in group)
-    assert second[0] == first[0]
+    # what the first process decides (it built the set from its files, as the session did)
+    assert second[0] == [list(answer[:3]) for answer in decided_from_files["builtin:default"]]
     assert second[3] == []
     assert second[4] is True  # classification never decoded the rules
 
 
 def test_the_bounded_key_checks_decode_only_for_a_long_text(
-    cache: Path, default_built: reliable_rules.RuleSet
+    cache: Path,
+    unused_default: reliable_rules.RuleSet,
+    used_from_files: dict[str, reliable_rules.RuleSet],
 ) -> None:
     """A warm builtin:default leaves its bounded-key checks (megabytes of masks) stored until
     a text past BOUNDED_TEXT needs them, and then decides that text as the set built from its
     files does."""
-    built = default_built
+    built = used_from_files["builtin:default"]  # cache off: the session's
     assert built.classifier._bounds is not None  # the set has bounded keys to defer
-    fresh()  # writes the entry
+    write_entry("builtin:default", unused_default)  # the entry a first load writes
     warm = fresh()
     pending = vars(warm.classifier)["_pending"]
     assert "_bounds" in pending
