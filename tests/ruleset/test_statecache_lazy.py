@@ -23,7 +23,7 @@ from helpers.corpus_decisions import (
     fresh,
     read_all,
 )
-from helpers.state_entries import write_entry
+from helpers.state_entries import entry_path, write_entry
 
 import reliable_rules
 from reliable_rules.engine.classifier import BOUNDED_TEXT, Classifier
@@ -153,13 +153,9 @@ def test_what_a_load_decodes_grows_by_a_few_objects_per_rule(
 
 def _plant(reference: str, ruleset: reliable_rules.RuleSet) -> Path:
     """``ruleset`` written as the entry of ``reference`` under this code's key, unchecked."""
-    keyed = statecache._key(reference)
-    folder = statecache.directory()
-    assert keyed is not None
-    assert folder is not None
-    header = marshal.dumps((statecache._FORMAT, keyed[1]))
+    entry, key = entry_path(reference)
+    header = marshal.dumps((statecache._FORMAT, key))
     payload = len(header).to_bytes(4, "big") + header + statecache._encode(ruleset)
-    entry = Path(folder, keyed[0])
     entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     entry.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)
     return entry
