@@ -243,6 +243,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r39 train": (94, 96, 96),
     "r40 blind": (74, 76, 76),
     "r40 train": (156, 164, 164),
+    "r41 blind": (77, 93, 115),
+    "r41 train": (122, 149, 174),
 }
 
 
