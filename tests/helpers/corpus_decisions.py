@@ -139,4 +139,3 @@ def built_from_files(name: str) -> reliable_rules.RuleSet:
         else:
             os.environ[CACHE_ENV] = previous
         loader._builtin_cache.clear()
-
