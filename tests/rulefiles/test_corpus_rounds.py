@@ -245,6 +245,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r40 train": (156, 164, 164),
     "r41 blind": (112, 115, 115),
     "r41 train": (166, 174, 174),
+    "r42 blind": (102, 102, 102),
+    "r42 train": (148, 149, 149),
 }
 
 
