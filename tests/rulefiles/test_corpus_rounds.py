@@ -247,6 +247,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r41 train": (166, 174, 174),
     "r42 blind": (102, 102, 102),
     "r42 train": (148, 149, 149),
+    "r43 blind": (68, 77, 85),
+    "r43 train": (94, 117, 129),
 }
 
 
