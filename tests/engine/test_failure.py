@@ -22,6 +22,7 @@ import pytest
 import requests
 import responses
 import urllib3
+from helpers.ports import closed_port
 
 from reliable_rules import Decision, Failure, RuleSet, load_rules, to_failure
 
@@ -131,12 +132,10 @@ def server() -> Iterator[str]:
         thread.join(timeout=5)
 
 
-@pytest.fixture
-def closed_port() -> int:
+@pytest.fixture(name="closed_port")
+def closed_port_fixture() -> int:
     """A port on 127.0.0.1 that nothing listens on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return closed_port()
 
 
 def _throw(error: BaseException) -> None:

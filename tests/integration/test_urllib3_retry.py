@@ -6,7 +6,6 @@ import gzip
 import json
 import os
 import pickle
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 import urllib3
+from helpers.ports import closed_port
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import RequestHistory, Retry
 
@@ -263,12 +263,10 @@ def test_post_excluded_when_configured(server: FakeProviderServer, sleeps: list[
 
 def test_connection_refused_is_retried_per_rules(sleeps: list[float]) -> None:
     """A refused connection is classified network_error, retried, and ends in ConnectionError."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{closed_port()}/v1/chat/completions"
     session = _session(RulesRetry(total=2))
     with pytest.raises(requests.exceptions.ConnectionError):
-        session.post(f"http://127.0.0.1:{port}/v1/chat/completions", json=PAYLOAD, timeout=2)
+        session.post(url, json=PAYLOAD, timeout=2)
     assert sleeps == [0.5, 1.0]
 
 

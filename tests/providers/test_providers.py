@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import pickle
 import re
-import socket
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 import responses
+from helpers.ports import closed_port
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -539,10 +539,7 @@ def test_connection_error_and_timeout_propagate_unwrapped() -> None:
 
 def test_real_connection_refused_propagates_as_connection_error() -> None:
     """A refused TCP connection surfaces as requests' ConnectionError (classified network)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    provider = OpenAICompatible(f"http://127.0.0.1:{port}/v1", timeout=5)
+    provider = OpenAICompatible(f"http://127.0.0.1:{closed_port()}/v1", timeout=5)
     with provider, pytest.raises(requests.exceptions.ConnectionError) as caught:
         provider.chat(ChatRequest([Message.user("hi")]), "m")
     assert reliable_rules.classify(caught.value).category == "network_error"

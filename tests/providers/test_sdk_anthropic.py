@@ -4,11 +4,11 @@ through it."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from helpers.ports import closed_port
 
 anthropic = pytest.importorskip("anthropic")
 
@@ -139,10 +139,7 @@ def test_anthropic_sdk_errors_classify_from_status_headers_and_body(
 
 def test_anthropic_connection_error_classifies_as_network_error() -> None:
     """An APIConnectionError (nothing listening on the port) is a retryable network_error."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    error = _sdk_error(f"http://127.0.0.1:{port}")
+    error = _sdk_error(f"http://127.0.0.1:{closed_port()}")
     assert type(error) is anthropic.APIConnectionError
     decision = load_rules().classify(error)
     assert (decision.category, decision.retryable) == ("network_error", True)

@@ -4,7 +4,6 @@ and body, and ReliableExecutor.call retries, rotates keys, falls back and trunca
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers.ports import closed_port
 
 openai = pytest.importorskip("openai")
 
@@ -63,14 +63,6 @@ def _sdk_error(base_url: str, **options: Any) -> Exception:
     with pytest.raises(openai.OpenAIError) as caught:
         _create(base_url, **options)
     return caught.value
-
-
-def _closed_port() -> int:
-    """A loopback port nothing listens on (bound once, then released)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def _chat_fn(attempt: Attempt) -> str:
@@ -188,7 +180,7 @@ def test_openai_sdk_errors_classify_from_status_headers_and_body(
 
 def test_openai_connection_error_classifies_as_network_error() -> None:
     """An APIConnectionError (nothing listening on the port) is a retryable network_error."""
-    error = _sdk_error(f"http://127.0.0.1:{_closed_port()}/v1")
+    error = _sdk_error(f"http://127.0.0.1:{closed_port()}/v1")
     assert type(error) is openai.APIConnectionError
     decision = load_rules().classify(error)
     assert (decision.category, decision.retryable) == ("network_error", True)

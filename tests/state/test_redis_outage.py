@@ -5,12 +5,12 @@ timeout, logs once, counts the fallback, and shares state again once Redis is ba
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 
 import pytest
 from helpers.executor_rig import Rig, rig_fixture
+from helpers.ports import closed_port
 
 from reliable_rules import (
     ChatRequest,
@@ -161,18 +161,10 @@ def test_redis_restarted_is_used_again_after_a_backoff(
     state.close()
 
 
-def _silent_port() -> int:
-    """A loopback port nothing listens on: bound, read and released. These tests need no
-    redis-server, so they run (and must pass) on a machine without one."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_a_redis_that_never_was_answers_locally_at_once(namespace: str) -> None:
     """Nothing listens on the port: building the store does not connect, and operations
     answer from local state (which still works as a store) in milliseconds."""
-    state = RedisState.from_url(f"redis://127.0.0.1:{_silent_port()}/0", namespace=namespace)
+    state = RedisState.from_url(f"redis://127.0.0.1:{closed_port()}/0", namespace=namespace)
     started = time.monotonic()
     state.cool_down("cool:p", 10.0)
     assert state.cooling("cool:p") > 9
@@ -197,7 +189,7 @@ def test_a_raising_on_fallback_is_logged_not_raised(
     namespace: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The observer's exception never reaches the executor."""
-    url = f"redis://127.0.0.1:{_silent_port()}/0"
+    url = f"redis://127.0.0.1:{closed_port()}/0"
 
     def broken(_operation: str) -> None:
         raise RuntimeError("observer bug")
@@ -212,7 +204,7 @@ def test_the_password_never_reaches_logs_or_repr(
     namespace: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A password in the URL appears in neither the outage warning nor the repr."""
-    url = f"redis://:s3cret-pass-word@127.0.0.1:{_silent_port()}/0"
+    url = f"redis://:s3cret-pass-word@127.0.0.1:{closed_port()}/0"
     state = RedisState.from_url(url, namespace=namespace)
     state.cooling("cool:p")
     shown = " ".join(record.getMessage() for record in caplog.records) + repr(state)

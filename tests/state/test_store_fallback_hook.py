@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
+from helpers.ports import closed_port
 
 from reliable_rules import ChatRequest, Hooks, Message, RedisState, ReliableExecutor
 from reliable_rules.executor.records import StoreFallbackEvent
@@ -13,20 +12,13 @@ from reliable_rules.testing import FakeProviderServer, Reply
 pytest.importorskip("redis")
 
 
-def _closed_port() -> int:
-    """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_an_unreachable_redis_is_reported_to_the_hooks() -> None:
     """A RedisState on a port nothing answers falls back, the call still answers, and every
     fallback is shown to on_store_fallback as ("redis", the operation)."""
     from reliable_rules.providers import OpenAICompatible  # noqa: PLC0415 — the adapter under test
 
     events: list[StoreFallbackEvent] = []
-    state = RedisState.from_url(f"redis://127.0.0.1:{_closed_port()}/0", namespace="t")
+    state = RedisState.from_url(f"redis://127.0.0.1:{closed_port()}/0", namespace="t")
     with FakeProviderServer() as server:
         server.script(Reply.ok("fine"))
         executor = ReliableExecutor(
@@ -47,7 +39,7 @@ def test_a_store_with_its_own_observer_keeps_it() -> None:
     """RedisState(on_fallback=...) given by the user is not replaced by the executor's."""
     seen: list[str] = []
     state = RedisState.from_url(
-        f"redis://127.0.0.1:{_closed_port()}/0", namespace="t", on_fallback=seen.append
+        f"redis://127.0.0.1:{closed_port()}/0", namespace="t", on_fallback=seen.append
     )
     ReliableExecutor([("p", object())], state=state, cooldown=True).close()
     assert state.on_fallback == seen.append
