@@ -249,6 +249,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r42 train": (148, 149, 149),
     "r43 blind": (84, 85, 85),
     "r43 train": (125, 129, 129),
+    "r44 blind": (80, 91, 102),
+    "r44 train": (170, 196, 221),
 }
 
 
