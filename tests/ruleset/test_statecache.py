@@ -16,6 +16,7 @@ import pytest
 from helpers.cache_tampering import TRUST_TAMPERS, break_trust
 from helpers.corpus_decisions import corpus_decisions, fresh, read_all
 from helpers.state_entries import write_entry
+from helpers.unhurried import unhurried
 
 import reliable_rules
 from reliable_rules.ruleset import doccache, layering, loader, statecache
@@ -340,9 +341,11 @@ def test_a_set_with_every_kind_of_built_part_round_trips(tmp_path: Path) -> None
     }
     path = tmp_path / "shapes.yaml"
     path.write_text(json.dumps(document), encoding="utf-8")
-    built = reliable_rules.load_rules(path)
+    # both sides decide the whole corpus: a loaded machine must not spend one side's regex
+    # budget and turn its match into "no match" (helpers.unhurried)
+    built = unhurried(reliable_rules.load_rules(path))
     assert built.classifier._shapes is not None
-    read = statecache._decode(statecache._encode(built))
+    read = unhurried(statecache._decode(statecache._encode(built)))
     assert read.classifier._shapes is not None
     assert read.classifier._shapes is not built.classifier._shapes
     texts = ["upstream said ABC123456", "trace 12-deadbeef failed", "ab1cd2ef3 id", "nothing"]
