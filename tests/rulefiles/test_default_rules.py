@@ -128,6 +128,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/w43d.yaml",
         "builtin:default/w44a.yaml",
         "builtin:default/w44b.yaml",
+        "builtin:default/w44c.yaml",
         "builtin:default/w44d.yaml",
         "builtin:default/context.yaml",
         "builtin:default/retry-r10.yaml",
