@@ -15,7 +15,12 @@ EMPTY_PARSE = "Expecting value: line 1 column 1 (char 0)"
 ERROR_STATUS = re.compile(r"status(_code)?\W{1,3}[45]\d\d", re.IGNORECASE)
 # the words that say a model's answer was parsed for a structure (the row's format_mismatch side)
 MODEL_ANSWER_PARSED = re.compile(
-    r"pars(e|ing)|judge|choos(e|ing)|tool|argument|schema|structur", re.IGNORECASE
+    r"pars(e|ing)|judge|choos(e|ing)|tool|argument|schema|structur"
+    # a structured artifact the model was generating (round 44's slide and diagram tools)
+    r"|generat\w*\s+(?:\w+\s+){0,2}(?:outlines?|slides?|decks?|diagrams?|flowcharts?|mind\s?maps?)\b"
+    # a traceback's json.loads / JSON.parse of the model's message content
+    r"|(?:json\.loads|JSON\.parse)\(\s*\w*content\b",
+    re.IGNORECASE,
 )
 
 
@@ -55,6 +60,11 @@ def test_corpus_labels_an_empty_json_parse_by_whose_text_was_parsed() -> None:
         (f"Failed to parse the judge's output: {EMPTY_PARSE}", "format_mismatch"),
         (f"Could not parse LLM output as JSON: {EMPTY_PARSE}", "format_mismatch"),
         (f"Error decoding tool arguments: {EMPTY_PARSE}", "format_mismatch"),
+        (
+            f"Failed to generate presentation outlines. Please try again. {EMPTY_PARSE}",
+            "format_mismatch",
+        ),
+        (f"Failed to generate the report. Please try again. {EMPTY_PARSE}", "empty_response"),
     ],
 )
 def test_default_decides_an_empty_json_parse_by_whose_text_was_parsed(
