@@ -251,6 +251,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r43 train": (125, 129, 129),
     "r44 blind": (100, 101, 102),
     "r44 train": (221, 221, 221),
+    "r45 blind": (77, 95, 103),
+    "r45 train": (101, 117, 133),
 }
 
 
