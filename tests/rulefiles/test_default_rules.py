@@ -132,7 +132,6 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/w44d.yaml",
         "builtin:default/w45a.yaml",
         "builtin:default/w45b.yaml",
-        "builtin:default/w45c.yaml",
         "builtin:default/w45d.yaml",
         "builtin:default/context.yaml",
         "builtin:default/retry-r10.yaml",
