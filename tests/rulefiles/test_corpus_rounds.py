@@ -253,6 +253,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r44 train": (221, 221, 221),
     "r45 blind": (100, 103, 103),
     "r45 train": (131, 133, 133),
+    "r46 blind": (62, 72, 78),
+    "r46 train": (108, 128, 148),
 }
 
 
