@@ -133,6 +133,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/w45a.yaml",
         "builtin:default/w45b.yaml",
         "builtin:default/w45d.yaml",
+        "builtin:default/w46a.yaml",
         "builtin:default/w46b.yaml",
         "builtin:default/w46c.yaml",
         "builtin:default/context.yaml",
