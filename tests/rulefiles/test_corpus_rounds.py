@@ -255,6 +255,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r45 train": (131, 133, 133),
     "r46 blind": (76, 78, 78),
     "r46 train": (148, 148, 148),
+    "r47 blind": (75, 83, 91),
+    "r47 train": (63, 65, 70),
 }
 
 
