@@ -257,6 +257,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r46 train": (148, 148, 148),
     "r47 blind": (89, 91, 91),
     "r47 train": (70, 70, 70),
+    "r48 blind": (58, 76, 85),
+    "r48 train": (102, 123, 140),
 }
 
 
