@@ -12,7 +12,10 @@ and at exit) are those of the parts in use.
 
 A :class:`Part` holds where its pickle starts in the entry's bytes; decoding it again gives an
 equal, separate object (parts are pure data: a matcher decoded twice by two threads at once
-answers the same).
+answers the same). A part whose bytes no longer match their CRC-32 when it is first decoded
+(:class:`~reliable_rules.ruleset.statecache.DamagedPart`) is taken from the set built again
+from its files instead (:meth:`Part.rebuilt`): the same matcher or attributes, so a damaged
+entry never changes a decision.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from threading import Lock
 from typing import Any, Protocol
 
 from reliable_rules.engine.classifier import Classifier
+from reliable_rules.ruleset.statecache import DamagedPart
 
 __all__ = ["LAZY_ATTRIBUTES", "SHARED_ATTRIBUTES", "LazyMatcher", "Part", "StoredClassifier"]
 
@@ -34,6 +38,9 @@ class Decoder(Protocol):
 
     def decode(self, start: int) -> Any:
         """The part whose pickle starts at ``start``."""
+
+    def rebuilt(self) -> Any:
+        """The set the entry holds, built again from its files (once)."""
 
 
 class Part:
@@ -48,6 +55,10 @@ class Part:
 
     def __call__(self) -> Any:
         return self._entry.decode(self._start)
+
+    def rebuilt(self) -> Any:
+        """The set this part's entry holds, built again (the part was found damaged)."""
+        return self._entry.rebuilt()
 
 
 class LazyMatcher:
@@ -65,7 +76,10 @@ class LazyMatcher:
     def __call__(self, *arguments: Any) -> bool:
         function = self._function
         if function is None:
-            function = self._part()
+            try:
+                function = self._part()
+            except DamagedPart:
+                function = self._part.rebuilt().classifier._matchers[self._position]
             if not callable(function):
                 raise TypeError("a stored matcher is not callable")  # the CRC-32 held: a bug
             self._function = function
@@ -132,7 +146,11 @@ class StoredClassifier(Classifier):
                 group = pending.get(name)
                 if group is not None:  # not decoded by another thread meanwhile
                     names, part = group
-                    values = part()
+                    try:
+                        values = part()
+                    except DamagedPart:
+                        fresh = part.rebuilt().classifier
+                        values = tuple(getattr(fresh, each) for each in names)
                     if type(values) is not tuple or len(values) != len(names):
                         raise TypeError("a stored part does not fit")  # the CRC-32 held: a bug
                     for each, value in zip(names, values, strict=True):

@@ -15,15 +15,24 @@ literal sets (``StoredClassifier.__getattr__``), and each rule's matcher, decode
 time the rule's gate holds (``LazyMatcher``). A load costs a few objects per rule, and the
 cycle collector (at every collection, and at exit) walks only the parts in use.
 
+Each part carries its own CRC-32, and a part is checked when it is read, not before: a warm
+load checks the entry's key and tables, its first pickle and the parts that share that
+pickle's objects (the rules: about an eighth of the entry), and leaves the rest (the literal
+table, the gate index, the bounded-key checks and every rule's matcher, tens of megabytes for
+builtin:default) unread until they are used. A part found damaged when it is first decoded is
+replaced by the same part of the set built again from its files (built once, in this process),
+and the damaged entry is removed, so the next process writes a good one: a damaged entry
+costs a rebuild, never a wrong decision or an exception while classifying.
+
 An entry is named by the set's name and a digest of everything its contents depend on: the
 package version, this Python (``sys.hexversion`` and its cache tag), the size and mtime of
 every module that builds a set (the package's top level, ``engine/``, ``ruleset/``), whether
-the accelerators are installed or switched off, and the CRC-32 and length of every shipped
-rule file's bytes, and the layout of the classes it stores (:mod:`statelayout`). The entry
-repeats that key in full and carries a CRC-32 of its bytes; an entry that does not match, does
-not decode, is not a rule set of that name, or whose set has another shape than this code
-builds (:func:`statelayout.mismatch`) is ignored, and the set is built (and the entry written)
-again; a set of another shape is never written.
+the accelerators are installed or switched off, the size and mtime of every shipped rule file,
+and the layout of the classes it stores (:mod:`statelayout`). The entry
+repeats that key in full and carries a CRC-32 of its key and part table, and the table one of
+each pickle; an entry that does not match, does not decode, is not a rule set of that name, or
+whose set has another shape than this code builds (:func:`statelayout.mismatch`) is ignored,
+and the set is built (and the entry written) again; a set of another shape is never written.
 
 Trust: unlike ``marshal`` data, a pickle can run code when it is loaded, so these entries are
 held to the rules of the code entries (:mod:`codecache`): read only from a directory and file
@@ -51,6 +60,7 @@ import marshal
 import mmap
 import os
 import sys
+import threading
 import zlib
 from importlib.util import find_spec as find
 from types import CellType, CodeType, FunctionType, MappingProxyType, ModuleType
@@ -62,12 +72,13 @@ from reliable_rules.ruleset.resources import rules_path
 from reliable_rules.ruleset.statelayout import FIELD_NAMES, field_names, mismatch
 from reliable_rules.ruleset.statelayout import digest as layout_digest
 
-__all__ = ["ENTRIES_KEPT", "directory", "load", "save"]
+__all__ = ["ENTRIES_KEPT", "DamagedPart", "directory", "load", "save"]
 
 logger = logging.getLogger("reliable_rules")
 
 # 2: the rules, the classifier's rules and each rule's matcher are parts of their own
-_FORMAT = 2
+# 3: a CRC-32 per pickle, each part checked when it is first decoded
+_FORMAT = 3
 _PROTOCOL = 5
 _SHARED_PROTOCOL = 3
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -117,15 +128,16 @@ def _code_fingerprint() -> list[str]:
 
 
 def _rule_files(rules: str) -> list[str]:
-    """The CRC-32 and length of every shipped rule file (the sets extend one another)."""
+    """The size and mtime of every shipped rule file (the sets extend one another), as for the
+    modules and as Python's own bytecode cache checks its sources: reading the files' bytes
+    for a digest would cost a fresh process more than the rest of its load (5 MB for
+    builtin:default), and an edit changes the mtime."""
     parts = []
     for directory, subdirectories, files in os.walk(rules):
         subdirectories.sort()
         for name in sorted(files):
-            path = os.path.join(directory, name)
-            with open(path, "rb") as stream:
-                raw = stream.read()
-            parts.append(f"{path[len(rules) :]}:{zlib.crc32(raw):08x}:{len(raw)}")
+            info = os.stat(os.path.join(directory, name))
+            parts.append(f"{directory[len(rules) :]}/{name}:{info.st_size}:{info.st_mtime_ns}")
     return parts
 
 
@@ -243,12 +255,14 @@ def _encode(obj: object) -> bytes:
     parts follow it, in order. A part that refers to objects of the first pickle (a rule's
     category, a verdict's classifier) is pickled with the first pickle's memo, so it reads them
     back by their index instead of copying them; a matcher refers to none and stands alone.
-    Layout: the length of the marshalled part table, the table ((start, shared) per part,
-    from the start of the first pickle), the first pickle, the parts.
+    Layout: the length of the marshalled table, the table (the first pickle's end and CRC-32,
+    then (start, end, shared, CRC-32) per part, offsets from the start of the first pickle),
+    the first pickle, the parts.
     """
     stream = io.BytesIO()
     first = _FirstPickler(stream)
     first.dump(obj)
+    first_end = stream.tell()
     table = []
     for part, shared in first.later:
         start = stream.tell()
@@ -259,35 +273,124 @@ def _encode(obj: object) -> bytes:
         if shared:
             pickler.memo = first.memo
         pickler.dump(part)
-        table.append((start, shared))
-    head = marshal.dumps(tuple(table))
+        table.append((start, stream.tell(), shared))
+    data = stream.getbuffer()
+    head = marshal.dumps(
+        (
+            first_end,
+            _crc(data, 0, first_end),
+            tuple((start, end, shared, _crc(data, start, end)) for start, end, shared in table),
+        )
+    )
+    del data  # a buffer exported from the stream keeps it from being read out
     return len(head).to_bytes(4, "big") + head + stream.getvalue()
+
+
+def _crc(raw: bytes | mmap.mmap | memoryview, start: int, end: int) -> int:
+    """The CRC-32 of ``raw[start:end]``, read in place (no copy of a part)."""
+    with memoryview(raw) as view, view[start:end] as span:
+        return zlib.crc32(span)
+
+
+class DamagedPart(pickle.UnpicklingError):
+    """A part of an entry whose bytes no longer match their CRC-32 (found when it is first
+    decoded): :mod:`lazyparts` takes the same part of the set built again instead."""
 
 
 class _Stored:
     """The bytes of one entry read back, for its parts decoded later."""
 
-    __slots__ = ("memo", "raw", "table")
+    __slots__ = ("_fresh", "checks", "entry", "memo", "raw", "reference", "table")
 
-    def __init__(self, raw: bytes | mmap.mmap, table: tuple[int, ...]) -> None:
+    def __init__(
+        self,
+        raw: bytes | mmap.mmap,
+        table: tuple[int, ...],
+        checks: dict[int, tuple[int, int]],
+        *,
+        reference: str | None,
+        entry: str | None,
+    ) -> None:
         self.raw = raw
         #: per part: where its pickle starts in ``raw``, times 2, plus 1 when it is shared
         self.table = table
+        #: the parts not checked yet, by their ``table`` value: (end, CRC-32)
+        self.checks = checks
         self.memo: Any = None  # the first pickle's memo (an UnpicklerMemoProxy), once read
+        self.reference = reference  # the set's ``builtin:NAME``, to build it again
+        self.entry = entry  # the entry's file, removed when a part of it is found damaged
+        self._fresh: Any = None
 
     def decode(self, start: int) -> Any:
-        """The part at ``start // 2`` (with the first pickle's memo when ``start`` is odd)."""
+        """The part at ``start // 2`` (with the first pickle's memo when ``start`` is odd).
+
+        Raises:
+            DamagedPart: its bytes do not match their CRC-32.
+        """
+        check = self.checks.get(start)
+        if check is not None:
+            if _crc(self.raw, start >> 1, check[0]) != check[1]:
+                raise DamagedPart(f"part at {start >> 1} of the stored {self.reference}")
+            self.checks.pop(start, None)
         return _unpickle(self.raw, start >> 1, memo=self.memo if start & 1 else None)
 
+    def rebuilt(self) -> Any:
+        """The set built again from its files, once (a part of the entry was damaged); the
+        entry is removed so the next process stores a good one."""
+        with _rebuild_lock:
+            if self._fresh is None:
+                if self.reference is None:
+                    raise DamagedPart("a damaged part of an entry read without its set's name")
+                logger.warning(
+                    "reliable_rules: the cached rule set %s is damaged; building it again",
+                    self.reference,
+                )
+                if self.entry is not None:
+                    with contextlib.suppress(OSError):
+                        os.remove(self.entry)
+                from reliable_rules.ruleset.layering import build  # noqa: PLC0415 — rarely
 
-def _decode(raw: bytes | mmap.mmap, start: int = 0) -> Any:
-    """What :func:`_encode` encoded, from ``raw[start:]``; its parts decode when first used."""
+                self._fresh = build(self.reference, ())
+            return self._fresh
+
+
+_rebuild_lock = threading.Lock()
+
+
+def _decode(
+    raw: bytes | mmap.mmap,
+    start: int = 0,
+    *,
+    reference: str | None = None,
+    entry: str | None = None,
+) -> Any:
+    """What :func:`_encode` encoded, from ``raw[start:]``; its parts decode when first used.
+
+    The first pickle and the parts that share its objects are checked against their CRC-32
+    now; every other part when it is first decoded (:meth:`_Stored.decode`)."""
     size = int.from_bytes(raw[start : start + 4], "big")
-    table = marshal.loads(raw[start + 4 : start + 4 + size])
+    head = marshal.loads(raw[start + 4 : start + 4 + size])
     base = start + 4 + size
-    if type(table) is not tuple:
+    if type(head) is not tuple or len(head) != 3 or type(head[2]) is not tuple:
         raise pickle.UnpicklingError("bad part table")
-    stored = _Stored(raw, tuple((base + begin) << 1 | (shared is True) for begin, shared in table))
+    first_end, first_crc, parts = head
+    if not base + first_end <= len(raw) or _crc(raw, base, base + first_end) != first_crc:
+        raise pickle.UnpicklingError("the first pickle does not match its CRC-32")
+    table = []
+    checks = {}
+    for begin, end, shared, crc in parts:
+        if not first_end <= begin <= end <= len(raw) - base:
+            raise pickle.UnpicklingError("a part outside the entry")
+        position = (base + begin) << 1 | (shared is True)
+        if shared is True:
+            # a shared part is decoded with the first pickle's memo: the objects it refers to
+            # are this load's, so it is checked now (a damaged one cannot be swapped later)
+            if _crc(raw, base + begin, base + end) != crc:
+                raise pickle.UnpicklingError("a shared part does not match its CRC-32")
+        else:
+            checks[position] = (base + end, crc)
+        table.append(position)
+    stored = _Stored(raw, tuple(table), checks, reference=reference, entry=entry)
     return _unpickle(raw, base, stored=stored)
 
 
@@ -507,7 +610,7 @@ def _mapped(stream: Any) -> bytes | mmap.mmap:
     """The entry open as ``stream``, mapped read-only where POSIX keeps a mapping valid when the
     file is replaced (the writer renames a new file into place, never rewrites one), else read:
     a warm load decodes about an eighth of the entry (its first pickle) and a mapping reads
-    only the pages touched (the CRC's pass and the parts decoded), not a copy of all of it."""
+    only the pages touched (the parts checked and decoded), not a copy of all of it."""
     if _MAPS:
         with contextlib.suppress(OSError, ValueError):  # an empty file cannot be mapped
             return mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
@@ -563,13 +666,17 @@ def load(reference: str) -> Any:
     try:
         with open(entry, "rb") as stream:
             raw = _mapped(stream)
-        if len(raw) < 8 or int.from_bytes(raw[:4], "big") != zlib.crc32(memoryview(raw)[4:]):
+        if len(raw) < 12:
             return None
         size = int.from_bytes(raw[4:8], "big")
+        # the CRC-32 up front covers the key and the part table; the table holds the pickles'
+        checked = 12 + size + int.from_bytes(raw[8 + size : 12 + size], "big")
+        if checked > len(raw) or int.from_bytes(raw[:4], "big") != _crc(raw, 4, checked):
+            return None
         header = marshal.loads(raw[8 : 8 + size])
         if header != (_FORMAT, keyed[1]):
             return None
-        ruleset = _decode(raw, 8 + size)
+        ruleset = _decode(raw, 8 + size, reference=reference, entry=entry)
     except Exception:  # a damaged or foreign entry means: build it again
         logger.debug("reliable_rules: cached rule set %s not used", reference, exc_info=True)
         return None
@@ -582,6 +689,15 @@ def load(reference: str) -> Any:
         logger.debug("reliable_rules: cached rule set %s not used: %s", reference, wrong)
         return None
     return ruleset
+
+
+def _sealed(key: str, body: bytes) -> bytes:
+    """An entry's bytes: the CRC-32 of its key and part table, the key, then ``body``
+    (:func:`_encode`'s: the table, which holds each pickle's CRC-32, and the pickles)."""
+    header = marshal.dumps((_FORMAT, key))
+    payload = len(header).to_bytes(4, "big") + header + body
+    checked = len(header) + 8 + int.from_bytes(body[:4], "big")
+    return _crc(payload, 0, checked).to_bytes(4, "big") + payload
 
 
 def save(reference: str, ruleset: Any) -> None:
@@ -599,12 +715,10 @@ def save(reference: str, ruleset: Any) -> None:
     except Exception as error:  # noqa: BLE001 — an object that cannot be stored: no entry
         logger.debug("reliable_rules: rule set %s not cached: %s", reference, error)
         return
-    header = marshal.dumps((_FORMAT, keyed[1]))
-    payload = len(header).to_bytes(4, "big") + header + body
     with contextlib.suppress(Exception):
         store(
             os.path.join(folder, keyed[0]),
-            zlib.crc32(payload).to_bytes(4, "big") + payload,
+            _sealed(keyed[1], body),
             group=keyed[0].rsplit("-", 1)[0] + "-",
             keep=ENTRIES_KEPT,
         )

@@ -139,32 +139,52 @@ def test_a_warm_set_decodes_its_rules_only_when_asked(
     assert repr(warm) == repr(built)
 
 
+def _layout(raw: bytes) -> tuple[int, int, int, tuple[tuple[int, int, bool, int], ...]]:
+    """An entry's key size, where its first pickle starts, where that pickle ends (from its
+    start) and its part table ((start, end, shared, CRC-32) from the same start)."""
+    import marshal  # noqa: PLC0415 — only the layout reads the tables
+
+    size = int.from_bytes(raw[4:8], "big")
+    table = 8 + size
+    head_size = int.from_bytes(raw[table : table + 4], "big")
+    first_end, _, parts = marshal.loads(raw[table + 4 : table + 4 + head_size])
+    return size, table + 4 + head_size, first_end, parts
+
+
+def _flip(raw: bytes, position: int) -> bytes:
+    return raw[:position] + bytes([raw[position] ^ 0x40]) + raw[position + 1 :]
+
+
 def _plant(entry: Path, tamper: str) -> None:
     raw = entry.read_bytes()
-    if tamper == "flipped byte":
-        position = len(raw) // 2
-        entry.write_bytes(raw[:position] + bytes([raw[position] ^ 0x40]) + raw[position + 1 :])
+    size, base, first_end, parts = _layout(raw)
+    if tamper == "flipped byte in the key":
+        entry.write_bytes(_flip(raw, 8 + size // 2))
+    elif tamper == "flipped byte in the first pickle":
+        entry.write_bytes(_flip(raw, base + first_end // 2))
+    elif tamper == "flipped byte in a shared part":
+        begin, end, _, _ = next(part for part in parts if part[2])
+        entry.write_bytes(_flip(raw, base + (begin + end) // 2))
     elif tamper == "truncated":
         entry.write_bytes(raw[: len(raw) // 3])
     elif tamper == "garbage with a good checksum":
         body = os.urandom(4096)
         entry.write_bytes(zlib.crc32(body).to_bytes(4, "big") + body)
     elif tamper in ("other version", "foreign classes"):
-        size = int.from_bytes(raw[4:8], "big")
-        header = raw[8 : 8 + size]
+        import marshal  # noqa: PLC0415 — only these cases read the header
+
+        _, key = marshal.loads(raw[8 : 8 + size])
         body = raw[8 + size :]
         if tamper == "other version":
             # the same pickle under the key of another version: ignored before it is unpickled
-            import marshal  # noqa: PLC0415 — only this case reads the header
-
-            form, key = marshal.loads(header)
-            header = marshal.dumps((form, key.replace(reliable_rules.__version__, "0.0.0", 1)))
+            key = key.replace(reliable_rules.__version__, "0.0.0", 1)
         else:
             import pickle  # noqa: PLC0415 — a pickle that names a class from elsewhere
 
-            body = pickle.dumps(subprocess.CompletedProcess(["x"], 0))
-        payload = len(header).to_bytes(4, "big") + header + body
-        entry.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)
+            foreign = pickle.dumps(subprocess.CompletedProcess(["x"], 0))
+            head = marshal.dumps((len(foreign), zlib.crc32(foreign), ()))
+            body = len(head).to_bytes(4, "big") + head + foreign
+        entry.write_bytes(statecache._sealed(key, body))
     elif tamper in TRUST_TAMPERS:
         break_trust(entry, tamper)
 
@@ -172,7 +192,9 @@ def _plant(entry: Path, tamper: str) -> None:
 @pytest.mark.parametrize(
     "tamper",
     [
-        "flipped byte",
+        "flipped byte in the key",
+        "flipped byte in the first pickle",
+        "flipped byte in a shared part",
         "truncated",
         "garbage with a good checksum",
         "other version",
@@ -195,6 +217,55 @@ def test_an_entry_not_safely_ours_is_ignored_and_the_set_built(
     before = builds.count
     assert decisions(fresh("builtin:seed")) == expected
     assert builds.count == before + 1
+
+
+def test_a_part_damaged_after_the_load_is_built_again_when_first_used(
+    cache: Path,
+    builds: Builds,
+    caplog: pytest.LogCaptureFixture,
+    unused_default: reliable_rules.RuleSet,
+    decided_from_files: dict[str, list[tuple[object, ...]]],
+) -> None:
+    """A part that is checked only when first decoded (a matcher, the literal table, the gate
+    index) and found damaged then: the warm set takes it from the set built again (once),
+    decides every record as the set built from its files, removes the entry and says so."""
+    entry = write_entry("builtin:default", unused_default)  # the entry a first load writes
+    raw = entry.read_bytes()
+    _, base, _, parts = _layout(raw)
+    lazy = [(begin, end) for begin, end, shared, _ in parts if not shared]
+    assert len(lazy) > 1000  # builtin:default: the classifier's groups and each rule's matcher
+    for begin, end in lazy:
+        raw = _flip(raw, base + (begin + end) // 2)
+    entry.write_bytes(raw)
+    before = builds.count
+    warm = fresh()
+    assert builds.count == before  # the key, the tables, the first pickle and rules are whole
+    expected = [answer[:3] for answer in decided_from_files["builtin:default"]]
+    with caplog.at_level("WARNING", logger="reliable_rules"):
+        assert _decisions_only(warm) == expected
+    assert builds.count == before + 1
+    assert not entry.exists()
+    assert "damaged" in caplog.text
+
+
+def test_a_warm_load_checks_a_small_share_of_the_entry(
+    cache: Path, monkeypatch: pytest.MonkeyPatch, unused_default: reliable_rules.RuleSet
+) -> None:
+    """Loading builtin:default from its entry reads and checks its key, tables, first pickle and
+    shared parts, under a quarter of the entry's bytes: the rest is checked as it is used."""
+    write_entry("builtin:default", unused_default)
+    (entry,) = entries(cache)
+    checked: list[int] = []
+    real = statecache._crc
+
+    def crc(raw: object, start: int, end: int) -> int:
+        checked.append(end - start)
+        return real(raw, start, end)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(statecache, "_crc", crc)
+    warm = fresh()
+    assert type(warm.classifier).__name__ == "StoredClassifier"
+    assert 0 < sum(checked) < entry.stat().st_size / 4, (sum(checked), entry.stat().st_size)
 
 
 def test_switched_off_nothing_is_read_or_written(
@@ -242,8 +313,8 @@ def test_an_unusable_cache_directory_only_costs_time(
 def test_the_key_covers_rule_bytes_code_version_and_accelerators(
     cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Another byte in a shipped file, another module mtime, another version, accelerator
-    setting or accelerator build: another entry name and key."""
+    """Another size or mtime of a shipped rule file, another rule file, another module mtime,
+    another version, accelerator setting or accelerator build: another entry name and key."""
     name, key = statecache._key("builtin:default") or ("", "")
     assert name.startswith("state-default-")
     rules = tmp_path / "rules"
@@ -253,6 +324,9 @@ def test_the_key_covers_rule_bytes_code_version_and_accelerators(
     monkeypatch.setattr(statecache, "_rules_root", lambda: str(rules))
     base = statecache._key("builtin:default")
     shipped.write_bytes(b"format: reliable-rules/v1 \n")
+    assert statecache._key("builtin:default") != base
+    base = statecache._key("builtin:default")
+    os.utime(shipped, ns=(1, 1))  # an edit of the same size: another mtime
     assert statecache._key("builtin:default") != base
     (rules / "default").mkdir()
     (rules / "default" / "more.yaml").write_bytes(b"")

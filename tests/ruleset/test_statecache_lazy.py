@@ -7,11 +7,9 @@ from __future__ import annotations
 import copy
 import gc
 import json
-import marshal
 import os
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -154,10 +152,8 @@ def test_what_a_load_decodes_grows_by_a_few_objects_per_rule(
 def _plant(reference: str, ruleset: reliable_rules.RuleSet) -> Path:
     """``ruleset`` written as the entry of ``reference`` under this code's key, unchecked."""
     entry, key = entry_path(reference)
-    header = marshal.dumps((statecache._FORMAT, key))
-    payload = len(header).to_bytes(4, "big") + header + statecache._encode(ruleset)
     entry.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    entry.write_bytes(zlib.crc32(payload).to_bytes(4, "big") + payload)
+    entry.write_bytes(statecache._sealed(key, statecache._encode(ruleset)))
     return entry
 
 
