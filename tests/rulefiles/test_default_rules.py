@@ -138,6 +138,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/w46c.yaml",
         "builtin:default/w47a.yaml",
         "builtin:default/w47b.yaml",
+        "builtin:default/w48c.yaml",
         "builtin:default/context.yaml",
         "builtin:default/retry-r10.yaml",
         "builtin:default/content-filter.yaml",
