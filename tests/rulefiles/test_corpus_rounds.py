@@ -227,7 +227,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r31 train": (156, 158, 158),
     "r32 blind": (143, 143, 143),
     "r32 train": (139, 139, 139),
-    "r33 blind": (78, 85, 90),
+    "r33 blind": (79, 85, 90),
     "r33 train": (151, 152, 153),
     "r34 blind": (114, 126, 131),
     "r34 train": (155, 164, 166),
@@ -257,8 +257,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r46 train": (148, 148, 148),
     "r47 blind": (89, 91, 91),
     "r47 train": (70, 70, 70),
-    "r48 blind": (58, 76, 85),
-    "r48 train": (102, 123, 140),
+    "r48 blind": (82, 85, 85),
+    "r48 train": (137, 140, 140),
 }
 
 
