@@ -13,24 +13,30 @@ and at exit) are those of the parts in use.
 A :class:`Part` holds where its pickle starts in the entry's bytes; decoding it again gives an
 equal, separate object (parts are pure data: a matcher decoded twice by two threads at once
 answers the same). A part whose bytes no longer match their CRC-32 when it is first decoded
-(:class:`~reliable_rules.ruleset.statecache.DamagedPart`) is taken from the set built again
+(:class:`_DamagedPart`) is taken from the set built again
 from its files instead (:meth:`Part.rebuilt`): the same matcher or attributes, so a damaged
 entry never changes a decision.
 """
 
 from __future__ import annotations
 
+from _pickle import UnpicklingError
 from collections.abc import Callable
 from threading import Lock
 from typing import Any, Protocol
 
 from reliable_rules.engine.classifier import Classifier
-from reliable_rules.ruleset.statecache import DamagedPart
 
 __all__ = ["LAZY_ATTRIBUTES", "SHARED_ATTRIBUTES", "LazyMatcher", "Part", "StoredClassifier"]
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING: the same to type checkers, see __init__.py
 _lock = Lock()
+
+
+class _DamagedPart(UnpicklingError):
+    """A part of a stored entry whose bytes no longer match their CRC-32, found when it is first
+    decoded (``statecache._Stored.decode``): the same part of the set built again is used
+    instead. Never leaves this package (statecache raises it, this module catches it)."""
 
 
 class Decoder(Protocol):
@@ -78,7 +84,7 @@ class LazyMatcher:
         if function is None:
             try:
                 function = self._part()
-            except DamagedPart:
+            except _DamagedPart:
                 function = self._part.rebuilt().classifier._matchers[self._position]
             if not callable(function):
                 raise TypeError("a stored matcher is not callable")  # the CRC-32 held: a bug
@@ -148,7 +154,7 @@ class StoredClassifier(Classifier):
                     names, part = group
                     try:
                         values = part()
-                    except DamagedPart:
+                    except _DamagedPart:
                         fresh = part.rebuilt().classifier
                         values = tuple(getattr(fresh, each) for each in names)
                     if type(values) is not tuple or len(values) != len(names):

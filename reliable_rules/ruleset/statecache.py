@@ -72,7 +72,7 @@ from reliable_rules.ruleset.resources import rules_path
 from reliable_rules.ruleset.statelayout import FIELD_NAMES, field_names, mismatch
 from reliable_rules.ruleset.statelayout import digest as layout_digest
 
-__all__ = ["ENTRIES_KEPT", "DamagedPart", "directory", "load", "save"]
+__all__ = ["ENTRIES_KEPT", "directory", "load", "save"]
 
 logger = logging.getLogger("reliable_rules")
 
@@ -292,10 +292,6 @@ def _crc(raw: bytes | mmap.mmap | memoryview, start: int, end: int) -> int:
         return zlib.crc32(span)
 
 
-class DamagedPart(pickle.UnpicklingError):
-    """A part of an entry whose bytes no longer match their CRC-32 (found when it is first
-    decoded): :mod:`lazyparts` takes the same part of the set built again instead."""
-
 
 class _Stored:
     """The bytes of one entry read back, for its parts decoded later."""
@@ -325,12 +321,14 @@ class _Stored:
         """The part at ``start // 2`` (with the first pickle's memo when ``start`` is odd).
 
         Raises:
-            DamagedPart: its bytes do not match their CRC-32.
+            lazyparts._DamagedPart: its bytes do not match their CRC-32.
         """
         check = self.checks.get(start)
         if check is not None:
             if _crc(self.raw, start >> 1, check[0]) != check[1]:
-                raise DamagedPart(f"part at {start >> 1} of the stored {self.reference}")
+                from reliable_rules.ruleset.lazyparts import _DamagedPart  # noqa: PLC0415 — see above
+
+                raise _DamagedPart(f"part at {start >> 1} of the stored {self.reference}")
             self.checks.pop(start, None)
         return _unpickle(self.raw, start >> 1, memo=self.memo if start & 1 else None)
 
@@ -340,7 +338,9 @@ class _Stored:
         with _rebuild_lock:
             if self._fresh is None:
                 if self.reference is None:
-                    raise DamagedPart("a damaged part of an entry read without its set's name")
+                    from reliable_rules.ruleset.lazyparts import _DamagedPart  # noqa: PLC0415
+
+                    raise _DamagedPart("a damaged part of an entry read without its set's name")
                 logger.warning(
                     "reliable_rules: the cached rule set %s is damaged; building it again",
                     self.reference,
