@@ -259,6 +259,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r47 train": (70, 70, 70),
     "r48 blind": (82, 85, 85),
     "r48 train": (137, 140, 140),
+    "r49 blind": (96, 112, 123),
+    "r49 train": (69, 76, 94),
 }
 
 
