@@ -142,6 +142,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/w48b.yaml",
         "builtin:default/w48c.yaml",
         "builtin:default/w48d.yaml",
+        "builtin:default/w49c.yaml",
         "builtin:default/context.yaml",
         "builtin:default/retry-r10.yaml",
         "builtin:default/content-filter.yaml",
