@@ -185,7 +185,7 @@ def test_validate_shipped_rules_ok(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "validate", "rules/")
     assert code == 0
     assert out == ""
-    assert len(SHIPPED_RULE_FILES) == 138
+    assert len(SHIPPED_RULE_FILES) == 139
     assert err == f"ok: {len(SHIPPED_RULE_FILES)} files valid\n"
 
 

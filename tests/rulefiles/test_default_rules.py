@@ -144,6 +144,7 @@ def test_the_provider_files_are_layered_in_the_documented_order() -> None:
         "builtin:default/w48d.yaml",
         "builtin:default/w49a.yaml",
         "builtin:default/w49b.yaml",
+        "builtin:default/w49c.yaml",
         "builtin:default/w49d.yaml",
         "builtin:default/context.yaml",
         "builtin:default/retry-r10.yaml",
