@@ -232,7 +232,7 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r34 blind": (114, 126, 131),
     "r34 train": (155, 164, 166),
     "r35 blind": (81, 92, 92),
-    "r35 train": (122, 134, 135),
+    "r35 train": (124, 134, 135),
     "r36 blind": (69, 75, 75),
     "r36 train": (159, 161, 161),
     "r37 blind": (95, 98, 98),
@@ -259,8 +259,8 @@ TODAY: dict[str, tuple[int, int, int]] = {
     "r47 train": (70, 70, 70),
     "r48 blind": (82, 85, 85),
     "r48 train": (137, 140, 140),
-    "r49 blind": (96, 112, 123),
-    "r49 train": (69, 76, 94),
+    "r49 blind": (121, 123, 123),
+    "r49 train": (93, 94, 94),
 }
 
 
